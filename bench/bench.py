@@ -1,0 +1,76 @@
+"""`make bench`: how long `copro audit` takes, end to end and in its parts.
+
+End to end is wall-clock time from process start to the last byte of output, as a user sees it,
+for the terminal output and for --json. The parts (read, statistics, rendering) are timed in this
+process after the imports. Targets (issue 2): end to end <= 1.5 s on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+TARGET_END_TO_END = 1.5
+COPRO = str(Path(sys.executable).parent / "copro")
+
+
+def wall(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def summary(times: list[float]) -> str:
+    return (f"median {statistics.median(times):.3f} s  min {min(times):.3f}  "
+            f"max {max(times):.3f}  (n={len(times)})")
+
+
+def main() -> int:
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    results = {}
+    for label, args in (("copro audit", ["audit"]), ("copro audit --json", ["audit", "--json"]),
+                        ("copro la Leeds", ["la", "Leeds"])):
+        wall([COPRO, *args])  # warm the OS file cache once
+        times = [wall([COPRO, *args]) for _ in range(RUNS)]
+        results[label] = statistics.median(times)
+        print(f"{label:<22} end to end: {summary(times)}")
+    imports = [wall([sys.executable, "-c", "import copro.audit, copro.cli, "
+                     "copro.render.terminal"]) for _ in range(RUNS)]
+    print(f"{'imports alone':<22} {summary(imports)}")
+
+    t0 = time.perf_counter()
+    from copro.audit import audit
+    from copro.render.terminal import print_audit
+    from copro.sources.dfe import bundled_dfe_path, read_dfe_requests
+    imported = time.perf_counter() - t0
+
+    reads, stats, renders = [], [], []
+    for _ in range(RUNS):
+        t = time.perf_counter()
+        counts = read_dfe_requests(bundled_dfe_path())
+        reads.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        findings = audit(counts)
+        stats.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        from rich.console import Console
+        print_audit(findings, Console(file=io.StringIO(), width=110))
+        renders.append(time.perf_counter() - t)
+    print(f"{'in process: imports':<22} {imported:.3f} s (first import)")
+    print(f"{'in process: read CSV':<22} {summary(reads)}")
+    print(f"{'in process: statistics':<22} {summary(stats)}")
+    print(f"{'in process: render':<22} {summary(renders)}")
+    verdict = "met" if results["copro audit"] <= TARGET_END_TO_END else "NOT met"
+    print(f"target end to end <= {TARGET_END_TO_END} s: {verdict} "
+          f"(median {results['copro audit']:.3f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

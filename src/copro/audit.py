@@ -1,0 +1,240 @@
+"""The audit: from the canonical counts table to :class:`~copro.findings.Findings`.
+
+For one period and one pair of requester groups (default: education settings vs families), it
+computes every group's rates in every area, compares the two groups area by area, and pools the
+comparison across local authorities. It reads counts and calls statistics; it prints nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from copro import __version__
+from copro.counts import Area, Count, CountsTable, Level, Measure
+from copro.errors import CoproError
+from copro.findings import (
+    AreaFindings,
+    AreaOutcome,
+    AuditOptions,
+    BelowHalf,
+    Coverage,
+    Findings,
+    NotComparable,
+    PooledOutcome,
+    RatioSummary,
+)
+from copro.groups import COMPARABLE_GROUPS, RequesterGroup
+from copro.outcomes import Outcome, outcomes
+from copro.stats.across_areas import sign_test, signed_rank
+from copro.stats.compare import compare_groups, with_q_values
+from copro.stats.meta import random_effects
+from copro.stats.pooling import mantel_haenszel_risk_ratio
+from copro.stats.rates import Rate, wilson_rates
+
+RATE_GROUPS = (*COMPARABLE_GROUPS, RequesterGroup.ALL)
+
+
+def audit(counts: CountsTable, options: AuditOptions | None = None) -> Findings:
+    """Audit one period of ``counts``: does the outcome of a request depend on who made it?"""
+    options = options or AuditOptions()
+    if options.group_a == options.group_b:
+        raise CoproError(f"cannot compare '{options.group_a}' with itself; name two groups")
+    period = _period(counts, options.period)
+    cells = counts.cells(period)
+    outs = outcomes(options.denominator)
+
+    by_level: dict[Level, list[Area]] = {level: [] for level in Level}
+    for code in cells:
+        area = counts.areas[code]
+        by_level[area.level].append(area)
+    las = sorted(by_level[Level.LOCAL_AUTHORITY], key=lambda a: a.name)
+    regions = sorted(by_level[Level.REGIONAL], key=lambda a: a.code)
+    national_area = (by_level[Level.NATIONAL] or [None])[0]
+
+    ordered = ([national_area] if national_area else []) + regions + las
+    rates = {o.key: _rates(o, ordered, cells, options.confidence) for o in outs}
+    findings_by_code = {a.code: _area_findings(a, cells[a.code], outs, rates, options)
+                        for a in ordered}
+    findings_by_code = _with_comparisons(findings_by_code, las, outs, options)
+
+    if national_area is None:
+        national = _national_from_las(las, cells, outs, options)
+        basis = "sum of the local authorities in the file (the file has no England row)"
+    else:
+        national = findings_by_code[national_area.code]
+        basis = "England row of the file (includes areas whose figures are suppressed locally)"
+    la_findings = tuple(findings_by_code[a.code] for a in las)
+    pooled = {o.key: _pooled(o, national, basis, la_findings, options)
+              for o in outs if o.compared}
+    return Findings(options=replace(options, period=period), period=period, outcomes=outs,
+                    national=national,
+                    regions=tuple(findings_by_code[a.code] for a in regions),
+                    local_authorities=la_findings, pooled=pooled,
+                    provenance=counts.provenance, tool_version=__version__)
+
+
+def _period(counts: CountsTable, wanted: str | None) -> str:
+    periods = counts.periods()
+    if wanted is None:
+        return periods[-1]
+    if wanted not in periods:
+        raise CoproError(f"no requests by source for {wanted} in {counts.provenance.source}; "
+                         f"periods present: {', '.join(periods)}")
+    return wanted
+
+
+def _trials(counts: dict[Measure, Count], outcome: Outcome) -> Count:
+    parts = [counts[m] for m in outcome.trials]
+    missing = next((p for p in parts if p.missing), None)
+    if missing is not None:
+        return missing
+    return Count(sum(p.value for p in parts))
+
+
+def _rates(outcome: Outcome, areas: list[Area], cells: dict, confidence: float) -> dict:
+    """Every area's and group's rate for one outcome, with one vectorised Wilson call."""
+    keys, successes, trials, missing = [], [], [], {}
+    for area in areas:
+        for group in RATE_GROUPS:
+            counts = cells[area.code][group]
+            s, n = counts[outcome.success], _trials(counts, outcome)
+            if s.missing or n.missing:
+                missing[(area.code, group)] = s.missing_reason or n.missing_reason
+                continue
+            if s.value > n.value:  # e.g. mediation about requests received in earlier years
+                missing[(area.code, group)] = (
+                    f"not a rate: {outcome.success.value.replace('_', ' ')} ({s.value}) "
+                    f"exceeds its base ({n.value})")
+                continue
+            keys.append((area.code, group))
+            successes.append(s.value)
+            trials.append(n.value)
+    est, low, high = wilson_rates(successes, trials, confidence)
+    out: dict = {key: None for key in missing}
+    for i, key in enumerate(keys):
+        out[key] = Rate(successes[i], trials[i], float(est[i]), float(low[i]), float(high[i]),
+                        confidence)
+    out["missing"] = missing
+    return out
+
+
+def _area_findings(area: Area, counts: dict, outs: tuple[Outcome, ...], rates: dict,
+                   options: AuditOptions) -> AreaFindings:
+    received = {g: counts[g][Measure.RECEIVED].value for g in RATE_GROUPS}
+    total, unknown = received[RequesterGroup.ALL], received[RequesterGroup.UNKNOWN]
+    unknown_share = unknown / total if total and unknown is not None else None
+    result = {}
+    for outcome in outs:
+        r = rates[outcome.key]
+        group_rates = {g: r[(area.code, g)] for g in RATE_GROUPS}
+        missing = {g: r["missing"][(area.code, g)] for g in RATE_GROUPS
+                   if (area.code, g) in r["missing"]}
+        reason, detail = _not_comparable(group_rates, missing, unknown_share, options)
+        result[outcome.key] = AreaOutcome(group_rates, missing, None, reason, detail)
+    return AreaFindings(area, received, unknown_share, result)
+
+
+def _not_comparable(rates: dict, missing: dict, unknown_share: float | None,
+                    options: AuditOptions) -> tuple[str | None, str | None]:
+    pair = (options.group_a, options.group_b)
+    gone = [g for g in pair if g in missing]
+    if gone:
+        return "suppressed", f"{gone[0].label}: {missing[gone[0]]}"
+    if unknown_share is not None and unknown_share >= options.unknown_threshold:
+        return "source_not_recorded", f"source not known for {unknown_share:.0%} of requests"
+    few = [g for g in pair if rates[g].trials < options.min_trials]
+    if few:
+        shown = ", ".join(f"{g.label} {rates[g].trials}" for g in pair)
+        return "too_few_requests", f"{shown} (at least {options.min_trials} each needed)"
+    return None, None
+
+
+def _with_comparisons(findings: dict[str, AreaFindings], las: list[Area],
+                      outs: tuple[Outcome, ...], options: AuditOptions
+                      ) -> dict[str, AreaFindings]:
+    """Group A against group B in every comparable area, one vectorised call per outcome;
+    Benjamini-Hochberg q-values across the local authorities compared."""
+    la_codes = {a.code for a in las}
+    for outcome in (o for o in outs if o.compared):
+        codes = [c for c, f in findings.items() if f.outcomes[outcome.key].not_comparable is None]
+        pairs = [(findings[c].outcomes[outcome.key].rates[options.group_a],
+                  findings[c].outcomes[outcome.key].rates[options.group_b]) for c in codes]
+        comparisons = dict(zip(codes, compare_groups(
+            [a.successes for a, _ in pairs], [a.trials for a, _ in pairs],
+            [b.successes for _, b in pairs], [b.trials for _, b in pairs],
+            options.confidence), strict=True))
+        la_compared = [c for c in codes if c in la_codes]
+        adjusted = with_q_values([comparisons[c] for c in la_compared])
+        comparisons.update(zip(la_compared, adjusted, strict=True))
+        for code, comparison in comparisons.items():
+            f = findings[code]
+            new = replace(f.outcomes[outcome.key], comparison=comparison)
+            findings[code] = replace(f, outcomes={**f.outcomes, outcome.key: new})
+    return findings
+
+
+def _national_from_las(las: list[Area], cells: dict, outs: tuple[Outcome, ...],
+                       options: AuditOptions) -> AreaFindings:
+    """England as the sum of the local authorities, where a file has no England row."""
+    england = Area("E92000001", "England (sum of local authorities)", Level.NATIONAL)
+    summed: dict = {}
+    for group in RATE_GROUPS:
+        summed[group] = {}
+        for measure in Measure:
+            parts = [cells[a.code][group][measure] for a in las]
+            values = [p.value for p in parts if not p.missing]
+            summed[group][measure] = Count(sum(values))
+    cells = {england.code: summed}
+    rates = {o.key: _rates(o, [england], cells, options.confidence) for o in outs}
+    found = {england.code: _area_findings(england, summed, outs, rates, options)}
+    return _with_comparisons(found, [], outs, options)[england.code]
+
+
+def _pooled(outcome: Outcome, national: AreaFindings, basis: str,
+            las: tuple[AreaFindings, ...], options: AuditOptions) -> PooledOutcome:
+    a, b = options.group_a, options.group_b
+    compared = [f for f in las if f.outcomes[outcome.key].comparison is not None]
+    comps = [f.outcomes[outcome.key].comparison for f in compared]
+    coverage = Coverage(
+        local_authorities=len(las),
+        compared=tuple(f.area for f in compared),
+        not_comparable=tuple(
+            NotComparable(f.area, f.outcomes[outcome.key].not_comparable,
+                          f.outcomes[outcome.key].not_comparable_detail)
+            for f in las if f.outcomes[outcome.key].comparison is None),
+        partly_recorded=tuple(
+            (f.area, f.unknown_share) for f in compared
+            if f.unknown_share is not None
+            and f.unknown_share >= options.partly_recorded_threshold),
+    )
+    mh, re, re_ratio, signs, ranks = None, {}, {}, None, None
+    if comps:
+        a_s = np.array([c.rate_a.successes for c in comps])
+        a_n = np.array([c.rate_a.trials for c in comps])
+        b_s = np.array([c.rate_b.successes for c in comps])
+        b_n = np.array([c.rate_b.trials for c in comps])
+        log_rr = np.array([c.risk_ratio.log_estimate for c in comps])
+        log_var = np.array([c.risk_ratio.log_se for c in comps]) ** 2
+        mh = mantel_haenszel_risk_ratio(a_s, a_n, b_s, b_n, log_rr, log_var,
+                                        options.confidence)
+        differences = np.array([c.risk_difference.estimate for c in comps])
+        signs, ranks = sign_test(differences), signed_rank(differences)
+        if len(comps) >= 2:
+            for method in options.tau2_methods:
+                fit = random_effects(log_rr, log_var, method, options.hksj, options.confidence)
+                re[method] = fit
+                re_ratio[method] = RatioSummary(
+                    float(np.exp(fit.estimate)), float(np.exp(fit.ci_low)),
+                    float(np.exp(fit.ci_high)),
+                    None if fit.prediction_low is None else float(np.exp(fit.prediction_low)),
+                    None if fit.prediction_high is None else float(np.exp(fit.prediction_high)),
+                    fit.method)
+    below = {g: BelowHalf(g, sum(1 for c in comps if (c.rate_a if g == a else c.rate_b)
+                                 .below_half),
+                          sum(1 for c in comps if (c.rate_a if g == a else c.rate_b)
+                              .significantly_below_half), len(comps))
+             for g in (a, b)}
+    return PooledOutcome(outcome, national.outcomes[outcome.key].comparison, basis, mh, re,
+                         re_ratio, below, signs, ranks, coverage)

@@ -1,0 +1,117 @@
+"""The canonical table of counts every data source produces and every statistic reads.
+
+One row per area x period x requester group x measure, with the count or, where the count is
+missing, the reason it is missing (a DfE suppression symbol, say). Nothing downstream knows which
+source the table came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import pandas as pd
+
+from copro.groups import RequesterGroup
+
+
+class Measure(StrEnum):
+    """A count of requests at one stage of the process."""
+
+    RECEIVED = "received"
+    DECIDED_TO_ASSESS = "decided_to_assess"
+    DECIDED_NOT_TO_ASSESS = "decided_not_to_assess"
+    NOT_YET_DECIDED = "not_yet_decided"
+    WITHDRAWN = "withdrawn"
+    DECIDED_WITHIN_6_WEEKS = "decided_within_6_weeks"
+    DECIDED_AFTER_6_WEEKS = "decided_after_6_weeks"
+    MEDIATION = "mediation"
+    TRIBUNAL = "tribunal"
+
+
+class Level(StrEnum):
+    """Geographic level of an area."""
+
+    NATIONAL = "national"
+    REGIONAL = "regional"
+    LOCAL_AUTHORITY = "local_authority"
+
+
+@dataclass(frozen=True)
+class Area:
+    """England, a region or a local authority."""
+
+    code: str  # ONS code (E92..., E12..., E06/E08/E09/E10...)
+    name: str
+    level: Level
+    region_code: str | None = None
+    region_name: str | None = None
+    old_la_code: str | None = None  # 3-digit DfE LA code
+
+
+
+@dataclass(frozen=True)
+class Count:
+    """One count, or the reason it is missing (``value`` is None exactly when missing)."""
+
+    value: int | None
+    missing_reason: str | None = None
+
+    @property
+    def missing(self) -> bool:
+        return self.value is None
+
+
+@dataclass(frozen=True)
+class DataProvenance:
+    """Where the counts came from, shown wherever figures derived from them are shown."""
+
+    source: str  # file name as given by the user (never a full path of theirs in outputs)
+    sha256: str
+    description: str
+    attribution: str
+    rows_read: int
+    rows_used: int
+
+
+
+COLUMNS = ("area_code", "period", "group", "measure", "value", "missing_reason")
+
+
+@dataclass(frozen=True)
+class CountsTable:
+    """Area x period x requester group x measure -> count (or missing with reason)."""
+
+    frame: pd.DataFrame
+    areas: Mapping[str, Area]
+    provenance: DataProvenance
+    _cells: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_records(cls, records: Iterable[tuple], areas: Mapping[str, Area],
+                     provenance: DataProvenance) -> CountsTable:
+        """Build from ``(area_code, period, group, measure, value|None, reason|None)`` tuples."""
+        frame = pd.DataFrame.from_records(list(records), columns=list(COLUMNS))
+        frame["value"] = frame["value"].astype("Int64")
+        return cls(frame=frame, areas=dict(areas), provenance=provenance)
+
+    def periods(self) -> list[str]:
+        """Periods present, oldest first."""
+        return sorted(self.frame["period"].unique().tolist())
+
+    def cells(self, period: str) -> dict[str, dict[RequesterGroup, dict[Measure, Count]]]:
+        """``{area_code: {group: {measure: Count}}}`` for one period (cached)."""
+        if period not in self._cells:
+            sub = self.frame[self.frame["period"] == period]
+            out: dict = {}
+            for code, group, measure, value, reason in zip(
+                sub["area_code"], sub["group"], sub["measure"], sub["value"],
+                sub["missing_reason"], strict=True,
+            ):
+                missing = value is pd.NA
+                out.setdefault(code, {}).setdefault(RequesterGroup(group), {})[
+                    Measure(measure)] = Count(None if missing else int(value),
+                                              reason if missing else None)
+            self._cells[period] = out
+        return self._cells[period]

@@ -1,0 +1,154 @@
+"""The audit's result: immutable objects that renderers read and never recompute."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from copro.counts import Area, DataProvenance
+from copro.groups import RequesterGroup
+from copro.outcomes import Outcome
+from copro.stats.across_areas import SignedRank, SignTest
+from copro.stats.compare import TwoGroupComparison
+from copro.stats.meta import RandomEffects
+from copro.stats.pooling import MantelHaenszelRatio
+from copro.stats.rates import Rate
+
+#: Why an area's groups could not be compared, in plain English.
+NOT_COMPARABLE_REASONS = {
+    "suppressed": "had figures suppressed or not available",
+    "source_not_recorded": "did not record who made most requests",
+    "too_few_requests": "had too few requests from one of the groups",
+}
+
+CAVEATS = (
+    "A difference by source is evidence that the outcome of a request depends on who asks; it is "
+    "not proof of unfair treatment: families and schools may ask for different children.",
+    "These are request-stage figures: DfE does not publish plans issued or 20-week timeliness by "
+    "source of request.",
+    "This is not a league table: small areas have wide intervals, and an area's position among "
+    "others says little without them.",
+)
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """How the audit was run; recorded with every result."""
+
+    group_a: RequesterGroup = RequesterGroup.EDUCATION
+    group_b: RequesterGroup = RequesterGroup.FAMILY
+    period: str | None = None  # None: the latest period in the data
+    denominator: str = "decided"
+    min_trials: int = 10  # fewer decisions than this in either group: too few to compare
+    unknown_threshold: float = 0.5  # share of requests with source not known: not comparable
+    partly_recorded_threshold: float = 0.1  # compared, but flagged
+    tau2_methods: tuple[str, ...] = ("REML", "DL")  # the first is the headline method
+    hksj: bool = False
+    confidence: float = 0.95
+
+
+@dataclass(frozen=True)
+class AreaOutcome:
+    """One outcome in one area: every group's rate, and group A against group B."""
+
+    rates: dict[RequesterGroup, Rate | None]  # None where a count is missing
+    missing: dict[RequesterGroup, str]  # the reason, for each group whose rate is missing
+    comparison: TwoGroupComparison | None = None
+    not_comparable: str | None = None  # a key of NOT_COMPARABLE_REASONS
+    not_comparable_detail: str | None = None
+
+
+@dataclass(frozen=True)
+class AreaFindings:
+    """Everything the audit says about one area (England, a region or a local authority)."""
+
+    area: Area
+    received: dict[RequesterGroup, int | None]
+    unknown_share: float | None  # share of requests whose source was not known
+    outcomes: dict[str, AreaOutcome]
+
+
+@dataclass(frozen=True)
+class NotComparable:
+    """An area left out of a comparison, and why."""
+
+    area: Area
+    reason: str  # a key of NOT_COMPARABLE_REASONS
+    detail: str
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which local authorities a comparison covers; nothing is dropped without a reason."""
+
+    local_authorities: int
+    compared: tuple[Area, ...]
+    not_comparable: tuple[NotComparable, ...]
+    partly_recorded: tuple[tuple[Area, float], ...]  # compared, though some sources not known
+
+
+@dataclass(frozen=True)
+class BelowHalf:
+    """Local authorities (of those compared) where a group's rate is below 50%."""
+
+    group: RequesterGroup
+    areas: int
+    significantly: int  # the whole 95% interval below 50%
+    of: int
+
+
+@dataclass(frozen=True)
+class RatioSummary:
+    """A pooled log risk ratio back-transformed to a ratio, with its intervals."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    prediction_low: float | None
+    prediction_high: float | None
+    method: str
+
+
+@dataclass(frozen=True)
+class PooledOutcome:
+    """Across local authorities: national rates, pooled ratios, counts of areas, coverage."""
+
+    outcome: Outcome
+    national: TwoGroupComparison | None
+    national_basis: str
+    mantel_haenszel: MantelHaenszelRatio | None
+    random_effects: dict[str, RandomEffects]  # by tau^2 method, log scale
+    random_effects_ratio: dict[str, RatioSummary]  # the same, as ratios
+    below_half: dict[RequesterGroup, BelowHalf]
+    sign_test: SignTest | None
+    signed_rank: SignedRank | None
+    coverage: Coverage
+
+
+@dataclass(frozen=True)
+class Findings:
+    """The whole audit of one period: national, regional, per local authority, pooled."""
+
+    options: AuditOptions
+    period: str
+    outcomes: tuple[Outcome, ...]
+    national: AreaFindings
+    regions: tuple[AreaFindings, ...]
+    local_authorities: tuple[AreaFindings, ...]
+    pooled: dict[str, PooledOutcome]
+    provenance: DataProvenance
+    tool_version: str
+    caveats: tuple[str, ...] = field(default=CAVEATS)
+
+    @property
+    def group_a(self) -> RequesterGroup:
+        return self.options.group_a
+
+    @property
+    def group_b(self) -> RequesterGroup:
+        return self.options.group_b
+
+    def all_areas(self) -> tuple[AreaFindings, ...]:
+        return (self.national, *self.regions, *self.local_authorities)
+
+    def region_of(self, area: Area) -> AreaFindings | None:
+        return next((r for r in self.regions if r.area.code == area.region_code), None)

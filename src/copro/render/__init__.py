@@ -1,0 +1,1 @@
+"""Renderers: read :class:`copro.findings.Findings` and present it; they compute no statistic."""

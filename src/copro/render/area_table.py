@@ -1,0 +1,62 @@
+"""The per-area table: one row per area, every figure with its interval; for CSV and XLSX."""
+
+from __future__ import annotations
+
+from copro.findings import AreaFindings, Findings
+from copro.groups import COMPARABLE_GROUPS, RequesterGroup
+
+
+def columns(findings: Findings) -> list[str]:
+    """Column names, in order (documented in docs/outputs.md)."""
+    a, b = findings.group_a.value, findings.group_b.value
+    cols = ["level", "area_code", "old_la_code", "area_name", "region_name",
+            "received_all", *[f"received_{g.value}" for g in COMPARABLE_GROUPS],
+            "unknown_source_share"]
+    for o in findings.outcomes:
+        for g in (a, b):
+            cols += [f"{o.key}_{g}_successes", f"{o.key}_{g}_trials", f"{o.key}_{g}_rate",
+                     f"{o.key}_{g}_ci_low", f"{o.key}_{g}_ci_high", f"{o.key}_{g}_missing"]
+        if o.compared:
+            cols += [f"{o.key}_compared", f"{o.key}_not_comparable_reason",
+                     f"{o.key}_risk_ratio", f"{o.key}_rr_ci_low", f"{o.key}_rr_ci_high",
+                     f"{o.key}_rr_zero_corrected", f"{o.key}_risk_difference",
+                     f"{o.key}_rd_ci_low", f"{o.key}_rd_ci_high", f"{o.key}_fisher_p",
+                     f"{o.key}_q_value"]
+    return cols
+
+
+def rows(findings: Findings) -> list[list]:
+    """England, the regions, then every local authority (alphabetical)."""
+    return [_row(findings, f) for f in findings.all_areas()]
+
+
+def _row(findings: Findings, f: AreaFindings) -> list:
+    a, b = findings.group_a, findings.group_b
+    area = f.area
+    row = [area.level.value, area.code, area.old_la_code, area.name, area.region_name,
+           f.received[RequesterGroup.ALL], *[f.received[g] for g in COMPARABLE_GROUPS],
+           _num(f.unknown_share)]
+    for o in findings.outcomes:
+        out = f.outcomes[o.key]
+        for g in (a, b):
+            r = out.rates[g]
+            if r is None:
+                row += [None] * 5 + [out.missing.get(g)]
+            else:
+                row += [r.successes, r.trials, _num(r.estimate), _num(r.ci_low),
+                        _num(r.ci_high), None]
+        if o.compared:
+            c = out.comparison
+            if c is None:
+                row += [False, out.not_comparable_detail and
+                        f"{out.not_comparable}: {out.not_comparable_detail}"] + [None] * 9
+            else:
+                rr, rd = c.risk_ratio, c.risk_difference
+                row += [True, None, _num(rr.estimate), _num(rr.ci_low), _num(rr.ci_high),
+                        rr.zero_corrected, _num(rd.estimate), _num(rd.ci_low),
+                        _num(rd.ci_high), _num(c.fisher_p), _num(c.q_value)]
+    return row
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or x != x else x

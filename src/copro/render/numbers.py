@@ -1,0 +1,44 @@
+"""How numbers are written: percentages, ratios, intervals, p-values, missing values."""
+
+from __future__ import annotations
+
+MISSING = "–"  # shown where a figure is missing; the reason is given beside it or in a footnote
+
+
+def is_missing(x: float | None) -> bool:
+    return x is None or x != x
+
+
+def pct(x: float | None, digits: int = 1) -> str:
+    return MISSING if is_missing(x) else f"{100 * x:.{digits}f}%"
+
+
+def ratio(x: float | None) -> str:
+    return MISSING if is_missing(x) else f"{x:.2f}"
+
+
+def interval(low: float | None, high: float | None, fmt=ratio, joiner: str = " to ") -> str:
+    if is_missing(low) or is_missing(high):
+        return MISSING
+    return f"{fmt(low)}{joiner}{fmt(high)}"
+
+
+def p_value(p: float | None) -> str:
+    if is_missing(p):
+        return MISSING
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}"
+
+
+def count(n: int | None) -> str:
+    return MISSING if n is None else f"{n:,}"
+
+
+def names(items: list[str], limit: int = 20) -> str:
+    """'A, B and C'; long lists end with 'and N others'."""
+    if len(items) > limit:
+        items = [*items[:limit], f"{len(items) - limit} others"]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

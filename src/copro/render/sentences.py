@@ -1,0 +1,141 @@
+"""The headline findings as plain-English sentences, with numbers and intervals.
+
+Shared by every renderer (terminal, JSON, report) so they all say the same thing.
+"""
+
+from __future__ import annotations
+
+from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings, PooledOutcome
+from copro.render.numbers import interval, names, p_value, pct, ratio
+
+
+def headline(findings: Findings) -> list[str]:
+    """The audit's findings, most important first."""
+    out = []
+    assessment = findings.pooled.get("assessment")
+    timeliness = findings.pooled.get("timeliness")
+    if assessment:
+        out += _assessment_sentences(findings, assessment)
+    if timeliness:
+        out += _timeliness_sentences(findings, timeliness)
+    if assessment:
+        out.append(coverage_sentence(assessment))
+    return out
+
+
+def _assessment_sentences(f: Findings, p: PooledOutcome) -> list[str]:
+    a, b = f.group_a, f.group_b
+    out = []
+    n = p.national
+    base = "of requests decided" if f.options.denominator == "decided" else "of requests received"
+    if n is not None:
+        out.append(
+            f"In England in {f.period}, {a.requests_from} were {ratio(n.risk_ratio.estimate)} "
+            f"times as likely as {b.requests_from} to lead to a decision to assess "
+            f"(95% CI {interval(n.risk_ratio.ci_low, n.risk_ratio.ci_high)}): "
+            f"{pct(n.rate_a.estimate)} against {pct(n.rate_b.estimate)} {base}.")
+    k = len(p.coverage.compared)
+    if p.mantel_haenszel is not None:
+        mh = p.mantel_haenszel
+        text = (f"Across the {k} local authorities where the two could be compared, the pooled "
+                f"ratio was {ratio(mh.estimate)} (Mantel-Haenszel, 95% CI "
+                f"{interval(mh.ci_low, mh.ci_high)}).")
+        method = f.options.tau2_methods[0]
+        re, fit = p.random_effects_ratio.get(method), p.random_effects.get(method)
+        if re is not None:
+            text += (f" Local authorities differ (I² = {pct(fit.i2, 0)}): a random-effects "
+                     f"meta-analysis ({method}) gives an average ratio of {ratio(re.estimate)} "
+                     f"(95% CI {interval(re.ci_low, re.ci_high)})")
+            if re.prediction_low is not None:
+                between = interval(re.prediction_low, re.prediction_high, joiner=" and ")
+                text += (f", and in a local authority like these the ratio would be expected to "
+                         f"lie between {between} (95% prediction interval)")
+            text += "."
+        out.append(text)
+    if p.sign_test is not None:
+        s = p.sign_test
+        out.append(
+            f"{a.label} had the higher assessment rate in {s.favour_a} of {k} local "
+            f"authorities and {b.label.lower()} in {s.favour_b}"
+            + (f" ({s.ties} equal)" if s.ties else "")
+            + f" (exact sign test, {p_value(s.p_value)}).")
+    bb, ba = p.below_half[b], p.below_half[a]
+    out.append(
+        f"Fewer than half of {b.requests_from} led to a decision to assess in {bb.areas} "
+        f"of {bb.of} local authorities "
+        f"({bb.significantly} of them significantly: the whole 95% interval below 50%); "
+        f"for {a.label.lower()} the figure was {ba.areas} ({ba.significantly} significantly).")
+    return out
+
+
+def _timeliness_sentences(f: Findings, p: PooledOutcome) -> list[str]:
+    a, b = f.group_a, f.group_b
+    n = p.national
+    out = []
+    if n is not None:
+        out.append(
+            f"Decisions within the statutory 6 weeks: {pct(n.rate_a.estimate)} for "
+            f"{a.label.lower()} and {pct(n.rate_b.estimate)} for {b.label.lower()} in England "
+            f"(ratio {ratio(n.risk_ratio.estimate)}, 95% CI "
+            f"{interval(n.risk_ratio.ci_low, n.risk_ratio.ci_high)}).")
+    if p.sign_test is not None:
+        s = p.sign_test
+        out.append(
+            f"{a.requests_from.capitalize()} were decided within 6 weeks more often in "
+            f"{s.favour_a} of {len(p.coverage.compared)} local authorities, and "
+            f"{b.requests_from} in {s.favour_b}" + (f" ({s.ties} equal)" if s.ties else "")
+            + f" (exact sign test, {p_value(s.p_value)}).")
+    return out
+
+
+def coverage_sentence(p: PooledOutcome) -> str:
+    """Which local authorities were compared, and which were not and why, by name."""
+    c = p.coverage
+    text = f"{len(c.compared)} of {c.local_authorities} local authorities are compared."
+    for reason, phrase in NOT_COMPARABLE_REASONS.items():
+        areas = [x.area.name for x in c.not_comparable if x.reason == reason]
+        if areas:
+            text += f" {len(areas)} {phrase}: {names(areas, limit=40)}."
+    if c.partly_recorded:
+        listed = [f"{a.name} ({pct(s, 0)})" for a, s in c.partly_recorded]
+        text += (f" {len(listed)} compared did not record the source of some requests: "
+                 f"{names(listed, limit=40)}.")
+    return text
+
+
+def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
+    """Plain-English findings for one area, set beside England and its region."""
+    a, b = findings.group_a, findings.group_b
+    out = []
+    for key, what in (("assessment", "to lead to a decision to assess"),
+                      ("timeliness", "to be decided within 6 weeks")):
+        o = f.outcomes.get(key)
+        if o is None:
+            continue
+        if o.comparison is None:
+            out.append(f"{f.area.name}: {a.label.lower()} and {b.label.lower()} cannot be "
+                       f"compared on {findings.pooled[key].outcome.name} "
+                       f"({NOT_COMPARABLE_REASONS[o.not_comparable]}: "
+                       f"{o.not_comparable_detail}).")
+            continue
+        rr = o.comparison.risk_ratio
+        text = (f"In {f.area.name}, {a.requests_from} were {ratio(rr.estimate)} times as "
+                f"likely as {b.requests_from} {what} (95% CI {interval(rr.ci_low, rr.ci_high)}; "
+                f"{pct(o.comparison.rate_a.estimate)} against "
+                f"{pct(o.comparison.rate_b.estimate)}).")
+        for other in (findings.region_of(f.area), findings.national):
+            if other is None or other is f or other.outcomes[key].comparison is None:
+                continue
+            ref = other.outcomes[key].comparison.risk_ratio.estimate
+            if rr.ci_low > ref:
+                where = "above"
+            elif rr.ci_high < ref:
+                where = "below"
+            else:
+                where = "consistent with"
+            text += (f" Its interval lies {where} the ratio for {other.area.name} "
+                     f"({ratio(ref)})." if where != "consistent with" else
+                     f" That is consistent with the ratio for {other.area.name} "
+                     f"({ratio(ref)}).")
+        out.append(text)
+    return out

@@ -1,0 +1,220 @@
+"""Reader for DfE's "Education, health and care plans" open data, ``requests`` layout.
+
+Reads the bundled 2025 extract, the full published file (all years, all breakdowns: rows of other
+breakdown topics are skipped) or a later year's file, and keeps the source-of-request breakdown and
+the all-requests total. DfE's symbols become missing counts with their reason kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+from copro.counts import Area, CountsTable, DataProvenance, Level, Measure
+from copro.errors import CoproError, InputError
+from copro.groups import DFE_BREAKDOWN_GROUPS, RequesterGroup
+from copro.provenance import sha256_hex
+
+BUNDLED_FILE = "dfe-ehc-requests-by-source-2025.csv"
+
+ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence v3.0. "
+    "Source: Department for Education, Education, health and care plans."
+)
+BUNDLED_ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence v3.0. "
+    "Source: Department for Education, Education, health and care plans (reporting year 2026)."
+)
+
+#: Symbols used in DfE (Explore Education Statistics) open data, and what each means.
+SYMBOLS: dict[str, str] = {
+    "x": "not available (x)",
+    "c": "confidential, suppressed (c)",
+    "z": "not applicable (z)",
+    "low": "rounds to 0 but is not 0 (low)",
+    "u": "low reliability (u)",
+    ":": "not available (:)",
+    "..": "not available (..)",
+}
+
+#: Measure -> DfE column.
+MEASURE_COLUMNS: dict[Measure, str] = {
+    Measure.RECEIVED: "requests_received_in_year",
+    Measure.DECIDED_TO_ASSESS: "requests_decided_to_assess",
+    Measure.DECIDED_NOT_TO_ASSESS: "requests_decided_not_to_assess",
+    Measure.NOT_YET_DECIDED: "requests_decision_not_made",
+    Measure.WITHDRAWN: "requests_withdrawn",
+    Measure.DECIDED_WITHIN_6_WEEKS: "request_outcome_six_weeks",
+    Measure.DECIDED_AFTER_6_WEEKS: "request_outcome_over_6_weeks",
+    Measure.MEDIATION: "mediation_related_request",
+    Measure.TRIBUNAL: "tribunal_related_request",
+}
+
+AREA_COLUMNS = ("time_period", "geographic_level", "country_code", "country_name", "region_code",
+                "region_name", "new_la_code", "old_la_code", "la_name", "breakdown_topic",
+                "breakdown")
+REQUIRED_COLUMNS = AREA_COLUMNS + tuple(MEASURE_COLUMNS.values())
+
+TOPICS = ("Source of request", "All requests for an EHC needs assessment")
+LEVELS = {"National": Level.NATIONAL, "Regional": Level.REGIONAL,
+          "Local authority": Level.LOCAL_AUTHORITY}
+OUTCOME_MEASURES = (Measure.DECIDED_TO_ASSESS, Measure.DECIDED_NOT_TO_ASSESS,
+                    Measure.NOT_YET_DECIDED, Measure.WITHDRAWN)
+
+_WHOLE_NUMBER = re.compile(r"-?\d+")
+
+
+def bundled_dfe_path() -> Path:
+    """Path of the bundled DfE 2025 source-of-request extract."""
+    return Path(str(resources.files("copro") / "data" / BUNDLED_FILE))
+
+
+def read_dfe_requests(path: Path | str) -> CountsTable:
+    """Read a DfE EHC-plans ``requests`` open-data CSV into the canonical counts table.
+
+    Raises :class:`InputError` (file, line, column, what was expected) for a missing column, a
+    count that is neither a whole number nor a DfE symbol, a negative count, a row whose four
+    outcomes do not add up to the requests received, an unknown source-of-request label, or an
+    area that appears twice.
+    """
+    path = Path(path)
+    raw = _read_bytes(path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not UTF-8 text (byte {exc.start}); "
+                               "expected DfE's CSV file") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header:
+        raise InputError(path, "the file is empty; expected DfE's requests CSV with a header row")
+    header = [h.strip() for h in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise InputError(path, "missing column(s) " + ", ".join(f"'{c}'" for c in missing)
+                         + "; expected DfE's EHC plans 'requests' open-data layout", line=1)
+    index = {name: header.index(name) for name in REQUIRED_COLUMNS}
+
+    areas: dict[str, Area] = {}
+    rows_seen: dict[tuple, int] = {}
+    values: dict[tuple[str, str], dict[RequesterGroup, dict[Measure, tuple]]] = {}
+    rows_read = rows_used = 0
+    for fields in reader:
+        line = reader.line_num
+        if not fields or all(not f.strip() for f in fields):
+            continue
+        rows_read += 1
+        if len(fields) != len(header):
+            raise InputError(path, f"expected {len(header)} fields as in the header, "
+                                   f"found {len(fields)}", line=line)
+        get = {name: fields[i].strip() for name, i in index.items()}
+        if get["breakdown_topic"] not in TOPICS:
+            continue
+        level = LEVELS.get(get["geographic_level"])
+        if level is None:
+            continue  # other geographies (e.g. parliamentary constituency) are not audited
+        group = DFE_BREAKDOWN_GROUPS.get(get["breakdown"])
+        if group is None:
+            known = ", ".join(f"'{k}'" for k in DFE_BREAKDOWN_GROUPS)
+            raise InputError(path, f"unknown source of request '{get['breakdown']}'; "
+                                   f"expected one of {known}", line=line, column="breakdown")
+        area = _area(get, level, path, line)
+        period = get["time_period"]
+        if not period:
+            raise InputError(path, "empty time period", line=line, column="time_period")
+        key = (period, level, area.code, group)
+        if key in rows_seen:
+            raise InputError(path, f"{area.name} ({area.code}) appears twice for {period}, "
+                                   f"'{get['breakdown']}' (first on line {rows_seen[key]})",
+                             line=line, column="breakdown")
+        rows_seen[key] = line
+        areas.setdefault(area.code, area)
+        counts = {m: _count(get[col], path, line, col) for m, col in MEASURE_COLUMNS.items()}
+        _check_outcomes_add_up(counts, path, line)
+        values.setdefault((area.code, period), {})[group] = counts
+        rows_used += 1
+
+    if not values:
+        raise InputError(path, "no rows with breakdown topic 'Source of request' or 'All requests "
+                               "for an EHC needs assessment'; is this DfE's requests file?")
+    records = list(_records(values))
+    provenance = DataProvenance(
+        source=path.name, sha256=sha256_hex(raw),
+        description="DfE open data: requests for an EHC needs assessment by source of request",
+        attribution=BUNDLED_ATTRIBUTION if path.name == BUNDLED_FILE else ATTRIBUTION,
+        rows_read=rows_read, rows_used=rows_used)
+    return CountsTable.from_records(records, areas, provenance)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CoproError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise CoproError(f"{path}: is a directory; expected DfE's requests CSV file") from None
+    except OSError as exc:
+        raise CoproError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _area(get: dict[str, str], level: Level, path: Path, line: int) -> Area:
+    if level is Level.NATIONAL:
+        code, name, column = get["country_code"], get["country_name"], "country_code"
+    elif level is Level.REGIONAL:
+        code, name, column = get["region_code"], get["region_name"], "region_code"
+    else:
+        code, name, column = get["new_la_code"], get["la_name"], "new_la_code"
+    if not code:
+        raise InputError(path, f"empty area code for a {level.value.replace('_', ' ')} row",
+                         line=line, column=column)
+    return Area(code=code, name=name or code, level=level,
+                region_code=get["region_code"] or None, region_name=get["region_name"] or None,
+                old_la_code=get["old_la_code"] or None)
+
+
+def _count(text: str, path: Path, line: int, column: str) -> tuple[int | None, str | None]:
+    if text in SYMBOLS:
+        return None, SYMBOLS[text]
+    if not _WHOLE_NUMBER.fullmatch(text):
+        shown = text if len(text) <= 20 else text[:20] + "..."
+        raise InputError(path, f"expected a whole number or a DfE symbol "
+                               f"(x, c, z, low, u, :, ..), found '{shown}'",
+                         line=line, column=column)
+    value = int(text)
+    if value < 0:
+        raise InputError(path, f"negative count {value}; counts of requests cannot be negative",
+                         line=line, column=column)
+    return value, None
+
+
+def _check_outcomes_add_up(counts: dict[Measure, tuple], path: Path, line: int) -> None:
+    received = counts[Measure.RECEIVED][0]
+    parts = [counts[m][0] for m in OUTCOME_MEASURES]
+    if received is None or any(p is None for p in parts):
+        return
+    if sum(parts) != received:
+        names = " + ".join(MEASURE_COLUMNS[m] for m in OUTCOME_MEASURES)
+        raise InputError(path, f"{names} = {sum(parts)}, but requests_received_in_year = "
+                               f"{received}; the four outcomes must add up to requests received",
+                         line=line, column=MEASURE_COLUMNS[Measure.RECEIVED])
+
+
+def _records(values: dict) -> Iterator[tuple]:
+    """Canonical records; a source with no row in an area had no requests (DfE omits zero rows),
+    unless the area's total is itself missing, in which case the source's counts are missing too."""
+    for (code, period), by_group in values.items():
+        total = by_group.get(RequesterGroup.ALL)
+        for group in RequesterGroup:
+            counts = by_group.get(group)
+            for measure in Measure:
+                if counts is not None:
+                    value, reason = counts[measure]
+                elif total is not None and total[Measure.RECEIVED][0] is None:
+                    value, reason = None, total[Measure.RECEIVED][1]
+                else:
+                    value, reason = 0, None
+                yield (code, period, group.value, measure.value, value, reason)

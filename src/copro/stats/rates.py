@@ -1,0 +1,60 @@
+"""A proportion with its Wilson score interval."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from statsmodels.stats.proportion import proportion_confint
+
+WILSON = "Wilson score"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``successes`` of ``trials``, with a confidence interval (NaN where ``trials`` is 0)."""
+
+    successes: int
+    trials: int
+    estimate: float
+    ci_low: float
+    ci_high: float
+    confidence: float = 0.95
+    method: str = WILSON
+
+    @property
+    def below_half(self) -> bool:
+        """Point estimate below 50%."""
+        return self.trials > 0 and self.estimate < 0.5
+
+    @property
+    def significantly_below_half(self) -> bool:
+        """The whole interval lies below 50% (its upper bound is below 0.5)."""
+        return self.trials > 0 and self.ci_high < 0.5
+
+
+
+def wilson_rates(successes, trials, confidence: float = 0.95):
+    """Vectorised Wilson score intervals (Wilson 1927; Newcombe 1998, method 3).
+
+    Returns ``(estimate, ci_low, ci_high)`` arrays; NaN where ``trials`` is 0.
+    Computed with ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
+    """
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    safe_n = np.where(n > 0, n, 1.0)
+    low, high = proportion_confint(k, safe_n, alpha=1 - confidence, method="wilson")
+    est = k / safe_n
+    # rounding can put a bound a hair past the estimate at 0% or 100%
+    low, high = np.clip(np.minimum(low, est), 0, 1), np.clip(np.maximum(high, est), 0, 1)
+    empty = n <= 0
+    return (np.where(empty, np.nan, est), np.where(empty, np.nan, low),
+            np.where(empty, np.nan, high))
+
+
+def rate(successes: int, trials: int, confidence: float = 0.95) -> Rate:
+    """One :class:`Rate` with its Wilson score interval."""
+    est, low, high = wilson_rates([successes], [trials], confidence)
+    return Rate(int(successes), int(trials), float(est[0]), float(low[0]), float(high[0]),
+                confidence)
+

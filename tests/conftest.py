@@ -1,0 +1,77 @@
+"""Shared fixtures: the bundled DfE file, and a builder for small DfE-layout CSV files."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from copro.sources.dfe import REQUIRED_COLUMNS, bundled_dfe_path
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def dfe_csv() -> Path:
+    """The bundled DfE 2025 file (identical to ../shared/data's copy: checked in test_data)."""
+    return bundled_dfe_path()
+
+
+def dfe_row(level: str = "Local authority", la: str = "Testshire", code: str = "E06000999",
+            old: str = "999", region: str = "South East", region_code: str = "E12000008",
+            breakdown: str = "Parent or young person", period: str = "2025",
+            received=10, assess=6, not_assess=3, pending=1, withdrawn=0, six=8, over=1,
+            mediation=1, tribunal=0, topic: str | None = None) -> dict:
+    """One row in DfE's layout; counts may be given as strings (symbols)."""
+    if topic is None:
+        topic = ("All requests for an EHC needs assessment"
+                 if breakdown == "All requests for an EHC needs assessment"
+                 else "Source of request")
+    national = level == "National"
+    regional = level == "Regional"
+    row = {c: "" for c in REQUIRED_COLUMNS}
+    row.update({
+        "time_period": period, "time_identifier": "Calendar year", "geographic_level": level,
+        "country_code": "E92000001", "country_name": "England",
+        "region_code": "" if national else region_code,
+        "region_name": "" if national else region,
+        "new_la_code": "" if national or regional else code,
+        "old_la_code": "" if national or regional else old,
+        "la_name": "" if national or regional else la,
+        "breakdown_topic": topic, "breakdown": breakdown,
+        "requests_received_in_year": received, "requests_rya": 0,
+        "requests_decided_to_assess": assess, "requests_decided_not_to_assess": not_assess,
+        "requests_decision_not_made": pending, "requests_withdrawn": withdrawn,
+        "request_outcome_six_weeks": six, "request_outcome_over_6_weeks": over,
+        "mediation_related_request": mediation, "tribunal_related_request": tribunal,
+    })
+    return row
+
+
+def write_dfe(path: Path, rows: list[dict], columns: list[str] | None = None) -> Path:
+    columns = columns or list(rows[0].keys())
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return path
+
+
+def la_rows(la: str, code: str, fam: tuple, edu: tuple, **kw) -> list[dict]:
+    """Family, education and total rows for one LA; ``fam``/``edu`` are
+    (assess, not_assess, six, over)."""
+    rows = []
+    for breakdown, (a, n, s, o) in (("Parent or young person", fam),
+                                    ("School or other education setting", edu)):
+        rows.append(dfe_row(la=la, code=code, breakdown=breakdown, received=a + n, assess=a,
+                            not_assess=n, pending=0, withdrawn=0, six=s, over=o, mediation=0,
+                            tribunal=0, **kw))
+    total = [sum(x) for x in zip(fam, edu, strict=True)]
+    rows.append(dfe_row(la=la, code=code, breakdown="All requests for an EHC needs assessment",
+                        received=total[0] + total[1], assess=total[0], not_assess=total[1],
+                        pending=0, withdrawn=0, six=total[2], over=total[3], mediation=0,
+                        tribunal=0, **kw))
+    return rows
