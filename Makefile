@@ -19,9 +19,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-## audit: install, then run the national audit on the bundled DfE 2025 data
+## audit: install, run the national audit on the bundled DfE 2025 data, write the HTML report
 audit: $(VENV)/.installed
 	$(BIN)/copro audit
+	$(BIN)/copro report --all-las --out $(OUT)/report
 
 ## test: install what the tests need, lint, and run the whole suite
 test: $(VENV)/.installed-test

@@ -21,6 +21,8 @@ from copro.findings import (
     BelowHalf,
     Coverage,
     Findings,
+    Funnel,
+    FunnelPoint,
     NotComparable,
     PooledOutcome,
     RatioSummary,
@@ -29,6 +31,7 @@ from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.outcomes import Outcome, outcomes
 from copro.stats.across_areas import sign_test, signed_rank
 from copro.stats.compare import compare_groups, with_q_values
+from copro.stats.funnel import funnel_bands, funnel_limits
 from copro.stats.meta import random_effects
 from copro.stats.pooling import mantel_haenszel_risk_ratio
 from copro.stats.rates import Rate, wilson_rates
@@ -236,5 +239,25 @@ def _pooled(outcome: Outcome, national: AreaFindings, basis: str,
                           sum(1 for c in comps if (c.rate_a if g == a else c.rate_b)
                               .significantly_below_half), len(comps))
              for g in (a, b)}
+    funnels = {g: _funnel(outcome, g, national, las, options) for g in (a, b)}
     return PooledOutcome(outcome, national.outcomes[outcome.key].comparison, basis, mh, re,
-                         re_ratio, below, signs, ranks, coverage)
+                         re_ratio, below, signs, ranks, coverage,
+                         {g: f for g, f in funnels.items() if f is not None})
+
+
+def _funnel(outcome: Outcome, group: RequesterGroup, national: AreaFindings,
+            las: tuple[AreaFindings, ...], options: AuditOptions) -> Funnel | None:
+    """``group``'s rate in every local authority with at least ``min_trials`` decisions,
+    around England's rate for the group."""
+    target = national.outcomes[outcome.key].rates.get(group)
+    if target is None or not target.trials:
+        return None
+    rated = [(f, f.outcomes[outcome.key].rates[group]) for f in las]
+    rated = [(f, r) for f, r in rated if r is not None and r.trials >= options.min_trials]
+    bands = funnel_bands([r.successes for _, r in rated], [r.trials for _, r in rated],
+                         target.estimate)
+    points = tuple(FunnelPoint(f.area.code, f.area.name, r.successes, r.trials, r.estimate, b)
+                   for (f, r), b in zip(rated, bands, strict=True))
+    trials = [p.trials for p in points] or [options.min_trials]
+    limits = funnel_limits(target.estimate, int(max(trials) * 1.2), max(1, min(trials) // 2))
+    return Funnel(group, limits, points, options.min_trials)

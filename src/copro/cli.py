@@ -129,6 +129,29 @@ def la_command(name_or_code, **data_options) -> None:
     print_area(findings, find_area(findings, name_or_code), _console())
 
 
+@cli.command("report")
+@_data_options
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out/report"),
+              show_default=True, help="Folder to write the report into.")
+@click.option("--la", "area", default=None, metavar="NAME_OR_CODE",
+              help="Write only this area's one-page scorecard.")
+@click.option("--all-las", is_flag=True,
+              help="Also write one page per local authority, linked from the index.")
+def report_command(out_dir, area, all_las, **data_options) -> None:
+    """A self-contained HTML report (index.html) to share, print or publish."""
+    from copro.lookup import find_area
+    from copro.render.report import write_report
+
+    if area is not None and all_las:
+        raise CoproError("--la and --all-las cannot be combined: choose one area or all")
+    findings = _run_audit(**data_options)
+    chosen = find_area(findings, area) if area is not None else None
+    written = write_report(findings, out_dir, area=chosen, all_las=all_las)
+    first = next((p for p in written if p.name == "index.html"), written[0])
+    extra = f" and {len(written) - 1} area pages" if len(written) > 1 else ""
+    click.echo(f"copro: wrote {first}{extra}", err=True)
+
+
 def main() -> None:
     cli(prog_name="copro")
 

@@ -9,6 +9,7 @@ from copro.groups import RequesterGroup
 from copro.outcomes import Outcome
 from copro.stats.across_areas import SignedRank, SignTest
 from copro.stats.compare import TwoGroupComparison
+from copro.stats.funnel import FunnelLimits
 from copro.stats.meta import RandomEffects
 from copro.stats.pooling import MantelHaenszelRatio
 from copro.stats.rates import Rate
@@ -109,6 +110,34 @@ class RatioSummary:
 
 
 @dataclass(frozen=True)
+class FunnelPoint:
+    """One local authority on a funnel plot."""
+
+    area_code: str
+    area_name: str
+    successes: int
+    trials: int
+    rate: float
+    band: str  # 'within', 'above 95%', 'below 99.8%', ...
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """One group's rate in every local authority against its number of decisions, with control
+    limits around England's rate for that group."""
+
+    group: RequesterGroup
+    limits: FunnelLimits
+    points: tuple[FunnelPoint, ...]
+    min_trials: int
+
+    @property
+    def flagged(self) -> tuple[FunnelPoint, ...]:
+        """Areas outside the 99.8% limits."""
+        return tuple(p for p in self.points if p.band.endswith("99.8%"))
+
+
+@dataclass(frozen=True)
 class PooledOutcome:
     """Across local authorities: national rates, pooled ratios, counts of areas, coverage."""
 
@@ -122,6 +151,7 @@ class PooledOutcome:
     sign_test: SignTest | None
     signed_rank: SignedRank | None
     coverage: Coverage
+    funnels: dict[RequesterGroup, Funnel] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,182 @@
+"""The HTML report: its numbers, figures, links and self-containment, and (in a real headless
+Chromium) that it renders, passes automated accessibility checks, and its table sorts and filters.
+"""
+
+import html
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from copro.audit import audit
+from copro.render.sentences import headline
+from copro.sources.dfe import read_dfe_requests
+from tests.test_cli import COPRO
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FIGURES = ("scatter", "forest", "funnel", "timeliness", "mediation")
+
+
+@pytest.fixture(scope="module")
+def findings(dfe_csv):
+    return audit(read_dfe_requests(dfe_csv))
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    proc = subprocess.run([COPRO, "report", "--all-las", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def _rows(page: str) -> dict[str, list[str]]:
+    """data-sort values of every row of the areas table, by area code."""
+    table = page[page.index('<table id="areas"'):]
+    table = table[:table.index("</table>")]
+    return {m.group(1): re.findall(r'data-sort="([^"]*)"', m.group(2))
+            for m in re.finditer(r'<tr data-code="([^"]+)">(.*?)</tr>', table, re.S)}
+
+
+def test_headline_sentences_are_the_audit_sentences(report, findings):
+    page = (report / "index.html").read_text()
+    for sentence in headline(findings):
+        assert html.escape(sentence, quote=False) in html.unescape(page) or sentence in \
+            html.unescape(page)
+
+
+def test_area_table_numbers_equal_the_api(report, findings):
+    rows = _rows((report / "index.html").read_text())
+    assert len(rows) == len(findings.local_authorities) == 153
+    a, b = findings.group_a, findings.group_b
+    for f in findings.local_authorities:
+        cells = rows[f.area.code]
+        out = f.outcomes["assessment"]
+        rate_b, n_b, rate_a, n_a, rr = cells[2:7]
+        for group, rate, n in ((b, rate_b, n_b), (a, rate_a, n_a)):
+            r = out.rates[group]
+            if r is not None and r.trials:
+                assert float(rate) == r.estimate and int(n) == r.trials
+            else:
+                assert rate == ""
+        if out.comparison is None:
+            assert rr == ""
+        else:
+            assert float(rr) == out.comparison.risk_ratio.estimate
+
+
+def test_every_figure_has_title_description_and_caption(report):
+    page = (report / "index.html").read_text()
+    for fig_id in FIGURES:
+        block = page[page.index(f'<figure id="figure-{fig_id}">'):]
+        block = block[:block.index("</figure>")]
+        assert f'role="img" aria-labelledby="{fig_id}-title {fig_id}-desc"' in block
+        title = re.search(rf'<title id="{fig_id}-title">([^<]+)</title>', block).group(1)
+        desc = re.search(rf'<desc id="{fig_id}-desc">([^<]+)</desc>', block).group(1)
+        assert len(title) > 20 and len(desc) > 100
+        assert "<figcaption>" in block
+
+
+def test_report_is_self_contained(report):
+    for page in [report / "index.html", *sorted((report / "la").glob("*.html"))[:5]]:
+        text = page.read_text()
+        assert "<script src" not in text and "<link" not in text
+        urls = set(re.findall(r'(?:src|href)="(https?://[^"]+)"', text))
+        assert urls == set(), urls
+
+
+def test_links_between_index_and_area_pages(report, findings):
+    index = (report / "index.html").read_text()
+    links = re.findall(r'href="(la/[^"]+\.html)"', index)
+    assert len(links) == 153
+    for link in links:
+        assert (report / link).is_file()
+    leeds = (report / "la" / "E08000035.html").read_text()
+    assert 'href="../index.html"' in leeds
+    assert (report / "la" / "../index.html").resolve() == (report / "index.html").resolve()
+
+
+def test_area_page_numbers_and_funnel_highlight(report, findings):
+    leeds = next(f for f in findings.local_authorities if f.area.name == "Leeds")
+    page = (report / "la" / "E08000035.html").read_text()
+    rr = leeds.outcomes["assessment"].comparison.risk_ratio
+    assert f"{rr.estimate:.2f} times as likely" in page
+    assert "#pt-E08000035 use" in page and 'id="pt-E08000035"' in page
+    assert "Open Government Licence v3.0" in page and findings.provenance.sha256 in page
+
+
+def test_single_area_page(tmp_path):
+    proc = subprocess.run([COPRO, "report", "--la", "Leeds", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["E08000035.html"]
+
+
+def test_unknown_area_writes_nothing(tmp_path):
+    proc = subprocess.run([COPRO, "report", "--la", "Atlantis", "--out", str(tmp_path / "r")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and not (tmp_path / "r").exists()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed: .ci/run installs Debian's 'chromium'")
+        pytest.skip("Chromium not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def _axe_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+            for v in results.response["violations"]]
+
+
+def test_index_renders_in_chromium_and_passes_axe(browser, report, tmp_path):
+    from PIL import Image, ImageStat
+
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto((report / "index.html").as_uri())
+    shot = tmp_path / "index.png"
+    page.screenshot(path=str(shot), full_page=True)
+    image = Image.open(shot).convert("L")
+    assert image.size[1] > 3000  # the whole report, not an empty page
+    stat = ImageStat.Stat(image)
+    assert stat.stddev[0] > 20  # text and figures, not a blank page
+    assert sum(image.histogram()[:128]) / (image.size[0] * image.size[1]) > 0.01
+    assert page.locator("figure svg").count() == len(FIGURES)
+    assert _axe_violations(page) == []
+
+
+def test_table_sorts_and_filters_in_the_browser(browser, report, findings):
+    page = browser.new_page()
+    page.goto((report / "index.html").as_uri())
+    page.get_by_role("button", name="Ratio", exact=True).first.click()
+    first = page.locator("#areas tbody tr").first.get_attribute("data-code")
+    compared = [f for f in findings.local_authorities if f.outcomes["assessment"].comparison]
+    smallest = min(compared, key=lambda f: f.outcomes["assessment"].comparison.risk_ratio.estimate)
+    assert first == smallest.area.code
+    page.get_by_label("Filter local authorities").fill("leeds")
+    assert page.locator("#areas tbody tr:visible").count() == 1
+
+
+def test_area_page_renders_and_passes_axe(browser, report):
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+    page.goto((report / "la" / "E08000035.html").as_uri())
+    assert page.locator("h1").inner_text().startswith("Leeds")
+    assert _axe_violations(page) == []
