@@ -13,6 +13,14 @@ from copro.sources.dfe import REQUIRED_COLUMNS, bundled_dfe_path
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    """The tests' own result cache (inherited by the copro subprocesses), never the user's."""
+    import os
+
+    os.environ["COPRO_CACHE_DIR"] = str(tmp_path_factory.mktemp("copro-cache"))
+
+
 @pytest.fixture(scope="session")
 def dfe_csv() -> Path:
     """The bundled DfE 2025 file (identical to ../shared/data's copy: checked in test_data)."""

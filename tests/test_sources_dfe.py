@@ -151,3 +151,16 @@ def test_empty_and_non_utf8_and_unrelated_files(tmp_path):
 def test_missing_file():
     with pytest.raises(CoproError, match="no such file"):
         read_dfe_requests(Path("/nonexistent/requests.csv"))
+
+
+def test_counts_table_as_a_dataframe(dfe_csv):
+    counts = read_dfe_requests(dfe_csv)
+    frame = counts.to_frame()
+    assert list(frame.columns) == ["area_code", "period", "group", "measure", "value",
+                                   "missing_reason"]
+    assert len(frame) == len(counts.records) == 163 * 7 * 9
+    england = frame[(frame.area_code == "E92000001") & (frame.group == "all")
+                    & (frame.measure == "received")]
+    assert int(england.value.iloc[0]) == 162702
+    missing = frame[frame.value.isna()]
+    assert (missing.missing_reason.notna()).all() and len(missing) > 0

@@ -34,7 +34,8 @@ from copro.stats.compare import compare_groups, with_q_values
 from copro.stats.funnel import funnel_bands, funnel_limits
 from copro.stats.meta import random_effects
 from copro.stats.pooling import mantel_haenszel_risk_ratio
-from copro.stats.rates import Rate, wilson_rates
+from copro.stats.rates import wilson_rates
+from copro.stats.results import Rate
 
 RATE_GROUPS = (*COMPARABLE_GROUPS, RequesterGroup.ALL)
 

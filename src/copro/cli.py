@@ -46,28 +46,41 @@ def _data_options(f):
                      show_default=True, help="Headline between-area variance estimator."),
         click.option("--hksj", is_flag=True,
                      help="Hartung-Knapp-Sidik-Jonkman interval for the random-effects mean."),
+        click.option("--no-cache", is_flag=True,
+                     help="Recompute even if this file and these options were audited before."),
     ]
     for option in reversed(options):
         f = option(f)
     return f
 
 
-def _run_audit(data, year, compare, denominator, min_requests, tau2, hksj):
-    from copro.audit import audit
+def _run_audit(data, year, compare, denominator, min_requests, tau2, hksj, no_cache):
+    """Audit the data file with these options, or take the result from the cache."""
+    from copro import cache
     from copro.findings import AuditOptions
     from copro.groups import parse_group
-    from copro.sources.dfe import bundled_dfe_path, read_dfe_requests
+    from copro.provenance import read_input, sha256_hex
+    from copro.sources.dfe import bundled_dfe_path
 
     try:
         group_a, group_b = (parse_group(g) for g in compare)
     except ValueError as exc:
         raise CoproError(f"--compare: {exc}") from None
-    counts = read_dfe_requests(data if data is not None else bundled_dfe_path())
     methods = (tau2, *[m for m in ("REML", "DL") if m != tau2])
     options = AuditOptions(group_a=group_a, group_b=group_b, period=year,
                            denominator=denominator, min_trials=min_requests,
                            tau2_methods=methods, hksj=hksj)
-    return audit(counts, options)
+    path = data if data is not None else bundled_dfe_path()
+    raw = read_input(path)
+    entry = cache.key(sha256_hex(raw), options)
+    findings = None if no_cache else cache.load(entry)
+    if findings is None or findings.provenance.source != Path(path).name:
+        from copro.audit import audit
+        from copro.sources.dfe import read_dfe_requests
+
+        findings = audit(read_dfe_requests(path, raw), options)
+        cache.store(entry, findings)
+    return findings
 
 
 def _console():

@@ -11,8 +11,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import pandas as pd
-
 from copro.groups import RequesterGroup
 
 
@@ -81,9 +79,14 @@ COLUMNS = ("area_code", "period", "group", "measure", "value", "missing_reason")
 
 @dataclass(frozen=True)
 class CountsTable:
-    """Area x period x requester group x measure -> count (or missing with reason)."""
+    """Area x period x requester group x measure -> count (or missing with reason).
 
-    frame: pd.DataFrame
+    ``records`` are ``(area_code, period, group, measure, value, missing_reason)`` tuples, with
+    ``value`` None exactly when the count is missing; :meth:`to_frame` gives them as a pandas
+    DataFrame for analysis elsewhere.
+    """
+
+    records: tuple[tuple, ...]
     areas: Mapping[str, Area]
     provenance: DataProvenance
     _cells: dict = field(default_factory=dict, repr=False, compare=False)
@@ -92,26 +95,27 @@ class CountsTable:
     def from_records(cls, records: Iterable[tuple], areas: Mapping[str, Area],
                      provenance: DataProvenance) -> CountsTable:
         """Build from ``(area_code, period, group, measure, value|None, reason|None)`` tuples."""
-        frame = pd.DataFrame.from_records(list(records), columns=list(COLUMNS))
+        return cls(records=tuple(records), areas=dict(areas), provenance=provenance)
+
+    def to_frame(self):
+        """The table as a pandas DataFrame with the columns :data:`COLUMNS`."""
+        import pandas as pd
+
+        frame = pd.DataFrame.from_records(list(self.records), columns=list(COLUMNS))
         frame["value"] = frame["value"].astype("Int64")
-        return cls(frame=frame, areas=dict(areas), provenance=provenance)
+        return frame
 
     def periods(self) -> list[str]:
         """Periods present, oldest first."""
-        return sorted(self.frame["period"].unique().tolist())
+        return sorted({r[1] for r in self.records})
 
     def cells(self, period: str) -> dict[str, dict[RequesterGroup, dict[Measure, Count]]]:
         """``{area_code: {group: {measure: Count}}}`` for one period (cached)."""
         if period not in self._cells:
-            sub = self.frame[self.frame["period"] == period]
             out: dict = {}
-            for code, group, measure, value, reason in zip(
-                sub["area_code"], sub["group"], sub["measure"], sub["value"],
-                sub["missing_reason"], strict=True,
-            ):
-                missing = value is pd.NA
-                out.setdefault(code, {}).setdefault(RequesterGroup(group), {})[
-                    Measure(measure)] = Count(None if missing else int(value),
-                                              reason if missing else None)
+            for code, p, group, measure, value, reason in self.records:
+                if p == period:
+                    out.setdefault(code, {}).setdefault(RequesterGroup(group), {})[
+                        Measure(measure)] = Count(value, reason)
             self._cells[period] = out
         return self._cells[period]

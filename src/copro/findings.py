@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 from copro.counts import Area, DataProvenance
 from copro.groups import RequesterGroup
 from copro.outcomes import Outcome
-from copro.stats.across_areas import SignedRank, SignTest
-from copro.stats.compare import TwoGroupComparison
-from copro.stats.funnel import FunnelLimits
-from copro.stats.meta import RandomEffects
-from copro.stats.pooling import MantelHaenszelRatio
-from copro.stats.rates import Rate
+from copro.stats.results import (
+    FunnelLimits,
+    MantelHaenszelRatio,
+    RandomEffects,
+    Rate,
+    SignedRank,
+    SignTest,
+    TwoGroupComparison,
+)
 
 #: Why an area's groups could not be compared, in plain English.
 NOT_COMPARABLE_REASONS = {

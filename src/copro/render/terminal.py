@@ -10,7 +10,7 @@ from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.render.numbers import MISSING, count, interval, p_value, pct, ratio
 from copro.render.sentences import area_sentences, headline
-from copro.stats.rates import Rate
+from copro.stats.results import Rate
 
 ROWS_EACH_WAY = 10
 

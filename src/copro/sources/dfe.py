@@ -15,9 +15,9 @@ from importlib import resources
 from pathlib import Path
 
 from copro.counts import Area, CountsTable, DataProvenance, Level, Measure
-from copro.errors import CoproError, InputError
+from copro.errors import InputError
 from copro.groups import DFE_BREAKDOWN_GROUPS, RequesterGroup
-from copro.provenance import sha256_hex
+from copro.provenance import read_input, sha256_hex
 
 BUNDLED_FILE = "dfe-ehc-requests-by-source-2025.csv"
 
@@ -73,16 +73,17 @@ def bundled_dfe_path() -> Path:
     return Path(str(resources.files("copro") / "data" / BUNDLED_FILE))
 
 
-def read_dfe_requests(path: Path | str) -> CountsTable:
+def read_dfe_requests(path: Path | str, raw: bytes | None = None) -> CountsTable:
     """Read a DfE EHC-plans ``requests`` open-data CSV into the canonical counts table.
 
     Raises :class:`InputError` (file, line, column, what was expected) for a missing column, a
     count that is neither a whole number nor a DfE symbol, a negative count, a row whose four
     outcomes do not add up to the requests received, an unknown source-of-request label, or an
-    area that appears twice.
+    area that appears twice. ``raw``: the file's bytes, if the caller has read them already.
     """
     path = Path(path)
-    raw = _read_bytes(path)
+    if raw is None:
+        raw = read_input(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -148,17 +149,6 @@ def read_dfe_requests(path: Path | str) -> CountsTable:
         attribution=BUNDLED_ATTRIBUTION if path.name == BUNDLED_FILE else ATTRIBUTION,
         rows_read=rows_read, rows_used=rows_used)
     return CountsTable.from_records(records, areas, provenance)
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise CoproError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise CoproError(f"{path}: is a directory; expected DfE's requests CSV file") from None
-    except OSError as exc:
-        raise CoproError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
 def _area(get: dict[str, str], level: Level, path: Path, line: int) -> Area:

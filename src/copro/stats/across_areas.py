@@ -2,36 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.stats import binomtest, wilcoxon
 
-SIGN_TEST = "exact binomial sign test, two-sided; areas with equal rates excluded"
-SIGNED_RANK = "Wilcoxon signed-rank test, two-sided; zero differences dropped"
-
-
-@dataclass(frozen=True)
-class SignTest:
-    """Areas where group A's rate is higher / lower / equal, and the exact sign test."""
-
-    favour_a: int
-    favour_b: int
-    ties: int
-    p_value: float | None
-    method: str = SIGN_TEST
-
-
-
-@dataclass(frozen=True)
-class SignedRank:
-    """Wilcoxon signed-rank test on the per-area differences (rate A - rate B)."""
-
-    statistic: float | None
-    p_value: float | None
-    n: int
-    method: str = SIGNED_RANK
-
+from copro.stats.results import SignedRank, SignTest
 
 
 def sign_test(differences) -> SignTest:

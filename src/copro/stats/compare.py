@@ -5,58 +5,15 @@ Vectorised over areas: one call compares group A with group B in every area at o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 from scipy.special import gammaln
 from scipy.stats import false_discovery_control, norm
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from copro.stats.rates import Rate, wilson_rates
-
-KATZ = "Katz log interval; 0.5 added to every cell of a table with a zero cell"
-NEWCOMBE = "Newcombe hybrid score interval"
-FISHER = "Fisher's exact test, two-sided"
-BH = "Benjamini-Hochberg q-value"
-
-
-@dataclass(frozen=True)
-class RiskRatio:
-    """rate_a / rate_b with its interval; ``log_se`` is the SE of the log ratio."""
-
-    estimate: float
-    ci_low: float
-    ci_high: float
-    log_estimate: float
-    log_se: float
-    zero_corrected: bool
-    confidence: float = 0.95
-    method: str = KATZ
-
-
-@dataclass(frozen=True)
-class RiskDifference:
-    """rate_a - rate_b with its interval."""
-
-    estimate: float
-    ci_low: float
-    ci_high: float
-    confidence: float = 0.95
-    method: str = NEWCOMBE
-
-
-@dataclass(frozen=True)
-class TwoGroupComparison:
-    """Group A against group B for one outcome in one area."""
-
-    rate_a: Rate
-    rate_b: Rate
-    risk_ratio: RiskRatio
-    risk_difference: RiskDifference
-    fisher_p: float
-    q_value: float | None = None  # filled in across areas by :func:`with_q_values`
-    fisher_method: str = FISHER
-    q_method: str = BH
+from copro.stats.rates import wilson_rates
+from copro.stats.results import Rate, RiskDifference, RiskRatio, TwoGroupComparison
 
 
 def log_risk_ratios(a_successes, a_trials, b_successes, b_trials):

@@ -9,27 +9,14 @@ produce about once in 500 areas.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.stats import binom
 
+from copro.stats.results import FunnelLimits
+
 LEVELS = (0.95, 0.998)
-SPIEGELHALTER = ("exact binomial control limits, interpolated (Spiegelhalter 2005), around "
-                 "England's rate")
 
 
-@dataclass(frozen=True)
-class FunnelLimits:
-    """Control limits at each number of trials ``n`` (the grid the funnel is drawn on)."""
-
-    target: float
-    n: tuple[int, ...]
-    low_95: tuple[float, ...]
-    high_95: tuple[float, ...]
-    low_998: tuple[float, ...]
-    high_998: tuple[float, ...]
-    method: str = SPIEGELHALTER
 
 
 def binomial_limit(target: float, n, quantile: float) -> np.ndarray:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.stats import chi2, norm
 from scipy.stats import t as student_t
 from statsmodels.stats.meta_analysis import combine_effects
+
+from copro.stats.results import RandomEffects
 
 TAU2_METHODS = {
     "REML": "restricted maximum likelihood",
@@ -17,32 +17,6 @@ TAU2_METHODS = {
 }
 
 
-@dataclass(frozen=True)
-class RandomEffects:
-    """A random-effects summary on the effect's own scale (log risk ratio here).
-
-    ``prediction_low``/``prediction_high``: the range in which a new area's effect is expected
-    to fall (Higgins, Thompson & Spiegelhalter 2009, t with k-2 df); None when k < 3.
-    """
-
-    estimate: float
-    se: float
-    ci_low: float
-    ci_high: float
-    tau2: float
-    i2: float  # proportion, 0..1
-    h2: float
-    q: float
-    q_df: int
-    q_p: float
-    k: int
-    prediction_low: float | None
-    prediction_high: float | None
-    tau2_method: str
-    hksj: bool
-    confidence: float = 0.95
-
-    method: str = ""
 
 
 
@@ -81,7 +55,7 @@ def random_effects(effects, variances, tau2_method: str = "REML", hksj: bool = F
     elif tau2_method in ("DL", "PM"):
         # only tau^2 is taken from statsmodels; its other summaries use an untruncated tau^2,
         # which can divide by zero when the effects are homogeneous: silence that
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):
             res = combine_effects(y, v, method_re="dl" if tau2_method == "DL" else "iterated")
         tau2 = max(0.0, float(res.tau2))  # tau^2 is truncated at 0, as in metafor
     else:

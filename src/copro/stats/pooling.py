@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.stats import chi2, norm
 from statsmodels.stats.contingency_tables import StratifiedTable
 
-MANTEL_HAENSZEL = ("Mantel-Haenszel pooled risk ratio; Greenland-Robins variance; "
-                   "Cochran's Q test of homogeneity")
-
-
-@dataclass(frozen=True)
-class MantelHaenszelRatio:
-    """Pooled risk ratio (group A / group B) with its interval and test of homogeneity."""
-
-    estimate: float
-    ci_low: float
-    ci_high: float
-    log_se: float
-    strata: int
-    homogeneity_q: float
-    homogeneity_df: int
-    homogeneity_p: float
-    confidence: float = 0.95
-    method: str = MANTEL_HAENSZEL
-
+from copro.stats.results import MantelHaenszelRatio
 
 
 def mantel_haenszel_risk_ratio(a_successes, a_trials, b_successes, b_trials,

@@ -2,36 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from statsmodels.stats.proportion import proportion_confint
 
-WILSON = "Wilson score"
-
-
-@dataclass(frozen=True)
-class Rate:
-    """``successes`` of ``trials``, with a confidence interval (NaN where ``trials`` is 0)."""
-
-    successes: int
-    trials: int
-    estimate: float
-    ci_low: float
-    ci_high: float
-    confidence: float = 0.95
-    method: str = WILSON
-
-    @property
-    def below_half(self) -> bool:
-        """Point estimate below 50%."""
-        return self.trials > 0 and self.estimate < 0.5
-
-    @property
-    def significantly_below_half(self) -> bool:
-        """The whole interval lies below 50% (its upper bound is below 0.5)."""
-        return self.trials > 0 and self.ci_high < 0.5
-
+from copro.stats.results import Rate
 
 
 def wilson_rates(successes, trials, confidence: float = 0.95):

@@ -1,0 +1,162 @@
+"""What the statistics return: small immutable result objects, each with its method's name.
+
+Kept apart from the methods so that a result can be read (e.g. from the cache) without loading
+SciPy or statsmodels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WILSON = "Wilson score"
+KATZ = "Katz log interval; 0.5 added to every cell of a table with a zero cell"
+NEWCOMBE = "Newcombe hybrid score interval"
+FISHER = "Fisher's exact test, two-sided"
+BH = "Benjamini-Hochberg q-value"
+MANTEL_HAENSZEL = ("Mantel-Haenszel pooled risk ratio; Greenland-Robins variance; "
+                   "Cochran's Q test of homogeneity")
+SIGN_TEST = "exact binomial sign test, two-sided; areas with equal rates excluded"
+SIGNED_RANK = "Wilcoxon signed-rank test, two-sided; zero differences dropped"
+SPIEGELHALTER = ("exact binomial control limits, interpolated (Spiegelhalter 2005), around "
+                 "England's rate")
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``successes`` of ``trials``, with a confidence interval (NaN where ``trials`` is 0)."""
+
+    successes: int
+    trials: int
+    estimate: float
+    ci_low: float
+    ci_high: float
+    confidence: float = 0.95
+    method: str = WILSON
+
+    @property
+    def below_half(self) -> bool:
+        """Point estimate below 50%."""
+        return self.trials > 0 and self.estimate < 0.5
+
+    @property
+    def significantly_below_half(self) -> bool:
+        """The whole interval lies below 50% (its upper bound is below 0.5)."""
+        return self.trials > 0 and self.ci_high < 0.5
+
+
+@dataclass(frozen=True)
+class RiskRatio:
+    """rate_a / rate_b with its interval; ``log_se`` is the SE of the log ratio."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    log_estimate: float
+    log_se: float
+    zero_corrected: bool
+    confidence: float = 0.95
+    method: str = KATZ
+
+
+@dataclass(frozen=True)
+class RiskDifference:
+    """rate_a - rate_b with its interval."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    confidence: float = 0.95
+    method: str = NEWCOMBE
+
+
+@dataclass(frozen=True)
+class TwoGroupComparison:
+    """Group A against group B for one outcome in one area."""
+
+    rate_a: Rate
+    rate_b: Rate
+    risk_ratio: RiskRatio
+    risk_difference: RiskDifference
+    fisher_p: float
+    q_value: float | None = None  # filled in across areas by :func:`with_q_values`
+    fisher_method: str = FISHER
+    q_method: str = BH
+
+
+@dataclass(frozen=True)
+class MantelHaenszelRatio:
+    """Pooled risk ratio (group A / group B) with its interval and test of homogeneity."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    log_se: float
+    strata: int
+    homogeneity_q: float
+    homogeneity_df: int
+    homogeneity_p: float
+    confidence: float = 0.95
+    method: str = MANTEL_HAENSZEL
+
+
+@dataclass(frozen=True)
+class RandomEffects:
+    """A random-effects summary on the effect's own scale (log risk ratio here).
+
+    ``prediction_low``/``prediction_high``: the range in which a new area's effect is expected
+    to fall (Higgins, Thompson & Spiegelhalter 2009, t with k-2 df); None when k < 3.
+    """
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    tau2: float
+    i2: float  # proportion, 0..1
+    h2: float
+    q: float
+    q_df: int
+    q_p: float
+    k: int
+    prediction_low: float | None
+    prediction_high: float | None
+    tau2_method: str
+    hksj: bool
+    confidence: float = 0.95
+
+    method: str = ""
+
+
+@dataclass(frozen=True)
+class SignTest:
+    """Areas where group A's rate is higher / lower / equal, and the exact sign test."""
+
+    favour_a: int
+    favour_b: int
+    ties: int
+    p_value: float | None
+    method: str = SIGN_TEST
+
+
+@dataclass(frozen=True)
+class SignedRank:
+    """Wilcoxon signed-rank test on the per-area differences (rate A - rate B)."""
+
+    statistic: float | None
+    p_value: float | None
+    n: int
+    method: str = SIGNED_RANK
+
+
+@dataclass(frozen=True)
+class FunnelLimits:
+    """Control limits at each number of trials ``n`` (the grid the funnel is drawn on)."""
+
+    target: float
+    n: tuple[int, ...]
+    low_95: tuple[float, ...]
+    high_95: tuple[float, ...]
+    low_998: tuple[float, ...]
+    high_998: tuple[float, ...]
+    method: str = SPIEGELHALTER
+
