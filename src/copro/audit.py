@@ -47,7 +47,7 @@ def audit(counts: CountsTable, options: AuditOptions | None = None) -> Findings:
         raise CoproError(f"cannot compare '{options.group_a}' with itself; name two groups")
     period = _period(counts, options.period)
     cells = counts.cells(period)
-    outs = outcomes(options.denominator)
+    outs = outcomes(options.denominator, counts.measures())
 
     by_level: dict[Level, list[Area]] = {level: [] for level in Level}
     for code in cells:
@@ -184,9 +184,10 @@ def _national_from_las(las: list[Area], cells: dict, outs: tuple[Outcome, ...],
     """England as the sum of the local authorities, where a file has no England row."""
     england = Area("E92000001", "England (sum of local authorities)", Level.NATIONAL)
     summed: dict = {}
+    measures = {m for o in outs for m in (o.success, *o.trials)} | {Measure.RECEIVED}
     for group in RATE_GROUPS:
         summed[group] = {}
-        for measure in Measure:
+        for measure in measures:
             parts = [cells[a.code][group][measure] for a in las]
             values = [p.value for p in parts if not p.missing]
             summed[group][measure] = Count(sum(values))

@@ -26,6 +26,8 @@ class Measure(StrEnum):
     DECIDED_AFTER_6_WEEKS = "decided_after_6_weeks"
     MEDIATION = "mediation"
     TRIBUNAL = "tribunal"
+    PLAN_ISSUED = "plan_issued"
+    PLAN_WITHIN_20_WEEKS = "plan_within_20_weeks"  # exceptions excluded
 
 
 class Level(StrEnum):
@@ -104,6 +106,10 @@ class CountsTable:
         frame = pd.DataFrame.from_records(list(self.records), columns=list(COLUMNS))
         frame["value"] = frame["value"].astype("Int64")
         return frame
+
+    def measures(self) -> set[Measure]:
+        """The measures this source provides."""
+        return {Measure(r[3]) for r in self.records}
 
     def periods(self) -> list[str]:
         """Periods present, oldest first."""

@@ -180,6 +180,21 @@ class Findings:
     def group_b(self) -> RequesterGroup:
         return self.options.group_b
 
+    @property
+    def primary(self) -> str:
+        """Key of the headline outcome: the first compared (plan rate where plans are known,
+        else assessment rate)."""
+        return next(o.key for o in self.outcomes if o.compared)
+
+    @property
+    def secondary(self) -> str | None:
+        """Key of the second compared outcome (a timeliness rate), if any."""
+        keys = [o.key for o in self.outcomes if o.compared]
+        return keys[1] if len(keys) > 1 else None
+
+    def outcome(self, key: str) -> Outcome:
+        return next(o for o in self.outcomes if o.key == key)
+
     def all_areas(self) -> tuple[AreaFindings, ...]:
         return (self.national, *self.regions, *self.local_authorities)
 

@@ -1,10 +1,17 @@
-"""The outcomes the audit measures: which requests count as successes, and out of which."""
+"""The outcomes the audit measures: which requests count as successes, and out of which.
+
+Which outcomes an audit has depends on the measures its data source provides: DfE's open data
+stop at the decision whether to assess; FOI returns and case-level data reach plans issued.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from copro.counts import Measure
+
+M = Measure
 
 
 @dataclass(frozen=True)
@@ -17,41 +24,57 @@ class Outcome:
     name: str  # 'assessment rate'
     definition: str  # plain English, for footnotes
     compared: bool  # compared across areas (ratio, pooled estimates), or rates only
+    likely: str = ""  # completes '... were 1.7 times as likely as ... <likely>'
+    short: str = ""  # column heading: 'assessed'
 
 
 DENOMINATORS = ("decided", "received")
 
+_PLAN = Outcome(
+    "plan", M.PLAN_ISSUED, (M.RECEIVED,), "plan rate",
+    "requests that ended in an EHC plan, of requests received (the study's success rate)",
+    True, "to end in an EHC plan", "plan issued")
+_PLAN_20 = Outcome(
+    "plan_timeliness", M.PLAN_WITHIN_20_WEEKS, (M.PLAN_ISSUED,), "20-week timeliness",
+    "plans issued within the statutory 20 weeks (exceptions excluded), of plans issued "
+    "(the study's efficiency rate)", True, "to have the plan issued within 20 weeks",
+    "within 20 weeks")
+_ASSESS_DECIDED = Outcome(
+    "assessment", M.DECIDED_TO_ASSESS, (M.DECIDED_TO_ASSESS, M.DECIDED_NOT_TO_ASSESS),
+    "assessment rate",
+    "requests the local authority decided to assess, of requests with a decision (requests "
+    "awaiting a decision or withdrawn are left out)", True, "to lead to a decision to assess",
+    "assessed")
+_ASSESS_RECEIVED = Outcome(
+    "assessment", M.DECIDED_TO_ASSESS, (M.RECEIVED,), "assessment rate",
+    "requests the local authority decided to assess, of all requests received (as DfE "
+    "publishes it; requests awaiting a decision count against the rate)", True,
+    "to lead to a decision to assess", "assessed")
+_TIMELINESS = Outcome(
+    "timeliness", M.DECIDED_WITHIN_6_WEEKS, (M.DECIDED_WITHIN_6_WEEKS, M.DECIDED_AFTER_6_WEEKS),
+    "6-week timeliness",
+    "decisions whether to assess made within the statutory 6 weeks, of decisions made in the "
+    "year", True, "to be decided within 6 weeks", "within 6 weeks")
+_MEDIATION = Outcome("mediation", M.MEDIATION, (M.RECEIVED,), "mediation rate",
+                     "requests that led to mediation, of requests received", False)
+_TRIBUNAL = Outcome("tribunal", M.TRIBUNAL, (M.RECEIVED,), "tribunal rate",
+                    "requests that led to a tribunal appeal, of requests received", False)
 
-def outcomes(denominator: str = "decided") -> tuple[Outcome, ...]:
-    """The audit's outcomes.
 
-    ``denominator`` sets the assessment rate's base: ``"decided"`` (default) counts the decisions
-    made (decided to assess + decided not to assess), so requests still awaiting a decision or
-    withdrawn are left out rather than counted as refusals; ``"received"`` uses every request
-    received, as DfE's published percentage does.
+def outcomes(denominator: str = "decided",
+             measures: Iterable[Measure] = tuple(Measure)) -> tuple[Outcome, ...]:
+    """The audit's outcomes for data holding ``measures``, most important first.
+
+    Where plans are known, the study's success rate (plans issued of requests) and efficiency
+    rate (plans within 20 weeks) lead. ``denominator`` sets the assessment rate's base:
+    ``"decided"`` (decisions made: requests awaiting a decision or withdrawn are left out rather
+    than counted as refusals) or ``"received"`` (every request, as DfE publishes it); data
+    without decisions not to assess always use ``"received"``.
     """
-    if denominator == "decided":
-        assess = Outcome(
-            "assessment", Measure.DECIDED_TO_ASSESS,
-            (Measure.DECIDED_TO_ASSESS, Measure.DECIDED_NOT_TO_ASSESS), "assessment rate",
-            "requests the local authority decided to assess, of requests with a decision "
-            "(requests awaiting a decision or withdrawn are left out)", True)
-    elif denominator == "received":
-        assess = Outcome(
-            "assessment", Measure.DECIDED_TO_ASSESS, (Measure.RECEIVED,), "assessment rate",
-            "requests the local authority decided to assess, of all requests received "
-            "(as DfE publishes it; requests awaiting a decision count against the rate)", True)
-    else:
+    if denominator not in DENOMINATORS:
         raise ValueError(f"unknown denominator '{denominator}'; expected decided or received")
-    return (
-        assess,
-        Outcome("timeliness", Measure.DECIDED_WITHIN_6_WEEKS,
-                (Measure.DECIDED_WITHIN_6_WEEKS, Measure.DECIDED_AFTER_6_WEEKS),
-                "6-week timeliness",
-                "decisions whether to assess made within the statutory 6 weeks, of decisions "
-                "made in the year", True),
-        Outcome("mediation", Measure.MEDIATION, (Measure.RECEIVED,), "mediation rate",
-                "requests that led to mediation, of requests received", False),
-        Outcome("tribunal", Measure.TRIBUNAL, (Measure.RECEIVED,), "tribunal rate",
-                "requests that led to a tribunal appeal, of requests received", False),
-    )
+    have = set(measures)
+    assess = (_ASSESS_DECIDED if denominator == "decided"
+              and M.DECIDED_NOT_TO_ASSESS in have else _ASSESS_RECEIVED)
+    candidates = (_PLAN, _PLAN_20, assess, _TIMELINESS, _MEDIATION, _TRIBUNAL)
+    return tuple(o for o in candidates if {o.success, *o.trials} <= have)

@@ -115,14 +115,15 @@ def rates_scatter(findings: Findings, outcome_key: str, fig_id: str) -> SvgFigur
     return _to_svg(fig, fig_id, title, description)
 
 
-def forest_plot(findings: Findings, fig_id: str = "forest") -> SvgFigure:
+def forest_plot(findings: Findings, outcome_key: str, fig_id: str = "forest") -> SvgFigure:
     """Every compared local authority's risk ratio with its interval, sorted, with the pooled
     estimates and the prediction interval."""
     a, b = findings.group_a, findings.group_b
-    pooled = findings.pooled["assessment"]
-    rows = sorted(((f.area.name, f.outcomes["assessment"].comparison.risk_ratio)
+    pooled = findings.pooled[outcome_key]
+    name = pooled.outcome.name
+    rows = sorted(((f.area.name, f.outcomes[outcome_key].comparison.risk_ratio)
                    for f in findings.local_authorities
-                   if f.outcomes["assessment"].comparison is not None),
+                   if f.outcomes[outcome_key].comparison is not None),
                   key=lambda r: r[1].estimate)
     k = len(rows)
     fig = Figure(figsize=(6.4, 1.6 + 0.115 * (k + 4)))
@@ -159,19 +160,19 @@ def forest_plot(findings: Findings, fig_id: str = "forest") -> SvgFigure:
     ax.set_yticks(list(ys) + [2, 1], [n for n, _ in rows] + ["Pooled (M-H)", "Pooled (RE)"],
                   fontsize=5.5)
     ax.set_ylim(0.3, k + 3.7)
-    ax.set_xlabel(f"Ratio of assessment rates, {a.label.lower()} ÷ {b.label.lower()} "
+    ax.set_xlabel(f"Ratio of {name}s, {a.label.lower()} ÷ {b.label.lower()} "
                   "(log scale; 1 = no difference)")
     ax.legend(loc="upper left", bbox_to_anchor=(0, 1.0 + 0.6 / fig.get_figheight()),
               ncol=2, frameon=False, fontsize=7)
     fig.tight_layout()
     above = int(np.sum(low > 1))
     below = int(np.sum(high < 1))
-    title = f"Ratio of assessment rates, {a.label.lower()} ÷ {b.label.lower()}, by local authority"
+    title = f"Ratio of {name}s, {a.label.lower()} ÷ {b.label.lower()}, by local authority"
     description = (
         f"Forest plot of {k} local authorities, sorted from the smallest ratio to the largest "
         f"({rows[0][0]} {ratio(rows[0][1].estimate)} to {rows[-1][0]} "
         f"{ratio(rows[-1][1].estimate)}). A ratio above 1 means {a.requests_from} were more "
-        f"likely to lead to an assessment. In {above} authorities the whole 95% interval is "
+        f"likely {pooled.outcome.likely}. In {above} authorities the whole 95% interval is "
         f"above 1, in {below} below 1. Pooled: " + "; ".join(summary) + "."
     ) if k else "No local authority could be compared."
     return _to_svg(fig, fig_id, title, description)
@@ -226,9 +227,12 @@ def funnel_plot(funnel: Funnel, outcome_name: str, fig_id: str, label: int = 10)
     return _to_svg(fig, fig_id, title, description)
 
 
-def national_rates_by_group(findings: Findings, fig_id: str = "mediation") -> SvgFigure:
-    """England's mediation and tribunal rates for every requester group, with intervals."""
+def national_rates_by_group(findings: Findings, fig_id: str = "mediation") -> SvgFigure | None:
+    """England's mediation and tribunal rates for every requester group, with intervals
+    (None where the data have no mediation or tribunal counts)."""
     keys = [o for o in findings.outcomes if o.key in ("mediation", "tribunal")]
+    if not keys:
+        return None
     fig = Figure(figsize=(6.4, 3.0))
     axes = fig.subplots(1, len(keys), sharey=True)
     axes = np.atleast_1d(axes)

@@ -20,7 +20,12 @@ from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.render import figures
 from copro.render.files import write_atomic
 from copro.render.numbers import MISSING, is_missing, pct, ratio
-from copro.render.sentences import area_sentences, coverage_sentence, headline
+from copro.render.sentences import (
+    area_sentences,
+    coverage_sentence,
+    headline,
+    outcome_sentences,
+)
 
 AREA_DIR = "la"
 
@@ -30,8 +35,8 @@ class ReportFigures:
     scatter: figures.SvgFigure
     forest: figures.SvgFigure
     funnel: figures.SvgFigure | None
-    timeliness: figures.SvgFigure
-    mediation: figures.SvgFigure
+    timeliness: figures.SvgFigure | None
+    mediation: figures.SvgFigure | None
 
 
 def _points(x: float | None) -> str:
@@ -56,20 +61,22 @@ def _environment() -> Environment:
 
 def build_figures(findings: Findings) -> ReportFigures:
     """Draw every figure once; area pages reuse them."""
-    funnel = findings.pooled["assessment"].funnels.get(findings.group_b)
+    primary, secondary = findings.primary, findings.secondary
+    funnel = findings.pooled[primary].funnels.get(findings.group_b)
     return ReportFigures(
-        scatter=figures.rates_scatter(findings, "assessment", "scatter"),
-        forest=figures.forest_plot(findings, "forest"),
-        funnel=None if funnel is None else figures.funnel_plot(funnel, "assessment rate",
-                                                               "funnel"),
-        timeliness=figures.rates_scatter(findings, "timeliness", "timeliness"),
+        scatter=figures.rates_scatter(findings, primary, "scatter"),
+        forest=figures.forest_plot(findings, primary, "forest"),
+        funnel=None if funnel is None else figures.funnel_plot(
+            funnel, findings.outcome(primary).name, "funnel"),
+        timeliness=None if secondary is None else figures.rates_scatter(
+            findings, secondary, "timeliness"),
         mediation=figures.national_rates_by_group(findings, "mediation"),
     )
 
 
 def _notes(findings: Findings) -> dict[str, list[str]]:
     """Per local authority: why it was not compared, funnel flags, partly recorded sources."""
-    pooled = findings.pooled["assessment"]
+    pooled = findings.pooled[findings.primary]
     notes: dict[str, list[str]] = {f.area.code: [] for f in findings.local_authorities}
     for x in pooled.coverage.not_comparable:
         notes[x.area.code].append(f"not compared: {NOT_COMPARABLE_REASONS[x.reason]}")
@@ -88,10 +95,14 @@ def _area_file(f: AreaFindings) -> str:
 
 def render_index(findings: Findings, figs: ReportFigures, generated: str,
                  area_pages: dict[str, str] | None = None) -> str:
-    pooled = findings.pooled["assessment"]
+    pooled = findings.pooled[findings.primary]
     env = _environment()
-    timeliness = [s for s in headline(findings) if "6 weeks" in s]
+    secondary = findings.secondary
+    timeliness = ([] if secondary is None
+                  else outcome_sentences(findings, findings.pooled[secondary], full=False))
     return env.get_template("index.html.j2").render(
+        primary=findings.outcome(findings.primary),
+        secondary=None if secondary is None else findings.outcome(secondary),
         findings=findings, figures=figs, generated=generated, headline=headline(findings),
         timeliness_sentences=timeliness, coverage=pooled.coverage,
         coverage_sentence=coverage_sentence(pooled), pooled=pooled,
@@ -101,7 +112,7 @@ def render_index(findings: Findings, figs: ReportFigures, generated: str,
 
 def render_area(findings: Findings, f: AreaFindings, figs: ReportFigures, generated: str,
                 index_link: str | None = None) -> str:
-    funnel = findings.pooled["assessment"].funnels.get(findings.group_b)
+    funnel = findings.pooled[findings.primary].funnels.get(findings.group_b)
     point = None if funnel is None else next(
         (p for p in funnel.points if p.area_code == f.area.code), None)
     region = findings.region_of(f.area)
@@ -110,6 +121,7 @@ def render_area(findings: Findings, f: AreaFindings, figs: ReportFigures, genera
         findings=findings, f=f, generated=generated, sentences=area_sentences(findings, f),
         groups=(*COMPARABLE_GROUPS, RequesterGroup.ALL), region=region,
         beside=list(beside.values()), funnel=funnel, point=point, figure=figs.funnel,
+        primary=findings.outcome(findings.primary),
         index_link=index_link)
 
 

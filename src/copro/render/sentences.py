@@ -10,32 +10,31 @@ from copro.render.numbers import interval, names, p_value, pct, ratio
 
 
 def headline(findings: Findings) -> list[str]:
-    """The audit's findings, most important first."""
+    """The audit's findings, most important first: the headline outcome in full, then the
+    national figure and the count of areas for each other compared outcome, then coverage."""
     out = []
-    assessment = findings.pooled.get("assessment")
-    timeliness = findings.pooled.get("timeliness")
-    if assessment:
-        out += _assessment_sentences(findings, assessment)
-    if timeliness:
-        out += _timeliness_sentences(findings, timeliness)
-    if assessment:
-        out.append(coverage_sentence(assessment))
+    for i, outcome in enumerate(o for o in findings.outcomes if o.compared):
+        pooled = findings.pooled[outcome.key]
+        out += outcome_sentences(findings, pooled, full=i == 0)
+    out.append(coverage_sentence(findings.pooled[findings.primary]))
     return out
 
 
-def _assessment_sentences(f: Findings, p: PooledOutcome) -> list[str]:
+def outcome_sentences(f: Findings, p: PooledOutcome, full: bool = True) -> list[str]:
+    """England's comparison, the pooled ratios (``full`` only), how many areas favour each
+    group, and (``full`` only) how many areas have rates below 50%."""
     a, b = f.group_a, f.group_b
+    o = p.outcome
     out = []
     n = p.national
-    base = "of requests decided" if f.options.denominator == "decided" else "of requests received"
     if n is not None:
         out.append(
             f"In England in {f.period}, {a.requests_from} were {ratio(n.risk_ratio.estimate)} "
-            f"times as likely as {b.requests_from} to lead to a decision to assess "
+            f"times as likely as {b.requests_from} {o.likely} "
             f"(95% CI {interval(n.risk_ratio.ci_low, n.risk_ratio.ci_high)}): "
-            f"{pct(n.rate_a.estimate)} against {pct(n.rate_b.estimate)} {base}.")
+            f"{pct(n.rate_a.estimate)} against {pct(n.rate_b.estimate)} ({o.name}).")
     k = len(p.coverage.compared)
-    if p.mantel_haenszel is not None:
+    if full and p.mantel_haenszel is not None:
         mh = p.mantel_haenszel
         text = (f"Across the {k} local authorities where the two could be compared, the pooled "
                 f"ratio was {ratio(mh.estimate)} (Mantel-Haenszel, 95% CI "
@@ -55,36 +54,17 @@ def _assessment_sentences(f: Findings, p: PooledOutcome) -> list[str]:
     if p.sign_test is not None:
         s = p.sign_test
         out.append(
-            f"{a.label} had the higher assessment rate in {s.favour_a} of {k} local "
-            f"authorities and {b.label.lower()} in {s.favour_b}"
+            f"The {o.name} was higher for {a.requests_from} in {s.favour_a} of {k} local "
+            f"authorities, and for {b.requests_from} in {s.favour_b}"
             + (f" ({s.ties} equal)" if s.ties else "")
             + f" (exact sign test, {p_value(s.p_value)}).")
-    bb, ba = p.below_half[b], p.below_half[a]
-    out.append(
-        f"Fewer than half of {b.requests_from} led to a decision to assess in {bb.areas} "
-        f"of {bb.of} local authorities "
-        f"({bb.significantly} of them significantly: the whole 95% interval below 50%); "
-        f"for {a.label.lower()} the figure was {ba.areas} ({ba.significantly} significantly).")
-    return out
-
-
-def _timeliness_sentences(f: Findings, p: PooledOutcome) -> list[str]:
-    a, b = f.group_a, f.group_b
-    n = p.national
-    out = []
-    if n is not None:
+    if full:
+        bb, ba = p.below_half[b], p.below_half[a]
         out.append(
-            f"Decisions within the statutory 6 weeks: {pct(n.rate_a.estimate)} for "
-            f"{a.label.lower()} and {pct(n.rate_b.estimate)} for {b.label.lower()} in England "
-            f"(ratio {ratio(n.risk_ratio.estimate)}, 95% CI "
-            f"{interval(n.risk_ratio.ci_low, n.risk_ratio.ci_high)}).")
-    if p.sign_test is not None:
-        s = p.sign_test
-        out.append(
-            f"{a.requests_from.capitalize()} were decided within 6 weeks more often in "
-            f"{s.favour_a} of {len(p.coverage.compared)} local authorities, and "
-            f"{b.requests_from} in {s.favour_b}" + (f" ({s.ties} equal)" if s.ties else "")
-            + f" (exact sign test, {p_value(s.p_value)}).")
+            f"The {o.name} was below 50% for {b.requests_from} in {bb.areas} of {bb.of} local "
+            f"authorities ({bb.significantly} of them significantly: the whole 95% interval "
+            f"below 50%), and for {a.requests_from} in {ba.areas} "
+            f"({ba.significantly} significantly).")
     return out
 
 
@@ -107,11 +87,9 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
     """Plain-English findings for one area, set beside England and its region."""
     a, b = findings.group_a, findings.group_b
     out = []
-    for key, what in (("assessment", "to lead to a decision to assess"),
-                      ("timeliness", "to be decided within 6 weeks")):
-        o = f.outcomes.get(key)
-        if o is None:
-            continue
+    for outcome in (x for x in findings.outcomes if x.compared):
+        key, what = outcome.key, outcome.likely
+        o = f.outcomes[key]
         if o.comparison is None:
             out.append(f"{f.area.name}: {a.label.lower()} and {b.label.lower()} cannot be "
                        f"compared on {findings.pooled[key].outcome.name} "

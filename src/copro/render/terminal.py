@@ -26,12 +26,12 @@ def print_audit(findings: Findings, console: Console) -> None:
         console.print(f"• {sentence}")
     console.print()
 
-    compared = [f for f in findings.local_authorities
-                if f.outcomes["assessment"].comparison is not None]
-    ranked = sorted(compared, key=lambda f: f.outcomes["assessment"].comparison
-                    .risk_ratio.estimate, reverse=True)
+    key = findings.primary
+    compared = [f for f in findings.local_authorities if f.outcomes[key].comparison is not None]
+    ranked = sorted(compared, key=lambda f: f.outcomes[key].comparison.risk_ratio.estimate,
+                    reverse=True)
     console.print(_gap_table(findings, ranked[:ROWS_EACH_WAY],
-                             f"Where the gap is largest: ratio of assessment rates, "
+                             f"Where the gap is largest: ratio of {findings.outcome(key).name}s, "
                              f"{a.label.lower()} ÷ {b.label.lower()}"))
     console.print(_gap_table(findings, ranked[::-1][:ROWS_EACH_WAY],
                              "Where the gap is smallest"))
@@ -52,16 +52,18 @@ def _rate_cell(r: Rate | None) -> str:
 
 def _gap_table(findings: Findings, areas: list[AreaFindings], title: str) -> Table:
     a, b = findings.group_a, findings.group_b
+    key = findings.primary
+    short = findings.outcome(key).short
     t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     t.add_column("Local authority")
-    t.add_column(f"{a.label}: % assessed", justify="right")
+    t.add_column(f"{a.label}: % {short}", justify="right")
     t.add_column("n", justify="right")
-    t.add_column(f"{b.label}: % assessed", justify="right")
+    t.add_column(f"{b.label}: % {short}", justify="right")
     t.add_column("n", justify="right")
     t.add_column("Ratio (95% CI)", justify="right")
     t.add_column("q", justify="right")
     for f in areas:
-        c = f.outcomes["assessment"].comparison
+        c = f.outcomes[key].comparison
         rr = c.risk_ratio
         t.add_row(f.area.name, _rate_cell(c.rate_a), f"{c.rate_a.trials:,}",
                   _rate_cell(c.rate_b), f"{c.rate_b.trials:,}",
@@ -75,7 +77,7 @@ def _q(q: float | None) -> str:
 
 
 def _coverage_table(findings: Findings) -> Table:
-    cov = findings.pooled["assessment"].coverage
+    cov = findings.pooled[findings.primary].coverage
     t = Table(title=f"Not compared: {len(cov.not_comparable)} of {cov.local_authorities} "
                     f"local authorities", title_justify="left", box=box.SIMPLE_HEAD)
     t.add_column("Local authority")
@@ -88,7 +90,7 @@ def _coverage_table(findings: Findings) -> Table:
 
 def _footer(findings: Findings, console: Console) -> None:
     re_method = findings.options.tau2_methods[0]
-    assessment = findings.pooled["assessment"]
+    primary = findings.pooled[findings.primary]
     console.print()
     console.print("[bold]Notes[/bold]")
     for o in findings.outcomes:
@@ -97,8 +99,8 @@ def _footer(findings: Findings, console: Console) -> None:
         "- Rates: Wilson score 95% intervals. Ratio: Katz log interval. Difference: Newcombe "
         "hybrid score. q: Benjamini-Hochberg q-value of Fisher's exact test across local "
         "authorities. Pooled: Mantel-Haenszel (Greenland-Robins variance); "
-        + (assessment.random_effects[re_method].method
-           if re_method in assessment.random_effects else "random effects")
+        + (primary.random_effects[re_method].method
+           if re_method in primary.random_effects else "random effects")
         + f". {MISSING} = missing (reason given).")
     for caveat in findings.caveats:
         console.print(f"- {caveat}")

@@ -200,7 +200,7 @@ def _records(values: dict) -> Iterator[tuple]:
         total = by_group.get(RequesterGroup.ALL)
         for group in RequesterGroup:
             counts = by_group.get(group)
-            for measure in Measure:
+            for measure in MEASURE_COLUMNS:
                 if counts is not None:
                     value, reason = counts[measure]
                 elif total is not None and total[Measure.RECEIVED][0] is None:
