@@ -19,7 +19,7 @@ from copro.stats.results import (
 
 #: Why an area's groups could not be compared, in plain English.
 NOT_COMPARABLE_REASONS = {
-    "suppressed": "had figures suppressed or not available",
+    "suppressed": "had figures suppressed, not held or not returned",
     "source_not_recorded": "did not record who made most requests",
     "too_few_requests": "had too few requests from one of the groups",
 }
