@@ -290,7 +290,8 @@ def test_campaign_end_to_end(tmp_path):
     not_compared = {x["area"]["name"]: x for x in plan["coverage"]["not_comparable"]}
     assert len(not_compared) == 153 - 12
     assert all("no FOI return" in x["detail"] for x in not_compared.values())
-    assert result["headline"][0].startswith("In England in 2025, requests from schools")
+    assert result["headline"][0].startswith(
+        "In 2025, in the local authorities with figures taken together, requests from schools")
     assert "to end in an EHC plan" in result["headline"][0]
     timeliness = result["pooled"]["plan_timeliness"]["sign_test"]
     assert timeliness["favour_a"] + timeliness["favour_b"] + timeliness["ties"] == 12

@@ -28,8 +28,10 @@ def outcome_sentences(f: Findings, p: PooledOutcome, full: bool = True) -> list[
     out = []
     n = p.national
     if n is not None:
+        where = (f"In England in {f.period}" if not p.national_basis.startswith("sum")
+                 else f"In {f.period}, in the local authorities with figures taken together")
         out.append(
-            f"In England in {f.period}, {a.requests_from} were {ratio(n.risk_ratio.estimate)} "
+            f"{where}, {a.requests_from} were {ratio(n.risk_ratio.estimate)} "
             f"times as likely as {b.requests_from} {o.likely} "
             f"(95% CI {interval(n.risk_ratio.ci_low, n.risk_ratio.ci_high)}): "
             f"{pct(n.rate_a.estimate)} against {pct(n.rate_b.estimate)} ({o.name}).")
