@@ -30,6 +30,7 @@ from copro.findings import (
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.outcomes import Outcome, outcomes
 from copro.stats.across_areas import sign_test, signed_rank
+from copro.stats.adjust import case_mix_adjustment
 from copro.stats.compare import compare_groups, with_q_values
 from copro.stats.funnel import funnel_bands, funnel_limits
 from copro.stats.meta import random_effects
@@ -38,6 +39,7 @@ from copro.stats.rates import wilson_rates
 from copro.stats.results import Rate
 
 RATE_GROUPS = (*COMPARABLE_GROUPS, RequesterGroup.ALL)
+ENGLAND = "E92000001"
 
 
 def audit(counts: CountsTable, options: AuditOptions | None = None) -> Findings:
@@ -66,12 +68,18 @@ def audit(counts: CountsTable, options: AuditOptions | None = None) -> Findings:
     if national_area is None:
         national = _national_from_las(las, cells, outs, options)
         basis = "sum of the local authorities in the file (the file has no England row)"
+    elif national_area.code != ENGLAND:
+        national = findings_by_code[national_area.code]
+        basis = f"sum of the local authorities in the data ({national_area.name})"
     else:
         national = findings_by_code[national_area.code]
         basis = "England row of the file (includes areas whose figures are suppressed locally)"
     la_findings = tuple(findings_by_code[a.code] for a in las)
     pooled = {o.key: _pooled(o, national, basis, la_findings, options)
               for o in outs if o.compared}
+    if counts.strata is not None:
+        pooled = {k: replace(p, adjusted=_adjusted(p.outcome, counts.strata, period, options))
+                  for k, p in pooled.items()}
     return Findings(options=replace(options, period=period), period=period, outcomes=outs,
                     national=national,
                     regions=tuple(findings_by_code[a.code] for a in regions),
@@ -82,7 +90,7 @@ def audit(counts: CountsTable, options: AuditOptions | None = None) -> Findings:
 def _period(counts: CountsTable, wanted: str | None) -> str:
     periods = counts.periods()
     if wanted is None:
-        return periods[-1]
+        return counts.default_period if counts.default_period in periods else periods[-1]
     if wanted not in periods:
         raise CoproError(f"no requests by source for {wanted} in {counts.provenance.source}; "
                          f"periods present: {', '.join(periods)}")
@@ -245,6 +253,21 @@ def _pooled(outcome: Outcome, national: AreaFindings, basis: str,
     return PooledOutcome(outcome, national.outcomes[outcome.key].comparison, basis, mh, re,
                          re_ratio, below, signs, ranks, coverage,
                          {g: f for g, f in funnels.items() if f is not None})
+
+
+def _adjusted(outcome: Outcome, strata: tuple, period: str, options: AuditOptions):
+    """Group A against group B adjusted for case mix, from the (unpublished) strata."""
+    names, rows = strata
+    index = {m: names.index(m.value) for m in (outcome.success, *outcome.trials)
+             if m.value in names}
+    if len(index) < len({outcome.success, *outcome.trials}):
+        return None
+    a, b = options.group_a.value, options.group_b.value
+    picked = [(area, age, need, group == a, int(values[index[outcome.success]]),
+               int(sum(values[index[m]] for m in outcome.trials)))
+              for area, p, group, age, need, values in rows
+              if p == period and group in (a, b)]
+    return case_mix_adjustment(picked, outcome.key, options.confidence)
 
 
 def _funnel(outcome: Outcome, group: RequesterGroup, national: AreaFindings,

@@ -51,6 +51,11 @@ def _data_options(f):
                      help="Recompute even if this file and these options were audited before."),
         click.option("--foi", "foi", type=click.Path(path_type=Path), default=None,
                      help="Audit a folder of completed FOI returns instead of DfE data."),
+        click.option("--sen2", "sen2", type=click.Path(path_type=Path), default=None,
+                     help="Audit an SEN2 person-level return (XML), or a folder of them."),
+        click.option("--suppress-below", type=click.IntRange(min=1), default=5,
+                     show_default=True,
+                     help="With --sen2: withhold counts from 1 to this minus 1 in every output."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -58,7 +63,7 @@ def _data_options(f):
 
 
 def _run_audit(data, year, compare, denominator, min_requests, tau2, hksj, no_cache,
-               foi=None):
+               foi=None, sen2=None, suppress_below=5):
     """Audit the data file (or folder of FOI returns) with these options, or take the result
     from the cache."""
     from copro import cache
@@ -75,10 +80,13 @@ def _run_audit(data, year, compare, denominator, min_requests, tau2, hksj, no_ca
     options = AuditOptions(group_a=group_a, group_b=group_b, period=year,
                            denominator=denominator, min_trials=min_requests,
                            tau2_methods=methods, hksj=hksj)
+    if sum(x is not None for x in (data, foi, sen2)) > 1:
+        raise CoproError("--data, --foi and --sen2 cannot be combined: audit one source at a "
+                         "time")
     if foi is not None:
-        if data is not None:
-            raise CoproError("--data and --foi cannot be combined: audit one source at a time")
         return _run_foi_audit(foi, options)
+    if sen2 is not None:
+        return _run_sen2_audit(sen2, options, suppress_below)
     path = data if data is not None else bundled_dfe_path()
     raw = read_input(path)
     entry = cache.key(sha256_hex(raw), options)
@@ -100,6 +108,24 @@ def _run_foi_audit(folder: Path, options):
     for r in rejected:
         click.echo(f"copro: warning: return rejected, not audited: {r.message}", err=True)
     return audit(counts, options)
+
+
+def _run_sen2_audit(path: Path, options, threshold: int):
+    import os
+
+    from copro.audit import audit
+    from copro.disclosure import suppress_small_counts
+    from copro.sources.sen2 import read_sen2
+
+    key = os.environ.get("COPRO_PSEUDONYM_KEY")
+    counts, summary = read_sen2(path, key.encode() if key else None)
+    for (element, code), n in sorted(summary.unknown_codes.items()):
+        click.echo(f"copro: warning: {n:,} request(s) with {element} code '{code}', which is "
+                   "not in copro's SEN2 code lists: left out of the stage it decides", err=True)
+    if summary.no_source:
+        click.echo(f"copro: note: {summary.no_source:,} of {summary.requests:,} requests have no "
+                   "RequestSource (counted as 'not known')", err=True)
+    return audit(suppress_small_counts(counts, threshold), options)
 
 
 def _console():
@@ -189,6 +215,44 @@ def _day(value) -> date:
 
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@cli.command("synth")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out/synth"),
+              show_default=True, help="Folder for the synthetic returns (one file per LA).")
+@click.option("--la", "las", multiple=True, metavar="NAME_OR_CODE",
+              help="Local authorities (repeatable; default: Leeds, Essex, Camden).")
+@click.option("--persons", type=click.IntRange(min=1), default=2000, show_default=True,
+              help="Persons per local authority.")
+@click.option("--year", type=click.IntRange(2015, 2100), default=2026, show_default=True,
+              help="Collection year (requests received the calendar year before).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
+@click.option("--assess-or", type=float, default=2.0, show_default=True,
+              help="Odds ratio, schools vs families, of a decision to assess.")
+@click.option("--plan-or", type=float, default=1.3, show_default=True,
+              help="Odds ratio of a plan after an assessment.")
+@click.option("--six-weeks-or", type=float, default=1.2, show_default=True,
+              help="Odds ratio of a decision within 6 weeks.")
+@click.option("--twenty-weeks-or", type=float, default=1.3, show_default=True,
+              help="Odds ratio of a plan within 20 weeks.")
+@click.option("--area-sd", type=float, default=0.0, show_default=True,
+              help="Spread of the log odds ratio of assessment between areas.")
+@click.option("--legacy", is_flag=True, help="An earlier layout, without RequestSource.")
+def synth_command(out_dir, las, persons, year, seed, assess_or, plan_or, six_weeks_or,
+                  twenty_weeks_or, area_sd, legacy) -> None:
+    """Synthetic SEN2 returns with a chosen effect of who asks (all data invented)."""
+    from copro.register import find_local_authority
+    from copro.synth import Effects, SynthSpec, write_synthetic
+
+    areas = tuple(find_local_authority(q) for q in (las or ("Leeds", "Essex", "Camden")))
+    for name, value in (("--assess-or", assess_or), ("--plan-or", plan_or),
+                        ("--six-weeks-or", six_weeks_or), ("--twenty-weeks-or", twenty_weeks_or)):
+        if value <= 0:
+            raise CoproError(f"{name}: an odds ratio must be above 0, got {value}")
+    spec = SynthSpec(areas, persons, year, seed, Effects(assess_or, plan_or, six_weeks_or,
+                                                         twenty_weeks_or, area_sd), legacy)
+    paths = write_synthetic(out_dir, spec)
+    click.echo(f"copro: wrote {len(paths)} synthetic SEN2 file(s) to {out_dir}", err=True)
 
 
 @cli.command("las")

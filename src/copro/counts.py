@@ -28,6 +28,10 @@ class Measure(StrEnum):
     TRIBUNAL = "tribunal"
     PLAN_ISSUED = "plan_issued"
     PLAN_WITHIN_20_WEEKS = "plan_within_20_weeks"  # exceptions excluded
+    # stages known only from case-level data (SEN2)
+    PLAN_NOT_ISSUED = "plan_not_issued"  # assessed, decided not to issue a plan
+    ASSESSMENT_OPEN = "assessment_open"  # assessing, no decision yet at the reference date
+    PLAN_ISSUED_NO_EXCEPTION = "plan_issued_no_exception"  # no 20-week exception recorded
 
 
 class Level(StrEnum):
@@ -91,13 +95,18 @@ class CountsTable:
     records: tuple[tuple, ...]
     areas: Mapping[str, Area]
     provenance: DataProvenance
+    #: Case-level sources only: ``(measure names, ((area, period, group, age band, need,
+    #: counts by measure), ...))``, for adjusting for case mix. Never published.
+    strata: tuple | None = None
+    default_period: str | None = None  # else the latest
     _cells: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_records(cls, records: Iterable[tuple], areas: Mapping[str, Area],
-                     provenance: DataProvenance) -> CountsTable:
+                     provenance: DataProvenance, strata: tuple | None = None) -> CountsTable:
         """Build from ``(area_code, period, group, measure, value|None, reason|None)`` tuples."""
-        return cls(records=tuple(records), areas=dict(areas), provenance=provenance)
+        return cls(records=tuple(records), areas=dict(areas), provenance=provenance,
+                   strata=strata)
 
     def to_frame(self):
         """The table as a pandas DataFrame with the columns :data:`COLUMNS`."""

@@ -8,6 +8,7 @@ from copro.counts import Area, DataProvenance
 from copro.groups import RequesterGroup
 from copro.outcomes import Outcome
 from copro.stats.results import (
+    CaseMixAdjustment,
     FunnelLimits,
     MantelHaenszelRatio,
     RandomEffects,
@@ -155,6 +156,7 @@ class PooledOutcome:
     signed_rank: SignedRank | None
     coverage: Coverage
     funnels: dict[RequesterGroup, Funnel] = field(default_factory=dict)
+    adjusted: CaseMixAdjustment | None = None  # case-level data only
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ stop at the decision whether to assess; FOI returns and case-level data reach pl
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from copro.counts import Measure
 
@@ -76,5 +76,18 @@ def outcomes(denominator: str = "decided",
     have = set(measures)
     assess = (_ASSESS_DECIDED if denominator == "decided"
               and M.DECIDED_NOT_TO_ASSESS in have else _ASSESS_RECEIVED)
-    candidates = (_PLAN, _PLAN_20, assess, _TIMELINESS, _MEDIATION, _TRIBUNAL)
+    plan, plan_20 = _PLAN, _PLAN_20
+    if M.PLAN_NOT_ISSUED in have:  # case-level data: final outcomes known, open ones censored
+        plan = replace(_PLAN, trials=(M.DECIDED_NOT_TO_ASSESS, M.PLAN_NOT_ISSUED, M.PLAN_ISSUED),
+                       definition="requests that ended in an EHC plan, of requests with a final "
+                                  "outcome (not assessed, assessed without a plan, or plan "
+                                  "issued); requests still open at the reference date are "
+                                  "censored, not counted as failures, and withdrawn ones are "
+                                  "left out")
+    if M.PLAN_ISSUED_NO_EXCEPTION in have:
+        plan_20 = replace(_PLAN_20, trials=(M.PLAN_ISSUED_NO_EXCEPTION,),
+                          definition="plans issued within the statutory 20 weeks of the "
+                                     "request, of plans issued without a recorded exception "
+                                     "(reg. 13(3)); plans with an exception are left out")
+    candidates = (plan, plan_20, assess, _TIMELINESS, _MEDIATION, _TRIBUNAL)
     return tuple(o for o in candidates if {o.success, *o.trials} <= have)

@@ -237,8 +237,10 @@ def national_rates_by_group(findings: Findings, fig_id: str = "mediation") -> Sv
     axes = fig.subplots(1, len(keys), sharey=True)
     axes = np.atleast_1d(axes)
     groups = [g for g in COMPARABLE_GROUPS
-              if findings.national.outcomes[keys[0].key].rates.get(g) is not None
-              and findings.national.outcomes[keys[0].key].rates[g].trials]
+              if all(findings.national.outcomes[o.key].rates.get(g) is not None
+                     and findings.national.outcomes[o.key].rates[g].trials for o in keys)]
+    if not groups:
+        return None
     parts = []
     for ax, outcome in zip(axes, keys, strict=True):
         rates = [findings.national.outcomes[outcome.key].rates[g] for g in groups]

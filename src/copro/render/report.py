@@ -100,7 +100,10 @@ def render_index(findings: Findings, figs: ReportFigures, generated: str,
     secondary = findings.secondary
     timeliness = ([] if secondary is None
                   else outcome_sentences(findings, findings.pooled[secondary], full=False))
+    adjusted = [(p.adjusted, p.outcome) for p in findings.pooled.values()
+                if p.adjusted is not None]
     return env.get_template("index.html.j2").render(
+        adjusted=adjusted,
         primary=findings.outcome(findings.primary),
         secondary=None if secondary is None else findings.outcome(secondary),
         findings=findings, figures=figs, generated=generated, headline=headline(findings),

@@ -60,6 +60,8 @@ def outcome_sentences(f: Findings, p: PooledOutcome, full: bool = True) -> list[
             f"authorities, and for {b.requests_from} in {s.favour_b}"
             + (f" ({s.ties} equal)" if s.ties else "")
             + f" (exact sign test, {p_value(s.p_value)}).")
+    if full and p.adjusted is not None:
+        out.append(adjusted_sentence(p))
     if full:
         bb, ba = p.below_half[b], p.below_half[a]
         out.append(
@@ -68,6 +70,21 @@ def outcome_sentences(f: Findings, p: PooledOutcome, full: bool = True) -> list[
             f"below 50%), and for {a.requests_from} in {ba.areas} "
             f"({ba.significantly} significantly).")
     return out
+
+
+def adjusted_sentence(p: PooledOutcome) -> str:
+    """Unadjusted and case-mix-adjusted estimates side by side."""
+    x = p.adjusted
+    mh = x.stratified
+    text = (f"Adjusted for case mix ({x.strata_definition}, {x.strata} strata): the "
+            f"Mantel-Haenszel ratio is {ratio(mh.estimate)} (95% CI "
+            f"{interval(mh.ci_low, mh.ci_high)}) against {ratio(x.crude_rr)} unadjusted")
+    if x.adjusted_or is not None and x.crude_or is not None:
+        text += (f"; in a logistic regression the odds ratio is "
+                 f"{ratio(x.adjusted_or.estimate)} (95% CI "
+                 f"{interval(x.adjusted_or.ci_low, x.adjusted_or.ci_high)}) adjusted against "
+                 f"{ratio(x.crude_or.estimate)} unadjusted")
+    return text + "."
 
 
 def coverage_sentence(p: PooledOutcome) -> str:

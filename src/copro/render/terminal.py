@@ -18,7 +18,8 @@ ROWS_EACH_WAY = 10
 def print_audit(findings: Findings, console: Console) -> None:
     """Headline sentences, the areas with the largest and smallest gaps, coverage, sources."""
     a, b = findings.group_a, findings.group_b
-    console.print(f"[bold]Coproduction Audit: does it matter who asks? England, "
+    where = findings.national.area.name.replace(" (sum of local authorities)", "")
+    console.print(f"[bold]Coproduction Audit: does it matter who asks? {where}, "
                   f"{findings.period}[/bold]")
     console.print(f"Requests for an EHC needs assessment: {a.requests_from} compared with "
                   f"{b.requests_from}.\n")
@@ -35,8 +36,34 @@ def print_audit(findings: Findings, console: Console) -> None:
                              f"{a.label.lower()} ÷ {b.label.lower()}"))
     console.print(_gap_table(findings, ranked[::-1][:ROWS_EACH_WAY],
                              "Where the gap is smallest"))
+    if any(p.adjusted is not None for p in findings.pooled.values()):
+        console.print(_adjusted_table(findings))
     console.print(_coverage_table(findings))
     _footer(findings, console)
+
+
+def _adjusted_table(findings: Findings) -> Table:
+    a, b = findings.group_a, findings.group_b
+    t = Table(title=f"Unadjusted and adjusted for case mix: {a.label.lower()} against "
+                    f"{b.label.lower()}", title_justify="left", box=box.SIMPLE_HEAD)
+    for h in ("Outcome", "Requests", "Strata", "Ratio, unadjusted", "Ratio, M-H adjusted",
+              "Odds ratio, unadjusted", "Odds ratio, adjusted"):
+        t.add_column(h, justify="left" if h == "Outcome" else "right")
+    for p in findings.pooled.values():
+        x = p.adjusted
+        if x is None:
+            continue
+        mh = x.stratified
+
+        def odds(o):
+            return MISSING if o is None else (
+                f"{ratio(o.estimate)} ({interval(o.ci_low, o.ci_high, ratio, '–')})")
+
+        t.add_row(p.outcome.name, f"{x.requests:,}", str(x.strata),
+                  f"{ratio(x.crude_rr)} ({interval(x.crude_rr_low, x.crude_rr_high, ratio, '–')})",
+                  f"{ratio(mh.estimate)} ({interval(mh.ci_low, mh.ci_high, ratio, '–')})",
+                  odds(x.crude_or), odds(x.adjusted_or))
+    return t
 
 
 def _percent(x: float) -> str:

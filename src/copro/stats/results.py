@@ -160,3 +160,31 @@ class FunnelLimits:
     high_998: tuple[float, ...]
     method: str = SPIEGELHALTER
 
+
+
+@dataclass(frozen=True)
+class OddsRatio:
+    """An odds ratio (group A against group B) from a model, with its interval."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    method: str
+    confidence: float = 0.95
+
+
+@dataclass(frozen=True)
+class CaseMixAdjustment:
+    """Group A against group B, unadjusted and adjusted for case mix, side by side."""
+
+    outcome_key: str
+    requests: int
+    strata: int  # strata with requests from both groups
+    crude_rr: float
+    crude_rr_low: float
+    crude_rr_high: float
+    stratified: MantelHaenszelRatio  # Mantel-Haenszel over the strata
+    crude_or: OddsRatio | None
+    adjusted_or: OddsRatio | None
+    strata_definition: str

@@ -1,0 +1,425 @@
+"""Streaming reader for SEN2 person-level returns (the XML each LA sends DfE every January).
+
+Reads the 2026 collection layout (with RequestSource) and earlier layouts without it (source not
+known). Memory does not grow with the number of persons: each Person element is read, turned
+into one small record per request, and discarded; records are aggregated in fixed-size chunks.
+
+Pseudonymised at the door: names and postcodes are never read; a date of birth is read only to
+derive the age at request and then dropped; UPN and ULN are replaced by a keyed hash. No error
+message, log or output carries any of them: errors name the file, line and element only.
+
+Parsing is safe: no DTD is loaded, no entity is expanded, nothing is fetched from a network, and
+a document that declares entities or a DOCTYPE is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from copro.counts import Area, CountsTable, DataProvenance, Level, Measure
+from copro.errors import CoproError, InputError
+from copro.groups import COMPARABLE_GROUPS, RequesterGroup
+from copro.provenance import sha256_hex
+from copro.sources import sen2_codes as codes
+
+G = RequesterGroup
+SIX_WEEKS = 42  # days: statutory weeks are calendar weeks from the day the request was received
+TWENTY_WEEKS = 140
+ALL_AREAS = Area("SEN2", "All local authorities in the SEN2 files", Level.NATIONAL)
+
+#: The measures a request can add to, as bits of one integer.
+MEASURES = (Measure.RECEIVED, Measure.DECIDED_TO_ASSESS, Measure.DECIDED_NOT_TO_ASSESS,
+            Measure.NOT_YET_DECIDED, Measure.WITHDRAWN, Measure.DECIDED_WITHIN_6_WEEKS,
+            Measure.DECIDED_AFTER_6_WEEKS, Measure.MEDIATION, Measure.TRIBUNAL,
+            Measure.PLAN_ISSUED, Measure.PLAN_NOT_ISSUED, Measure.ASSESSMENT_OPEN,
+            Measure.PLAN_ISSUED_NO_EXCEPTION, Measure.PLAN_WITHIN_20_WEEKS)
+BIT = {m: 1 << i for i, m in enumerate(MEASURES)}
+GROUPS = COMPARABLE_GROUPS  # family, education, health, social care, other, unknown
+AGE_BANDS = (*[b[0] for b in codes.AGE_BANDS], "over 25", "unknown")
+NEEDS = (*codes.SEN_TYPES, "not recorded")
+CHUNK = 65536
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request, derived and pseudonymised: nothing in it identifies a person."""
+
+    person: str  # keyed hash of UPN or ULN ('' if neither)
+    group: RequesterGroup
+    age_band: str
+    need: str
+    received: date
+    decision: str | None  # 'assess', 'not_assess', 'withdrawn', None (open at reference date)
+    decided: date | None
+    assessment: str | None  # 'plan', 'no_plan', 'withdrawn', None
+    plan_date: date | None
+    exception: bool
+    mediation: bool
+    tribunal: bool
+
+    def bits(self) -> int:
+        """The measures this request counts towards."""
+        b = BIT[Measure.RECEIVED]
+        if self.decision is None:
+            return b | BIT[Measure.NOT_YET_DECIDED]
+        if self.decision == "withdrawn":
+            return b | BIT[Measure.WITHDRAWN]
+        b |= BIT[Measure.DECIDED_TO_ASSESS if self.decision == "assess"
+                 else Measure.DECIDED_NOT_TO_ASSESS]
+        if self.decided is not None:
+            late = (self.decided - self.received).days > SIX_WEEKS
+            b |= BIT[Measure.DECIDED_AFTER_6_WEEKS if late else Measure.DECIDED_WITHIN_6_WEEKS]
+        if self.mediation:
+            b |= BIT[Measure.MEDIATION]
+        if self.tribunal:
+            b |= BIT[Measure.TRIBUNAL]
+        if self.decision == "assess":
+            if self.assessment is None:
+                b |= BIT[Measure.ASSESSMENT_OPEN]
+            elif self.assessment == "no_plan":
+                b |= BIT[Measure.PLAN_NOT_ISSUED]
+            elif self.assessment == "plan":
+                b |= BIT[Measure.PLAN_ISSUED]
+                if not self.exception:
+                    b |= BIT[Measure.PLAN_ISSUED_NO_EXCEPTION]
+                    if self.plan_date and (self.plan_date - self.received).days <= TWENTY_WEEKS:
+                        b |= BIT[Measure.PLAN_WITHIN_20_WEEKS]
+        return b
+
+
+@dataclass
+class Aggregator:
+    """Counts of requests by area, period, group, age band and need, for every measure.
+
+    Requests are buffered as integer keys and measure bits and added in chunks with
+    ``numpy.bincount``, so memory is fixed by the number of cells, not of requests."""
+
+    areas: list[str] = field(default_factory=list)
+    periods: list[str] = field(default_factory=list)
+    counts: np.ndarray = field(default_factory=lambda: np.zeros((0, len(MEASURES)), np.int64))
+    _keys: list[int] = field(default_factory=list)
+    _bits: list[int] = field(default_factory=list)
+
+    @property
+    def cells_per_area_period(self) -> int:
+        return len(GROUPS) * len(AGE_BANDS) * len(NEEDS)
+
+    def index(self, values: list[str], value: str) -> int:
+        try:
+            return values.index(value)
+        except ValueError:
+            values.append(value)
+            return len(values) - 1
+
+    def key(self, area: str, period: str, group: int, age: int, need: int) -> int:
+        a = self.index(self.areas, area)
+        p = self.index(self.periods, period)
+        return ((((a * 64 + p) * len(GROUPS) + group) * len(AGE_BANDS) + age) * len(NEEDS)
+                + need)
+
+    def add(self, key: int, bits: int) -> None:
+        self._keys.append(key)
+        self._bits.append(bits)
+        if len(self._keys) >= CHUNK:
+            self.flush()
+
+    def add_chunk(self, keys: np.ndarray, bits: np.ndarray) -> None:
+        """Add many requests at once (integer keys as from :meth:`key`, measure bits)."""
+        size = int(keys.max()) + 1 if len(keys) else 0
+        if size > len(self.counts):
+            grown = np.zeros((size, len(MEASURES)), np.int64)
+            grown[:len(self.counts)] = self.counts
+            self.counts = grown
+        for m in range(len(MEASURES)):
+            hit = (bits >> m) & 1
+            self.counts[:size, m] += np.bincount(keys, weights=hit, minlength=size
+                                                 ).astype(np.int64)[:size]
+
+    def flush(self) -> None:
+        if self._keys:
+            self.add_chunk(np.asarray(self._keys, np.int64), np.asarray(self._bits, np.int64))
+            self._keys.clear()
+            self._bits.clear()
+
+    def cells(self) -> Iterator[tuple[str, str, RequesterGroup, str, str, np.ndarray]]:
+        """Non-empty cells: (area, period, group, age band, need, counts by measure)."""
+        self.flush()
+        for k in np.nonzero(self.counts.any(axis=1))[0]:
+            rest, need = divmod(int(k), len(NEEDS))
+            rest, age = divmod(rest, len(AGE_BANDS))
+            rest, group = divmod(rest, len(GROUPS))
+            a, p = divmod(rest, 64)
+            yield (self.areas[a], self.periods[p], GROUPS[group], AGE_BANDS[age], NEEDS[need],
+                   self.counts[int(k)])
+
+
+@dataclass
+class Sen2Summary:
+    """What the reader saw, to report beside the figures (never any personal data)."""
+
+    files: int = 0
+    persons: int = 0
+    requests: int = 0
+    unknown_codes: Counter = field(default_factory=Counter)  # (element, code) -> requests
+    no_source: int = 0
+    week20_not_recorded: int = 0
+    reference_dates: set = field(default_factory=set)
+
+
+def pseudonymise(identifier: str, key: bytes) -> str:
+    """Keyed hash (BLAKE2b in keyed mode, a MAC) of a pupil or learner number: without the key
+    it cannot be recomputed from a list of pupil numbers."""
+    return hashlib.blake2b(identifier.upper().encode(), key=key[:64], digest_size=10).hexdigest()
+
+
+def _parser_iter(path: Path, tags: tuple[str, ...]):
+    from lxml import etree
+
+    return etree.iterparse(str(path), events=("end",), tag=tags, resolve_entities=False,
+                           no_network=True, load_dtd=False, huge_tree=False,
+                           remove_comments=True)
+
+
+def _strip(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return text.strip() or None
+
+
+def _to_date(text: str | None, el, name: str, path: Path, required: bool = False
+             ) -> date | None:
+    text = _strip(text)
+    if text is None:
+        if required:
+            raise InputError(path, f"line {el.sourceline}, element {el.tag}/{name}: missing; "
+                                   "expected a date YYYY-MM-DD")
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        # the value itself is not echoed: in a Person element it could be personal data
+        raise InputError(path, f"line {el.sourceline}, element {el.tag}/{name}: not a date "
+                               "YYYY-MM-DD") from None
+
+
+def _code(text: str | None, name: str, table: dict, summary: Sen2Summary) -> object:
+    text = _strip(text)
+    if text is None:
+        return None
+    if text not in table:
+        summary.unknown_codes[(name, text[:10])] += 1
+        return KeyError
+    return table[text]
+
+
+def read_requests(path: Path, key: bytes, summary: Sen2Summary
+                  ) -> Iterator[tuple[Area, date, Request]]:
+    """Every request in one SEN2 file, derived and pseudonymised, with the file's LA and
+    reference date."""
+    from lxml import etree
+
+    area = reference = None
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+        if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            raise InputError(path, "the file declares a DOCTYPE or entities, which SEN2 returns "
+                                   "never need: refused for safety")
+        for _, el in _parser_iter(path, ("Header", "Person")):
+            if el.tag == "Header":
+                lea = el.findtext("Source/LEA")
+                details = el.find("CollectionDetails")
+                if details is None:
+                    raise InputError(path, f"line {el.sourceline}, element Header/"
+                                           "CollectionDetails: missing")
+                reference = _to_date(details.findtext("ReferenceDate"), details,
+                                     "ReferenceDate", path, required=True)
+                if not lea:
+                    raise InputError(path, f"line {el.sourceline}, element Header/Source/LEA: "
+                                           "missing; expected the LA's 3-digit DfE code")
+                area = _area(lea.strip(), path, el.sourceline)
+                summary.reference_dates.add(reference)
+                continue
+            if area is None:
+                raise InputError(path, f"line {el.sourceline}, element Person: comes before "
+                                       "the Header; expected Message/Header first")
+            summary.persons += 1
+            yield from ((area, reference, r) for r in _person(el, path, key, reference, summary))
+            el.clear(keep_tail=False)
+            parent = el.getparent()
+            while parent is not None and el.getprevious() is not None:
+                del parent[0]
+    except etree.XMLSyntaxError as exc:
+        raise InputError(path, f"line {exc.lineno}: malformed or truncated XML "
+                               f"({exc.msg.split(',')[0]})") from None
+    except OSError as exc:
+        raise CoproError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if area is None:
+        raise InputError(path, "no Header element: is this an SEN2 person-level return?")
+
+
+def _area(lea: str, path: Path, line: int) -> Area:
+    from copro.register import local_authorities
+
+    found = next((a for a in local_authorities() if a.old_la_code == lea), None)
+    if found is None:
+        raise InputError(path, f"line {line}, element Header/Source/LEA: '{lea}' is not a "
+                               "local authority's DfE code in the register")
+    return found
+
+
+def _person(el, path: Path, key: bytes, reference: date, summary: Sen2Summary
+            ) -> Iterator[Request]:
+    identifier = birth_text = None
+    requests = []
+    for c in el:  # names and postcodes are never read
+        tag = c.tag
+        if tag == "Requests":
+            requests.append(c)
+        elif tag == "UPN" or (tag == "UniqueLearnerNumber" and identifier is None):
+            identifier = _strip(c.text)
+        elif tag == "PersonBirthDate":
+            birth_text = c.text
+    person = pseudonymise(identifier, key) if identifier else ""
+    birth = _to_date(birth_text, el, "PersonBirthDate", path)
+    for req in requests:
+        summary.requests += 1
+        f = {c.tag: c for c in req}
+        received = _to_date(_child_text(f, "ReceivedDate"), req, "ReceivedDate", path,
+                            required=True)
+        age = None
+        if birth is not None:
+            age = received.year - birth.year - ((received.month, received.day)
+                                                < (birth.month, birth.day))
+        source = _code(_child_text(f, "RequestSource"), "RequestSource",
+                       codes.REQUEST_SOURCE, summary)
+        if source is None:
+            summary.no_source += 1
+        group = source if isinstance(source, RequesterGroup) else G.UNKNOWN
+        decision = _code(_child_text(f, "RequestOutcome"), "RequestOutcome",
+                         codes.REQUEST_OUTCOME, summary)
+        if decision is KeyError:
+            continue  # an unknown code decides nothing: counted in summary.unknown_codes
+        decided = _to_date(_child_text(f, "RequestOutcomeDate"), req, "RequestOutcomeDate", path)
+        if decision is not None and decided is not None and decided > reference:
+            decision = None  # after the reference date: still open then
+        assessment = plan_date = None
+        exception = False
+        a = f.get("Assessment")
+        if decision == "assess" and a is not None:
+            af = {c.tag: c for c in a}
+            assessment = _code(_child_text(af, "AssessmentOutcome"), "AssessmentOutcome",
+                               codes.ASSESSMENT_OUTCOME, summary)
+            if assessment is KeyError:
+                continue
+            if assessment == "plan":
+                plan = af.get("NamedPlan")
+                plan_date = (_to_date(plan.findtext("StartDate"), plan, "StartDate", path)
+                             if plan is not None else None) or _to_date(
+                    _child_text(af, "AssessmentOutcomeDate"), a, "AssessmentOutcomeDate", path)
+                flag = _code(_child_text(af, "Week20"), "Week20", codes.FLAGS, summary)
+                if flag is None:
+                    summary.week20_not_recorded += 1
+                exception = flag is True
+        need = "not recorded"
+        plans = f.get("ActivePlans")
+        if plans is not None:
+            for sen in plans.iterfind("SENneed"):
+                if _strip(sen.findtext("SENtypeRank")) in ("1", None):
+                    t = _strip(sen.findtext("SENtype"))
+                    need = t if t in codes.SEN_TYPES else need
+                    break
+        yield Request(person, group, codes.age_band(age), need, received, decision, decided,
+                      assessment, plan_date, exception,
+                      _strip(_child_text(f, "RequestMediation")) == "1",
+                      _strip(_child_text(f, "RequestTribunal")) == "1")
+
+
+def _child_text(children: dict, name: str) -> str | None:
+    c = children.get(name)
+    return None if c is None else c.text
+
+
+def sen2_files(path: Path) -> list[Path]:
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".xml")
+        if not files:
+            raise CoproError(f"{path}: no .xml files; expected SEN2 person-level returns")
+        return files
+    if not path.exists():
+        raise CoproError(f"{path}: no such file")
+    return [path]
+
+
+def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Summary]:
+    """The canonical counts table (with its case-mix strata) from one SEN2 file or a folder of
+    them. ``key``: the secret for pseudonymising pupil numbers (random if not given)."""
+    key = key or secrets.token_bytes(32)
+    summary = Sen2Summary()
+    agg = Aggregator()
+    areas: dict[str, Area] = {}
+    digest = hashlib.sha256()
+    files = sen2_files(path)
+    for file in files:
+        summary.files += 1
+        digest.update(file.name.encode())
+        with open(file, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        for area, _, r in read_requests(file, key, summary):
+            areas[area.code] = area
+            k = agg.key(area.code, str(r.received.year), GROUPS.index(r.group),
+                        AGE_BANDS.index(r.age_band), NEEDS.index(r.need))
+            agg.add(k, r.bits())
+    provenance = DataProvenance(
+        source=Path(path).name, sha256=digest.hexdigest(),
+        description=f"SEN2 person-level returns ({summary.files} file(s), "
+                    f"{summary.persons:,} persons, {summary.requests:,} requests), "
+                    "pseudonymised on reading",
+        attribution="Derived from local authorities' SEN2 returns; counts below the "
+                    "disclosure threshold are suppressed.",
+        rows_read=summary.requests, rows_used=summary.requests)
+    counts = to_counts(agg, areas, provenance)
+    if summary.reference_dates:  # the collection's calendar year, not January's stragglers
+        counts = replace(counts, default_period=str(max(summary.reference_dates).year - 1))
+    return counts, summary
+
+
+def to_counts(agg: Aggregator, areas: dict[str, Area], provenance: DataProvenance
+              ) -> CountsTable:
+    """Area x group x measure counts (and the same by age band and need, as strata), with the
+    total over every area as the national row."""
+    by_group: dict[tuple, np.ndarray] = {}
+    strata = []
+    for area, period, group, age, need, values in agg.cells():
+        for a in (area, ALL_AREAS.code):
+            for g in (group, G.ALL):
+                k = (a, period, g)
+                by_group[k] = by_group.get(k, 0) + values
+        strata.append((area, period, group.value, age, need,
+                       tuple(int(v) for v in values)))
+    records = []
+    periods = {k[1] for k in by_group}
+    for a in [*areas, ALL_AREAS.code]:
+        for period in periods:
+            for g in (*GROUPS, G.ALL):
+                values = by_group.get((a, period, g), np.zeros(len(MEASURES), np.int64))
+                records += [(a, period, g.value, m.value, int(v), None)
+                            for m, v in zip(MEASURES, values, strict=True)]
+    all_areas = {**areas, ALL_AREAS.code: ALL_AREAS}
+    return CountsTable.from_records(records, all_areas, provenance,
+                                    strata=(tuple(m.value for m in MEASURES), tuple(strata)))
+
+
+def requests_digest(requests: Iterable[Request]) -> str:
+    """A fingerprint of derived requests (for tests of reproducibility)."""
+    return sha256_hex("".join(repr(r) for r in requests).encode())

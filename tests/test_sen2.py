@@ -1,0 +1,255 @@
+"""SEN2 person-level returns: derivation, safety, pseudonymisation, disclosure control, and the
+synthetic round trip (the audit recovers the effects it was given)."""
+
+import json
+import re
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from copro.audit import audit
+from copro.counts import Measure
+from copro.disclosure import suppress_small_counts
+from copro.errors import InputError
+from copro.groups import RequesterGroup
+from copro.register import find_local_authority
+from copro.sources.sen2 import Sen2Summary, pseudonymise, read_requests, read_sen2
+from copro.synth import Effects, SynthSpec, write_synthetic
+from tests.test_cli import COPRO
+
+G = RequesterGroup
+M = Measure
+LEEDS = find_local_authority("Leeds")
+
+HEADER = ("<?xml version='1.0' encoding='UTF-8'?><Message><Header><CollectionDetails>"
+          "<Collection>SEN2</Collection><Year>2026</Year><ReferenceDate>2026-01-15"
+          "</ReferenceDate></CollectionDetails><Source><LEA>383</LEA></Source></Header>"
+          "<Persons>")
+
+
+def person(requests: str, upn="A123456789012", birth="2015-03-01") -> str:
+    return (f"<Person><Surname>Secretname</Surname><Forename>Hidden</Forename>"
+            f"<PersonBirthDate>{birth}</PersonBirthDate><PostCode>ZZ99 9ZZ</PostCode>"
+            f"<UPN>{upn}</UPN>{requests}</Person>")
+
+
+def request(received="2025-03-01", source="1", outcome=None, decided=None, assessment="",
+            extra="") -> str:
+    out = f"<Requests><ReceivedDate>{received}</ReceivedDate>"
+    if source is not None:
+        out += f"<RequestSource>{source}</RequestSource>"
+    if outcome is not None:
+        out += f"<RequestOutcomeDate>{decided}</RequestOutcomeDate>"
+        out += f"<RequestOutcome>{outcome}</RequestOutcome>"
+    return out + assessment + extra + "</Requests>"
+
+
+def plan(outcome="I", issued="2025-07-19", week20=None) -> str:
+    w = f"<Week20>{week20}</Week20>" if week20 is not None else ""
+    return (f"<Assessment><AssessmentOutcome>{outcome}</AssessmentOutcome>"
+            f"<AssessmentOutcomeDate>{issued}</AssessmentOutcomeDate>{w}"
+            f"<NamedPlan><StartDate>{issued}</StartDate></NamedPlan></Assessment>")
+
+
+def write(tmp_path, body: str, name="x.xml") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + body + "</Persons></Message>")
+    return path
+
+
+def derived(path):
+    summary = Sen2Summary()
+    return [r for _, _, r in read_requests(path, b"k" * 32, summary)], summary
+
+
+def test_statutory_weeks_and_censoring(tmp_path):
+    body = "".join([
+        person(request(outcome="A", decided="2025-04-12",  # day 42: within 6 weeks
+                       assessment=plan(issued="2025-07-19"))),  # day 140: within 20 weeks
+        person(request(outcome="N", decided="2025-04-13")),  # day 43: late
+        person(request(outcome="A", decided="2025-04-01", assessment=plan(issued="2025-07-20"))),
+        person(request(outcome="A", decided="2025-04-01",
+                       assessment=plan(issued="2025-09-01", week20=1))),  # exception
+        person(request(received="2025-12-20", outcome="A", decided="2026-02-01")),  # after ref
+        person(request(received="2025-12-20")),  # no decision yet
+        person(request(outcome="A", decided="2025-04-01", assessment="<Assessment/>")),  # open
+        person(request(outcome="W", decided="2025-04-01")),
+        person(request(source=None, outcome="N", decided="2025-04-01")),  # legacy: not known
+    ])
+    reqs, summary = derived(write(tmp_path, body))
+    bits = [r.bits() for r in reqs]
+    from copro.sources.sen2 import BIT
+    has = lambda i, m: bool(bits[i] & BIT[m])  # noqa: E731
+    assert has(0, M.DECIDED_WITHIN_6_WEEKS) and has(0, M.PLAN_WITHIN_20_WEEKS)
+    assert has(1, M.DECIDED_AFTER_6_WEEKS) and has(1, M.DECIDED_NOT_TO_ASSESS)
+    assert has(2, M.PLAN_ISSUED_NO_EXCEPTION) and not has(2, M.PLAN_WITHIN_20_WEEKS)
+    assert has(3, M.PLAN_ISSUED) and not has(3, M.PLAN_ISSUED_NO_EXCEPTION)
+    assert has(4, M.NOT_YET_DECIDED) and has(5, M.NOT_YET_DECIDED)
+    assert has(6, M.ASSESSMENT_OPEN) and not has(6, M.PLAN_ISSUED)
+    assert has(7, M.WITHDRAWN) and not has(7, M.DECIDED_NOT_TO_ASSESS)
+    assert reqs[8].group is G.UNKNOWN and summary.no_source == 1
+    assert reqs[0].age_band == "5 to 10" and reqs[0].group is G.FAMILY
+    assert summary.persons == 9 and summary.requests == 9
+
+
+def test_unknown_codes_are_counted_not_guessed(tmp_path):
+    body = person(request(outcome="Q", decided="2025-04-01")) + person(
+        request(source="9", outcome="N", decided="2025-04-01"))
+    reqs, summary = derived(write(tmp_path, body))
+    assert summary.unknown_codes == {("RequestOutcome", "Q"): 1, ("RequestSource", "9"): 1}
+    assert len(reqs) == 1 and reqs[0].group is G.UNKNOWN
+
+
+def test_pseudonymised_at_the_door(tmp_path):
+    reqs, _ = derived(write(tmp_path, person(request())))
+    text = repr(reqs)
+    for secret in ("A123456789012", "Secretname", "Hidden", "ZZ99", "2015-03-01"):
+        assert secret not in text
+    assert reqs[0].person == pseudonymise("A123456789012", b"k" * 32)
+    assert pseudonymise("A123456789012", b"k" * 32) != pseudonymise("A123456789012", b"j" * 32)
+
+
+@pytest.mark.parametrize(("body", "expect"), [
+    (person(request(received="2025-02-30")), "element Requests/ReceivedDate: not a date"),
+    (person(request(received="")), "element Requests/ReceivedDate: missing"),
+    (person(request(), birth="01/02/2015"), "element Person/PersonBirthDate: not a date"),
+])
+def test_bad_values_name_line_and_element_never_the_value(tmp_path, body, expect):
+    path = write(tmp_path, body)
+    with pytest.raises(InputError) as info:
+        read_sen2(path)
+    message = str(info.value)
+    assert expect in message and re.search(r"line \d+", message)
+    assert "01/02/2015" not in message and "2025-02-30" not in message
+    assert "A123456789012" not in message and "Secretname" not in message
+
+
+def test_truncated_and_malformed_files(tmp_path):
+    path = tmp_path / "t.xml"
+    path.write_text(HEADER + person(request())[:-30])
+    with pytest.raises(InputError, match=r"line \d+: malformed or truncated XML"):
+        read_sen2(path)
+    empty = tmp_path / "e.xml"
+    empty.write_text("<Message><Persons/></Message>")
+    with pytest.raises(InputError, match="no Header"):
+        read_sen2(empty)
+
+
+@pytest.mark.parametrize("doc", [
+    '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+    "<Message>&b;</Message>",
+    '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    "<Message><Header>&x;</Header></Message>",
+])
+def test_entities_and_doctypes_are_refused(tmp_path, doc):
+    path = tmp_path / "evil.xml"
+    path.write_text(doc)
+    with pytest.raises(InputError, match="refused for safety"):
+        read_sen2(path)
+
+
+def test_disclosure_control_primary_and_secondary(tmp_path):
+    from copro.counts import CountsTable, DataProvenance
+    prov = DataProvenance("x", "0", "", "", 0, 0)
+    records = [("A", "2025", g, "received", v, None)
+               for g, v in (("family", 3), ("education", 40), ("health", 12), ("other", 0),
+                            ("all", 55))]
+    out = suppress_small_counts(CountsTable.from_records(records, {}, prov), 5)
+    cells = {r[2]: r[4:] for r in out.records}
+    assert cells["family"][0] is None and "fewer than 5" in cells["family"][1]
+    assert cells["health"][0] is None and "worked out" in cells["health"][1]  # secondary
+    assert cells["education"][0] == 40 and cells["other"][0] == 0 and cells["all"][0] == 55
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sen2")
+    areas = tuple(find_local_authority(x) for x in ("Leeds", "Kent", "Camden"))
+    write_synthetic(out / "effect", SynthSpec(areas, 12000, seed=5, effects=Effects(
+        assess=2.0, plan=1.3, within_6_weeks=1.5, within_20_weeks=1.8)))
+    write_synthetic(out / "null", SynthSpec(areas, 12000, seed=6, effects=Effects(
+        assess=1.0, plan=1.0, within_6_weeks=1.0, within_20_weeks=1.0)))
+    return out
+
+
+def test_audit_recovers_the_effects_it_was_given(synthetic):
+    counts, _ = read_sen2(synthetic / "effect")
+    f = audit(counts)
+    truth = {"assessment": 2.0, "timeliness": 1.5, "plan_timeliness": 1.8}
+    for key, value in truth.items():
+        adjusted = f.pooled[key].adjusted.adjusted_or
+        assert adjusted.ci_low < value < adjusted.ci_high, (key, adjusted)
+    # families and schools ask for different children: crude and adjusted differ
+    x = f.pooled["assessment"].adjusted
+    assert x.crude_or.estimate != pytest.approx(x.adjusted_or.estimate, rel=0.01)
+
+
+def test_no_effect_gives_intervals_around_one(synthetic):
+    counts, _ = read_sen2(synthetic / "null")
+    f = audit(counts)
+    for key in ("assessment", "timeliness", "plan_timeliness", "plan"):
+        adjusted = f.pooled[key].adjusted.adjusted_or
+        assert adjusted.ci_low < 1 < adjusted.ci_high, (key, adjusted)
+
+
+def test_cli_outputs_carry_no_personal_data_and_no_small_counts(synthetic, tmp_path):
+    files = sorted((synthetic / "effect").glob("*.xml"))
+    secrets = set()
+    for file in files[:1]:
+        text = file.read_text()
+        secrets |= set(re.findall(r"<UPN>([^<]+)</UPN>", text)[:500])
+        secrets |= set(re.findall(r"<UniqueLearnerNumber>([^<]+)<", text)[:500])
+        secrets |= set(re.findall(r"<PostCode>([^<]+)</PostCode>", text)[:50])
+        secrets |= set(re.findall(r"<PersonBirthDate>([^<]+)<", text)[:500])
+    env_run = lambda *a: subprocess.run([COPRO, *a], capture_output=True, text=True,  # noqa: E731
+                                        timeout=300)
+    out = env_run("audit", "--sen2", str(synthetic / "effect"), "--json")
+    assert out.returncode == 0, out.stderr
+    report = env_run("report", "--sen2", str(synthetic / "effect"), "--all-las", "--out",
+                     str(tmp_path / "r"))
+    assert report.returncode == 0, report.stderr
+    terminal = env_run("audit", "--sen2", str(synthetic / "effect"))
+    published = out.stdout + out.stderr + terminal.stdout + terminal.stderr + "".join(
+        p.read_text() for p in (tmp_path / "r").rglob("*.html"))
+    leaked = [s for s in secrets if s in published]
+    assert leaked == []
+    result = json.loads(out.stdout)
+
+    def counts(obj):
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                if k in ("successes", "trials") and isinstance(v, int):
+                    yield v
+                yield from counts(v)
+        elif isinstance(obj, list):
+            for v in obj:
+                yield from counts(v)
+
+    small = [v for v in counts(result) if 0 < v < 5]
+    assert small == []
+    assert "withheld: fewer than 5 (disclosure control)" in out.stdout  # it did suppress
+    assert result["pooled"]["plan"]["adjusted"]["adjusted_or"]["estimate"] > 1
+    assert "Adjusted for case mix" in terminal.stdout + "".join(result["headline"])
+
+
+def test_synth_is_reproducible(tmp_path):
+    for name in ("a", "b"):
+        assert subprocess.run([COPRO, "synth", "--out", str(tmp_path / name), "--la", "Leeds",
+                               "--persons", "300", "--seed", "4"], capture_output=True,
+                              timeout=60).returncode == 0
+    a = (tmp_path / "a" / "sen2-2026-383.xml").read_bytes()
+    assert a == (tmp_path / "b" / "sen2-2026-383.xml").read_bytes()
+    reqs, _ = derived(tmp_path / "a" / "sen2-2026-383.xml")
+    assert len(reqs) == 300 and reqs[0].received.year == 2025
+    assert isinstance(reqs[0].received, date)
+
+
+def test_bad_sen2_file_exits_2_without_traceback(tmp_path):
+    path = tmp_path / "t.xml"
+    path.write_text(HEADER + person(request())[:-30])
+    proc = subprocess.run([COPRO, "audit", "--sen2", str(path)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and "malformed or truncated" in proc.stderr
+    assert "Traceback" not in proc.stderr
