@@ -253,3 +253,49 @@ def test_bad_sen2_file_exits_2_without_traceback(tmp_path):
                           text=True, timeout=60)
     assert proc.returncode == 2 and "malformed or truncated" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_case_file_gives_the_same_counts_as_the_xml(tmp_path):
+    """The flat case file and the SEN2 XML of the same requests give the same counts."""
+    import csv as csv_module
+
+    body = "".join([
+        person(request(outcome="A", decided="2025-04-12", assessment=plan(issued="2025-07-19")),
+               upn="A1", birth="2012-05-05"),
+        person(request(source="2", outcome="N", decided="2025-04-13"), upn="A2"),
+        person(request(source="2", received="2025-12-20"), upn="A3"),
+    ])
+    xml_counts, _ = read_sen2(write(tmp_path, body))
+    rows = [
+        dict(la_code="383", person_id="A1", surname="Secret", birth_date="2012-05-05",
+             received_date="2025-03-01", request_source="1", request_outcome="A",
+             request_outcome_date="2025-04-12", assessment_outcome="I",
+             assessment_outcome_date="2025-07-19", plan_start_date="2025-07-19",
+             week20_exception="", mediation="", tribunal="", primary_need=""),
+        dict(la_code="E08000035", person_id="A2", birth_date="2015-03-01",
+             received_date="2025-03-01", request_source="2", request_outcome="N",
+             request_outcome_date="2025-04-13"),
+        dict(la_code="Leeds", person_id="A3", birth_date="2015-03-01",
+             received_date="2025-12-20", request_source="2"),
+    ]
+    path = tmp_path / "cases.csv"
+    with path.open("w", newline="") as fh:
+        w = csv_module.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    from copro.sources.cases import read_cases
+    case_counts, summary = read_cases(path, date(2026, 1, 15))
+    assert summary.requests == 3
+    assert sorted(case_counts.records) == sorted(xml_counts.records)
+    assert case_counts.strata[1] == xml_counts.strata[1]
+
+
+def test_case_file_errors_name_line_and_column(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("la_code,received_date,birth_date\n383,2025-01-01,2015-01-01\n"
+                    "383,2025-13-01,2015-01-01\n")
+    proc = subprocess.run([COPRO, "audit", "--cases", str(path)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "line 3, column 'received_date': not a date" in proc.stderr
+    assert "2025-13-01" not in proc.stderr

@@ -25,6 +25,13 @@ class _Group(click.Group):
             ctx.exit(EXIT_BAD_INPUT)
 
 
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _day(value) -> date:
+    return value.date() if value is not None else date.today()
+
+
 def _data_options(f):
     """Options shared by every command that audits data."""
     options = [
@@ -53,6 +60,11 @@ def _data_options(f):
                      help="Audit a folder of completed FOI returns instead of DfE data."),
         click.option("--sen2", "sen2", type=click.Path(path_type=Path), default=None,
                      help="Audit an SEN2 person-level return (XML), or a folder of them."),
+        click.option("--cases", "cases", type=click.Path(path_type=Path), default=None,
+                     help="Audit a flat case file (CSV or XLSX; columns in the README)."),
+        click.option("--reference-date", type=DATE, default=None,
+                     help="With --cases: the date the file was extracted (requests undecided "
+                          "then are open); default today."),
         click.option("--suppress-below", type=click.IntRange(min=1), default=5,
                      show_default=True,
                      help="With --sen2: withhold counts from 1 to this minus 1 in every output."),
@@ -63,7 +75,7 @@ def _data_options(f):
 
 
 def _run_audit(data, year, compare, denominator, min_requests, tau2, hksj, no_cache,
-               foi=None, sen2=None, suppress_below=5):
+               foi=None, sen2=None, suppress_below=5, cases=None, reference_date=None):
     """Audit the data file (or folder of FOI returns) with these options, or take the result
     from the cache."""
     from copro import cache
@@ -80,13 +92,14 @@ def _run_audit(data, year, compare, denominator, min_requests, tau2, hksj, no_ca
     options = AuditOptions(group_a=group_a, group_b=group_b, period=year,
                            denominator=denominator, min_trials=min_requests,
                            tau2_methods=methods, hksj=hksj)
-    if sum(x is not None for x in (data, foi, sen2)) > 1:
-        raise CoproError("--data, --foi and --sen2 cannot be combined: audit one source at a "
-                         "time")
+    if sum(x is not None for x in (data, foi, sen2, cases)) > 1:
+        raise CoproError("--data, --foi, --sen2 and --cases cannot be combined: audit one "
+                         "source at a time")
     if foi is not None:
         return _run_foi_audit(foi, options)
-    if sen2 is not None:
-        return _run_sen2_audit(sen2, options, suppress_below)
+    if sen2 is not None or cases is not None:
+        return _run_case_level_audit(sen2, cases, _day(reference_date), options,
+                                     suppress_below)
     path = data if data is not None else bundled_dfe_path()
     raw = read_input(path)
     entry = cache.key(sha256_hex(raw), options)
@@ -110,15 +123,24 @@ def _run_foi_audit(folder: Path, options):
     return audit(counts, options)
 
 
-def _run_sen2_audit(path: Path, options, threshold: int):
+def _run_case_level_audit(sen2: Path | None, cases: Path | None, reference: date, options,
+                          threshold: int):
+    """SEN2 XML or a case file: pseudonymised on reading, small counts withheld."""
     import os
 
     from copro.audit import audit
     from copro.disclosure import suppress_small_counts
-    from copro.sources.sen2 import read_sen2
 
     key = os.environ.get("COPRO_PSEUDONYM_KEY")
-    counts, summary = read_sen2(path, key.encode() if key else None)
+    key = key.encode() if key else None
+    if sen2 is not None:
+        from copro.sources.sen2 import read_sen2
+
+        counts, summary = read_sen2(sen2, key)
+    else:
+        from copro.sources.cases import read_cases
+
+        counts, summary = read_cases(cases, reference, key)
     for (element, code), n in sorted(summary.unknown_codes.items()):
         click.echo(f"copro: warning: {n:,} request(s) with {element} code '{code}', which is "
                    "not in copro's SEN2 code lists: left out of the stage it decides", err=True)
@@ -208,13 +230,6 @@ def report_command(out_dir, area, all_las, **data_options) -> None:
     first = next((p for p in written if p.name == "index.html"), written[0])
     extra = f" and {len(written) - 1} area pages" if len(written) > 1 else ""
     click.echo(f"copro: wrote {first}{extra}", err=True)
-
-
-def _day(value) -> date:
-    return value.date() if value is not None else date.today()
-
-
-DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @cli.command("synth")

@@ -33,7 +33,7 @@ from copro.sources import sen2_codes as codes
 G = RequesterGroup
 SIX_WEEKS = 42  # days: statutory weeks are calendar weeks from the day the request was received
 TWENTY_WEEKS = 140
-ALL_AREAS = Area("SEN2", "All local authorities in the SEN2 files", Level.NATIONAL)
+ALL_AREAS = Area("ALL", "All local authorities in the case-level data", Level.NATIONAL)
 
 #: The measures a request can add to, as bits of one integer.
 MEASURES = (Measure.RECEIVED, Measure.DECIDED_TO_ASSESS, Measure.DECIDED_NOT_TO_ASSESS,
@@ -276,6 +276,70 @@ def _area(lea: str, path: Path, line: int) -> Area:
     return found
 
 
+#: The fields a request is derived from (SEN2 element paths; the case file's columns map here).
+REQUEST_FIELDS = ("ReceivedDate", "RequestSource", "RequestOutcome", "RequestOutcomeDate",
+                  "AssessmentOutcome", "AssessmentOutcomeDate", "PlanStartDate", "Week20",
+                  "RequestMediation", "RequestTribunal", "SENtype")
+
+
+def derive_request(fields: dict, person: str, birth: date | None, reference: date,
+                   summary: Sen2Summary, where) -> Request | None:
+    """One pseudonymised request from its raw fields (texts, None where absent).
+
+    ``where(name)`` gives the location of a field for an error message; values are never
+    echoed. Returns None for a request whose code is unknown (counted in ``summary``)."""
+    received = _parse_date(fields.get("ReceivedDate"), where, "ReceivedDate", required=True)
+    age = None
+    if birth is not None:
+        age = received.year - birth.year - ((received.month, received.day)
+                                            < (birth.month, birth.day))
+    source = _code(fields.get("RequestSource"), "RequestSource", codes.REQUEST_SOURCE, summary)
+    if source is None:
+        summary.no_source += 1
+    group = source if isinstance(source, RequesterGroup) else G.UNKNOWN
+    decision = _code(fields.get("RequestOutcome"), "RequestOutcome", codes.REQUEST_OUTCOME,
+                     summary)
+    if decision is KeyError:
+        return None  # an unknown code decides nothing: counted in summary.unknown_codes
+    decided = _parse_date(fields.get("RequestOutcomeDate"), where, "RequestOutcomeDate")
+    if decision is not None and decided is not None and decided > reference:
+        decision = None  # after the reference date: still open then
+    assessment = plan_date = None
+    exception = False
+    if decision == "assess":
+        assessment = _code(fields.get("AssessmentOutcome"), "AssessmentOutcome",
+                           codes.ASSESSMENT_OUTCOME, summary)
+        if assessment is KeyError:
+            return None
+        if assessment == "plan":
+            plan_date = (_parse_date(fields.get("PlanStartDate"), where, "PlanStartDate")
+                         or _parse_date(fields.get("AssessmentOutcomeDate"), where,
+                                        "AssessmentOutcomeDate"))
+            flag = _code(fields.get("Week20"), "Week20", codes.FLAGS, summary)
+            if flag is None:
+                summary.week20_not_recorded += 1
+            exception = flag is True
+    need = _strip(fields.get("SENtype"))
+    return Request(person, group, codes.age_band(age),
+                   need if need in codes.SEN_TYPES else "not recorded", received, decision,
+                   decided, assessment, plan_date, exception,
+                   _strip(fields.get("RequestMediation")) == "1",
+                   _strip(fields.get("RequestTribunal")) == "1")
+
+
+def _parse_date(text, where, name: str, required: bool = False) -> date | None:
+    text = _strip(text)
+    if text is None:
+        if required:
+            raise where(name, "missing; expected a date YYYY-MM-DD")
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        # the value itself is not echoed: it could be personal data
+        raise where(name, "not a date YYYY-MM-DD") from None
+
+
 def _person(el, path: Path, key: bytes, reference: date, summary: Sen2Summary
             ) -> Iterator[Request]:
     identifier = birth_text = None
@@ -293,54 +357,31 @@ def _person(el, path: Path, key: bytes, reference: date, summary: Sen2Summary
     for req in requests:
         summary.requests += 1
         f = {c.tag: c for c in req}
-        received = _to_date(_child_text(f, "ReceivedDate"), req, "ReceivedDate", path,
-                            required=True)
-        age = None
-        if birth is not None:
-            age = received.year - birth.year - ((received.month, received.day)
-                                                < (birth.month, birth.day))
-        source = _code(_child_text(f, "RequestSource"), "RequestSource",
-                       codes.REQUEST_SOURCE, summary)
-        if source is None:
-            summary.no_source += 1
-        group = source if isinstance(source, RequesterGroup) else G.UNKNOWN
-        decision = _code(_child_text(f, "RequestOutcome"), "RequestOutcome",
-                         codes.REQUEST_OUTCOME, summary)
-        if decision is KeyError:
-            continue  # an unknown code decides nothing: counted in summary.unknown_codes
-        decided = _to_date(_child_text(f, "RequestOutcomeDate"), req, "RequestOutcomeDate", path)
-        if decision is not None and decided is not None and decided > reference:
-            decision = None  # after the reference date: still open then
-        assessment = plan_date = None
-        exception = False
+        fields = {name: c.text for name, c in f.items() if name in REQUEST_FIELDS}
         a = f.get("Assessment")
-        if decision == "assess" and a is not None:
-            af = {c.tag: c for c in a}
-            assessment = _code(_child_text(af, "AssessmentOutcome"), "AssessmentOutcome",
-                               codes.ASSESSMENT_OUTCOME, summary)
-            if assessment is KeyError:
-                continue
-            if assessment == "plan":
-                plan = af.get("NamedPlan")
-                plan_date = (_to_date(plan.findtext("StartDate"), plan, "StartDate", path)
-                             if plan is not None else None) or _to_date(
-                    _child_text(af, "AssessmentOutcomeDate"), a, "AssessmentOutcomeDate", path)
-                flag = _code(_child_text(af, "Week20"), "Week20", codes.FLAGS, summary)
-                if flag is None:
-                    summary.week20_not_recorded += 1
-                exception = flag is True
-        need = "not recorded"
+        if a is not None:
+            for c in a:
+                if c.tag == "NamedPlan":
+                    fields["PlanStartDate"] = c.findtext("StartDate")
+                elif c.tag in REQUEST_FIELDS:
+                    fields[c.tag] = c.text
         plans = f.get("ActivePlans")
         if plans is not None:
             for sen in plans.iterfind("SENneed"):
                 if _strip(sen.findtext("SENtypeRank")) in ("1", None):
-                    t = _strip(sen.findtext("SENtype"))
-                    need = t if t in codes.SEN_TYPES else need
+                    fields["SENtype"] = sen.findtext("SENtype")
                     break
-        yield Request(person, group, codes.age_band(age), need, received, decision, decided,
-                      assessment, plan_date, exception,
-                      _strip(_child_text(f, "RequestMediation")) == "1",
-                      _strip(_child_text(f, "RequestTribunal")) == "1")
+
+        def where(name: str, problem: str, req=req) -> InputError:
+            element = {"PlanStartDate": "Assessment/NamedPlan/StartDate",
+                       "AssessmentOutcomeDate": "Assessment/AssessmentOutcomeDate",
+                       "SENtype": "ActivePlans/SENneed/SENtype"}.get(name, name)
+            return InputError(path, f"line {req.sourceline}, element Requests/{element}: "
+                                    f"{problem}")
+
+        r = derive_request(fields, person, birth, reference, summary, where)
+        if r is not None:
+            yield r
 
 
 def _child_text(children: dict, name: str) -> str | None:

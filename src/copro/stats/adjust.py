@@ -64,6 +64,8 @@ def case_mix_adjustment(rows: list[tuple[str, str, str, bool, int, int]], outcom
             cell[2] += s
             cell[3] += n
     tables = np.array([c for c in strata.values() if c[1] > 0 and c[3] > 0], float)
+    if len(tables) == 0:  # no stratum has requests from both groups: nothing to adjust within
+        return None
     a_s, a_n, b_s, b_n = (tables[:, i] for i in range(4))
     crude_y, crude_se, _ = log_risk_ratios([a_s.sum()], [a_n.sum()], [b_s.sum()], [b_n.sum()])
     z = 1.959963984540054 if confidence == 0.95 else __import__("scipy").stats.norm.ppf(
