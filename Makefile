@@ -32,6 +32,7 @@ test: $(VENV)/.installed-test
 ## bench: time `copro audit` end to end and the statistics alone
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench_sen2.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache

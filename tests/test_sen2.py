@@ -299,3 +299,35 @@ def test_case_file_errors_name_line_and_column(tmp_path):
     assert proc.returncode == 2
     assert "line 3, column 'received_date': not a date" in proc.stderr
     assert "2025-13-01" not in proc.stderr
+
+
+def test_parallel_reading_equals_serial(synthetic, monkeypatch):
+    from copro.sources import sen2
+    files = sorted((synthetic / "effect").glob("*.xml"))
+    monkeypatch.setattr(sen2, "PARALLEL_MIN_BYTES", 1 << 40)
+    serial, s_summary = read_sen2(files[0], b"k" * 32)
+    monkeypatch.setattr(sen2, "PARALLEL_MIN_BYTES", 0)
+    parallel, p_summary = read_sen2(files[0], b"k" * 32)
+    assert sorted(parallel.records) == sorted(serial.records)
+    assert sorted(parallel.strata[1]) == sorted(serial.strata[1])
+    assert (p_summary.persons, p_summary.requests, p_summary.no_source) == (
+        s_summary.persons, s_summary.requests, s_summary.no_source)
+
+
+def test_parallel_reading_reports_the_same_line(tmp_path, monkeypatch):
+    from copro.sources import sen2
+    body = "\n".join(person(request()) for _ in range(50))
+    body += "\n" + person(request(received="2025-02-30")) + "\n"
+    body += "\n".join(person(request()) for _ in range(50))
+    path = write(tmp_path, body)
+    messages = []
+    for limit in (1 << 40, 0):
+        monkeypatch.setattr(sen2, "PARALLEL_MIN_BYTES", limit)
+        with pytest.raises(InputError) as info:
+            read_sen2(path)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1] and "line 51" in messages[0]
+    truncated = tmp_path / "t.xml"
+    truncated.write_text(path.read_text()[:-500].replace("2025-02-30", "2025-02-03"))
+    with pytest.raises(InputError, match="malformed or truncated"):
+        read_sen2(truncated)

@@ -15,6 +15,7 @@ a document that declares entities or a DOCTYPE is refused.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -138,10 +139,22 @@ class Aggregator:
             grown = np.zeros((size, len(MEASURES)), np.int64)
             grown[:len(self.counts)] = self.counts
             self.counts = grown
-        for m in range(len(MEASURES)):
-            hit = (bits >> m) & 1
-            self.counts[:size, m] += np.bincount(keys, weights=hit, minlength=size
-                                                 ).astype(np.int64)[:size]
+        m = len(MEASURES)
+        hits = ((bits[:, None] >> np.arange(m)) & 1).astype(bool)
+        rows, cols = np.nonzero(hits)
+        flat = np.bincount(keys[rows] * m + cols, minlength=size * m)
+        self.counts[:size] += flat.reshape(size, m)
+
+    def merge(self, other: Aggregator) -> None:
+        """Add another aggregator's counts (e.g. from another process) to these."""
+        for area, period, group, age, need, values in other.cells():
+            k = self.key(area, period, GROUPS.index(group), AGE_BANDS.index(age),
+                         NEEDS.index(need))
+            if k >= len(self.counts):
+                grown = np.zeros((k + 1, len(MEASURES)), np.int64)
+                grown[:len(self.counts)] = self.counts
+                self.counts = grown
+            self.counts[k] += values
 
     def flush(self) -> None:
         if self._keys:
@@ -194,20 +207,20 @@ def _strip(text: str | None) -> str | None:
     return text.strip() or None
 
 
-def _to_date(text: str | None, el, name: str, path: Path, required: bool = False
-             ) -> date | None:
+def _to_date(text: str | None, el, name: str, path: Path, required: bool = False,
+             line_offset: int = 0) -> date | None:
     text = _strip(text)
     if text is None:
         if required:
-            raise InputError(path, f"line {el.sourceline}, element {el.tag}/{name}: missing; "
-                                   "expected a date YYYY-MM-DD")
+            raise InputError(path, f"line {el.sourceline + line_offset}, element "
+                                   f"{el.tag}/{name}: missing; expected a date YYYY-MM-DD")
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
         # the value itself is not echoed: in a Person element it could be personal data
-        raise InputError(path, f"line {el.sourceline}, element {el.tag}/{name}: not a date "
-                               "YYYY-MM-DD") from None
+        raise InputError(path, f"line {el.sourceline + line_offset}, element {el.tag}/{name}: "
+                               "not a date YYYY-MM-DD") from None
 
 
 def _code(text: str | None, name: str, table: dict, summary: Sen2Summary) -> object:
@@ -220,10 +233,10 @@ def _code(text: str | None, name: str, table: dict, summary: Sen2Summary) -> obj
     return table[text]
 
 
-def read_requests(path: Path, key: bytes, summary: Sen2Summary
-                  ) -> Iterator[tuple[Area, date, Request]]:
+def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: bool = False
+                  ) -> Iterator[tuple[Area, date, Request | None]]:
     """Every request in one SEN2 file, derived and pseudonymised, with the file's LA and
-    reference date."""
+    reference date (``header_only``: just the LA and reference date, once)."""
     from lxml import etree
 
     area = reference = None
@@ -247,6 +260,9 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary
                                            "missing; expected the LA's 3-digit DfE code")
                 area = _area(lea.strip(), path, el.sourceline)
                 summary.reference_dates.add(reference)
+                if header_only:
+                    yield area, reference, None
+                    return
                 continue
             if area is None:
                 raise InputError(path, f"line {el.sourceline}, element Person: comes before "
@@ -340,8 +356,8 @@ def _parse_date(text, where, name: str, required: bool = False) -> date | None:
         raise where(name, "not a date YYYY-MM-DD") from None
 
 
-def _person(el, path: Path, key: bytes, reference: date, summary: Sen2Summary
-            ) -> Iterator[Request]:
+def _person(el, path: Path, key: bytes, reference: date, summary: Sen2Summary,
+            line_offset: int = 0) -> Iterator[Request]:
     identifier = birth_text = None
     requests = []
     for c in el:  # names and postcodes are never read
@@ -353,7 +369,7 @@ def _person(el, path: Path, key: bytes, reference: date, summary: Sen2Summary
         elif tag == "PersonBirthDate":
             birth_text = c.text
     person = pseudonymise(identifier, key) if identifier else ""
-    birth = _to_date(birth_text, el, "PersonBirthDate", path)
+    birth = _to_date(birth_text, el, "PersonBirthDate", path, line_offset=line_offset)
     for req in requests:
         summary.requests += 1
         f = {c.tag: c for c in req}
@@ -376,8 +392,8 @@ def _person(el, path: Path, key: bytes, reference: date, summary: Sen2Summary
             element = {"PlanStartDate": "Assessment/NamedPlan/StartDate",
                        "AssessmentOutcomeDate": "Assessment/AssessmentOutcomeDate",
                        "SENtype": "ActivePlans/SENneed/SENtype"}.get(name, name)
-            return InputError(path, f"line {req.sourceline}, element Requests/{element}: "
-                                    f"{problem}")
+            return InputError(path, f"line {req.sourceline + line_offset}, element "
+                                    f"Requests/{element}: {problem}")
 
         r = derive_request(fields, person, birth, reference, summary, where)
         if r is not None:
@@ -401,6 +417,121 @@ def sen2_files(path: Path) -> list[Path]:
     return [path]
 
 
+PARALLEL_MIN_BYTES = 16 << 20  # smaller files are read in one process
+
+
+def _header(path: Path, summary: Sen2Summary) -> tuple[Area, date, int]:
+    """The file's LA and reference date, and the byte offset where its persons begin."""
+    area, reference, _ = next(read_requests(path, b"", summary, header_only=True))
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    start = head.find(b"<Persons>")
+    if start < 0:
+        raise InputError(path, "no Persons element in the first megabyte after the Header")
+    return area, reference, start + len(b"<Persons>")
+
+
+def _split(path: Path, start: int, parts: int) -> list[tuple[int, int, int]]:
+    """Byte ranges of whole Person elements, and the line each starts on."""
+    import mmap
+
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        end = mm.rfind(b"</Persons>")
+        end = len(mm) if end < 0 else end
+        cuts = [start]
+        for i in range(1, parts):
+            at = mm.find(b"<Person>", start + (end - start) * i // parts, end)
+            if at > cuts[-1]:
+                cuts.append(at)
+        cuts.append(end)
+        ranges, line = [], 1 + mm[:start].count(b"\n")
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            ranges.append((a, b, line))
+            line += mm[a:b].count(b"\n")
+    return ranges
+
+
+class _Range:
+    """A file-like view of ``<Persons>`` + bytes [start, end) of a file + ``</Persons>``."""
+
+    def __init__(self, path: Path, start: int, end: int):
+        self.fh = open(path, "rb")  # noqa: SIM115 - closed in close()
+        self.fh.seek(start)
+        self.remaining = end - start
+        self.parts = [b"<Persons>"]
+
+    def read(self, size: int = -1) -> bytes:
+        if self.parts:
+            return self.parts.pop()
+        if self.remaining > 0:
+            block = self.fh.read(min(self.remaining, size if size > 0 else 1 << 20))
+            self.remaining = self.remaining - len(block) if block else 0
+            if block:
+                return block
+        if self.remaining == 0:
+            self.remaining = -1
+            return b"</Persons>"
+        return b""
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def _read_range(path: Path, start: int, end: int, first_line: int, area: Area,
+                reference: date, key: bytes):
+    """One process's share of a file: its persons' requests, aggregated."""
+    from lxml import etree
+
+    summary = Sen2Summary()
+    agg = Aggregator()
+    offset = first_line - 1
+    source = _Range(path, start, end)
+    try:
+        for _, el in etree.iterparse(source, events=("end",), tag="Person",
+                                     resolve_entities=False, no_network=True, load_dtd=False,
+                                     huge_tree=False):
+            summary.persons += 1
+            for r in _person(el, path, key, reference, summary, offset):
+                agg.add(agg.key(area.code, str(r.received.year), GROUPS.index(r.group),
+                                AGE_BANDS.index(r.age_band), NEEDS.index(r.need)), r.bits())
+            el.clear(keep_tail=False)
+            parent = el.getparent()
+            while parent is not None and el.getprevious() is not None:
+                del parent[0]
+    except etree.XMLSyntaxError as exc:
+        return ("error", f"line {exc.lineno + offset}: malformed or truncated XML "
+                         f"({exc.msg.split(',')[0]})")
+    except InputError as exc:
+        return ("error", exc.message)
+    finally:
+        source.close()
+    agg.flush()
+    return ("ok", agg, summary)
+
+
+def _read_file_parallel(path: Path, key: bytes, summary: Sen2Summary, agg: Aggregator,
+                        areas: dict, workers: int) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    area, reference, start = _header(path, summary)
+    areas[area.code] = area
+    ranges = _split(path, start, workers * 2)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        results = list(pool.map(_read_range, *zip(*[(path, a, b, line, area, reference, key)
+                                                    for a, b, line in ranges], strict=True)))
+    for result in results:
+        if result[0] == "error":
+            raise InputError(path, result[1])
+        _, part, part_summary = result
+        agg.merge(part)
+        summary.persons += part_summary.persons
+        summary.requests += part_summary.requests
+        summary.no_source += part_summary.no_source
+        summary.week20_not_recorded += part_summary.week20_not_recorded
+        summary.unknown_codes.update(part_summary.unknown_codes)
+
+
 def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Summary]:
     """The canonical counts table (with its case-mix strata) from one SEN2 file or a folder of
     them. ``key``: the secret for pseudonymising pupil numbers (random if not given)."""
@@ -416,6 +547,10 @@ def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Su
         with open(file, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
+        workers = min(os.cpu_count() or 1, 8)
+        if workers > 1 and file.stat().st_size >= PARALLEL_MIN_BYTES:
+            _read_file_parallel(file, key, summary, agg, areas, workers)
+            continue
         for area, _, r in read_requests(file, key, summary):
             areas[area.code] = area
             k = agg.key(area.code, str(r.received.year), GROUPS.index(r.group),

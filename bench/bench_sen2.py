@@ -1,0 +1,123 @@
+"""`make bench` (SEN2 part): reading SEN2 returns.
+
+- read + derive + aggregate throughput (persons per second) on a synthetic file;
+- peak memory (max RSS of a separate process) reading 100,000 and 1,000,000 persons: flat if the
+  reader streams;
+- the same work done the straightforward way (parse the whole tree, build a table row by row)
+  at 20,000 persons, side by side;
+- aggregating 10 million derived requests into the counts table.
+Sizes can be lowered with BENCH_SEN2_LARGE (default 1000000) for a quick run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+LARGE = int(os.environ.get("BENCH_SEN2_LARGE", "1000000"))
+READ = """
+import resource, sys, time
+from copro.sources.sen2 import read_sen2
+t = time.perf_counter()
+counts, summary = read_sen2(sys.argv[1], b"k" * 32)
+elapsed = time.perf_counter() - t
+print(summary.persons, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+NAIVE = """
+import resource, sys, time
+import xml.etree.ElementTree as ET
+from collections import Counter
+from datetime import date
+t = time.perf_counter()
+root = ET.parse(sys.argv[1]).getroot()
+rows = []
+for p in root.iter("Person"):
+    for r in p.findall("Requests"):
+        rows.append({
+            "source": r.findtext("RequestSource"),
+            "received": date.fromisoformat(r.findtext("ReceivedDate")),
+            "outcome": r.findtext("RequestOutcome"), "decided": r.findtext("RequestOutcomeDate"),
+            "assessment": r.findtext("Assessment/AssessmentOutcome"),
+            "plan": r.findtext("Assessment/NamedPlan/StartDate"),
+        })
+counts = Counter()
+for row in rows:
+    counts[(row["source"], "received")] += 1
+    if row["outcome"]:
+        counts[(row["source"], row["outcome"])] += 1
+    if row["plan"]:
+        counts[(row["source"], "plan")] += 1
+elapsed = time.perf_counter() - t
+print(len(rows), elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def run(script: str, path: Path) -> tuple[int, float, int]:
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
+                         text=True, check=True).stdout.split()
+    return int(out[0]), float(out[1]), int(out[2])
+
+
+def main() -> int:
+    from copro.register import find_local_authority
+    from copro.sources.sen2 import AGE_BANDS, GROUPS, MEASURES, NEEDS, Aggregator
+    from copro.synth import SynthSpec, write_synthetic
+
+    leeds = find_local_authority("Leeds")
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {}
+        for n in (20_000, 100_000, LARGE):
+            if n in files:
+                continue
+            t = time.perf_counter()
+            files[n] = write_synthetic(Path(tmp) / str(n), SynthSpec((leeds,), n, seed=n))[0]
+            print(f"synthetic file, {n:>9,} persons: {files[n].stat().st_size / 1e6:7.1f} MB, "
+                  f"written in {time.perf_counter() - t:.1f} s")
+        persons, elapsed, rss_100k = run(READ, files[100_000])
+        print(f"read + derive + aggregate, 100,000 persons: {elapsed:.2f} s = "
+              f"{persons / elapsed:,.0f} persons/s (target >= 50,000); "
+              f"peak RSS {rss_100k / 1024:.0f} MB")
+        persons, elapsed, rss_large = run(READ, files[LARGE])
+        print(f"read + derive + aggregate, {LARGE:,} persons: {elapsed:.2f} s = "
+              f"{persons / elapsed:,.0f} persons/s; peak RSS {rss_large / 1024:.0f} MB "
+              f"({rss_large / rss_100k:.2f} x the 100,000-person run: flat if close to 1)")
+        _, stream_t, stream_rss = run(READ, files[20_000])
+        _, naive_t, naive_rss = run(NAIVE, files[20_000])
+        print(f"20,000 persons, streaming reader: {stream_t:.2f} s, peak RSS "
+              f"{stream_rss / 1024:.0f} MB")
+        print(f"20,000 persons, whole tree + row-by-row table: {naive_t:.2f} s, peak RSS "
+              f"{naive_rss / 1024:.0f} MB (and it derives less: no censoring, weeks, need, "
+              f"age or pseudonyms)")
+        print(f"ratio naive / streaming: time {naive_t / stream_t:.2f}, "
+              f"memory {naive_rss / stream_rss:.2f}")
+
+    rng = np.random.default_rng(1)
+    agg = Aggregator()
+    areas = [f"E0{i:07d}" for i in range(150)]
+    keys_per_area = [agg.key(a, "2025", 0, 0, 0) for a in areas]  # registers areas
+    cells = len(GROUPS) * len(AGE_BANDS) * len(NEEDS)
+    total, chunk = 10_000_000, 1_000_000
+    chunks = []
+    for _ in range(total // chunk):  # derived requests, as the readers produce them
+        area = rng.integers(0, len(areas), chunk)
+        chunks.append((np.asarray(keys_per_area)[area] + rng.integers(0, cells, chunk),
+                       rng.integers(0, 1 << len(MEASURES), chunk)))
+    t = time.perf_counter()
+    for keys, bits in chunks:
+        agg.add_chunk(keys, bits)
+    elapsed = time.perf_counter() - t
+    received = int(agg.counts[:, 0].sum())
+    assert received == sum(int((b & 1).sum()) for _, b in chunks)
+    print(f"aggregating {total:,} derived requests across {len(areas)} areas into the counts "
+          f"table: {elapsed:.2f} s ({total / elapsed:,.0f} requests/s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
