@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -139,11 +140,9 @@ class Aggregator:
             grown = np.zeros((size, len(MEASURES)), np.int64)
             grown[:len(self.counts)] = self.counts
             self.counts = grown
-        m = len(MEASURES)
-        hits = ((bits[:, None] >> np.arange(m)) & 1).astype(bool)
-        rows, cols = np.nonzero(hits)
-        flat = np.bincount(keys[rows] * m + cols, minlength=size * m)
-        self.counts[:size] += flat.reshape(size, m)
+        for m in range(len(MEASURES)):
+            hit = ((bits >> m) & 1).astype(bool)
+            self.counts[:size, m] += np.bincount(keys[hit], minlength=size)
 
     def merge(self, other: Aggregator) -> None:
         """Add another aggregator's counts (e.g. from another process) to these."""
@@ -431,24 +430,41 @@ def _header(path: Path, summary: Sen2Summary) -> tuple[Area, date, int]:
     return area, reference, start + len(b"<Persons>")
 
 
-def _split(path: Path, start: int, parts: int) -> list[tuple[int, int, int]]:
-    """Byte ranges of whole Person elements, and the line each starts on."""
-    import mmap
-
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        end = mm.rfind(b"</Persons>")
-        end = len(mm) if end < 0 else end
+def _split(path: Path, start: int, parts: int) -> list[tuple[int, int]]:
+    """Byte ranges of whole Person elements (found by reading small windows, so memory stays
+    flat however large the file)."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        fh.seek(max(start, size - (1 << 16)))
+        tail = fh.read()
+        at = tail.rfind(b"</Persons>")
+        end = size - len(tail) + at if at >= 0 else size
         cuts = [start]
         for i in range(1, parts):
-            at = mm.find(b"<Person>", start + (end - start) * i // parts, end)
-            if at > cuts[-1]:
-                cuts.append(at)
-        cuts.append(end)
-        ranges, line = [], 1 + mm[:start].count(b"\n")
-        for a, b in zip(cuts, cuts[1:], strict=False):
-            ranges.append((a, b, line))
-            line += mm[a:b].count(b"\n")
-    return ranges
+            offset = start + (end - start) * i // parts
+            fh.seek(offset)
+            window = fh.read(1 << 20)
+            found = window.find(b"<Person>")
+            if found >= 0 and offset + found > cuts[-1] and offset + found < end:
+                cuts.append(offset + found)
+    cuts.append(end)
+    return list(zip(cuts, cuts[1:], strict=False))
+
+
+def _scan(path: Path, offsets: list[int]) -> tuple[str, list[int]]:
+    """SHA-256 of the file, and the number of line breaks before each offset (one streaming
+    pass, run while the workers parse)."""
+    digest = hashlib.sha256()
+    lines, seen, position, pending = [], 0, 0, sorted(offsets)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(block)
+            while pending and pending[0] < position + len(block):
+                lines.append(seen + block.count(b"\n", 0, pending.pop(0) - position))
+            seen += block.count(b"\n")
+            position += len(block)
+    lines += [seen] * len(pending)
+    return digest.hexdigest(), lines
 
 
 class _Range:
@@ -477,14 +493,14 @@ class _Range:
         self.fh.close()
 
 
-def _read_range(path: Path, start: int, end: int, first_line: int, area: Area,
-                reference: date, key: bytes):
-    """One process's share of a file: its persons' requests, aggregated."""
+def _read_range(path: Path, start: int, end: int, area: Area, reference: date, key: bytes):
+    """One process's share of a file: its persons' requests, aggregated. Line numbers in an
+    error are counted from the start of the range (the caller makes them absolute)."""
     from lxml import etree
 
     summary = Sen2Summary()
     agg = Aggregator()
-    offset = first_line - 1
+    offset = 0
     source = _Range(path, start, end)
     try:
         for _, el in etree.iterparse(source, events=("end",), tag="Person",
@@ -510,7 +526,8 @@ def _read_range(path: Path, start: int, end: int, first_line: int, area: Area,
 
 
 def _read_file_parallel(path: Path, key: bytes, summary: Sen2Summary, agg: Aggregator,
-                        areas: dict, workers: int) -> None:
+                        areas: dict, workers: int) -> str:
+    """Read one large file with ``workers`` processes; returns its SHA-256."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -518,11 +535,16 @@ def _read_file_parallel(path: Path, key: bytes, summary: Sen2Summary, agg: Aggre
     areas[area.code] = area
     ranges = _split(path, start, workers * 2)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        results = list(pool.map(_read_range, *zip(*[(path, a, b, line, area, reference, key)
-                                                    for a, b, line in ranges], strict=True)))
-    for result in results:
+        futures = [pool.submit(_read_range, path, a, b, area, reference, key)
+                   for a, b in ranges]
+        sha, lines_before = _scan(path, [a for a, _ in ranges])
+        results = [f.result() for f in futures]
+    for result, before in zip(results, lines_before, strict=True):
         if result[0] == "error":
-            raise InputError(path, result[1])
+            # 'line N' counted within the range -> within the file
+            message = re.sub(r"^line (\d+)", lambda m, b=before: f"line {int(m.group(1)) + b}",
+                             result[1])
+            raise InputError(path, message)
         _, part, part_summary = result
         agg.merge(part)
         summary.persons += part_summary.persons
@@ -530,6 +552,7 @@ def _read_file_parallel(path: Path, key: bytes, summary: Sen2Summary, agg: Aggre
         summary.no_source += part_summary.no_source
         summary.week20_not_recorded += part_summary.week20_not_recorded
         summary.unknown_codes.update(part_summary.unknown_codes)
+    return sha
 
 
 def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Summary]:
@@ -544,13 +567,11 @@ def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Su
     for file in files:
         summary.files += 1
         digest.update(file.name.encode())
-        with open(file, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
         workers = min(os.cpu_count() or 1, 8)
         if workers > 1 and file.stat().st_size >= PARALLEL_MIN_BYTES:
-            _read_file_parallel(file, key, summary, agg, areas, workers)
+            digest.update(_read_file_parallel(file, key, summary, agg, areas, workers).encode())
             continue
+        digest.update(_scan(file, [])[0].encode())
         for area, _, r in read_requests(file, key, summary):
             areas[area.code] = area
             k = agg.key(area.code, str(r.received.year), GROUPS.index(r.group),
