@@ -104,28 +104,19 @@ class Aggregator:
     Requests are buffered as integer keys and measure bits and added in chunks with
     ``numpy.bincount``, so memory is fixed by the number of cells, not of requests."""
 
-    areas: list[str] = field(default_factory=list)
-    periods: list[str] = field(default_factory=list)
+    blocks: list[tuple[str, str]] = field(default_factory=list)  # (area, period) pairs
     counts: np.ndarray = field(default_factory=lambda: np.zeros((0, len(MEASURES)), np.int64))
     _keys: list[int] = field(default_factory=list)
     _bits: list[int] = field(default_factory=list)
-
-    @property
-    def cells_per_area_period(self) -> int:
-        return len(GROUPS) * len(AGE_BANDS) * len(NEEDS)
-
-    def index(self, values: list[str], value: str) -> int:
-        try:
-            return values.index(value)
-        except ValueError:
-            values.append(value)
-            return len(values) - 1
+    _block_index: dict = field(default_factory=dict)
 
     def key(self, area: str, period: str, group: int, age: int, need: int) -> int:
-        a = self.index(self.areas, area)
-        p = self.index(self.periods, period)
-        return ((((a * 64 + p) * len(GROUPS) + group) * len(AGE_BANDS) + age) * len(NEEDS)
-                + need)
+        """The cell of one request: (area, period) block, group, age band, need."""
+        block = self._block_index.get((area, period))
+        if block is None:
+            block = self._block_index[(area, period)] = len(self.blocks)
+            self.blocks.append((area, period))
+        return ((block * len(GROUPS) + group) * len(AGE_BANDS) + age) * len(NEEDS) + need
 
     def add(self, key: int, bits: int) -> None:
         self._keys.append(key)
@@ -167,10 +158,9 @@ class Aggregator:
         for k in np.nonzero(self.counts.any(axis=1))[0]:
             rest, need = divmod(int(k), len(NEEDS))
             rest, age = divmod(rest, len(AGE_BANDS))
-            rest, group = divmod(rest, len(GROUPS))
-            a, p = divmod(rest, 64)
-            yield (self.areas[a], self.periods[p], GROUPS[group], AGE_BANDS[age], NEEDS[need],
-                   self.counts[int(k)])
+            block, group = divmod(rest, len(GROUPS))
+            area, period = self.blocks[block]
+            yield area, period, GROUPS[group], AGE_BANDS[age], NEEDS[need], self.counts[int(k)]
 
 
 @dataclass
