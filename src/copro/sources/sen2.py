@@ -406,7 +406,7 @@ def sen2_files(path: Path) -> list[Path]:
     return [path]
 
 
-PARALLEL_MIN_BYTES = 16 << 20  # smaller files are read in one process
+PARALLEL_MIN_BYTES = 4 << 20  # smaller files are read in one process
 
 
 def _header(path: Path, summary: Sen2Summary) -> tuple[Area, date, int]:
