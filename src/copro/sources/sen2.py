@@ -19,7 +19,7 @@ import os
 import re
 import secrets
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -29,7 +29,6 @@ import numpy as np
 from copro.counts import Area, CountsTable, DataProvenance, Level, Measure
 from copro.errors import CoproError, InputError
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
-from copro.provenance import sha256_hex
 from copro.sources import sen2_codes as codes
 
 G = RequesterGroup
@@ -605,8 +604,3 @@ def to_counts(agg: Aggregator, areas: dict[str, Area], provenance: DataProvenanc
     all_areas = {**areas, ALL_AREAS.code: ALL_AREAS}
     return CountsTable.from_records(records, all_areas, provenance,
                                     strata=(tuple(m.value for m in MEASURES), tuple(strata)))
-
-
-def requests_digest(requests: Iterable[Request]) -> str:
-    """A fingerprint of derived requests (for tests of reproducibility)."""
-    return sha256_hex("".join(repr(r) for r in requests).encode())
