@@ -86,6 +86,7 @@ def test_statutory_weeks_and_censoring(tmp_path):
     assert has(1, M.DECIDED_AFTER_6_WEEKS) and has(1, M.DECIDED_NOT_TO_ASSESS)
     assert has(2, M.PLAN_ISSUED_NO_EXCEPTION) and not has(2, M.PLAN_WITHIN_20_WEEKS)
     assert has(3, M.PLAN_ISSUED) and not has(3, M.PLAN_ISSUED_NO_EXCEPTION)
+    assert has(0, M.PLAN_WITHIN_20_WEEKS_ANY) and not has(3, M.PLAN_WITHIN_20_WEEKS_ANY)
     assert has(4, M.NOT_YET_DECIDED) and has(5, M.NOT_YET_DECIDED)
     assert has(6, M.ASSESSMENT_OPEN) and not has(6, M.PLAN_ISSUED)
     assert has(7, M.WITHDRAWN) and not has(7, M.DECIDED_NOT_TO_ASSESS)

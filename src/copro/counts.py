@@ -32,6 +32,7 @@ class Measure(StrEnum):
     PLAN_NOT_ISSUED = "plan_not_issued"  # assessed, decided not to issue a plan
     ASSESSMENT_OPEN = "assessment_open"  # assessing, no decision yet at the reference date
     PLAN_ISSUED_NO_EXCEPTION = "plan_issued_no_exception"  # no 20-week exception recorded
+    PLAN_WITHIN_20_WEEKS_ANY = "plan_within_20_weeks_any"  # exceptions included
 
 
 class Level(StrEnum):

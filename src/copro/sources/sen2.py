@@ -41,7 +41,8 @@ MEASURES = (Measure.RECEIVED, Measure.DECIDED_TO_ASSESS, Measure.DECIDED_NOT_TO_
             Measure.NOT_YET_DECIDED, Measure.WITHDRAWN, Measure.DECIDED_WITHIN_6_WEEKS,
             Measure.DECIDED_AFTER_6_WEEKS, Measure.MEDIATION, Measure.TRIBUNAL,
             Measure.PLAN_ISSUED, Measure.PLAN_NOT_ISSUED, Measure.ASSESSMENT_OPEN,
-            Measure.PLAN_ISSUED_NO_EXCEPTION, Measure.PLAN_WITHIN_20_WEEKS)
+            Measure.PLAN_ISSUED_NO_EXCEPTION, Measure.PLAN_WITHIN_20_WEEKS,
+            Measure.PLAN_WITHIN_20_WEEKS_ANY)
 BIT = {m: 1 << i for i, m in enumerate(MEASURES)}
 GROUPS = COMPARABLE_GROUPS  # family, education, health, social care, other, unknown
 AGE_BANDS = (*[b[0] for b in codes.AGE_BANDS], "over 25", "unknown")
@@ -89,9 +90,13 @@ class Request:
                 b |= BIT[Measure.PLAN_NOT_ISSUED]
             elif self.assessment == "plan":
                 b |= BIT[Measure.PLAN_ISSUED]
+                on_time = (self.plan_date is not None
+                           and (self.plan_date - self.received).days <= TWENTY_WEEKS)
+                if on_time:
+                    b |= BIT[Measure.PLAN_WITHIN_20_WEEKS_ANY]
                 if not self.exception:
                     b |= BIT[Measure.PLAN_ISSUED_NO_EXCEPTION]
-                    if self.plan_date and (self.plan_date - self.received).days <= TWENTY_WEEKS:
+                    if on_time:
                         b |= BIT[Measure.PLAN_WITHIN_20_WEEKS]
         return b
 
