@@ -273,6 +273,8 @@ def test_campaign_end_to_end(tmp_path):
     ingest = subprocess.run([COPRO, "foi", "ingest", str(returns), "--db", str(db)],
                             capture_output=True, text=True, timeout=120)
     assert ingest.returncode == 0 and "12 return(s) accepted, 0 rejected" in ingest.stdout
+    recorded = sqlite3.connect(db).execute("SELECT sha256, accepted FROM returns").fetchall()
+    assert len(recorded) == 12 and all(len(sha) == 64 and ok == 1 for sha, ok in recorded)
     audit = subprocess.run([COPRO, "audit", "--foi", str(returns), "--json"],
                            capture_output=True, text=True, timeout=120)
     assert audit.returncode == 0, audit.stderr

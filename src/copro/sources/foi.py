@@ -14,7 +14,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from copro.counts import Area, Count, CountsTable, DataProvenance, Measure
@@ -67,6 +67,7 @@ class FoiReturn:
     path: Path
     year: str | None
     counts: dict[RequesterGroup, dict[Measure, Count]]
+    sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class RejectedReturn:
     path: Path
     area: Area | None
     message: str
+    sha256: str = ""
 
 
 def parse_value(cell: Cell, path: Path) -> Count:
@@ -300,16 +302,17 @@ def read_returns(folder: Path) -> tuple[list[FoiReturn], list[RejectedReturn], s
     seen: dict[str, Path] = {}
     for path in files:
         raw = read_input(path)
-        digest.append(f"{path.name}:{sha256_hex(raw)}")
+        sha = sha256_hex(raw)
+        digest.append(f"{path.name}:{sha}")
         try:
-            ret = read_return(path, raw)
+            ret = replace(read_return(path, raw), sha256=sha)
         except InputError as exc:
-            rejected.append(RejectedReturn(path, None, str(exc)))
+            rejected.append(RejectedReturn(path, None, str(exc), sha))
             continue
         if ret.area.code in seen:
             first = seen[ret.area.code].name
             rejected.append(RejectedReturn(path, ret.area, f"{path}: a second return for "
-                                           f"{ret.area.name} (the first is {first})"))
+                                           f"{ret.area.name} (the first is {first})", sha))
             continue
         seen[ret.area.code] = path
         accepted.append(ret)
@@ -327,7 +330,7 @@ def read_foi_returns(folder: Path, year: str | None = None
     for r in accepted:
         if r.year and r.year != period:
             rejected.append(RejectedReturn(r.path, r.area, f"{r.path}: the return is for "
-                                           f"{r.year}, the campaign for {period}"))
+                                           f"{r.year}, the campaign for {period}", r.sha256))
         else:
             by_code[r.area.code] = r
     reasons = {r.area.code: "FOI return rejected" for r in rejected if r.area is not None}

@@ -1,0 +1,26 @@
+"""What every command shares: the date option type, today's date, the console, exit codes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+EXIT_BAD_INPUT = 2
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def day(value) -> date:
+    """A ``DATE`` option's value as a date, or today when it was not given."""
+    return value.date() if value is not None else date.today()
+
+
+def console():
+    """A Rich console: on a terminal, its width; piped, one line per sentence, tables 110
+    wide."""
+    from rich.console import Console
+
+    out = Console(highlight=False)
+    if not out.is_terminal:
+        out = Console(highlight=False, width=110, soft_wrap=True)
+    return out
