@@ -6,23 +6,21 @@ import difflib
 
 from copro.errors import CoproError
 from copro.findings import AreaFindings, Findings
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().replace("&", "and").replace(",", " ").split())
+from copro.register import normalise_name
 
 
 def find_area(findings: Findings, query: str) -> AreaFindings:
     """The area whose name, ONS code or 3-digit DfE code is ``query`` (case-insensitive)."""
-    q = _norm(query)
+    q = normalise_name(query)
     areas = findings.all_areas()
     for f in areas:
-        if q in (_norm(f.area.name), f.area.code.lower(), (f.area.old_la_code or "").lower()):
+        codes = (f.area.code.lower(), (f.area.old_la_code or "").lower())
+        if q == normalise_name(f.area.name) or q in codes:
             return f
-    starts = [f for f in areas if _norm(f.area.name).startswith(q)]
+    starts = [f for f in areas if normalise_name(f.area.name).startswith(q)]
     if len(starts) == 1:
         return starts[0]
-    by_name = {_norm(f.area.name): f.area.name for f in areas}
+    by_name = {normalise_name(f.area.name): f.area.name for f in areas}
     close = difflib.get_close_matches(q, list(by_name), n=5, cutoff=0.6)
     close += [by_name[n] for n in by_name if q and q in n and by_name[n] not in close][:5]
     suggestions = [by_name.get(c, c) for c in close]

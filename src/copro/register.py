@@ -20,17 +20,18 @@ def local_authorities() -> tuple[Area, ...]:
                         key=lambda a: a.name))
 
 
-def _norm(text: str) -> str:
+def normalise_name(text: str) -> str:
+    """Lower case, '&' as 'and', punctuation as spaces: how names are matched."""
     return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower().replace("&", "and")).split())
 
 
 def find_local_authority(query: str) -> Area:
     """A local authority by name, ONS code or 3-digit DfE code (case-insensitive)."""
-    q = _norm(query)
+    q = normalise_name(query)
     for a in local_authorities():
-        if q in (_norm(a.name), a.code.lower(), (a.old_la_code or "").lower()):
+        if q in (normalise_name(a.name), a.code.lower(), (a.old_la_code or "").lower()):
             return a
-    names = {_norm(a.name): a.name for a in local_authorities()}
+    names = {normalise_name(a.name): a.name for a in local_authorities()}
     close = [names[n] for n in difflib.get_close_matches(q, list(names), n=3, cutoff=0.6)]
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise CoproError(f"no local authority called '{query}'{hint}")
@@ -38,4 +39,4 @@ def find_local_authority(query: str) -> Area:
 
 def slug(area: Area) -> str:
     """A file-name-safe label: 'E08000035-leeds'."""
-    return f"{area.code}-{_norm(area.name).replace(' ', '-')}"
+    return f"{area.code}-{normalise_name(area.name).replace(' ', '-')}"

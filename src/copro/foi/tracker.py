@@ -148,18 +148,24 @@ class Tracker:
         self.db.execute("INSERT INTO events (la_code, day, status, section, note) "
                         "VALUES (?, ?, ?, ?, ?)", (code, day.isoformat(), status, section, note))
 
-    def get(self, code: str) -> TrackedRequest:
-        row = self.db.execute("SELECT la_code, la_name, year, sent, due, status, section, notes "
-                              "FROM requests WHERE la_code=?", (code,)).fetchone()
-        if row is None:
-            raise CoproError(f"no request to this local authority ({code}) is recorded in "
-                             f"{self.path}; record it with 'copro foi track sent' first")
+    _COLUMNS = "la_code, la_name, year, sent, due, status, section, notes"
+
+    @staticmethod
+    def _request(row) -> TrackedRequest:
         return TrackedRequest(row[0], row[1], row[2], date.fromisoformat(row[3]),
                               date.fromisoformat(row[4]), row[5], row[6], row[7])
 
+    def get(self, code: str) -> TrackedRequest:
+        row = self.db.execute(f"SELECT {self._COLUMNS} FROM requests WHERE la_code=?",
+                              (code,)).fetchone()
+        if row is None:
+            raise CoproError(f"no request to this local authority ({code}) is recorded in "
+                             f"{self.path}; record it with 'copro foi track sent' first")
+        return self._request(row)
+
     def all(self) -> list[TrackedRequest]:
-        codes = [r[0] for r in self.db.execute("SELECT la_code FROM requests ORDER BY la_name")]
-        return [self.get(c) for c in codes]
+        return [self._request(row) for row in self.db.execute(
+            f"SELECT {self._COLUMNS} FROM requests ORDER BY la_name")]
 
     def returns(self) -> list[tuple]:
         return self.db.execute("SELECT la_code, file, day, accepted, message FROM returns "

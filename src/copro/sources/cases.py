@@ -56,8 +56,7 @@ COLUMNS = {
 REQUIRED = ("la_code", "received_date")
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict]]:
-    raw = read_input(path)
+def _rows(path: Path, raw: bytes) -> Iterator[tuple[int, dict]]:
     if path.suffix.lower() == ".csv":
         try:
             text = raw.decode("utf-8-sig")
@@ -104,7 +103,8 @@ def read_cases(path: Path, reference: date, key: bytes | None = None
     summary = Sen2Summary(files=1)
     agg = Aggregator()
     areas = {}
-    for line, row in _rows(path):
+    raw = read_input(path)
+    for line, row in _rows(path, raw):
         if not any((v or "").strip() for v in row.values()):
             continue
         summary.requests += 1
@@ -133,7 +133,7 @@ def read_cases(path: Path, reference: date, key: bytes | None = None
     summary.persons = summary.requests
     summary.reference_dates.add(reference)
     provenance = DataProvenance(
-        source=path.name, sha256=hashlib.sha256(read_input(path)).hexdigest(),
+        source=path.name, sha256=hashlib.sha256(raw).hexdigest(),
         description=f"case file ({summary.requests:,} requests), pseudonymised on reading",
         attribution="Derived from a local authority's case records; counts below the "
                     "disclosure threshold are suppressed.",

@@ -202,18 +202,12 @@ def _strip(text: str | None) -> str | None:
 
 def _to_date(text: str | None, el, name: str, path: Path, required: bool = False,
              line_offset: int = 0) -> date | None:
-    text = _strip(text)
-    if text is None:
-        if required:
-            raise InputError(path, f"line {el.sourceline + line_offset}, element "
-                                   f"{el.tag}/{name}: missing; expected a date YYYY-MM-DD")
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        # the value itself is not echoed: in a Person element it could be personal data
-        raise InputError(path, f"line {el.sourceline + line_offset}, element {el.tag}/{name}: "
-                               "not a date YYYY-MM-DD") from None
+    """A date from an element's child, located by the element's line (see ``_parse_date``)."""
+    def where(field: str, problem: str) -> InputError:
+        return InputError(path, f"line {el.sourceline + line_offset}, element "
+                                f"{el.tag}/{field}: {problem}")
+
+    return _parse_date(text, where, name, required)
 
 
 def _code(text: str | None, name: str, table: dict, summary: Sen2Summary) -> object:

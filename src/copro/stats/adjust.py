@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+from scipy.stats import norm
 
 from copro.stats.compare import log_risk_ratios
 from copro.stats.pooling import mantel_haenszel_risk_ratio
@@ -68,8 +69,7 @@ def case_mix_adjustment(rows: list[tuple[str, str, str, bool, int, int]], outcom
         return None
     a_s, a_n, b_s, b_n = (tables[:, i] for i in range(4))
     crude_y, crude_se, _ = log_risk_ratios([a_s.sum()], [a_n.sum()], [b_s.sum()], [b_n.sum()])
-    z = 1.959963984540054 if confidence == 0.95 else __import__("scipy").stats.norm.ppf(
-        0.5 + confidence / 2)
+    z = norm.ppf(0.5 + confidence / 2)
     y, se, _ = log_risk_ratios(a_s, a_n, b_s, b_n)
     mh = mantel_haenszel_risk_ratio(a_s, a_n, b_s, b_n, y, se ** 2, confidence)
     succ = np.array([r[4] for r in rows], float)
