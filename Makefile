@@ -47,10 +47,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 $(CSS): node_modules/.package-lock.json src/copro/web/assets/copro.scss
 	$(NPM) run --silent build
 
-## bench: time `copro audit` end to end and the statistics alone
-bench: $(VENV)/.installed
+## bench: time `copro audit` end to end and the statistics alone; SEN2 reading; the website
+## under 50 concurrent clients on SQLite and PostgreSQL (wrk, Debian's, installed if missing)
+bench: $(VENV)/.installed assets
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/bench_sen2.py
+	@command -v wrk >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+	$(BIN)/python bench/bench_web.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache node_modules $(CSS)

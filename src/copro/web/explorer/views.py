@@ -197,7 +197,7 @@ def methods(request, suffix=None):
 def data(request, suffix=None):
     fmt = _fmt(suffix)
     datasets = list(Dataset.objects.all())
-    current = current_dataset()
+    current = current_dataset(fresh=True)
     page = pages.data_page(datasets, current)
     status, body, filename = _render(request, page, fmt, "copro-datasets")
     return _respond(status, body, fmt, filename)
@@ -226,7 +226,7 @@ def healthz(request, suffix=None):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        dataset = current_dataset()
+        dataset = current_dataset(fresh=True)
         status = {"status": "ok" if dataset else "no data", "database": connection.vendor,
                   "dataset": dataset.slug if dataset else None}
     except Exception as exc:  # noqa: BLE001 - any failure is "unhealthy"
