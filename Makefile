@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out
 NPM ?= npm
+HOST ?= 127.0.0.1
+PORT ?= 8000
 # The website's stylesheet: GOV.UK Frontend (npm, pinned by package-lock.json) compiled with Sass.
 CSS := src/copro/web/static/copro/copro.css
 
@@ -35,7 +37,7 @@ test: $(VENV)/.installed-test assets
 ## serve: install, build the assets, and run the website on http://127.0.0.1:8000/ (SQLite in
 ## the data folder, created, migrated and loaded with the bundled data on first start)
 serve: $(VENV)/.installed assets
-	$(BIN)/copro serve --host 127.0.0.1 --port 8000
+	$(BIN)/copro serve --host $(HOST) --port $(PORT)
 
 ## assets: the website's CSS from GOV.UK Frontend's Sass (set-up time only, never at run time)
 assets: $(CSS)

@@ -209,3 +209,13 @@ def test_debug_is_off_and_the_secret_key_is_kept(settings):
     key_file = copro_settings.DATA_DIR / "secret_key"
     assert key_file.read_text() == copro_settings.SECRET_KEY and len(copro_settings.SECRET_KEY) > 40
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+
+
+def test_pages_are_gzipped_for_clients_that_ask(client):
+    import gzip
+
+    plain = client.get("/la/E08000035")
+    packed = client.get("/la/E08000035", headers={"Accept-Encoding": "gzip, br"})
+    assert packed["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content) / 3

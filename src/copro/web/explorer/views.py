@@ -9,6 +9,7 @@ query for the current dataset and a dictionary look-up.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import re
@@ -32,14 +33,15 @@ CONTENT_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json",
 CACHE_SIZE = 4096
 
 _lock = threading.Lock()
-_responses: OrderedDict[tuple, tuple[int, bytes, str]] = OrderedDict()
+_responses: OrderedDict[tuple, tuple[int, bytes, str, bytes | None]] = OrderedDict()
 
 
 def _fmt(suffix: str | None) -> str:
     return (suffix or ".html").lstrip(".")
 
 
-def _render(request, page: pages.Page, fmt: str, filename: str) -> tuple[int, bytes, str]:
+def _render(request, page: pages.Page, fmt: str, filename: str
+            ) -> tuple[int, bytes, str, bytes | None]:
     if fmt == "json":
         body = json.dumps(page.document, ensure_ascii=False, allow_nan=False,
                           default=str).encode()
@@ -51,11 +53,21 @@ def _render(request, page: pages.Page, fmt: str, filename: str) -> tuple[int, by
         body = buf.getvalue().encode()
     else:
         body = render_to_string(page.template, page.context, request=request).encode()
-    return page.status, body, filename
+    # compressed once, here: the cached pages hold no secret (no CSRF token, no session)
+    packed = gzip.compress(body, compresslevel=6, mtime=0) if len(body) > 1024 else None
+    return page.status, body, filename, packed
 
 
-def _respond(status: int, body: bytes, fmt: str, filename: str) -> HttpResponse:
-    response = HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
+def _respond(status: int, body: bytes, fmt: str, filename: str,
+             packed: bytes | None = None, request=None) -> HttpResponse:
+    gzipped = (packed is not None and request is not None
+               and "gzip" in request.headers.get("Accept-Encoding", ""))
+    response = HttpResponse(packed if gzipped else body, status=status,
+                            content_type=CONTENT_TYPES[fmt])
+    if packed is not None:
+        response["Vary"] = "Accept-Encoding"
+    if gzipped:
+        response["Content-Encoding"] = "gzip"
     if fmt == "csv":
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     if fmt == "json":
@@ -76,7 +88,7 @@ def _cached(request, key: tuple, fmt: str, build) -> HttpResponse:
             _responses[key] = hit
             while len(_responses) > CACHE_SIZE:
                 _responses.popitem(last=False)
-    return _respond(hit[0], hit[1], fmt, hit[2])
+    return _respond(hit[0], hit[1], fmt, hit[2], hit[3], request)
 
 
 def _dataset_and_findings():
@@ -199,8 +211,8 @@ def data(request, suffix=None):
     datasets = list(Dataset.objects.all())
     current = current_dataset(fresh=True)
     page = pages.data_page(datasets, current)
-    status, body, filename = _render(request, page, fmt, "copro-datasets")
-    return _respond(status, body, fmt, filename)
+    status, body, filename, packed = _render(request, page, fmt, "copro-datasets")
+    return _respond(status, body, fmt, filename, packed, request)
 
 
 @require_safe
