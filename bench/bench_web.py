@@ -2,9 +2,12 @@
 SQLite and on a throwaway PostgreSQL cluster; wrk (Debian's load generator) with 50
 concurrent connections asks for every local authority's page in turn, then their JSON.
 
-Reports requests/s and the 50th, 95th and 99th percentile latency for each. Target (issue 11):
-p95 <= 50 ms and >= 300 requests/s on the 2-core machine. Bounded in time: BENCH_WEB_SECONDS
-(default 10) per run, four runs. The load generator shares the machine's cores with the server.
+Reports requests/s and the 50th, 95th and 99th percentile latency for each, twice: flat out
+(each client asks again as soon as it is answered: the server's capacity) and paced (the 50
+clients together ask a little over 300 requests a second: the latency at the target load).
+Target (issue 11): p95 <= 50 ms at >= 300 requests/s on the 2-core machine. Bounded in
+time: BENCH_WEB_SECONDS (default 10) per run, eight runs. The load generator shares the
+machine's cores with the server.
 """
 
 from __future__ import annotations
@@ -28,9 +31,14 @@ COPRO = str(Path(sys.executable).parent / "copro")
 SECONDS = int(os.environ.get("BENCH_WEB_SECONDS", "10"))
 CONNECTIONS = 50
 TARGET_P95_MS, TARGET_RPS = 50.0, 300.0
+#: the paced runs ask a little more than the target, as each client's pause comes on top of
+#: the time its request takes
+PACED_RPS = 1.1 * TARGET_RPS
 
 # wrk: each connection walks the list of paths; at the end, the percentiles we report
 LUA = """
+local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+if pause > 0 then delay = function() return pause end end
 paths = {}
 for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
 counter = 0
@@ -80,7 +88,9 @@ def la_codes(url: str) -> list[str]:
     return [a["area"]["code"] for a in doc["local_authorities"]]
 
 
-def run_wrk(url: str, paths: list[str], workdir: Path) -> dict:
+def run_wrk(url: str, paths: list[str], workdir: Path, rate: float | None = None) -> dict:
+    """wrk with CONNECTIONS connections for SECONDS: as fast as they can (``rate`` None), or
+    each pausing between requests so that together they ask ``rate`` requests a second."""
     for p in paths:  # warm: every page rendered once, as after a day in service
         urllib.request.urlopen(url + p, timeout=60).read()
     (workdir / "paths.txt").write_text("\n".join(paths) + "\n")
@@ -88,7 +98,9 @@ def run_wrk(url: str, paths: list[str], workdir: Path) -> dict:
     proc = subprocess.run(["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{SECONDS}s",
                            "--timeout", "5s", "-s", str(workdir / "bench.lua"), url],
                           capture_output=True, text=True, timeout=SECONDS + 60,
-                          env={**os.environ, "BENCH_PATHS": str(workdir / "paths.txt")})
+                          env={**os.environ, "BENCH_PATHS": str(workdir / "paths.txt"),
+                               "BENCH_DELAY_MS": str(round(1000 * CONNECTIONS / rate)
+                                                     if rate else 0)})
     m = re.search(r"RESULT requests=(\d+) errors=(\d+) seconds=([\d.]+) p50=([\d.]+) "
                   r"p95=([\d.]+) p99=([\d.]+)", proc.stdout)
     if m is None:
@@ -106,8 +118,10 @@ def bench(name: str, database_url: str | None) -> list[tuple]:
         try:
             codes = la_codes(url)
             for label, suffix in (("LA page (HTML)", ""), ("LA page (JSON)", ".json")):
-                r = run_wrk(url, [f"/la/{c}{suffix}" for c in codes], work)
-                rows.append((name, label, r))
+                paths = [f"/la/{c}{suffix}" for c in codes]
+                rows.append((name, label, "flat out", run_wrk(url, paths, work)))
+                rows.append((name, label, "paced",
+                             run_wrk(url, paths, work, rate=PACED_RPS)))
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -129,13 +143,18 @@ def main() -> int:
             rows += bench("PostgreSQL", url)
     else:
         print("bench_web: PostgreSQL not installed; SQLite only", file=sys.stderr)
-    print(f"{'database':<11} {'what':<15} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'p99 ms':>8} {'errors':>7}  target (p95 <= {TARGET_P95_MS:.0f} ms, "
-          f">= {TARGET_RPS:.0f} req/s)")
-    for db, what, r in rows:
+    print(f"{'database':<11} {'what':<15} {'clients ask':<12} {'req/s':>7} {'p50 ms':>7} "
+          f"{'p95 ms':>7} {'p99 ms':>7} {'errors':>6}  target (p95 <= {TARGET_P95_MS:.0f} ms "
+          f"at >= {TARGET_RPS:.0f} req/s)")
+    for db, what, mode, r in rows:
         ok = r["p95"] <= TARGET_P95_MS and r["rps"] >= TARGET_RPS and r["errors"] == 0
-        print(f"{db:<11} {what:<15} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p95']:>8.1f} "
-              f"{r['p99']:>8.1f} {r['errors']:>7}  {'met' if ok else 'NOT met'}")
+        print(f"{db:<11} {what:<15} {mode:<12} {r['rps']:>7.0f} {r['p50']:>7.1f} "
+              f"{r['p95']:>7.1f} {r['p99']:>7.1f} {r['errors']:>6}  "
+              f"{'met' if ok else 'NOT met'}")
+    pause = 1000 * CONNECTIONS / PACED_RPS
+    print(f"(flat out: every client asks again as soon as it is answered, so latency is mostly "
+          f"waiting in line; paced: the {CONNECTIONS} clients pause {pause:.0f} ms between "
+          f"requests, so that together they ask at least {TARGET_RPS:.0f} a second)")
     return 0
 
 
