@@ -219,3 +219,14 @@ def test_pages_are_gzipped_for_clients_that_ask(client):
     assert packed["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
     assert gzip.decompress(packed.content) == plain.content
     assert len(packed.content) < len(plain.content) / 3
+
+
+def test_compare_pages_do_not_keep_what_was_typed(client):
+    """A comparison is kept by the LAs found, so the same LAs asked for by name or by code
+    give the same page; a page with errors (which repeats the input) is never kept."""
+    by_name = client.get("/compare", {"la": ["leeds", "kent"]}).content
+    by_code = client.get("/compare", {"la": ["E08000035", "886"]}).content
+    assert by_name == by_code and b"la=E08000035&amp;la=E10000016" in by_name
+    first = client.get("/compare", {"la": ["Leeds", "Jane Smith"]})
+    assert first.status_code == 400 and "Jane Smith" in first.content.decode()
+    assert "Jane Smith" not in client.get("/compare", {"la": ["Leeds", "Kent"]}).content.decode()

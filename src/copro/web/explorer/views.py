@@ -30,7 +30,7 @@ from copro.web.explorer.store import current_dataset, findings_for
 ONS_CODE = re.compile(r"^E\d{8}$", re.I)
 CONTENT_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json",
                  "csv": "text/csv; charset=utf-8"}
-CACHE_SIZE = 4096
+CACHE_SIZE = 1024  # every LA page in three forms is 459; the rest are comparisons
 
 _lock = threading.Lock()
 _responses: OrderedDict[tuple, tuple[int, bytes, str, bytes | None]] = OrderedDict()
@@ -171,11 +171,18 @@ def compare(request, suffix=None):
     fmt = _fmt(suffix)
     dataset, findings = _dataset_and_findings()
     wanted = [x.strip() for x in request.GET.getlist("la") if x.strip()]
-    key = (dataset.pk, dataset.sha256, "compare", fmt, tuple(wanted))
-    return _cached(request, key, fmt, lambda: _compare_page(findings, wanted))
+    chosen, errors = _choose(findings, wanted)
+    if errors:  # not kept: the page repeats what was typed
+        status, body, filename, packed = _render(
+            request, pages.compare_page(findings, chosen, errors), fmt, "copro-compare")
+        return _respond(status, body, fmt, filename, packed, request)
+    key = (dataset.pk, dataset.sha256, "compare", fmt, tuple(f.area.code for f in chosen))
+    return _cached(request, key, fmt,
+                   lambda: (pages.compare_page(findings, chosen, []), "copro-compare"))
 
 
-def _compare_page(findings, wanted: list[str]):
+def _choose(findings, wanted: list[str]):
+    """The local authorities asked for (at most MAX_COMPARE), and what could not be found."""
     from copro.lookup import find_area
 
     chosen, errors = [], []
@@ -194,7 +201,7 @@ def _compare_page(findings, wanted: list[str]):
             errors.append(f"{found.area.name} is not a local authority")
         elif found not in chosen:
             chosen.append(found)
-    return pages.compare_page(findings, chosen, errors), "copro-compare"
+    return chosen, errors
 
 
 @require_safe
