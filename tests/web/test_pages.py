@@ -197,6 +197,8 @@ def test_security_headers(client):
     assert "frame-ancestors 'none'" in csp
     assert r["X-Frame-Options"] == "DENY" and r["X-Content-Type-Options"] == "nosniff"
     assert "<script" not in r.content.decode()
+    for path in ("/", "/la/E08000035", "/compare?la=Leeds", "/search?q=Leeds", "/data"):
+        assert "Set-Cookie" not in client.get(path), path  # no cookie, so no consent banner
 
 
 def test_debug_is_off_and_the_secret_key_is_kept(settings):
