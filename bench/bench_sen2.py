@@ -66,7 +66,7 @@ def run(script: str, path: Path) -> tuple[int, float, int]:
 
 def main() -> int:
     from copro.register import find_local_authority
-    from copro.sources.sen2 import AGE_BANDS, GROUPS, MEASURES, NEEDS, Aggregator
+    from copro.sources.sen2 import GROUPS, MEASURES, STRATA, Aggregator
     from copro.synth import SynthSpec, write_synthetic
 
     leeds = find_local_authority("Leeds")
@@ -100,8 +100,8 @@ def main() -> int:
     rng = np.random.default_rng(1)
     agg = Aggregator()
     areas = [f"E0{i:07d}" for i in range(150)]
-    keys_per_area = [agg.key(a, "2025", 0, 0, 0) for a in areas]  # registers areas
-    cells = len(GROUPS) * len(AGE_BANDS) * len(NEEDS)
+    keys_per_area = [agg.key(a, "2025", 0, 0) for a in areas]  # registers areas
+    cells = len(GROUPS) * STRATA
     total, chunk = 10_000_000, 1_000_000
     chunks = []
     for _ in range(total // chunk):  # derived requests, as the readers produce them
