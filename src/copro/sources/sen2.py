@@ -416,10 +416,11 @@ def derive_request(fields: dict, person: str, birth: date | None, reference: dat
     sex_text = fields.get("Sex") if fields.get("Sex") is not None else fields.get("GenderCurrent")
     sex = _code(sex_text, lists.sex_element, lists.sex, summary, year)
     ethnicity = _code(fields.get("Ethnicity"), "Ethnicity", lists.ethnicity, summary, year)
-    need = _code(fields.get("NeedAtRequest"), "primary need at request", lists.sen_types,
-                 summary, year)
-    return Request(person, group, codes.age_band(age),
-                   need if isinstance(need, str) else codes.NEED_NOT_RECORDED, received,
+    need = _strip(fields.get("NeedAtRequest"))
+    if _code(need, "primary need at request", lists.sen_types, summary, year) in (None,
+                                                                                KeyError):
+        need = codes.NEED_NOT_RECORDED
+    return Request(person, group, codes.age_band(age), need, received,
                    decision, decided, assessment, plan_date, exception,
                    _code(fields.get("RequestMediation"), "RequestMediation", lists.flags,
                          summary, year) is True,
