@@ -1,8 +1,9 @@
 """Streaming reader for SEN2 person-level returns (the XML each LA sends DfE every January).
 
-Reads the 2026 collection layout (with RequestSource) and earlier layouts without it (source not
-known). Memory does not grow with the number of persons: each Person element is read, turned
-into one small record per request, and discarded; records are aggregated in fixed-size chunks.
+Reads the 2022 to 2026 collections, each with its year's code lists (``sen2_codes``); before
+2025 there is no RequestSource (source not known). Memory does not grow with the number of
+persons: each Person element is read, turned into one small record per request, and discarded;
+records are aggregated in fixed-size chunks.
 
 Pseudonymised at the door: names and postcodes are never read; a date of birth is read only to
 derive the age at request and then dropped; UPN and ULN are replaced by a keyed hash. No error
