@@ -178,11 +178,20 @@ def synthetic(tmp_path_factory):
 
 
 def test_audit_recovers_the_effects_it_was_given(synthetic):
-    counts, _ = read_sen2(synthetic / "effect")
+    """SEN2 records need (SENtype) only for children with a plan, as the synthetic returns do:
+    adjusting for pre-request characteristics only, the audit still recovers the effects."""
+    for file in (synthetic / "effect").glob("*.xml"):
+        text = file.read_text()
+        plans = text.count("<AssessmentOutcome>Y<") + text.count("<AssessmentOutcome>H<")
+        assert text.count("<SENtype>") == plans > 0
+    counts, summary = read_sen2(synthetic / "effect")
+    assert not summary.unknown_codes and summary.outside_cohort() > 0
     f = audit(counts)
     truth = {"assessment": 2.0, "timeliness": 1.5, "plan_timeliness": 1.8}
     for key, value in truth.items():
-        adjusted = f.pooled[key].adjusted.adjusted_or
+        x = f.pooled[key].adjusted
+        assert x.adjusted_for == "age at request, sex and ethnicity, with area fixed effects"
+        adjusted = x.adjusted_or
         assert adjusted.ci_low < value < adjusted.ci_high, (key, adjusted)
     # families and schools ask for different children: crude and adjusted differ
     x = f.pooled["assessment"].adjusted
@@ -317,6 +326,7 @@ def test_parallel_reading_equals_serial(synthetic, monkeypatch):
     assert sorted(parallel.strata[1]) == sorted(serial.strata[1])
     assert (p_summary.persons, p_summary.requests, p_summary.no_source) == (
         s_summary.persons, s_summary.requests, s_summary.no_source)
+    assert p_summary.historical == s_summary.historical and s_summary.outside_cohort() > 0
 
 
 def test_parallel_reading_reports_the_same_line(tmp_path, monkeypatch):

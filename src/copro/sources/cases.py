@@ -151,5 +151,5 @@ def read_cases(path: Path, reference: date, key: bytes | None = None
         description=f"case file ({summary.requests:,} requests), pseudonymised on reading",
         attribution="Derived from a local authority's case records; counts below the "
                     "disclosure threshold are suppressed.",
-        rows_read=summary.requests, rows_used=summary.requests)
+        rows_read=summary.requests, rows_used=summary.requests - summary.not_counted())
     return to_counts(agg, areas, provenance), summary

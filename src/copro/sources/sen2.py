@@ -221,6 +221,16 @@ class Sen2Summary:
     reference_dates: set = field(default_factory=set)
     notes: list = field(default_factory=list)
 
+    def outside_cohort(self) -> int:
+        """Requests decided before the collection period (RequestOutcome H)."""
+        return self.historical[("RequestOutcome", "H")]
+
+    def not_counted(self) -> int:
+        """Requests in no count: historical, or with an outcome code the year lacks."""
+        return self.outside_cohort() + sum(
+            n for (element, *_), n in self.unknown_codes.items()
+            if element in ("RequestOutcome", "AssessmentOutcome"))
+
     def messages(self) -> list[str]:
         """What to tell the user about the input, one line each: codes not in the year's
         lists, requests outside the cohort, requests without a source."""
@@ -234,9 +244,8 @@ class Sen2Summary:
             if used != year:
                 out.append(f"copro: note: the {year} collection is not one copro has code "
                            f"lists for: read with the {used} lists")
-        outside = {k: n for k, n in self.historical.items() if k[0] == "RequestOutcome"}
-        if outside:
-            n = sum(outside.values())
+        n = self.outside_cohort()
+        if n:
             out.append(f"copro: note: {n:,} request(s) decided before the collection period "
                        "(RequestOutcome H, historical) are outside the year's cohort: "
                        "not counted")
@@ -670,11 +679,12 @@ def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Su
     provenance = DataProvenance(
         source=Path(path).name, sha256=digest.hexdigest(),
         description=f"SEN2 person-level returns ({summary.files} file(s), "
-                    f"{summary.persons:,} persons, {summary.requests:,} requests), "
+                    f"{summary.persons:,} persons, {summary.requests:,} requests, of which "
+                    f"{summary.outside_cohort():,} historical (H): outside the year's cohort), "
                     "pseudonymised on reading",
         attribution="Derived from local authorities' SEN2 returns; counts below the "
                     "disclosure threshold are suppressed.",
-        rows_read=summary.requests, rows_used=summary.requests)
+        rows_read=summary.requests, rows_used=summary.requests - summary.not_counted())
     counts = to_counts(agg, areas, provenance)
     if summary.reference_dates:  # the collection's calendar year, not January's stragglers
         counts = replace(counts, default_period=str(max(summary.reference_dates).year - 1))
