@@ -41,7 +41,7 @@ for p in root.iter("Person"):
     for r in p.findall("Requests"):
         rows.append({
             "source": r.findtext("RequestSource"),
-            "received": date.fromisoformat(r.findtext("ReceivedDate")),
+            "received": date.fromisoformat(r.findtext("ReceivedDate") or "1900-01-01"),
             "outcome": r.findtext("RequestOutcome"), "decided": r.findtext("RequestOutcomeDate"),
             "assessment": r.findtext("Assessment/AssessmentOutcome"),
             "plan": r.findtext("Assessment/NamedPlan/StartDate"),

@@ -77,6 +77,7 @@ def test_copro_code_lists_are_the_schemas_code_lists(year):
     sex_type = "gendertype" if lists.sex_element == "GenderCurrent" else "sextype"
     assert set(lists.sex) == enumeration(year, sex_type)
     assert ("DS" in lists.sen_types) == (year >= 2025) and "NSA" not in lists.sen_types
+    assert set(sen2_codes.DESIGNATED_OFFICER) == enumeration(year, "yesnorecruittype")
 
 
 def test_the_2024_sample_validates_with_the_known_defects_relaxed():
