@@ -141,7 +141,9 @@ class Aggregator:
     _keys: list[int] = field(default_factory=list)
     _bits: list[int] = field(default_factory=list)
     _block_index: dict = field(default_factory=dict)
-    _rows: dict = field(default_factory=dict)  # cell key -> row of ``counts``
+    _keys_known: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # sorted
+    _rows_known: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    _size: int = 0  # rows of ``counts`` in use
 
     def key(self, area: str, period: str, group: int, stratum: int) -> int:
         """The cell of one request: (area, period) block, group, stratum."""
@@ -157,35 +159,48 @@ class Aggregator:
         if len(self._keys) >= CHUNK:
             self.flush()
 
-    def _rows_of(self, cells) -> np.ndarray:
-        rows = self._rows
-        out = np.fromiter((rows.setdefault(k, len(rows)) for k in cells), np.int64,
-                          len(cells))
-        if len(rows) > len(self.counts):
-            grown = np.zeros((max(len(rows), 2 * len(self.counts)), len(MEASURES)), np.int64)
-            grown[:len(self.counts)] = self.counts
-            self.counts = grown
-        return out
+    def _rows_of(self, cells: np.ndarray) -> np.ndarray:
+        """The rows of ``counts`` for sorted, distinct cell keys (new cells get new rows)."""
+        known = self._keys_known
+        at = np.minimum(np.searchsorted(known, cells), max(len(known) - 1, 0))
+        found = known[at] == cells if len(known) else np.zeros(len(cells), bool)
+        rows = np.empty(len(cells), np.int64)
+        rows[found] = self._rows_known[at[found]]
+        new = ~found
+        if new.any():
+            rows[new] = np.arange(self._size, self._size + int(new.sum()))
+            self._size += int(new.sum())
+            at = np.searchsorted(known, cells[new])  # both sorted: insert, do not re-sort
+            self._keys_known = np.insert(known, at, cells[new])
+            self._rows_known = np.insert(self._rows_known, at, rows[new])
+            if self._size > len(self.counts):
+                grown = np.zeros((max(self._size, 2 * len(self.counts)), len(MEASURES)),
+                                 np.int64)
+                grown[:len(self.counts)] = self.counts
+                self.counts = grown
+        return rows
 
     def add_chunk(self, keys: np.ndarray, bits: np.ndarray) -> None:
         """Add many requests at once (integer keys as from :meth:`key`, measure bits)."""
         if not len(keys):
             return
         cells, inverse = np.unique(keys, return_inverse=True)
-        rows = self._rows_of(cells.tolist())[inverse]
-        size = len(self.counts)
+        rows = self._rows_of(cells)
+        block = np.empty((len(cells), len(MEASURES)), np.int64)
         for m in range(len(MEASURES)):
-            hit = ((bits >> m) & 1).astype(bool)
-            self.counts[:, m] += np.bincount(rows[hit], minlength=size)
+            block[:, m] = np.bincount(inverse, weights=(bits >> m) & 1, minlength=len(cells))
+        self.counts[rows] += block
 
     def merge(self, other: Aggregator) -> None:
         """Add another aggregator's counts (e.g. from another process) to these."""
         cells = list(other.cells())
-        keys = [self.key(area, period, GROUPS.index(group), stratum)
-                for area, period, group, stratum, _ in cells]
-        rows = self._rows_of(keys)
-        for row, (*_, values) in zip(rows, cells, strict=True):
-            self.counts[row] += values
+        if not cells:
+            return
+        keys = np.array([self.key(area, period, GROUPS.index(group), stratum)
+                         for area, period, group, stratum, _ in cells], np.int64)
+        order = np.argsort(keys)
+        rows = self._rows_of(keys[order])
+        self.counts[rows] += np.array([cells[i][-1] for i in order], np.int64)
 
     def flush(self) -> None:
         if self._keys:
@@ -196,10 +211,8 @@ class Aggregator:
     def cells(self) -> Iterator[tuple[str, str, RequesterGroup, int, np.ndarray]]:
         """Non-empty cells: (area, period, group, stratum index, counts by measure)."""
         self.flush()
-        for k, row in sorted(self._rows.items()):
-            if not self.counts[row].any():
-                continue
-            rest, stratum = divmod(int(k), STRATA)
+        for k, row in zip(self._keys_known.tolist(), self._rows_known.tolist(), strict=True):
+            rest, stratum = divmod(k, STRATA)
             block, group = divmod(rest, len(GROUPS))
             area, period = self.blocks[block]
             yield area, period, GROUPS[group], stratum, self.counts[row]
