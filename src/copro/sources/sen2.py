@@ -137,13 +137,20 @@ class Aggregator:
     number of non-empty cells, not of requests."""
 
     blocks: list[tuple[str, str]] = field(default_factory=list)  # (area, period) pairs
-    counts: np.ndarray = field(default_factory=lambda: np.zeros((0, len(MEASURES)), np.int64))
+    #: measure x row (cell), in columns of spare capacity beyond ``_size``
+    _by_measure: np.ndarray = field(
+        default_factory=lambda: np.zeros((len(MEASURES), 0), np.int64))
     _keys: list[int] = field(default_factory=list)
     _bits: list[int] = field(default_factory=list)
     _block_index: dict = field(default_factory=dict)
-    _keys_known: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # sorted
-    _rows_known: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    #: cell key -> row of ``counts`` (-1: no request yet); 4 bytes per possible cell
+    _row_index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     _size: int = 0  # rows of ``counts`` in use
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Counts by row (one per non-empty cell) and measure."""
+        return self._by_measure[:, :self._size].T
 
     def key(self, area: str, period: str, group: int, stratum: int) -> int:
         """The cell of one request: (area, period) block, group, stratum."""
@@ -151,6 +158,8 @@ class Aggregator:
         if block is None:
             block = self._block_index[(area, period)] = len(self.blocks)
             self.blocks.append((area, period))
+            self._row_index = np.concatenate(
+                [self._row_index, np.full(len(GROUPS) * STRATA, -1, np.int32)])
         return (block * len(GROUPS) + group) * STRATA + stratum
 
     def add(self, key: int, bits: int) -> None:
@@ -160,24 +169,18 @@ class Aggregator:
             self.flush()
 
     def _rows_of(self, cells: np.ndarray) -> np.ndarray:
-        """The rows of ``counts`` for sorted, distinct cell keys (new cells get new rows)."""
-        known = self._keys_known
-        at = np.minimum(np.searchsorted(known, cells), max(len(known) - 1, 0))
-        found = known[at] == cells if len(known) else np.zeros(len(cells), bool)
-        rows = np.empty(len(cells), np.int64)
-        rows[found] = self._rows_known[at[found]]
-        new = ~found
+        """The rows of ``counts`` for distinct cell keys (new cells get new rows)."""
+        rows = self._row_index[cells].astype(np.int64)
+        new = rows < 0
         if new.any():
             rows[new] = np.arange(self._size, self._size + int(new.sum()))
+            self._row_index[cells[new]] = rows[new]
             self._size += int(new.sum())
-            at = np.searchsorted(known, cells[new])  # both sorted: insert, do not re-sort
-            self._keys_known = np.insert(known, at, cells[new])
-            self._rows_known = np.insert(self._rows_known, at, rows[new])
-            if self._size > len(self.counts):
-                grown = np.zeros((max(self._size, 2 * len(self.counts)), len(MEASURES)),
-                                 np.int64)
-                grown[:len(self.counts)] = self.counts
-                self.counts = grown
+            capacity = self._by_measure.shape[1]
+            if self._size > capacity:
+                grown = np.zeros((len(MEASURES), max(self._size, 2 * capacity)), np.int64)
+                grown[:, :capacity] = self._by_measure
+                self._by_measure = grown
         return rows
 
     def add_chunk(self, keys: np.ndarray, bits: np.ndarray) -> None:
@@ -194,11 +197,11 @@ class Aggregator:
             cells += low
         else:
             cells, inverse = np.unique(keys, return_inverse=True)
-        rows = self._rows_of(cells)
-        block = np.empty((len(cells), len(MEASURES)), np.int64)
+        rows = self._rows_of(cells)[inverse]
+        size = self._size
         for m in range(len(MEASURES)):
-            block[:, m] = np.bincount(inverse, weights=(bits >> m) & 1, minlength=len(cells))
-        self.counts[rows] += block
+            hit = ((bits >> m) & 1).astype(bool)
+            self._by_measure[m, :size] += np.bincount(rows[hit], minlength=size)
 
     def merge(self, other: Aggregator) -> None:
         """Add another aggregator's counts (e.g. from another process) to these."""
@@ -207,9 +210,8 @@ class Aggregator:
             return
         keys = np.array([self.key(area, period, GROUPS.index(group), stratum)
                          for area, period, group, stratum, _ in cells], np.int64)
-        order = np.argsort(keys)
-        rows = self._rows_of(keys[order])
-        self.counts[rows] += np.array([cells[i][-1] for i in order], np.int64)
+        rows = self._rows_of(keys)
+        self._by_measure[:, rows] += np.array([values for *_, values in cells], np.int64).T
 
     def flush(self) -> None:
         if self._keys:
@@ -220,11 +222,12 @@ class Aggregator:
     def cells(self) -> Iterator[tuple[str, str, RequesterGroup, int, np.ndarray]]:
         """Non-empty cells: (area, period, group, stratum index, counts by measure)."""
         self.flush()
-        for k, row in zip(self._keys_known.tolist(), self._rows_known.tolist(), strict=True):
+        keys = np.flatnonzero(self._row_index >= 0)
+        for k, row in zip(keys.tolist(), self._row_index[keys].tolist(), strict=True):
             rest, stratum = divmod(k, STRATA)
             block, group = divmod(rest, len(GROUPS))
             area, period = self.blocks[block]
-            yield area, period, GROUPS[group], stratum, self.counts[row]
+            yield area, period, GROUPS[group], stratum, self._by_measure[:, row]
 
 
 @dataclass
