@@ -281,7 +281,8 @@ class Sen2Summary:
                 out.append(f"copro: note: {n:,} request(s) with an assessment outcome {what}: "
                            "counted at the request stage, left out of the plan stage")
         if self.no_source:
-            out.append(f"copro: note: {self.no_source:,} of {self.requests:,} requests have "
+            out.append(f"copro: note: {self.no_source:,} of "
+                       f"{self.requests - self.outside_cohort():,} requests in the cohort have "
                        "no RequestSource (counted as 'not known')")
         return out + [f"copro: note: {n}" for n in self.notes]
 
