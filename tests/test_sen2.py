@@ -105,6 +105,17 @@ def test_unknown_codes_are_counted_not_guessed(tmp_path):
     assert len(reqs) == 1 and reqs[0].group is G.UNKNOWN
 
 
+def test_an_unknown_assessment_code_leaves_the_request_at_the_request_stage(tmp_path):
+    # 'I' was copro's old reading of "plan issued"; SEN2's code is Y
+    body = person(request(outcome="Y", decided="2025-04-01", assessment=plan(outcome="I")))
+    reqs, summary = derived(write(tmp_path, body))
+    assert summary.unknown_codes == {("AssessmentOutcome", "I", 2026): 1}
+    from copro.sources.sen2 import BIT
+    bits = reqs[0].bits()
+    assert bits & BIT[M.DECIDED_TO_ASSESS]
+    assert not bits & (BIT[M.PLAN_ISSUED] | BIT[M.PLAN_NOT_ISSUED] | BIT[M.ASSESSMENT_OPEN])
+
+
 def test_pseudonymised_at_the_door(tmp_path):
     reqs, _ = derived(write(tmp_path, person(request())))
     text = repr(reqs)

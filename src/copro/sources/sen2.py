@@ -69,7 +69,7 @@ class Request:
     decision: str | None  # 'assess', 'not_assess', 'withdrawn', None (open at reference date)
     decided: date | None
     # 'plan', 'no_plan', None (open), or left out of the plan stage: 'withdrawn',
-    # 'historical', 'other_la' (see sen2_codes)
+    # 'historical', 'other_la' (see sen2_codes), 'not known' (a code the year lacks)
     assessment: str | None
     plan_date: date | None
     exception: bool
@@ -251,10 +251,9 @@ class Sen2Summary:
         return self.historical[("RequestOutcome", "H")]
 
     def not_counted(self) -> int:
-        """Requests in no count: historical, or with an outcome code the year lacks."""
+        """Requests in no count: historical, or with a RequestOutcome code the year lacks."""
         return self.outside_cohort() + sum(
-            n for (element, *_), n in self.unknown_codes.items()
-            if element in ("RequestOutcome", "AssessmentOutcome"))
+            n for (element, *_), n in self.unknown_codes.items() if element == "RequestOutcome")
 
     def messages(self) -> list[str]:
         """What to tell the user about the input, one line each: codes not in the year's
@@ -433,8 +432,8 @@ def derive_request(fields: dict, person: str, birth: date | None, reference: dat
         text = _strip(fields.get("AssessmentOutcome"))
         assessment = _code(text, "AssessmentOutcome", lists.assessment_outcome, summary, year)
         if assessment is KeyError:
-            return None
-        if assessment in (codes.HISTORICAL, codes.OTHER_LA):
+            assessment = "not known"  # counted: left out of the plan stage only
+        elif assessment in (codes.HISTORICAL, codes.OTHER_LA):
             summary.historical[("AssessmentOutcome", text)] += 1
         elif assessment == codes.OPEN:
             assessment = None
