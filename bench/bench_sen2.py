@@ -41,7 +41,7 @@ for p in root.iter("Person"):
     for r in p.findall("Requests"):
         rows.append({
             "source": r.findtext("RequestSource"),
-            "received": date.fromisoformat(r.findtext("ReceivedDate")),
+            "received": date.fromisoformat(r.findtext("ReceivedDate") or "1900-01-01"),
             "outcome": r.findtext("RequestOutcome"), "decided": r.findtext("RequestOutcomeDate"),
             "assessment": r.findtext("Assessment/AssessmentOutcome"),
             "plan": r.findtext("Assessment/NamedPlan/StartDate"),
@@ -66,7 +66,8 @@ def run(script: str, path: Path) -> tuple[int, float, int]:
 
 def main() -> int:
     from copro.register import find_local_authority
-    from copro.sources.sen2 import AGE_BANDS, GROUPS, MEASURES, NEEDS, Aggregator
+    from copro.sources.sen2 import GROUPS, MEASURES, STRATA, Aggregator, stratum_levels
+    from copro.sources.sen2_codes import NEED_NOT_RECORDED
     from copro.synth import SynthSpec, write_synthetic
 
     leeds = find_local_authority("Leeds")
@@ -100,13 +101,17 @@ def main() -> int:
     rng = np.random.default_rng(1)
     agg = Aggregator()
     areas = [f"E0{i:07d}" for i in range(150)]
-    keys_per_area = [agg.key(a, "2025", 0, 0, 0) for a in areas]  # registers areas
-    cells = len(GROUPS) * len(AGE_BANDS) * len(NEEDS)
+    keys_per_area = [agg.key(a, "2025", 0, 0) for a in areas]  # registers areas
+    # the cells SEN2 data can fill: every group x age band x sex x ethnic group (SEN2 records
+    # no need at the request, so one need level)
+    sen2 = [s for s in range(STRATA) if stratum_levels(s)[3] == NEED_NOT_RECORDED]
+    cells = (np.arange(len(GROUPS))[:, None] * STRATA + np.array(sen2)).ravel()
     total, chunk = 10_000_000, 1_000_000
     chunks = []
     for _ in range(total // chunk):  # derived requests, as the readers produce them
         area = rng.integers(0, len(areas), chunk)
-        chunks.append((np.asarray(keys_per_area)[area] + rng.integers(0, cells, chunk),
+        chunks.append((np.asarray(keys_per_area)[area] + cells[rng.integers(0, len(cells),
+                                                                             chunk)],
                        rng.integers(0, 1 << len(MEASURES), chunk)))
     t = time.perf_counter()
     for keys, bits in chunks:
@@ -114,8 +119,9 @@ def main() -> int:
     elapsed = time.perf_counter() - t
     received = int(agg.counts[:, 0].sum())
     assert received == sum(int((b & 1).sum()) for _, b in chunks)
-    print(f"aggregating {total:,} derived requests across {len(areas)} areas into the counts "
-          f"table: {elapsed:.2f} s ({total / elapsed:,.0f} requests/s)")
+    print(f"aggregating {total:,} derived requests across {len(areas)} areas x "
+          f"{len(cells):,} cells (group x age x sex x ethnicity) into the counts table: "
+          f"{elapsed:.2f} s ({total / elapsed:,.0f} requests/s)")
     return 0
 
 

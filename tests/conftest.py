@@ -12,8 +12,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from hypothesis import settings as hypothesis_settings
 
 from copro.sources.dfe import REQUIRED_COLUMNS, bundled_dfe_path
+
+# Property tests check invariants, not speed: on a loaded 2-core CI machine a single example can
+# take longer than Hypothesis' default 200 ms deadline, which would fail a correct test.
+hypothesis_settings.register_profile("copro", deadline=None)
+hypothesis_settings.load_profile("copro")
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

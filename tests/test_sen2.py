@@ -40,13 +40,14 @@ def request(received="2025-03-01", source="1", outcome=None, decided=None, asses
     out = f"<Requests><ReceivedDate>{received}</ReceivedDate>"
     if source is not None:
         out += f"<RequestSource>{source}</RequestSource>"
-    if outcome is not None:
+    if decided is not None:
         out += f"<RequestOutcomeDate>{decided}</RequestOutcomeDate>"
+    if outcome is not None:
         out += f"<RequestOutcome>{outcome}</RequestOutcome>"
     return out + assessment + extra + "</Requests>"
 
 
-def plan(outcome="I", issued="2025-07-19", week20=None) -> str:
+def plan(outcome="Y", issued="2025-07-19", week20=None) -> str:
     w = f"<Week20>{week20}</Week20>" if week20 is not None else ""
     return (f"<Assessment><AssessmentOutcome>{outcome}</AssessmentOutcome>"
             f"<AssessmentOutcomeDate>{issued}</AssessmentOutcomeDate>{w}"
@@ -66,15 +67,15 @@ def derived(path):
 
 def test_statutory_weeks_and_censoring(tmp_path):
     body = "".join([
-        person(request(outcome="A", decided="2025-04-12",  # day 42: within 6 weeks
+        person(request(outcome="Y", decided="2025-04-12",  # day 42: within 6 weeks
                        assessment=plan(issued="2025-07-19"))),  # day 140: within 20 weeks
         person(request(outcome="N", decided="2025-04-13")),  # day 43: late
-        person(request(outcome="A", decided="2025-04-01", assessment=plan(issued="2025-07-20"))),
-        person(request(outcome="A", decided="2025-04-01",
+        person(request(outcome="Y", decided="2025-04-01", assessment=plan(issued="2025-07-20"))),
+        person(request(outcome="Y", decided="2025-04-01",
                        assessment=plan(issued="2025-09-01", week20=1))),  # exception
-        person(request(received="2025-12-20", outcome="A", decided="2026-02-01")),  # after ref
-        person(request(received="2025-12-20")),  # no decision yet
-        person(request(outcome="A", decided="2025-04-01", assessment="<Assessment/>")),  # open
+        person(request(received="2025-12-20", outcome="Y", decided="2026-02-01")),  # after ref
+        person(request(received="2025-12-20", outcome="A")),  # no decision yet
+        person(request(outcome="Y", decided="2025-04-01", assessment="<Assessment/>")),  # open
         person(request(outcome="W", decided="2025-04-01")),
         person(request(source=None, outcome="N", decided="2025-04-01")),  # legacy: not known
     ])
@@ -99,8 +100,20 @@ def test_unknown_codes_are_counted_not_guessed(tmp_path):
     body = person(request(outcome="Q", decided="2025-04-01")) + person(
         request(source="9", outcome="N", decided="2025-04-01"))
     reqs, summary = derived(write(tmp_path, body))
-    assert summary.unknown_codes == {("RequestOutcome", "Q"): 1, ("RequestSource", "9"): 1}
+    assert summary.unknown_codes == {("RequestOutcome", "Q", 2026): 1,
+                                     ("RequestSource", "9", 2026): 1}
     assert len(reqs) == 1 and reqs[0].group is G.UNKNOWN
+
+
+def test_an_unknown_assessment_code_leaves_the_request_at_the_request_stage(tmp_path):
+    # 'I' was copro's old reading of "plan issued"; SEN2's code is Y
+    body = person(request(outcome="Y", decided="2025-04-01", assessment=plan(outcome="I")))
+    reqs, summary = derived(write(tmp_path, body))
+    assert summary.unknown_codes == {("AssessmentOutcome", "I", 2026): 1}
+    from copro.sources.sen2 import BIT
+    bits = reqs[0].bits()
+    assert bits & BIT[M.DECIDED_TO_ASSESS]
+    assert not bits & (BIT[M.PLAN_ISSUED] | BIT[M.PLAN_NOT_ISSUED] | BIT[M.ASSESSMENT_OPEN])
 
 
 def test_pseudonymised_at_the_door(tmp_path):
@@ -176,11 +189,20 @@ def synthetic(tmp_path_factory):
 
 
 def test_audit_recovers_the_effects_it_was_given(synthetic):
-    counts, _ = read_sen2(synthetic / "effect")
+    """SEN2 records need (SENtype) only for children with a plan, as the synthetic returns do:
+    adjusting for pre-request characteristics only, the audit still recovers the effects."""
+    for file in (synthetic / "effect").glob("*.xml"):
+        text = file.read_text()
+        plans = text.count("<AssessmentOutcome>Y<") + text.count("<AssessmentOutcome>H<")
+        assert text.count("<SENtype>") == plans > 0
+    counts, summary = read_sen2(synthetic / "effect")
+    assert not summary.unknown_codes and summary.outside_cohort() > 0
     f = audit(counts)
     truth = {"assessment": 2.0, "timeliness": 1.5, "plan_timeliness": 1.8}
     for key, value in truth.items():
-        adjusted = f.pooled[key].adjusted.adjusted_or
+        x = f.pooled[key].adjusted
+        assert x.adjusted_for == "age at request, sex and ethnicity, with area fixed effects"
+        adjusted = x.adjusted_or
         assert adjusted.ci_low < value < adjusted.ci_high, (key, adjusted)
     # families and schools ask for different children: crude and adjusted differ
     x = f.pooled["assessment"].adjusted
@@ -242,8 +264,10 @@ def test_synth_is_reproducible(tmp_path):
                               timeout=60).returncode == 0
     a = (tmp_path / "a" / "sen2-2026-383.xml").read_bytes()
     assert a == (tmp_path / "b" / "sen2-2026-383.xml").read_bytes()
-    reqs, _ = derived(tmp_path / "a" / "sen2-2026-383.xml")
-    assert len(reqs) == 300 and reqs[0].received.year == 2025
+    reqs, summary = derived(tmp_path / "a" / "sen2-2026-383.xml")
+    historical = summary.historical[("RequestOutcome", "H")]
+    assert 0 < historical < 100 and len(reqs) + historical == 300
+    assert reqs[0].received.year == 2025 and not summary.unknown_codes
     assert isinstance(reqs[0].received, date)
 
 
@@ -261,7 +285,7 @@ def test_case_file_gives_the_same_counts_as_the_xml(tmp_path):
     import csv as csv_module
 
     body = "".join([
-        person(request(outcome="A", decided="2025-04-12", assessment=plan(issued="2025-07-19")),
+        person(request(outcome="Y", decided="2025-04-12", assessment=plan(issued="2025-07-19")),
                upn="A1", birth="2012-05-05"),
         person(request(source="2", outcome="N", decided="2025-04-13"), upn="A2"),
         person(request(source="2", received="2025-12-20"), upn="A3"),
@@ -269,10 +293,10 @@ def test_case_file_gives_the_same_counts_as_the_xml(tmp_path):
     xml_counts, _ = read_sen2(write(tmp_path, body))
     rows = [
         dict(la_code="383", person_id="A1", surname="Secret", birth_date="2012-05-05",
-             received_date="2025-03-01", request_source="1", request_outcome="A",
-             request_outcome_date="2025-04-12", assessment_outcome="I",
+             received_date="2025-03-01", request_source="1", request_outcome="Y",
+             request_outcome_date="2025-04-12", assessment_outcome="Y",
              assessment_outcome_date="2025-07-19", plan_start_date="2025-07-19",
-             week20_exception="", mediation="", tribunal="", primary_need=""),
+             week20_exception="", mediation="", tribunal="", primary_need_at_request=""),
         dict(la_code="E08000035", person_id="A2", birth_date="2015-03-01",
              received_date="2025-03-01", request_source="2", request_outcome="N",
              request_outcome_date="2025-04-13"),
@@ -313,6 +337,7 @@ def test_parallel_reading_equals_serial(synthetic, monkeypatch):
     assert sorted(parallel.strata[1]) == sorted(serial.strata[1])
     assert (p_summary.persons, p_summary.requests, p_summary.no_source) == (
         s_summary.persons, s_summary.requests, s_summary.no_source)
+    assert p_summary.historical == s_summary.historical and s_summary.outside_cohort() > 0
 
 
 def test_parallel_reading_reports_the_same_line(tmp_path, monkeypatch):

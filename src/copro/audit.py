@@ -230,8 +230,7 @@ def _pooled(outcome: Outcome, national: AreaFindings, basis: str,
         b_n = np.array([c.rate_b.trials for c in comps])
         log_rr = np.array([c.risk_ratio.log_estimate for c in comps])
         log_var = np.array([c.risk_ratio.log_se for c in comps]) ** 2
-        mh = mantel_haenszel_risk_ratio(a_s, a_n, b_s, b_n, log_rr, log_var,
-                                        options.confidence)
+        mh = mantel_haenszel_risk_ratio(a_s, a_n, b_s, b_n, options.confidence)
         differences = np.array([c.risk_difference.estimate for c in comps])
         signs, ranks = sign_test(differences), signed_rank(differences)
         if len(comps) >= 2:
@@ -257,17 +256,17 @@ def _pooled(outcome: Outcome, national: AreaFindings, basis: str,
 
 def _adjusted(outcome: Outcome, strata: tuple, period: str, options: AuditOptions):
     """Group A against group B adjusted for case mix, from the (unpublished) strata."""
-    names, rows = strata
+    names, factors, rows = strata
     index = {m: names.index(m.value) for m in (outcome.success, *outcome.trials)
              if m.value in names}
     if len(index) < len({outcome.success, *outcome.trials}):
         return None
     a, b = options.group_a.value, options.group_b.value
-    picked = [(area, age, need, group == a, int(values[index[outcome.success]]),
+    picked = [(area, levels, group == a, int(values[index[outcome.success]]),
                int(sum(values[index[m]] for m in outcome.trials)))
-              for area, p, group, age, need, values in rows
+              for area, p, group, levels, values in rows
               if p == period and group in (a, b)]
-    return case_mix_adjustment(picked, outcome.key, options.confidence)
+    return case_mix_adjustment(picked, factors, outcome.key, options.confidence)
 
 
 def _funnel(outcome: Outcome, group: RequesterGroup, national: AreaFindings,

@@ -137,12 +137,8 @@ def _run_case_level_audit(sen2: Path | None, cases: Path | None, reference: date
         from copro.sources.cases import read_cases
 
         counts, summary = read_cases(cases, reference, key)
-    for (element, code), n in sorted(summary.unknown_codes.items()):
-        click.echo(f"copro: warning: {n:,} request(s) with {element} code '{code}', which is "
-                   "not in copro's SEN2 code lists: left out of the stage it decides", err=True)
-    if summary.no_source:
-        click.echo(f"copro: note: {summary.no_source:,} of {summary.requests:,} requests have no "
-                   "RequestSource (counted as 'not known')", err=True)
+    for message in summary.messages():
+        click.echo(message, err=True)
     return audit(suppress_small_counts(counts, threshold), options)
 
 
@@ -226,8 +222,9 @@ def report_command(out_dir, area, all_las, **data_options) -> None:
               help="Local authorities (repeatable; default: Leeds, Essex, Camden).")
 @click.option("--persons", type=click.IntRange(min=1), default=2000, show_default=True,
               help="Persons per local authority.")
-@click.option("--year", type=click.IntRange(2015, 2100), default=2026, show_default=True,
-              help="Collection year (requests received the calendar year before).")
+@click.option("--year", type=click.IntRange(2022, 2026), default=2026, show_default=True,
+              help="Collection year, 2022 to 2026 (requests received the calendar year "
+                   "before), written in that year's layout and codes.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
 @click.option("--assess-or", type=float, default=2.0, show_default=True,
               help="Odds ratio, schools vs families, of a decision to assess.")
@@ -239,7 +236,8 @@ def report_command(out_dir, area, all_las, **data_options) -> None:
               help="Odds ratio of a plan within 20 weeks.")
 @click.option("--area-sd", type=float, default=0.0, show_default=True,
               help="Spread of the log odds ratio of assessment between areas.")
-@click.option("--legacy", is_flag=True, help="An earlier layout, without RequestSource.")
+@click.option("--legacy", is_flag=True,
+              help="Leave out RequestSource (voluntary in 2025; absent before 2025 anyway).")
 def synth_command(out_dir, las, persons, year, seed, assess_or, plan_or, six_weeks_or,
                   twenty_weeks_or, area_sd, legacy) -> None:
     """Synthetic SEN2 returns with a chosen effect of who asks (all data invented)."""

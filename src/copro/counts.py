@@ -96,8 +96,9 @@ class CountsTable:
     records: tuple[tuple, ...]
     areas: Mapping[str, Area]
     provenance: DataProvenance
-    #: Case-level sources only: ``(measure names, ((area, period, group, age band, need,
-    #: counts by measure), ...))``, for adjusting for case mix. Never published.
+    #: Case-level sources only: ``(measure names, factor names, ((area, period, group,
+    #: (level of each factor), counts by measure), ...))``, for adjusting for case mix.
+    #: Never published.
     strata: tuple | None = None
     default_period: str | None = None  # else the latest
     _cells: dict = field(default_factory=dict, repr=False, compare=False)

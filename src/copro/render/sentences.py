@@ -73,17 +73,25 @@ def outcome_sentences(f: Findings, p: PooledOutcome, full: bool = True) -> list[
 
 
 def adjusted_sentence(p: PooledOutcome) -> str:
-    """Unadjusted and case-mix-adjusted estimates side by side."""
+    """Unadjusted and case-mix-adjusted estimates side by side, with what was adjusted for;
+    an estimate that could not be made is named, with the reason, and no number."""
     x = p.adjusted
     mh = x.stratified
-    text = (f"Adjusted for case mix ({x.strata_definition}, {x.strata} strata): the "
-            f"Mantel-Haenszel ratio is {ratio(mh.estimate)} (95% CI "
-            f"{interval(mh.ci_low, mh.ci_high)}) against {ratio(x.crude_rr)} unadjusted")
+    text = (f"Adjusted for case mix ({x.adjusted_for}; {x.strata} strata: "
+            f"{x.strata_definition}): ")
+    if mh is not None:
+        text += (f"the Mantel-Haenszel ratio is {ratio(mh.estimate)} (95% CI "
+                 f"{interval(mh.ci_low, mh.ci_high)}) against {ratio(x.crude_rr)} unadjusted")
+    else:
+        text += (f"no Mantel-Haenszel ratio ({x.stratified_missing}); unadjusted "
+                 f"{ratio(x.crude_rr)}")
     if x.adjusted_or is not None and x.crude_or is not None:
         text += (f"; in a logistic regression the odds ratio is "
                  f"{ratio(x.adjusted_or.estimate)} (95% CI "
                  f"{interval(x.adjusted_or.ci_low, x.adjusted_or.ci_high)}) adjusted against "
                  f"{ratio(x.crude_or.estimate)} unadjusted")
+    elif x.adjusted_or is None:
+        text += f"; no adjusted odds ratio ({x.adjusted_or_missing})"
     return text + "."
 
 

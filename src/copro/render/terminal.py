@@ -44,25 +44,37 @@ def print_audit(findings: Findings, console: Console) -> None:
 
 def _adjusted_table(findings: Findings) -> Table:
     a, b = findings.group_a, findings.group_b
-    t = Table(title=f"Unadjusted and adjusted for case mix: {a.label.lower()} against "
-                    f"{b.label.lower()}", title_justify="left", box=box.SIMPLE_HEAD)
+    missing = []
+    adjusted_for = {p.adjusted.adjusted_for for p in findings.pooled.values() if p.adjusted}
+    one = adjusted_for.pop() if len(adjusted_for) == 1 else None
+    t = Table(title="Unadjusted and adjusted for case mix"
+                    + (f" (adjusted for {one})" if one else "")
+                    + f": {a.label.lower()} against {b.label.lower()}",
+              title_justify="left", box=box.SIMPLE_HEAD, caption_justify="left")
     for h in ("Outcome", "Requests", "Strata", "Ratio, unadjusted", "Ratio, M-H adjusted",
-              "Odds ratio, unadjusted", "Odds ratio, adjusted"):
-        t.add_column(h, justify="left" if h == "Outcome" else "right")
+              "Odds ratio, unadjusted", "Odds ratio, adjusted", *(() if one else
+                                                                  ("Adjusted for",))):
+        t.add_column(h, justify="left" if h in ("Outcome", "Adjusted for") else "right")
     for p in findings.pooled.values():
         x = p.adjusted
         if x is None:
             continue
         mh = x.stratified
 
-        def odds(o):
-            return MISSING if o is None else (
-                f"{ratio(o.estimate)} ({interval(o.ci_low, o.ci_high, ratio, '–')})")
+        def odds(o, why, what, name=p.outcome.name):
+            if o is None:
+                missing.append(f"{name}, {what}: {why}")
+                return MISSING
+            return f"{ratio(o.estimate)} ({interval(o.ci_low, o.ci_high, ratio, '–')})"
 
         t.add_row(p.outcome.name, f"{x.requests:,}", str(x.strata),
                   f"{ratio(x.crude_rr)} ({interval(x.crude_rr_low, x.crude_rr_high, ratio, '–')})",
-                  f"{ratio(mh.estimate)} ({interval(mh.ci_low, mh.ci_high, ratio, '–')})",
-                  odds(x.crude_or), odds(x.adjusted_or))
+                  odds(mh, x.stratified_missing, "Mantel-Haenszel ratio"),
+                  odds(x.crude_or, x.crude_or_missing, "unadjusted odds ratio"),
+                  odds(x.adjusted_or, x.adjusted_or_missing, "adjusted odds ratio"),
+                  *(() if one else (x.adjusted_for,)))
+    if missing:
+        t.caption = "Not estimated (" + MISSING + "): " + "; ".join(missing) + "."
     return t
 
 

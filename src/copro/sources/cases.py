@@ -10,13 +10,21 @@ or postcodes without them going anywhere):
 | ``person_id`` | UPN, ULN or local identifier; replaced by a keyed hash on reading |
 | ``birth_date`` | YYYY-MM-DD; used only to derive the age at request, then dropped |
 | ``received_date`` | date the request was received, YYYY-MM-DD; required |
+| ``sex`` | SEN2 Sex code (M, F); blank = not known |
+| ``ethnicity`` | SEN2 Ethnicity code (WBRI, ...); blank = not known |
 | ``request_source`` | SEN2 RequestSource code 1-5; blank = not known |
-| ``request_outcome``, ``request_outcome_date`` | SEN2 RequestOutcome (A, N, W) and its date |
-| ``assessment_outcome``, ``assessment_outcome_date`` | SEN2 AssessmentOutcome (I, N, W) |
+| ``request_outcome``, ``request_outcome_date`` | SEN2 RequestOutcome (Y, N, A, W, H) and its date |
+| ``assessment_outcome``, ``assessment_outcome_date`` | SEN2 AssessmentOutcome (Y, N, A, W, H) |
 | ``plan_start_date`` | date the EHC plan was issued |
-| ``week20_exception`` | 1 if an exception to the 20-week limit applies |
-| ``mediation``, ``tribunal`` | 1 if the request led to mediation / a tribunal appeal |
-| ``primary_need`` | SEN type code of the primary need (ASD, SEMH, ...) |
+| ``week20_exception`` | 1 if an exception to the 20-week limit applies, 0 if not |
+| ``mediation``, ``tribunal`` | 1 if the request led to mediation / a tribunal appeal, 0 if not |
+| ``primary_need_at_request`` | SEN2 SENtype code of the primary need as recorded when the request |
+|  | was received (ASD, SEMH, ...); used to adjust for case mix |
+
+Codes are read with the SEN2 code lists of the collection whose reference date is the file's
+``--reference-date`` (see ``sen2_codes``). A ``primary_need`` column (need recorded at any time,
+e.g. from the plan) is not read: adjusting for need recorded after the request would adjust for
+the outcome.
 """
 
 from __future__ import annotations
@@ -34,9 +42,7 @@ from copro.errors import CoproError, InputError
 from copro.provenance import read_input
 from copro.register import find_local_authority
 from copro.sources.sen2 import (
-    AGE_BANDS,
     GROUPS,
-    NEEDS,
     Aggregator,
     Sen2Summary,
     _parse_date,
@@ -51,7 +57,8 @@ COLUMNS = {
     "assessment_outcome": "AssessmentOutcome",
     "assessment_outcome_date": "AssessmentOutcomeDate", "plan_start_date": "PlanStartDate",
     "week20_exception": "Week20", "mediation": "RequestMediation",
-    "tribunal": "RequestTribunal", "primary_need": "SENtype",
+    "tribunal": "RequestTribunal", "sex": "Sex", "ethnicity": "Ethnicity",
+    "primary_need_at_request": "NeedAtRequest",
 }
 REQUIRED = ("la_code", "received_date")
 
@@ -104,7 +111,9 @@ def read_cases(path: Path, reference: date, key: bytes | None = None
     agg = Aggregator()
     areas = {}
     raw = read_input(path)
+    columns: set = set()
     for line, row in _rows(path, raw):
+        columns = row.keys()
         if not any((v or "").strip() for v in row.values()):
             continue
         summary.requests += 1
@@ -129,13 +138,18 @@ def read_cases(path: Path, reference: date, key: bytes | None = None
         if r is None:
             continue
         agg.add(agg.key(area.code, str(r.received.year), GROUPS.index(r.group),
-                        AGE_BANDS.index(r.age_band), NEEDS.index(r.need)), r.bits())
+                        r.stratum()), r.bits())
     summary.persons = summary.requests
+    if "primary_need" in columns and "primary_need_at_request" not in columns:
+        summary.notes.append("column 'primary_need' not used: need recorded after the request "
+                             "(e.g. from the plan) would adjust for the outcome; give the need "
+                             "recorded when the request was received as "
+                             "'primary_need_at_request'")
     summary.reference_dates.add(reference)
     provenance = DataProvenance(
         source=path.name, sha256=hashlib.sha256(raw).hexdigest(),
         description=f"case file ({summary.requests:,} requests), pseudonymised on reading",
         attribution="Derived from a local authority's case records; counts below the "
                     "disclosure threshold are suppressed.",
-        rows_read=summary.requests, rows_used=summary.requests)
+        rows_read=summary.requests, rows_used=summary.requests - summary.not_counted())
     return to_counts(agg, areas, provenance), summary

@@ -1,8 +1,9 @@
 """Streaming reader for SEN2 person-level returns (the XML each LA sends DfE every January).
 
-Reads the 2026 collection layout (with RequestSource) and earlier layouts without it (source not
-known). Memory does not grow with the number of persons: each Person element is read, turned
-into one small record per request, and discarded; records are aggregated in fixed-size chunks.
+Reads the 2022 to 2026 collections, each with its year's code lists (``sen2_codes``); before
+2025 there is no RequestSource (source not known). Memory does not grow with the number of
+persons: each Person element is read, turned into one small record per request, and discarded;
+records are aggregated in fixed-size chunks.
 
 Pseudonymised at the door: names and postcodes are never read; a date of birth is read only to
 derive the age at request and then dropped; UPN and ULN are replaced by a keyed hash. No error
@@ -46,7 +47,13 @@ MEASURES = (Measure.RECEIVED, Measure.DECIDED_TO_ASSESS, Measure.DECIDED_NOT_TO_
 BIT = {m: 1 << i for i, m in enumerate(MEASURES)}
 GROUPS = COMPARABLE_GROUPS  # family, education, health, social care, other, unknown
 AGE_BANDS = (*[b[0] for b in codes.AGE_BANDS], "over 25", "unknown")
-NEEDS = (*codes.SEN_TYPES, "not recorded")
+#: What a request is stratified by to adjust for case mix: characteristics fixed before the
+#: request. Need only where recorded at the time of the request (a case file's column); SEN2
+#: records SENtype mainly for children with plans, so its need would adjust for the outcome.
+FACTORS = ("age at request", "sex", "ethnicity", "primary need at request")
+LEVELS = (AGE_BANDS, codes.SEXES, codes.ETHNIC_GROUPS, codes.NEEDS)
+_INDEX = tuple({level: i for i, level in enumerate(levels)} for levels in LEVELS)
+STRATA = int(np.prod([len(levels) for levels in LEVELS]))
 CHUNK = 65536
 
 
@@ -57,24 +64,35 @@ class Request:
     person: str  # keyed hash of UPN or ULN ('' if neither)
     group: RequesterGroup
     age_band: str
-    need: str
+    need: str  # primary need recorded at the time of the request, else 'not recorded ...'
     received: date
     decision: str | None  # 'assess', 'not_assess', 'withdrawn', None (open at reference date)
     decided: date | None
-    assessment: str | None  # 'plan', 'no_plan', 'withdrawn', None
+    # 'plan', 'no_plan', None (open), or left out of the plan stage: 'withdrawn',
+    # 'historical', 'other_la' (see sen2_codes), 'not known' (a code the year lacks)
+    assessment: str | None
     plan_date: date | None
     exception: bool
     mediation: bool
     tribunal: bool
+    sex: str = codes.SEX_UNKNOWN
+    ethnicity: str = codes.ETHNICITY_UNKNOWN
+
+    def stratum(self) -> int:
+        """The request's cell of age band x sex x ethnicity x need (an index)."""
+        age, sex, eth, need = _INDEX
+        return (((age[self.age_band] * len(codes.SEXES) + sex[self.sex])
+                 * len(codes.ETHNIC_GROUPS) + eth[self.ethnicity])
+                * len(codes.NEEDS) + need[self.need])
 
     def bits(self) -> int:
         """The measures this request counts towards."""
         b = BIT[Measure.RECEIVED]
         if self.decision is None:
             return b | BIT[Measure.NOT_YET_DECIDED]
-        if self.decision == "withdrawn":
+        if self.decision == codes.WITHDRAWN:
             return b | BIT[Measure.WITHDRAWN]
-        b |= BIT[Measure.DECIDED_TO_ASSESS if self.decision == "assess"
+        b |= BIT[Measure.DECIDED_TO_ASSESS if self.decision == codes.ASSESS
                  else Measure.DECIDED_NOT_TO_ASSESS]
         if self.decided is not None:
             late = (self.decided - self.received).days > SIX_WEEKS
@@ -83,12 +101,12 @@ class Request:
             b |= BIT[Measure.MEDIATION]
         if self.tribunal:
             b |= BIT[Measure.TRIBUNAL]
-        if self.decision == "assess":
+        if self.decision == codes.ASSESS:
             if self.assessment is None:
                 b |= BIT[Measure.ASSESSMENT_OPEN]
-            elif self.assessment == "no_plan":
+            elif self.assessment == codes.NO_PLAN:
                 b |= BIT[Measure.PLAN_NOT_ISSUED]
-            elif self.assessment == "plan":
+            elif self.assessment == codes.PLAN:
                 b |= BIT[Measure.PLAN_ISSUED]
                 on_time = (self.plan_date is not None
                            and (self.plan_date - self.received).days <= TWENTY_WEEKS)
@@ -101,26 +119,48 @@ class Request:
         return b
 
 
+def stratum_levels(stratum: int) -> tuple[str, ...]:
+    """The (age band, sex, ethnicity, need) of a stratum index from :meth:`Request.stratum`."""
+    out = []
+    for levels in reversed(LEVELS):
+        stratum, i = divmod(stratum, len(levels))
+        out.append(levels[i])
+    return tuple(reversed(out))
+
+
 @dataclass
 class Aggregator:
-    """Counts of requests by area, period, group, age band and need, for every measure.
+    """Counts of requests by area, period, group and stratum, for every measure.
 
     Requests are buffered as integer keys and measure bits and added in chunks with
-    ``numpy.bincount``, so memory is fixed by the number of cells, not of requests."""
+    ``numpy.bincount``; only cells that hold requests get a row, so memory is fixed by the
+    number of non-empty cells, not of requests."""
 
     blocks: list[tuple[str, str]] = field(default_factory=list)  # (area, period) pairs
-    counts: np.ndarray = field(default_factory=lambda: np.zeros((0, len(MEASURES)), np.int64))
+    #: measure x row (cell), in columns of spare capacity beyond ``_size``
+    _by_measure: np.ndarray = field(
+        default_factory=lambda: np.zeros((len(MEASURES), 0), np.int64))
     _keys: list[int] = field(default_factory=list)
     _bits: list[int] = field(default_factory=list)
     _block_index: dict = field(default_factory=dict)
+    #: cell key -> row of ``counts`` (-1: no request yet); 4 bytes per possible cell
+    _row_index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    _size: int = 0  # rows of ``counts`` in use
 
-    def key(self, area: str, period: str, group: int, age: int, need: int) -> int:
-        """The cell of one request: (area, period) block, group, age band, need."""
+    @property
+    def counts(self) -> np.ndarray:
+        """Counts by row (one per non-empty cell) and measure."""
+        return self._by_measure[:, :self._size].T
+
+    def key(self, area: str, period: str, group: int, stratum: int) -> int:
+        """The cell of one request: (area, period) block, group, stratum."""
         block = self._block_index.get((area, period))
         if block is None:
             block = self._block_index[(area, period)] = len(self.blocks)
             self.blocks.append((area, period))
-        return ((block * len(GROUPS) + group) * len(AGE_BANDS) + age) * len(NEEDS) + need
+            self._row_index = np.concatenate(
+                [self._row_index, np.full(len(GROUPS) * STRATA, -1, np.int32)])
+        return (block * len(GROUPS) + group) * STRATA + stratum
 
     def add(self, key: int, bits: int) -> None:
         self._keys.append(key)
@@ -128,27 +168,50 @@ class Aggregator:
         if len(self._keys) >= CHUNK:
             self.flush()
 
+    def _rows_of(self, cells: np.ndarray) -> np.ndarray:
+        """The rows of ``counts`` for distinct cell keys (new cells get new rows)."""
+        rows = self._row_index[cells].astype(np.int64)
+        new = rows < 0
+        if new.any():
+            rows[new] = np.arange(self._size, self._size + int(new.sum()))
+            self._row_index[cells[new]] = rows[new]
+            self._size += int(new.sum())
+            capacity = self._by_measure.shape[1]
+            if self._size > capacity:
+                grown = np.zeros((len(MEASURES), max(self._size, 2 * capacity)), np.int64)
+                grown[:, :capacity] = self._by_measure
+                self._by_measure = grown
+        return rows
+
     def add_chunk(self, keys: np.ndarray, bits: np.ndarray) -> None:
         """Add many requests at once (integer keys as from :meth:`key`, measure bits)."""
-        size = int(keys.max()) + 1 if len(keys) else 0
-        if size > len(self.counts):
-            grown = np.zeros((size, len(MEASURES)), np.int64)
-            grown[:len(self.counts)] = self.counts
-            self.counts = grown
+        if not len(keys):
+            return
+        low = int(keys.min())
+        span = int(keys.max()) - low + 1
+        if span <= 4 * len(keys):  # keys close together (one file's areas): no sort needed
+            present = np.bincount(keys - low, minlength=span) > 0
+            cells = np.flatnonzero(present)
+            position = np.cumsum(present) - 1
+            inverse = position[keys - low]
+            cells += low
+        else:
+            cells, inverse = np.unique(keys, return_inverse=True)
+        rows = self._rows_of(cells)[inverse]
+        size = self._size
         for m in range(len(MEASURES)):
             hit = ((bits >> m) & 1).astype(bool)
-            self.counts[:size, m] += np.bincount(keys[hit], minlength=size)
+            self._by_measure[m, :size] += np.bincount(rows[hit], minlength=size)
 
     def merge(self, other: Aggregator) -> None:
         """Add another aggregator's counts (e.g. from another process) to these."""
-        for area, period, group, age, need, values in other.cells():
-            k = self.key(area, period, GROUPS.index(group), AGE_BANDS.index(age),
-                         NEEDS.index(need))
-            if k >= len(self.counts):
-                grown = np.zeros((k + 1, len(MEASURES)), np.int64)
-                grown[:len(self.counts)] = self.counts
-                self.counts = grown
-            self.counts[k] += values
+        cells = list(other.cells())
+        if not cells:
+            return
+        keys = np.array([self.key(area, period, GROUPS.index(group), stratum)
+                         for area, period, group, stratum, _ in cells], np.int64)
+        rows = self._rows_of(keys)
+        self._by_measure[:, rows] += np.array([values for *_, values in cells], np.int64).T
 
     def flush(self) -> None:
         if self._keys:
@@ -156,15 +219,15 @@ class Aggregator:
             self._keys.clear()
             self._bits.clear()
 
-    def cells(self) -> Iterator[tuple[str, str, RequesterGroup, str, str, np.ndarray]]:
-        """Non-empty cells: (area, period, group, age band, need, counts by measure)."""
+    def cells(self) -> Iterator[tuple[str, str, RequesterGroup, int, np.ndarray]]:
+        """Non-empty cells: (area, period, group, stratum index, counts by measure)."""
         self.flush()
-        for k in np.nonzero(self.counts.any(axis=1))[0]:
-            rest, need = divmod(int(k), len(NEEDS))
-            rest, age = divmod(rest, len(AGE_BANDS))
+        keys = np.flatnonzero(self._row_index >= 0)
+        for k, row in zip(keys.tolist(), self._row_index[keys].tolist(), strict=True):
+            rest, stratum = divmod(k, STRATA)
             block, group = divmod(rest, len(GROUPS))
             area, period = self.blocks[block]
-            yield area, period, GROUPS[group], AGE_BANDS[age], NEEDS[need], self.counts[int(k)]
+            yield area, period, GROUPS[group], stratum, self._by_measure[:, row]
 
 
 @dataclass
@@ -174,10 +237,53 @@ class Sen2Summary:
     files: int = 0
     persons: int = 0
     requests: int = 0
-    unknown_codes: Counter = field(default_factory=Counter)  # (element, code) -> requests
+    #: (element, code, collection year of the lists) -> requests
+    unknown_codes: Counter = field(default_factory=Counter)
+    #: requests outside the year's cohort or the plan stage: (element, code) -> requests
+    historical: Counter = field(default_factory=Counter)
     no_source: int = 0
     week20_not_recorded: int = 0
     reference_dates: set = field(default_factory=set)
+    notes: list = field(default_factory=list)
+
+    def outside_cohort(self) -> int:
+        """Requests decided before the collection period (RequestOutcome H)."""
+        return self.historical[("RequestOutcome", "H")]
+
+    def not_counted(self) -> int:
+        """Requests in no count: historical, or with a RequestOutcome code the year lacks."""
+        return self.outside_cohort() + sum(
+            n for (element, *_), n in self.unknown_codes.items() if element == "RequestOutcome")
+
+    def messages(self) -> list[str]:
+        """What to tell the user about the input, one line each: codes not in the year's
+        lists, requests outside the cohort, requests without a source."""
+        out = []
+        for (element, code, year), n in sorted(self.unknown_codes.items()):
+            out.append(f"copro: warning: {n:,} request(s) with {element} code '{code}', which "
+                       f"is not in the {year} collection's SEN2 code lists: not counted for "
+                       "the stage or item it would decide")
+        for year in sorted({d.year for d in self.reference_dates}):
+            used = codes.lists_year(year)
+            if used != year:
+                out.append(f"copro: note: the {year} collection is not one copro has code "
+                           f"lists for: read with the {used} lists")
+        n = self.outside_cohort()
+        if n:
+            out.append(f"copro: note: {n:,} request(s) decided before the collection period "
+                       "(RequestOutcome H, historical) are outside the year's cohort: "
+                       "not counted")
+        for (element, code), n in sorted(self.historical.items()):
+            if element == "AssessmentOutcome":
+                what = ("decided before the collection period or transferred in (H)"
+                        if code == "H" else "issued after another LA's assessment (S)")
+                out.append(f"copro: note: {n:,} request(s) with an assessment outcome {what}: "
+                           "counted at the request stage, left out of the plan stage")
+        if self.no_source:
+            out.append(f"copro: note: {self.no_source:,} of "
+                       f"{self.requests - self.outside_cohort():,} requests in the cohort have "
+                       "no RequestSource (counted as 'not known')")
+        return out + [f"copro: note: {n}" for n in self.notes]
 
 
 def pseudonymise(identifier: str, key: bytes) -> str:
@@ -210,12 +316,15 @@ def _to_date(text: str | None, el, name: str, path: Path, required: bool = False
     return _parse_date(text, where, name, required)
 
 
-def _code(text: str | None, name: str, table: dict, summary: Sen2Summary) -> object:
+def _code(text: str | None, name: str, table: dict, summary: Sen2Summary, year: int
+          ) -> object:
+    """The meaning of a code in ``table`` (None if absent; ``KeyError`` if the year's list
+    does not have it, counted in ``summary``)."""
     text = _strip(text)
     if text is None:
         return None
     if text not in table:
-        summary.unknown_codes[(name, text[:10])] += 1
+        summary.unknown_codes[(name, text[:10], year)] += 1
         return KeyError
     return table[text]
 
@@ -280,54 +389,80 @@ def _area(lea: str, path: Path, line: int) -> Area:
 
 
 #: The fields a request is derived from (SEN2 element paths; the case file's columns map here).
+#: ``NeedAtRequest`` exists only in case files: SEN2 has no need recorded at the request.
 REQUEST_FIELDS = ("ReceivedDate", "RequestSource", "RequestOutcome", "RequestOutcomeDate",
                   "AssessmentOutcome", "AssessmentOutcomeDate", "PlanStartDate", "Week20",
-                  "RequestMediation", "RequestTribunal", "SENtype")
+                  "RequestMediation", "RequestTribunal")
+PERSON_FIELDS = ("Sex", "GenderCurrent", "Ethnicity")
 
 
 def derive_request(fields: dict, person: str, birth: date | None, reference: date,
                    summary: Sen2Summary, where) -> Request | None:
-    """One pseudonymised request from its raw fields (texts, None where absent).
+    """One pseudonymised request from its raw fields (texts, None where absent), read with the
+    code lists of the collection whose reference date is ``reference``.
 
     ``where(name)`` gives the location of a field for an error message; values are never
-    echoed. Returns None for a request whose code is unknown (counted in ``summary``)."""
+    echoed. Returns None for a request outside the year's cohort (RequestOutcome H) or whose
+    outcome code the year does not define (both counted in ``summary``)."""
+    lists = codes.code_lists(reference.year)
+    year = lists.year
+    decision = _code(fields.get("RequestOutcome"), "RequestOutcome", lists.request_outcome,
+                     summary, year)
+    if decision is KeyError:
+        return None  # an unknown code decides nothing: counted in summary.unknown_codes
+    if decision == codes.HISTORICAL:
+        summary.historical[("RequestOutcome", "H")] += 1
+        return None  # decided before the collection period: not in this year's cohort
     received = _parse_date(fields.get("ReceivedDate"), where, "ReceivedDate", required=True)
     age = None
     if birth is not None:
         age = received.year - birth.year - ((received.month, received.day)
                                             < (birth.month, birth.day))
-    source = _code(fields.get("RequestSource"), "RequestSource", codes.REQUEST_SOURCE, summary)
+    source = _code(fields.get("RequestSource"), "RequestSource", lists.request_source,
+                   summary, year)
     if source is None:
         summary.no_source += 1
     group = source if isinstance(source, RequesterGroup) else G.UNKNOWN
-    decision = _code(fields.get("RequestOutcome"), "RequestOutcome", codes.REQUEST_OUTCOME,
-                     summary)
-    if decision is KeyError:
-        return None  # an unknown code decides nothing: counted in summary.unknown_codes
     decided = _parse_date(fields.get("RequestOutcomeDate"), where, "RequestOutcomeDate")
-    if decision is not None and decided is not None and decided > reference:
-        decision = None  # after the reference date: still open then
+    if decision == codes.OPEN or (decided is not None and decided > reference):
+        decision = None  # no decision at the reference date: open (censored)
     assessment = plan_date = None
     exception = False
-    if decision == "assess":
-        assessment = _code(fields.get("AssessmentOutcome"), "AssessmentOutcome",
-                           codes.ASSESSMENT_OUTCOME, summary)
+    if decision == codes.ASSESS:
+        text = _strip(fields.get("AssessmentOutcome"))
+        assessment = _code(text, "AssessmentOutcome", lists.assessment_outcome, summary, year)
         if assessment is KeyError:
-            return None
-        if assessment == "plan":
+            assessment = "not known"  # counted: left out of the plan stage only
+        elif assessment in (codes.HISTORICAL, codes.OTHER_LA):
+            summary.historical[("AssessmentOutcome", text)] += 1
+        elif assessment == codes.OPEN:
+            assessment = None
+        elif assessment == codes.PLAN:
             plan_date = (_parse_date(fields.get("PlanStartDate"), where, "PlanStartDate")
                          or _parse_date(fields.get("AssessmentOutcomeDate"), where,
                                         "AssessmentOutcomeDate"))
-            flag = _code(fields.get("Week20"), "Week20", codes.FLAGS, summary)
-            if flag is None:
-                summary.week20_not_recorded += 1
-            exception = flag is True
-    need = _strip(fields.get("SENtype"))
-    return Request(person, group, codes.age_band(age),
-                   need if need in codes.SEN_TYPES else "not recorded", received, decision,
-                   decided, assessment, plan_date, exception,
-                   _strip(fields.get("RequestMediation")) == "1",
-                   _strip(fields.get("RequestTribunal")) == "1")
+            if plan_date is not None and plan_date > reference:
+                assessment, plan_date = None, None  # issued after the reference date: open
+            else:
+                flag = _code(fields.get("Week20"), "Week20", lists.flags, summary, year)
+                if flag is None:
+                    summary.week20_not_recorded += 1
+                exception = flag is True
+    sex_text = fields.get("Sex") if fields.get("Sex") is not None else fields.get("GenderCurrent")
+    sex = _code(sex_text, lists.sex_element, lists.sex, summary, year)
+    ethnicity = _code(fields.get("Ethnicity"), "Ethnicity", lists.ethnicity, summary, year)
+    need = _strip(fields.get("NeedAtRequest"))
+    if _code(need, "primary need at request", lists.sen_types, summary, year) in (None,
+                                                                                KeyError):
+        need = codes.NEED_NOT_RECORDED
+    return Request(person, group, codes.age_band(age), need, received,
+                   decision, decided, assessment, plan_date, exception,
+                   _code(fields.get("RequestMediation"), "RequestMediation", lists.flags,
+                         summary, year) is True,
+                   _code(fields.get("RequestTribunal"), "RequestTribunal", lists.flags,
+                         summary, year) is True,
+                   sex if isinstance(sex, str) else codes.SEX_UNKNOWN,
+                   ethnicity if isinstance(ethnicity, str) else codes.ETHNICITY_UNKNOWN)
 
 
 def _parse_date(text, where, name: str, required: bool = False) -> date | None:
@@ -347,6 +482,7 @@ def _person(el, path: Path, key: bytes, reference: date, summary: Sen2Summary,
             line_offset: int = 0) -> Iterator[Request]:
     identifier = birth_text = None
     requests = []
+    characteristics = {}
     for c in el:  # names and postcodes are never read
         tag = c.tag
         if tag == "Requests":
@@ -355,30 +491,29 @@ def _person(el, path: Path, key: bytes, reference: date, summary: Sen2Summary,
             identifier = _strip(c.text)
         elif tag == "PersonBirthDate":
             birth_text = c.text
+        elif tag in PERSON_FIELDS:
+            characteristics[tag] = c.text
     person = pseudonymise(identifier, key) if identifier else ""
     birth = _to_date(birth_text, el, "PersonBirthDate", path, line_offset=line_offset)
     for req in requests:
         summary.requests += 1
         f = {c.tag: c for c in req}
         fields = {name: c.text for name, c in f.items() if name in REQUEST_FIELDS}
+        fields.update(characteristics)
         a = f.get("Assessment")
         if a is not None:
             for c in a:
                 if c.tag == "NamedPlan":
                     fields["PlanStartDate"] = c.findtext("StartDate")
+                elif c.tag == "StartDate":  # 2022 layout: the plan's date in Assessment
+                    fields["PlanStartDate"] = c.text
                 elif c.tag in REQUEST_FIELDS:
                     fields[c.tag] = c.text
-        plans = f.get("ActivePlans")
-        if plans is not None:
-            for sen in plans.iterfind("SENneed"):
-                if _strip(sen.findtext("SENtypeRank")) in ("1", None):
-                    fields["SENtype"] = sen.findtext("SENtype")
-                    break
 
         def where(name: str, problem: str, req=req) -> InputError:
             element = {"PlanStartDate": "Assessment/NamedPlan/StartDate",
                        "AssessmentOutcomeDate": "Assessment/AssessmentOutcomeDate",
-                       "SENtype": "ActivePlans/SENneed/SENtype"}.get(name, name)
+                       }.get(name, name)
             return InputError(path, f"line {req.sourceline + line_offset}, element "
                                     f"Requests/{element}: {problem}")
 
@@ -497,7 +632,7 @@ def _read_range(path: Path, start: int, end: int, area: Area, reference: date, k
             summary.persons += 1
             for r in _person(el, path, key, reference, summary, offset):
                 agg.add(agg.key(area.code, str(r.received.year), GROUPS.index(r.group),
-                                AGE_BANDS.index(r.age_band), NEEDS.index(r.need)), r.bits())
+                                r.stratum()), r.bits())
             el.clear(keep_tail=False)
             parent = el.getparent()
             while parent is not None and el.getprevious() is not None:
@@ -540,6 +675,7 @@ def _read_file_parallel(path: Path, key: bytes, summary: Sen2Summary, agg: Aggre
         summary.no_source += part_summary.no_source
         summary.week20_not_recorded += part_summary.week20_not_recorded
         summary.unknown_codes.update(part_summary.unknown_codes)
+        summary.historical.update(part_summary.historical)
     return sha
 
 
@@ -563,16 +699,17 @@ def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Su
         for area, _, r in read_requests(file, key, summary):
             areas[area.code] = area
             k = agg.key(area.code, str(r.received.year), GROUPS.index(r.group),
-                        AGE_BANDS.index(r.age_band), NEEDS.index(r.need))
+                        r.stratum())
             agg.add(k, r.bits())
     provenance = DataProvenance(
         source=Path(path).name, sha256=digest.hexdigest(),
         description=f"SEN2 person-level returns ({summary.files} file(s), "
-                    f"{summary.persons:,} persons, {summary.requests:,} requests), "
+                    f"{summary.persons:,} persons, {summary.requests:,} requests, of which "
+                    f"{summary.outside_cohort():,} historical (H): outside the year's cohort), "
                     "pseudonymised on reading",
         attribution="Derived from local authorities' SEN2 returns; counts below the "
                     "disclosure threshold are suppressed.",
-        rows_read=summary.requests, rows_used=summary.requests)
+        rows_read=summary.requests, rows_used=summary.requests - summary.not_counted())
     counts = to_counts(agg, areas, provenance)
     if summary.reference_dates:  # the collection's calendar year, not January's stragglers
         counts = replace(counts, default_period=str(max(summary.reference_dates).year - 1))
@@ -581,16 +718,16 @@ def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Su
 
 def to_counts(agg: Aggregator, areas: dict[str, Area], provenance: DataProvenance
               ) -> CountsTable:
-    """Area x group x measure counts (and the same by age band and need, as strata), with the
-    total over every area as the national row."""
+    """Area x group x measure counts (and the same by the pre-request characteristics in
+    ``FACTORS``, as strata), with the total over every area as the national row."""
     by_group: dict[tuple, np.ndarray] = {}
     strata = []
-    for area, period, group, age, need, values in agg.cells():
+    for area, period, group, stratum, values in agg.cells():
         for a in (area, ALL_AREAS.code):
             for g in (group, G.ALL):
                 k = (a, period, g)
                 by_group[k] = by_group.get(k, 0) + values
-        strata.append((area, period, group.value, age, need,
+        strata.append((area, period, group.value, stratum_levels(stratum),
                        tuple(int(v) for v in values)))
     records = []
     periods = {k[1] for k in by_group}
@@ -602,4 +739,5 @@ def to_counts(agg: Aggregator, areas: dict[str, Area], provenance: DataProvenanc
                             for m, v in zip(MEASURES, values, strict=True)]
     all_areas = {**areas, ALL_AREAS.code: ALL_AREAS}
     return CountsTable.from_records(records, all_areas, provenance,
-                                    strata=(tuple(m.value for m in MEASURES), tuple(strata)))
+                                    strata=(tuple(m.value for m in MEASURES), FACTORS,
+                                            tuple(strata)))

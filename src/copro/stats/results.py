@@ -96,6 +96,8 @@ class MantelHaenszelRatio:
     homogeneity_df: int
     homogeneity_p: float
     confidence: float = 0.95
+    #: strata where both groups are at 0% or both at 100%: left out of Q (as metafor's rma.mh)
+    homogeneity_left_out: int = 0
     method: str = MANTEL_HAENSZEL
 
 
@@ -176,7 +178,10 @@ class OddsRatio:
 
 @dataclass(frozen=True)
 class CaseMixAdjustment:
-    """Group A against group B, unadjusted and adjusted for case mix, side by side."""
+    """Group A against group B, unadjusted and adjusted for case mix, side by side.
+
+    Where an estimate cannot be made (separation, no stratum with both groups, too few events)
+    it is None and ``*_missing`` says why in words."""
 
     outcome_key: str
     requests: int
@@ -184,7 +189,11 @@ class CaseMixAdjustment:
     crude_rr: float
     crude_rr_low: float
     crude_rr_high: float
-    stratified: MantelHaenszelRatio  # Mantel-Haenszel over the strata
+    stratified: MantelHaenszelRatio | None  # Mantel-Haenszel over the strata
     crude_or: OddsRatio | None
     adjusted_or: OddsRatio | None
     strata_definition: str
+    adjusted_for: str  # 'age at request, sex and ethnicity'
+    stratified_missing: str | None = None
+    crude_or_missing: str | None = None
+    adjusted_or_missing: str | None = None
