@@ -21,9 +21,7 @@ or postcodes without them going anywhere):
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import secrets
 from collections.abc import Iterator
 from datetime import date
@@ -31,6 +29,15 @@ from pathlib import Path
 
 from copro.counts import CountsTable, DataProvenance
 from copro.errors import CoproError, InputError
+from copro.inputs import (
+    cell_text,
+    csv_rows,
+    decode_text,
+    header_index,
+    open_xlsx,
+    sheet_rows,
+    visible_sheets,
+)
 from copro.provenance import read_input
 from copro.register import find_local_authority
 from copro.sources.sen2 import (
@@ -57,32 +64,38 @@ REQUIRED = ("la_code", "received_date")
 
 
 def _rows(path: Path, raw: bytes) -> Iterator[tuple[int, dict]]:
+    """(line or row number, {column: text}) for each row, through the input boundary: any
+    encoding it knows, field limits, duplicate columns refused, the first visible sheet."""
+    wanted = ("la_code", "person_id", "birth_date", *COLUMNS)
     if path.suffix.lower() == ".csv":
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InputError(path, "not UTF-8 text; save the case file as UTF-8 CSV") from None
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-        reader.fieldnames = header
+        text, _ = decode_text(raw)
+        rows = csv_rows(path, text)
+        _, first = next(rows, (1, []))
+        header = [h.strip().lstrip("\ufeff").lower() for h in first]
         _check_header(path, header)
-        for row in reader:
-            yield reader.line_num, row
+        index = header_index(path, header, wanted)
+        for line, fields in rows:
+            if len(fields) > len(header):
+                raise InputError(path, f"{len(fields)} fields; the header has {len(header)}",
+                                 line=line)
+            yield line, {name: fields[i] if i < len(fields) else None
+                         for name, i in index.items()}
     elif path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            ws = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:
-            raise InputError(path, f"not a readable Excel workbook ({type(exc).__name__})") \
-                from None
-        rows = ws.iter_rows(values_only=True)
-        header = [str(h).strip().lower() if h is not None else "" for h in next(rows, [])]
+        wb = open_xlsx(path, raw)
+        sheets = visible_sheets(wb)
+        if not sheets:
+            raise InputError(path, "every sheet is hidden; expected the case table on the "
+                                   "first visible sheet")
+        rows = sheet_rows(path, sheets[0])
+        _, first = next(rows, (1, ()))
+        header = [(cell_text(c.value) or "").strip().lower() for c in first]
         _check_header(path, header)
-        for n, values in enumerate(rows, start=2):
-            yield n, {h: (v.isoformat()[:10] if isinstance(v, date) else
-                          None if v is None else str(v))
-                      for h, v in zip(header, values, strict=False)}
+        index = header_index(path, header, wanted)
+        for n, cells in rows:
+            values = [c.value for c in cells]
+            yield n, {name: cell_text(values[i]) if i < len(values) else None
+                      for name, i in index.items()}
+        wb.close()
     else:
         raise InputError(path, "expected a case file: .csv or .xlsx")
 
@@ -103,7 +116,7 @@ def read_cases(path: Path, reference: date, key: bytes | None = None
     summary = Sen2Summary(files=1)
     agg = Aggregator()
     areas = {}
-    raw = read_input(path)
+    raw = read_input(path, "cases")
     for line, row in _rows(path, raw):
         if not any((v or "").strip() for v in row.values()):
             continue

@@ -29,6 +29,7 @@ import numpy as np
 from copro.counts import Area, CountsTable, DataProvenance, Level, Measure
 from copro.errors import CoproError, InputError
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
+from copro.inputs import check_input_file, check_xml_prolog, shown, shown_code
 from copro.sources import sen2_codes as codes
 
 G = RequesterGroup
@@ -191,7 +192,23 @@ def _parser_iter(path: Path, tags: tuple[str, ...]):
 
     return etree.iterparse(str(path), events=("end",), tag=tags, resolve_entities=False,
                            no_network=True, load_dtd=False, huge_tree=False,
-                           remove_comments=True)
+                           remove_comments=True, remove_pis=True)
+
+
+def _local(tag) -> str | None:
+    """An element's name without its namespace (None for a comment or processing
+    instruction): returns may put every element under a namespace prefix."""
+    if not isinstance(tag, str):
+        return None
+    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
+
+
+def _outside_persons(el) -> bool:
+    """Whether a Person element is anywhere but directly in Message/Persons."""
+    parent = el.getparent()
+    grand = parent.getparent() if parent is not None else None
+    return (parent is None or _local(parent.tag) != "Persons" or grand is None
+            or _local(grand.tag) != "Message" or grand.getparent() is not None)
 
 
 def _strip(text: str | None) -> str | None:
@@ -215,7 +232,7 @@ def _code(text: str | None, name: str, table: dict, summary: Sen2Summary) -> obj
     if text is None:
         return None
     if text not in table:
-        summary.unknown_codes[(name, text[:10])] += 1
+        summary.unknown_codes[(name, shown_code(text))] += 1
         return KeyError
     return table[text]
 
@@ -228,19 +245,19 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: boo
 
     area = reference = None
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-        if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-            raise InputError(path, "the file declares a DOCTYPE or entities, which SEN2 returns "
-                                   "never need: refused for safety")
-        for _, el in _parser_iter(path, ("Header", "Person")):
-            if el.tag == "Header":
-                lea = el.findtext("Source/LEA")
-                details = el.find("CollectionDetails")
+        check_input_file(path, "sen2")
+        check_xml_prolog(path, str(path), root="Message")
+        for _, el in _parser_iter(path, ("{*}Header", "{*}Person")):
+            if _local(el.tag) == "Header":
+                if area is not None:
+                    raise InputError(path, f"line {el.sourceline}, element Header: a second "
+                                           "Header; expected one per return")
+                lea = el.findtext("{*}Source/{*}LEA")
+                details = el.find("{*}CollectionDetails")
                 if details is None:
                     raise InputError(path, f"line {el.sourceline}, element Header/"
                                            "CollectionDetails: missing")
-                reference = _to_date(details.findtext("ReferenceDate"), details,
+                reference = _to_date(details.findtext("{*}ReferenceDate"), details,
                                      "ReferenceDate", path, required=True)
                 if not lea:
                     raise InputError(path, f"line {el.sourceline}, element Header/Source/LEA: "
@@ -254,6 +271,9 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: boo
             if area is None:
                 raise InputError(path, f"line {el.sourceline}, element Person: comes before "
                                        "the Header; expected Message/Header first")
+            if _outside_persons(el):
+                raise InputError(path, f"line {el.sourceline}, element Person: outside "
+                                       "Message/Persons; expected every Person in Persons")
             summary.persons += 1
             yield from ((area, reference, r) for r in _person(el, path, key, reference, summary))
             el.clear(keep_tail=False)
@@ -262,7 +282,7 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: boo
                 del parent[0]
     except etree.XMLSyntaxError as exc:
         raise InputError(path, f"line {exc.lineno}: malformed or truncated XML "
-                               f"({exc.msg.split(',')[0]})") from None
+                               f"({shown(exc.msg.split(',')[0], 80)})") from None
     except OSError as exc:
         raise CoproError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if area is None:
@@ -274,8 +294,8 @@ def _area(lea: str, path: Path, line: int) -> Area:
 
     found = next((a for a in local_authorities() if a.old_la_code == lea), None)
     if found is None:
-        raise InputError(path, f"line {line}, element Header/Source/LEA: '{lea}' is not a "
-                               "local authority's DfE code in the register")
+        raise InputError(path, f"line {line}, element Header/Source/LEA: '{shown(lea, 12)}' is "
+                               "not a local authority's DfE code in the register")
     return found
 
 
@@ -305,6 +325,9 @@ def derive_request(fields: dict, person: str, birth: date | None, reference: dat
     if decision is KeyError:
         return None  # an unknown code decides nothing: counted in summary.unknown_codes
     decided = _parse_date(fields.get("RequestOutcomeDate"), where, "RequestOutcomeDate")
+    if decided is not None and decided < received:
+        raise where("RequestOutcomeDate", "before the request's ReceivedDate; a decision "
+                                          "cannot come before its request")
     if decision is not None and decided is not None and decided > reference:
         decision = None  # after the reference date: still open then
     assessment = plan_date = None
@@ -348,7 +371,7 @@ def _person(el, path: Path, key: bytes, reference: date, summary: Sen2Summary,
     identifier = birth_text = None
     requests = []
     for c in el:  # names and postcodes are never read
-        tag = c.tag
+        tag = _local(c.tag)
         if tag == "Requests":
             requests.append(c)
         elif tag == "UPN" or (tag == "UniqueLearnerNumber" and identifier is None):
@@ -359,20 +382,21 @@ def _person(el, path: Path, key: bytes, reference: date, summary: Sen2Summary,
     birth = _to_date(birth_text, el, "PersonBirthDate", path, line_offset=line_offset)
     for req in requests:
         summary.requests += 1
-        f = {c.tag: c for c in req}
+        f = {_local(c.tag): c for c in req}
         fields = {name: c.text for name, c in f.items() if name in REQUEST_FIELDS}
         a = f.get("Assessment")
         if a is not None:
             for c in a:
-                if c.tag == "NamedPlan":
-                    fields["PlanStartDate"] = c.findtext("StartDate")
-                elif c.tag in REQUEST_FIELDS:
-                    fields[c.tag] = c.text
+                tag = _local(c.tag)
+                if tag == "NamedPlan":
+                    fields["PlanStartDate"] = c.findtext("{*}StartDate")
+                elif tag in REQUEST_FIELDS:
+                    fields[tag] = c.text
         plans = f.get("ActivePlans")
         if plans is not None:
-            for sen in plans.iterfind("SENneed"):
-                if _strip(sen.findtext("SENtypeRank")) in ("1", None):
-                    fields["SENtype"] = sen.findtext("SENtype")
+            for sen in plans.iterfind("{*}SENneed"):
+                if _strip(sen.findtext("{*}SENtypeRank")) in ("1", None):
+                    fields["SENtype"] = sen.findtext("{*}SENtype")
                     break
 
         def where(name: str, problem: str, req=req) -> InputError:
@@ -407,15 +431,45 @@ def sen2_files(path: Path) -> list[Path]:
 PARALLEL_MIN_BYTES = 4 << 20  # smaller files are read in one process
 
 
-def _header(path: Path, summary: Sen2Summary) -> tuple[Area, date, int]:
-    """The file's LA and reference date, and the byte offset where its persons begin."""
+_PERSONS_TAG = re.compile(rb"<Persons(?:\s[^<>]*)?>")
+
+
+def _header(path: Path, summary: Sen2Summary) -> tuple[Area, date, int] | None:
+    """The file's LA and reference date, and the byte offset where its persons begin; None
+    if the file is not laid out for reading in byte ranges (not UTF-8, Persons under a
+    namespace prefix or not found in the first megabyte): it is then read in one process."""
     area, reference, _ = next(read_requests(path, b"", summary, header_only=True))
     with open(path, "rb") as fh:
         head = fh.read(1 << 20)
-    start = head.find(b"<Persons>")
-    if start < 0:
-        raise InputError(path, "no Persons element in the first megabyte after the Header")
-    return area, reference, start + len(b"<Persons>")
+    found = _PERSONS_TAG.search(head)
+    if found is None or b"\x00" in head[:64] or head.startswith((b"\xff\xfe", b"\xfe\xff")) \
+            or found.group(0).endswith(b"/>") or b"xmlns" in found.group(0):
+        return None
+    return area, reference, found.end()
+
+
+def _skeleton_ok(path: Path, start: int, end: int) -> bool:
+    """Whether the file without its persons (bytes before ``start`` and from ``end``) is a
+    well-formed Message with no Person outside Persons: so a truncated file, a wrong root or
+    a stray Person is read in one process, which reports it exactly as for a small file."""
+    from lxml import etree
+
+    size = path.stat().st_size
+    if end >= size or start > (1 << 20) or size - end > (1 << 16):
+        return False
+    with open(path, "rb") as fh:
+        head = fh.read(start)
+        fh.seek(end)
+        tail = fh.read()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False)
+    try:
+        root = etree.fromstring(head + tail, parser)
+    except etree.XMLSyntaxError:
+        return False
+    persons = [e for e in root.iter() if _local(e.tag) == "Persons"]
+    return (_local(root.tag) == "Message" and len(persons) == 1
+            and not any(_local(e.tag) == "Person" for e in root.iter()))
 
 
 def _split(path: Path, start: int, parts: int) -> list[tuple[int, int]]:
@@ -453,6 +507,21 @@ def _scan(path: Path, offsets: list[int]) -> tuple[str, list[int]]:
             position += len(block)
     lines += [seen] * len(pending)
     return digest.hexdigest(), lines
+
+
+def _die_with_parent() -> None:
+    """In a worker: be killed when the parent process dies (Linux), so a killed audit leaves
+    no reader behind."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the signal was set
+        os._exit(1)
 
 
 class _Range:
@@ -494,6 +563,9 @@ def _read_range(path: Path, start: int, end: int, area: Area, reference: date, k
         for _, el in etree.iterparse(source, events=("end",), tag="Person",
                                      resolve_entities=False, no_network=True, load_dtd=False,
                                      huge_tree=False):
+            parent = el.getparent()
+            if parent is None or parent.getparent() is not None:
+                return ("error", "a Person outside Persons")
             summary.persons += 1
             for r in _person(el, path, key, reference, summary, offset):
                 agg.add(agg.key(area.code, str(r.received.year), GROUPS.index(r.group),
@@ -502,9 +574,8 @@ def _read_range(path: Path, start: int, end: int, area: Area, reference: date, k
             parent = el.getparent()
             while parent is not None and el.getprevious() is not None:
                 del parent[0]
-    except etree.XMLSyntaxError as exc:
-        return ("error", f"line {exc.lineno + offset}: malformed or truncated XML "
-                         f"({exc.msg.split(',')[0]})")
+    except etree.XMLSyntaxError:
+        return ("error", "malformed")
     except InputError as exc:
         return ("error", exc.message)
     finally:
@@ -514,25 +585,30 @@ def _read_range(path: Path, start: int, end: int, area: Area, reference: date, k
 
 
 def _read_file_parallel(path: Path, key: bytes, summary: Sen2Summary, agg: Aggregator,
-                        areas: dict, workers: int) -> str:
-    """Read one large file with ``workers`` processes; returns its SHA-256."""
+                        areas: dict, workers: int) -> tuple[str, Area] | None:
+    """Read one large file with ``workers`` processes; returns its SHA-256 and LA, or None
+    when it must be read in one process (a layout the byte ranges cannot follow, or any
+    error: the one-process reader then reports it with its exact line)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    area, reference, start = _header(path, summary)
-    areas[area.code] = area
+    header = _header(path, Sen2Summary())
+    if header is None:
+        return None
+    area, reference, start = header
     ranges = _split(path, start, workers * 2)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    if not _skeleton_ok(path, start, ranges[-1][1]):
+        return None
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_die_with_parent) as pool:
         futures = [pool.submit(_read_range, path, a, b, area, reference, key)
                    for a, b in ranges]
-        sha, lines_before = _scan(path, [a for a, _ in ranges])
+        sha, _ = _scan(path, [])
         results = [f.result() for f in futures]
-    for result, before in zip(results, lines_before, strict=True):
-        if result[0] == "error":
-            # 'line N' counted within the range -> within the file
-            message = re.sub(r"^line (\d+)", lambda m, b=before: f"line {int(m.group(1)) + b}",
-                             result[1])
-            raise InputError(path, message)
+    if any(result[0] == "error" for result in results):
+        return None
+    summary.reference_dates.add(reference)
+    for result in results:
         _, part, part_summary = result
         agg.merge(part)
         summary.persons += part_summary.persons
@@ -540,7 +616,16 @@ def _read_file_parallel(path: Path, key: bytes, summary: Sen2Summary, agg: Aggre
         summary.no_source += part_summary.no_source
         summary.week20_not_recorded += part_summary.week20_not_recorded
         summary.unknown_codes.update(part_summary.unknown_codes)
-    return sha
+    return sha, area
+
+
+def _add_summary(summary: Sen2Summary, part: Sen2Summary) -> None:
+    summary.persons += part.persons
+    summary.requests += part.requests
+    summary.no_source += part.no_source
+    summary.week20_not_recorded += part.week20_not_recorded
+    summary.unknown_codes.update(part.unknown_codes)
+    summary.reference_dates |= part.reference_dates
 
 
 def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Summary]:
@@ -552,16 +637,35 @@ def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Su
     areas: dict[str, Area] = {}
     digest = hashlib.sha256()
     files = sen2_files(path)
+    first_file: dict[str, Path] = {}
+
+    def one_return_per_la(area: Area, file: Path) -> None:
+        if area.code in first_file and first_file[area.code] != file:
+            raise InputError(file, f"a second return for {area.name} (the first is "
+                                   f"{shown(first_file[area.code].name, 80)}); give each "
+                                   "local authority's return once")
+        first_file[area.code] = file
+        areas[area.code] = area
+
     for file in files:
         summary.files += 1
         digest.update(file.name.encode())
+        check_input_file(file, "sen2")
         workers = min(os.cpu_count() or 1, 8)
         if workers > 1 and file.stat().st_size >= PARALLEL_MIN_BYTES:
-            digest.update(_read_file_parallel(file, key, summary, agg, areas, workers).encode())
-            continue
+            part_agg, part_summary = Aggregator(), Sen2Summary()
+            done = _read_file_parallel(file, key, part_summary, part_agg, areas, workers)
+            if done is not None:
+                sha, area = done
+                one_return_per_la(area, file)
+                _add_summary(summary, part_summary)
+                agg.merge(part_agg)
+                digest.update(sha.encode())
+                continue
         digest.update(_scan(file, [])[0].encode())
         for area, _, r in read_requests(file, key, summary):
-            areas[area.code] = area
+            if area.code not in first_file:
+                one_return_per_la(area, file)
             k = agg.key(area.code, str(r.received.year), GROUPS.index(r.group),
                         AGE_BANDS.index(r.age_band), NEEDS.index(r.need))
             agg.add(k, r.bits())
