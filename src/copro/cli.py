@@ -28,6 +28,9 @@ class _Group(click.Group):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):
+        from copro.inputs import forget_inputs
+
+        forget_inputs()
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
         try:

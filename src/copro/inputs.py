@@ -131,6 +131,11 @@ def read_bytes(path: Path, kind: str) -> bytes:
     return data
 
 
+def forget_inputs() -> None:
+    """Start a new command: no file has been read yet."""
+    _read.clear()
+
+
 def is_input(path: Path) -> bool:
     """Whether ``path`` is a file this process has read as input."""
     try:
@@ -170,6 +175,7 @@ def csv_rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
     csv.field_size_limit(MAX_FIELD)
     reader = csv.reader(io.StringIO(text, newline=""))
     while True:
+        start = reader.line_num + 1  # a record may span lines: named by its first
         try:
             fields = next(reader)
         except StopIteration:
@@ -177,8 +183,8 @@ def csv_rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
         except csv.Error as exc:
             problem = (f"a field longer than {MAX_FIELD:,} characters"
                        if "field larger" in str(exc) else "not valid CSV")
-            raise InputError(path, problem, line=reader.line_num) from None
-        yield reader.line_num, fields
+            raise InputError(path, problem, line=start) from None
+        yield start, fields
 
 
 def header_index(path: Path, header: list[str], wanted) -> dict[str, int]:
@@ -210,7 +216,8 @@ def check_xml_prolog(path: Path, source, root: str | None = None) -> None:
     except StopIteration:
         raise InputError(path, "the file is empty; expected an XML document") from None
     except etree.XMLSyntaxError as exc:
-        raise InputError(path, f"line {exc.lineno}: not well-formed XML "
+        where = f"line {exc.lineno}: " if exc.lineno and exc.lineno > 0 else ""
+        raise InputError(path, f"{where}not well-formed XML "
                                f"({shown(exc.msg.split(',')[0], 80)})") from None
     info = el.getroottree().docinfo
     if info.doctype or info.internalDTD is not None or info.system_url or info.public_id:
@@ -271,18 +278,18 @@ def visible_sheets(wb) -> list:
 def sheet_rows(path: Path, ws) -> Iterator[tuple[int, tuple]]:
     """(row number, cell objects) of a sheet; a damaged sheet is a one-line error naming it."""
     rows = ws.iter_rows()
-    n = 0
+    number = 0
     while True:
         try:
             row = next(rows)
         except StopIteration:
             return
         except Exception as exc:  # a truncated sheet, an entity, a bad cell: openpyxl's kinds
-            raise InputError(path, f"sheet {shown(ws.title)}, after row {n}: the sheet is "
-                                   f"damaged and cannot be read ({type(exc).__name__})") \
-                from None
-        n += 1
-        number = next((c.row for c in row if getattr(c, "row", None)), n)
+            raise InputError(path, f"sheet {shown(ws.title)}, row {number + 1}: a cell "
+                                   "cannot be read (not a number, text or date Excel "
+                                   f"writes), or the sheet is damaged ({type(exc).__name__})"
+                             ) from None
+        number = next((c.row for c in row if getattr(c, "row", None)), number + 1)
         yield number, row
 
 

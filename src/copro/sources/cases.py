@@ -117,6 +117,7 @@ def read_cases(path: Path, reference: date, key: bytes | None = None
     agg = Aggregator()
     areas = {}
     raw = read_input(path, "cases")
+    unit = "row" if path.suffix.lower() == ".xlsx" else "line"
     for line, row in _rows(path, raw):
         if not any((v or "").strip() for v in row.values()):
             continue
@@ -124,18 +125,18 @@ def read_cases(path: Path, reference: date, key: bytes | None = None
 
         def where(name: str, problem: str, line=line) -> InputError:
             column = next((c for c, f in COLUMNS.items() if f == name), name)
-            return InputError(path, problem, line=line, column=column)
+            return InputError(path, problem, line=line, column=column, unit=unit)
 
         la = (row.get("la_code") or "").strip()
         try:
             area = find_local_authority(la)
         except CoproError:
             raise InputError(path, "not a local authority's ONS or DfE code", line=line,
-                             column="la_code") from None
+                             column="la_code", unit=unit) from None
         areas[area.code] = area
         ident = (row.get("person_id") or "").strip()
         birth = _parse_date(row.get("birth_date"), lambda n, p, line=line: InputError(
-            path, p, line=line, column="birth_date"), "birth_date")
+            path, p, line=line, column="birth_date", unit=unit), "birth_date")
         fields = {f: row.get(c) for c, f in COLUMNS.items()}
         r = derive_request(fields, pseudonymise(ident, key) if ident else "", birth, reference,
                            summary, where)

@@ -245,7 +245,8 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: boo
 
     area = reference = None
     try:
-        check_input_file(path, "sen2")
+        if check_input_file(path, "sen2").st_size == 0:
+            raise InputError(path, "the file is empty; expected an SEN2 return (XML)")
         check_xml_prolog(path, str(path), root="Message")
         for _, el in _parser_iter(path, ("{*}Header", "{*}Person")):
             if _local(el.tag) == "Header":
@@ -389,9 +390,12 @@ def _person(el, path: Path, key: bytes, reference: date, summary: Sen2Summary,
             for c in a:
                 tag = _local(c.tag)
                 if tag == "NamedPlan":
-                    fields["PlanStartDate"] = c.findtext("{*}StartDate")
+                    start = c.find("{*}StartDate")
+                    fields["PlanStartDate"] = None if start is None else start.text
+                    f["PlanStartDate"] = c if start is None else start
                 elif tag in REQUEST_FIELDS:
                     fields[tag] = c.text
+                    f[tag] = c
         plans = f.get("ActivePlans")
         if plans is not None:
             for sen in plans.iterfind("{*}SENneed"):
@@ -399,11 +403,13 @@ def _person(el, path: Path, key: bytes, reference: date, summary: Sen2Summary,
                     fields["SENtype"] = sen.findtext("{*}SENtype")
                     break
 
-        def where(name: str, problem: str, req=req) -> InputError:
+        def where(name: str, problem: str, req=req, f=f) -> InputError:
             element = {"PlanStartDate": "Assessment/NamedPlan/StartDate",
                        "AssessmentOutcomeDate": "Assessment/AssessmentOutcomeDate",
                        "SENtype": "ActivePlans/SENneed/SENtype"}.get(name, name)
-            return InputError(path, f"line {req.sourceline + line_offset}, element "
+            # the field's own line (libxml2 counts lines exactly for elements with text)
+            line = getattr(f.get(name), "sourceline", None) or req.sourceline
+            return InputError(path, f"line {line + line_offset}, element "
                                     f"Requests/{element}: {problem}")
 
         r = derive_request(fields, person, birth, reference, summary, where)
@@ -515,6 +521,8 @@ def _die_with_parent() -> None:
     import ctypes
     import signal
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -599,12 +607,27 @@ def _read_file_parallel(path: Path, key: bytes, summary: Sen2Summary, agg: Aggre
     ranges = _split(path, start, workers * 2)
     if not _skeleton_ok(path, start, ranges[-1][1]):
         return None
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_die_with_parent) as pool:
+    import signal
+
+    # no signal while the workers are forked (a Ctrl-C then would interrupt the fork's
+    # handlers and print a traceback); it is delivered as soon as they are running
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_die_with_parent)
         futures = [pool.submit(_read_range, path, a, b, area, reference, key)
                    for a, b in ranges]
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    try:
         sha, _ = _scan(path, [])
         results = [f.result() for f in futures]
+    except BaseException:  # interrupted: the workers go with the reader
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     if any(result[0] == "error" for result in results):
         return None
     summary.reference_dates.add(reference)
@@ -663,9 +686,11 @@ def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Su
                 digest.update(sha.encode())
                 continue
         digest.update(_scan(file, [])[0].encode())
+        checked = False
         for area, _, r in read_requests(file, key, summary):
-            if area.code not in first_file:
+            if not checked:
                 one_return_per_la(area, file)
+                checked = True
             k = agg.key(area.code, str(r.received.year), GROUPS.index(r.group),
                         AGE_BANDS.index(r.age_band), NEEDS.index(r.need))
             agg.add(k, r.bits())
