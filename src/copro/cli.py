@@ -28,9 +28,21 @@ class _Group(click.Group):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):
+        import warnings
+
         from copro.inputs import forget_inputs
 
         forget_inputs()
+        # a library's warning is one line too (once), without the source line it came from
+        shown_warnings: set[str] = set()
+
+        def show_warning(message, category, *_args, **_kwargs) -> None:
+            text = one_line(f"{category.__name__}: {message}", 300)
+            if text not in shown_warnings:
+                shown_warnings.add(text)
+                click.echo(f"copro: warning: {text}", err=True)
+
+        warnings.showwarning = show_warning
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
@@ -204,13 +216,17 @@ def cli() -> None:
               help="Write the per-area table as an Excel workbook.")
 def audit_command(as_json, csv_path, xlsx_path, **data_options) -> None:
     """Headline findings for England and every local authority."""
-    from copro.render.files import check_output
+    from copro.render.files import check_output, refuse_inputs
 
+    inputs = [data_options[k] for k in ("data", "sen2", "cases", "foi")
+              if data_options.get(k) is not None]
     for path, kind in ((csv_path, ".csv"), (xlsx_path, ".xlsx")):
         if path is not None:  # refused before any work, and again just before writing
             check_output(path, kind)
+            refuse_inputs(path, inputs)
             if kind == ".csv":
                 check_output(path.with_name(path.stem + ".about.txt"))
+                refuse_inputs(path.with_name(path.stem + ".about.txt"), inputs)
     findings = _run_audit(**data_options)
     for path, kind in ((csv_path, ".csv"), (xlsx_path, ".xlsx")):
         if path is not None:

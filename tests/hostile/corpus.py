@@ -663,6 +663,9 @@ def foi_cases() -> None:
         ["xl/worksheets/sheet1.xml"], set(), {"xl/worksheets/sheet1.xml": "R\u202eevil"})},
         ["leeds.xlsx", "B4"])
     run("xlsx-not-a-zip", {"leeds.xlsx": b"PK\x03\x04 not really"}, ["leeds.xlsx", "Excel"])
+    dup = foi_csv().replace("other,all_requests", "parent_or_young_person,all_requests")
+    run("csv-duplicate-group-column", {"E08000035.csv": dup.encode()},
+        ["E08000035.csv", "line 1", "second column"])
     case("foi-fifo", "FOI return", ["foi", "ingest", "returns", "--db", "c.sqlite"],
          {"returns/a.csv": "fifo"}, names=["a.csv", "not a regular file"])
     case("foi-not-a-folder", "FOI return", ["audit", "--foi", "f.csv"], {"f.csv": b"x"},
@@ -795,6 +798,12 @@ def output_cases() -> None:
     run("unknown-la", ["la", ESC + "Gotham\n"], names=["Gotham"])
     run("csv-ok-mode", ["audit", "--csv", "ok.csv"], exit=0, creates=["ok.csv",
                                                                        "ok.about.txt"])
+    run("report-sen2-one-small-la", ["report", "--sen2", "s.xml", "--out", "r"],
+        {"s.xml": sen2(GOOD_PERSONS).encode()}, exit=0, creates=["r/", "r/index.html"],
+        lines=0)
+    run("report-replaces-own-report", ["report", "--out", "r"],
+        {"r/index.html": b"old report", "r/la/E08000035.html": b"old page"}, exit=0,
+        creates=["r/index.html", "r/la/", "r/la/E08000035.html"])
 
 
 def build(root: Path, only: set[str] | None = None) -> list[Case]:

@@ -67,6 +67,23 @@ def check_output(path: Path, kind: str | None = None, *, folder: bool = False) -
     return path
 
 
+def refuse_inputs(path: Path, inputs) -> None:
+    """Refuse, before any work, an output that is one of the named input files (or inside a
+    named input folder)."""
+    path = Path(path)
+    for given in inputs:
+        given = Path(given)
+        try:
+            same = os.path.lexists(path) and given.exists() and (
+                os.path.samefile(path, given)
+                or (given.is_dir() and path.resolve().is_relative_to(given.resolve())))
+        except OSError:
+            same = False
+        if same:
+            raise CoproError(f"{path}: is one of this run's input files; copro will not "
+                             "overwrite its input")
+
+
 def _sweep(parent: Path, name: str) -> None:
     """Remove temporary files or folders for ``name`` left by a copro process that was
     killed (its process id no longer runs)."""

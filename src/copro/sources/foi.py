@@ -156,16 +156,25 @@ def _measure_of(text: str) -> Measure | None:
     return next((m for m, pattern in _MEASURE_PATTERNS if pattern.search(text)), None)
 
 
-def _table(grid: list[list[Cell]]):
+def _table(grid: list[list[Cell]], path: Path):
     """Find the header row of groups and the rows of measures: ``{measure: {group: Cell}}``."""
     for r, row in enumerate(grid):
-        columns = {}
+        columns: dict[int, RequesterGroup] = {}
+        twice = None
         for c, cell in enumerate(row):
             g = _group_of(_label(cell.value))
             if g is not None and g not in columns.values():
                 columns[c] = g
+            elif g is not None and twice is None:
+                first = next(i for i, x in columns.items() if x is g)
+                twice = (row[first], cell, g)
         if len(columns) < 2:
             continue
+        if twice is not None:  # never resolved silently: which column would be the answer?
+            first, second, g = twice
+            raise InputError(path, f"{second.ref}: a second column for "
+                                   f"'{g.label.lower()}' (the first is at {first.ref}); keep "
+                                   "one")
         table = {}
         for below in grid[r + 1:]:
             text = " ".join(_label(cell.value) for c, cell in enumerate(below)
@@ -230,7 +239,7 @@ def read_return(path: Path, raw: bytes | None = None) -> FoiReturn:
     year = year or _csv_year(grids)
     table = None
     for grid in grids:
-        table = _table(grid) or _table(_transpose(grid))
+        table = _table(grid, path) or _table(_transpose(grid), path)
         if table:
             break
     if not table:
