@@ -234,7 +234,7 @@ def test_kill_9_during_csv_export_leaves_old_or_whole_new(tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         text = csv.read_text()
-        assert text == "old\n" or (text.startswith("area_code") and text.endswith("\n")
+        assert text == "old\n" or (text.startswith("level,area_code") and text.endswith("\n")
                                    and len(text.splitlines()) > 150)
     done = subprocess.run([COPRO, "audit", "--csv", str(csv)], env=env, capture_output=True,
                           text=True, timeout=300)

@@ -161,6 +161,7 @@ def dfe_cases() -> None:
     good("utf8-bom", b"\xef\xbb\xbf" + dfe_text().encode())
     good("cp1252-0x81", dfe_with(2, "la_name", "Leeds \x81\x8d caf\xe9").encode("latin-1"))
     good("crlf", dfe_text().replace("\n", "\r\n"))
+    good("name-with-escapes", dfe_with(2, "la_name", "Leeds\x1b[2J\u202e"))
 
 
 # --- SEN2 XML -----------------------------------------------------------------------------
@@ -238,6 +239,7 @@ def sen2_cases() -> None:
     run("lea-ansi", sen2(GOOD_PERSONS, header(lea=ESC + "38\n3")), ["line 5", "XML"])
     run("lea-bidi-newline", sen2(GOOD_PERSONS, header(lea="\u202e38\n3")), ["LEA"])
     run("lea-missing", sen2(GOOD_PERSONS, header(lea="")), ["LEA"])
+    run("lea-forename", sen2(GOOD_PERSONS, header(lea=FORENAME)), ["line 5", "LEA"])
     run("received-forename", sen2(GOOD_PERSONS + person(received=FORENAME)),
         ["line", "ReceivedDate"])
     run("received-missing", sen2(GOOD_PERSONS + person(received="")), ["ReceivedDate"])

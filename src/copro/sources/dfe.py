@@ -162,6 +162,7 @@ def _area(get: dict[str, str], level: Level, path: Path, line: int) -> Area:
     if not code:
         raise InputError(path, f"empty area code for a {level.value.replace('_', ' ')} row",
                          line=line, column=column)
+    name = shown(name, 120)  # no control characters from a file reach a terminal or page
     return Area(code=code, name=name or code, level=level,
                 region_code=get["region_code"] or None, region_name=get["region_name"] or None,
                 old_la_code=get["old_la_code"] or None)

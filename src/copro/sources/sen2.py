@@ -253,7 +253,8 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: boo
                 if area is not None:
                     raise InputError(path, f"line {el.sourceline}, element Header: a second "
                                            "Header; expected one per return")
-                lea = el.findtext("{*}Source/{*}LEA")
+                lea_element = el.find("{*}Source/{*}LEA")
+                lea = None if lea_element is None else lea_element.text
                 details = el.find("{*}CollectionDetails")
                 if details is None:
                     raise InputError(path, f"line {el.sourceline}, element Header/"
@@ -263,7 +264,7 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: boo
                 if not lea:
                     raise InputError(path, f"line {el.sourceline}, element Header/Source/LEA: "
                                            "missing; expected the LA's 3-digit DfE code")
-                area = _area(lea.strip(), path, el.sourceline)
+                area = _area(lea.strip(), path, lea_element.sourceline)
                 summary.reference_dates.add(reference)
                 if header_only:
                     yield area, reference, None
@@ -290,13 +291,22 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: boo
         raise InputError(path, "no Header element: is this an SEN2 person-level return?")
 
 
+def shown_lea(lea: str) -> str:
+    """An LEA value for a message: shown if it looks like a code (digits), else only its
+    length (a value in the wrong place may be personal)."""
+    if lea.isascii() and lea.isdigit() and len(lea) <= 4:
+        return f"'{lea}'"
+    return f"a value of {len(lea)} characters (not shown)"
+
+
 def _area(lea: str, path: Path, line: int) -> Area:
     from copro.register import local_authorities
 
     found = next((a for a in local_authorities() if a.old_la_code == lea), None)
     if found is None:
-        raise InputError(path, f"line {line}, element Header/Source/LEA: '{shown(lea, 12)}' is "
-                               "not a local authority's DfE code in the register")
+        raise InputError(path, f"line {line}, element Header/Source/LEA: "
+                               f"{shown_lea(lea)} is not a local authority's DfE code in the "
+                               "register")
     return found
 
 
