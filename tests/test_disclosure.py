@@ -216,3 +216,24 @@ def test_the_issue_example_two_las(tmp_path):
                     tried += 1
                     assert not 0 < total - sum(others) < T, (code, kind, hidden)
     assert tried > 20  # the subtractions were really tried
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_free_unknowns_agree_with_a_dense_svd(seed):
+    """The sparse check of which counts the sums leave free agrees with a dense SVD, on
+    systems where some unknowns are determined and some are not."""
+    from copro.disclosure import _free
+
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(3, 60)), int(rng.integers(1, 70))
+    a = np.zeros((m, n))
+    for r in range(m):
+        cols = rng.choice(n, size=int(rng.integers(1, 4)), replace=False)
+        a[r, cols] = rng.choice([-1.0, 1.0], size=len(cols))
+    rows, cols = np.nonzero(a)
+    free = _free(list(rows), list(cols), list(a[rows, cols]), n)
+    padded = np.vstack([a, np.zeros((max(n - m, 0), n))])
+    _, s, vt = np.linalg.svd(padded, full_matrices=False)
+    rank = int((s > 1e-9 * max(padded.shape) * s[0]).sum())
+    expected = np.abs(vt[rank:]).sum(axis=0) > 1e-9 if rank < n else np.zeros(n, bool)
+    assert (free == expected).all()

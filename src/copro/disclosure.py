@@ -133,6 +133,24 @@ def _relations(counts: CountsTable, values: dict) -> list[dict[tuple, int]]:
     return relations
 
 
+def _free(rows, cols, vals, n: int) -> np.ndarray:
+    """Which unknowns the sums leave free (not determined): those on which some vector of the
+    null space of the sums' matrix is not zero. Random vectors are projected onto the null
+    space (least squares, sparse), so a block of thousands of counts takes well under a
+    second; a coordinate that is free is non-zero in a random projection with probability 1."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.linalg import lsqr
+
+    a = csr_matrix((vals, (rows, cols)), shape=(max(rows) + 1 if rows else 0, n))
+    free = np.zeros(n, bool)
+    rng = np.random.default_rng(20260101)
+    for _ in range(2):
+        r = rng.standard_normal(n)
+        y = lsqr(a.T, r, atol=1e-14, btol=1e-14, iter_lim=20 * n + 1000)[0]
+        free |= np.abs(r - a.T @ y) > 1e-6
+    return free
+
+
 class Control:
     """Secondary suppression until no sum gives a small count away."""
 
@@ -233,18 +251,13 @@ class Control:
             if not any(self.sensitive(k) for k in members):
                 continue
             index = {k: i for i, k in enumerate(members)}
-            rows = []
-            for i in {i for k in members for i in of_cell[k]}:
-                row = np.zeros(len(members))
+            rows, cols, vals = [], [], []
+            for r, i in enumerate({i for k in members for i in of_cell[k]}):
                 for k, coef in relations[i].items():
                     if k in index:
-                        row[index[k]] = coef
-                rows.append(row)
-            a = np.array(rows)
-            _, s, vt = np.linalg.svd(a)
-            rank = int((s > 1e-9 * max(a.shape)).sum())
-            null = vt[rank:].T  # columns span the unknowns' freedom
-            free = np.abs(null).sum(axis=1) > 1e-9 if null.size else np.zeros(len(members),
-                                                                               bool)
+                        rows.append(r)
+                        cols.append(index[k])
+                        vals.append(float(coef))
+            free = _free(rows, cols, vals, len(members))
             found += [k for k in members if not free[index[k]] and self.sensitive(k)]
         return found
