@@ -803,6 +803,8 @@ def output_cases() -> None:
     run("report-sen2-one-small-la", ["report", "--sen2", "s.xml", "--out", "r"],
         {"s.xml": sen2(GOOD_PERSONS).encode()}, exit=0, creates=["r/", "r/index.html"],
         lines=0)
+    run("report-into-new-folders", ["report", "--out", "a/b"], exit=0,
+        creates=["a/", "a/b/", "a/b/index.html"])
     run("report-replaces-own-report", ["report", "--out", "r"],
         {"r/index.html": b"old report", "r/la/E08000035.html": b"old page"}, exit=0,
         creates=["r/index.html", "r/la/", "r/la/E08000035.html"])

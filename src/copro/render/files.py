@@ -160,6 +160,7 @@ def replace_folder(out_dir: Path, pages: dict[str, bytes], owned) -> list[Path]:
     -> content. ``owned(relative path)`` says which files a previous run may have written
     there; a folder holding anything else is refused, never replaced."""
     out_dir = Path(out_dir)
+    _make_parents(out_dir)
     check_output(out_dir, folder=True)
     if out_dir.exists():
         for root, dirs, names in os.walk(out_dir):
@@ -195,6 +196,18 @@ def replace_folder(out_dir: Path, pages: dict[str, bytes], owned) -> list[Path]:
         shutil.rmtree(new, ignore_errors=True)
         raise CoproError(f"{out_dir}: cannot be written ({exc.strerror or exc})") from None
     return [out_dir / rel for rel in pages]
+
+
+def _make_parents(path: Path) -> None:
+    """Create the folders above ``path`` (as ``--out out/report`` needs on a fresh clone)."""
+    parent = Path(path).parent
+    if parent.is_dir():
+        return
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CoproError(f"{path}: cannot create the folder {parent} "
+                         f"({exc.strerror or exc})") from None
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -149,6 +149,8 @@ def write_report(findings: Findings, out_dir: Path, area: AreaFindings | None = 
         pages[out_dir / "index.html"] = render_index(findings, figs, generated, area_pages)
     if area is not None:
         (path, html), = pages.items()
+        if not out_dir.exists():  # one page goes into the folder, made if need be
+            replace_folder(out_dir, {}, lambda _: False)
         write_atomic(path, lambda tmp: tmp.write_text(html, encoding="utf-8"), ".html")
         return [path]
     # the report as a set: built whole beside the folder, then swapped in
