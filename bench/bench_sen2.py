@@ -107,10 +107,10 @@ def main() -> int:
               f"{persons / elapsed:,.0f} persons/s; peak memory of the process tree "
               f"{rss_large:.0f} MB RSS ({pss_large:.0f} MB PSS; {rss_large / rss_100k:.2f} x "
               "the 100,000-person run: flat if close to 1)")
-        _, stream_t, stream_rss, _ = run(READ, files[20_000])
+        _, stream_t, stream_rss, stream_pss = run(READ, files[20_000])
         _, naive_t, naive_rss, _ = run(NAIVE, files[20_000])
         print(f"20,000 persons, streaming reader: {stream_t:.2f} s, peak RSS "
-              f"{stream_rss:.0f} MB (one process: under 4 MB files are read in one)")
+              f"{stream_rss:.0f} MB summed over its processes ({stream_pss:.0f} MB PSS)")
         print(f"20,000 persons, whole tree + row-by-row table: {naive_t:.2f} s, peak RSS "
               f"{naive_rss:.0f} MB (and it derives less: no censoring, weeks, need, "
               f"age or pseudonyms)")
