@@ -1,8 +1,10 @@
 """`make bench` (SEN2 part): reading SEN2 returns.
 
 - read + derive + aggregate throughput (persons per second) on a synthetic file;
-- peak memory (max RSS of a separate process) reading 100,000 and 1,000,000 persons: flat if the
-  reader streams;
+- peak memory of the whole process tree (the reader and its worker processes: RSS and PSS
+  sampled from /proc, see tree_rss.py) reading 30,000, 100,000, 300,000 and 1,000,000
+  persons, and of the whole `copro audit --sen2` at 30,000 and 300,000: flat if the reader
+  streams;
 - the same work done the straightforward way (parse the whole tree, build a table row by row)
   at 20,000 persons, side by side;
 - aggregating 10 million derived requests into the counts table.
@@ -12,13 +14,13 @@ Sizes can be lowered with BENCH_SEN2_LARGE (default 1000000) for a quick run.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from tree_rss import measure
 
 LARGE = int(os.environ.get("BENCH_SEN2_LARGE", "1000000"))
 READ = """
@@ -58,10 +60,25 @@ print(len(rows), elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def run(script: str, path: Path) -> tuple[int, float, int]:
-    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
-                         text=True, check=True).stdout.split()
-    return int(out[0]), float(out[1]), int(out[2])
+def run(script: str, path: Path) -> tuple[int, float, float, float]:
+    """(persons, seconds, peak RSS MB of the process tree, peak PSS MB of the tree)."""
+    m = measure([sys.executable, "-c", script, str(path)])
+    if m["returncode"] != 0:
+        raise RuntimeError(m["stderr"])
+    out = m["stdout"].split()
+    return int(out[0]), float(out[1]), m["rss_mb"], m["pss_mb"]
+
+
+def tree_memory(path: Path, label: str) -> None:
+    read = measure([sys.executable, "-c", READ, str(path)])
+    audit = measure([str(Path(sys.executable).with_name("copro")), "audit", "--sen2",
+                     str(path), "--json", "--no-cache"])
+    assert read["returncode"] == 0 and audit["returncode"] == 0, read["stderr"] + audit[
+        "stderr"]
+    print(f"peak memory, process tree, {label}: reading {read['rss_mb']:.0f} MB RSS "
+          f"({read['pss_mb']:.0f} MB PSS, {read['processes']} processes); whole "
+          f"`copro audit --sen2` {audit['rss_mb']:.0f} MB RSS ({audit['pss_mb']:.0f} MB PSS, "
+          f"{audit['processes']} processes, {audit['seconds']:.1f} s)")
 
 
 def main() -> int:
@@ -73,27 +90,30 @@ def main() -> int:
     leeds = find_local_authority("Leeds")
     with tempfile.TemporaryDirectory() as tmp:
         files = {}
-        for n in (20_000, 100_000, LARGE):
+        for n in (20_000, 30_000, 100_000, 300_000, LARGE):
             if n in files:
                 continue
             t = time.perf_counter()
             files[n] = write_synthetic(Path(tmp) / str(n), SynthSpec((leeds,), n, seed=n))[0]
             print(f"synthetic file, {n:>9,} persons: {files[n].stat().st_size / 1e6:7.1f} MB, "
                   f"written in {time.perf_counter() - t:.1f} s")
-        persons, elapsed, rss_100k = run(READ, files[100_000])
+        for n in (30_000, 300_000):
+            tree_memory(files[n], f"{n:,} persons")
+        persons, elapsed, rss_100k, pss_100k = run(READ, files[100_000])
         print(f"read + derive + aggregate, 100,000 persons: {elapsed:.2f} s = "
               f"{persons / elapsed:,.0f} persons/s (target >= 50,000); "
-              f"peak RSS {rss_100k / 1024:.0f} MB")
-        persons, elapsed, rss_large = run(READ, files[LARGE])
+              f"peak memory of the process tree {rss_100k:.0f} MB RSS ({pss_100k:.0f} MB PSS)")
+        persons, elapsed, rss_large, pss_large = run(READ, files[LARGE])
         print(f"read + derive + aggregate, {LARGE:,} persons: {elapsed:.2f} s = "
-              f"{persons / elapsed:,.0f} persons/s; peak RSS {rss_large / 1024:.0f} MB "
-              f"({rss_large / rss_100k:.2f} x the 100,000-person run: flat if close to 1)")
-        _, stream_t, stream_rss = run(READ, files[20_000])
-        _, naive_t, naive_rss = run(NAIVE, files[20_000])
+              f"{persons / elapsed:,.0f} persons/s; peak memory of the process tree "
+              f"{rss_large:.0f} MB RSS ({pss_large:.0f} MB PSS; {rss_large / rss_100k:.2f} x "
+              "the 100,000-person run: flat if close to 1)")
+        _, stream_t, stream_rss, stream_pss = run(READ, files[20_000])
+        _, naive_t, naive_rss, _ = run(NAIVE, files[20_000])
         print(f"20,000 persons, streaming reader: {stream_t:.2f} s, peak RSS "
-              f"{stream_rss / 1024:.0f} MB")
+              f"{stream_rss:.0f} MB summed over its processes ({stream_pss:.0f} MB PSS)")
         print(f"20,000 persons, whole tree + row-by-row table: {naive_t:.2f} s, peak RSS "
-              f"{naive_rss / 1024:.0f} MB (and it derives less: no censoring, weeks, need, "
+              f"{naive_rss:.0f} MB (and it derives less: no censoring, weeks, need, "
               f"age or pseudonyms)")
         print(f"ratio naive / streaming: time {naive_t / stream_t:.2f}, "
               f"memory {naive_rss / stream_rss:.2f}")

@@ -310,10 +310,13 @@ def test_need_codes_follow_the_collection_year(tmp_path):
     path = tmp_path / "cases.csv"
     path.write_text("la_code,received_date,request_source,primary_need_at_request\n"
                     "202,2023-03-01,1,DS\n202,2023-03-01,2,NSA\n202,2023-03-01,2,ASD\n")
+    from copro.inputs import shown_code
+
+    nsa = shown_code("NSA")  # messages echo only one- or two-character codes
     _, summary = read_cases(path, date(2026, 1, 15))
-    assert summary.unknown_codes == {("primary need at request", "NSA", 2026): 1}
+    assert summary.unknown_codes == {("primary need at request", nsa, 2026): 1}
     _, summary = read_cases(path, date(2024, 1, 18))
-    assert summary.unknown_codes == {("primary need at request", "NSA", 2024): 1,
+    assert summary.unknown_codes == {("primary need at request", nsa, 2024): 1,
                                      ("primary need at request", "DS", 2024): 1,
                                      ("RequestSource", "1", 2024): 1,
                                      ("RequestSource", "2", 2024): 2}

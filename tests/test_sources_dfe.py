@@ -140,8 +140,8 @@ def test_empty_and_non_utf8_and_unrelated_files(tmp_path):
     with pytest.raises(InputError, match="empty"):
         read_dfe_requests(empty)
     binary = tmp_path / "binary.csv"
-    binary.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(InputError, match="UTF-8"):
+    binary.write_bytes(b"\xff\xfe\x00garbage")  # a UTF-16 byte-order mark, then nonsense
+    with pytest.raises(InputError, match=r"missing column.*read as UTF-16"):
         read_dfe_requests(binary)
     other = write_dfe(tmp_path / "other.csv", [dfe_row(topic="Age", breakdown="Under 5")])
     with pytest.raises(InputError, match="no rows"):

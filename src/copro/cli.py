@@ -14,17 +14,65 @@ from copro.cli_support import console as _console
 from copro.cli_support import day as _day
 from copro.errors import CoproError
 from copro.foi.commands import foi_group
+from copro.inputs import one_line
 from copro.web.commands import db_group, serve_command
 
 
+def _fail(message: str, code: int = EXIT_BAD_INPUT):
+    click.echo(f"copro: error: {one_line(message)}", err=True)
+    sys.exit(code)
+
+
 class _Group(click.Group):
-    """Turns any :class:`CoproError` into a one-line message and exit code 2, no traceback."""
+    """Turns any :class:`CoproError`, and any usage error, into a one-line message and exit
+    code 2, never a traceback."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             **extra):
+        import warnings
+
+        from copro.inputs import forget_inputs
+
+        forget_inputs()
+        # a library's warning is one line too (once), without the source line it came from
+        shown_warnings: set[str] = set()
+
+        def show_warning(message, category, *_args, **_kwargs) -> None:
+            text = one_line(f"{category.__name__}: {message}", 300)
+            if text not in shown_warnings:
+                shown_warnings.add(text)
+                click.echo(f"copro: warning: {text}", err=True)
+
+        warnings.showwarning = show_warning
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except CoproError as exc:
+            _fail(str(exc))
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            _fail(f"{exc.format_message()}{hint}")
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except click.exceptions.Abort:
+            _fail("interrupted", 130)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(1)
+        except MemoryError:
+            _fail("out of memory", 1)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except CoproError as exc:
-            click.echo(f"copro: error: {exc}", err=True)
+            click.echo(f"copro: error: {one_line(str(exc))}", err=True)
             ctx.exit(EXIT_BAD_INPUT)
 
 
@@ -137,7 +185,7 @@ def _run_case_level_audit(sen2: Path | None, cases: Path | None, reference: date
         from copro.sources.cases import read_cases
 
         counts, summary = read_cases(cases, reference, key)
-    for message in summary.messages():
+    for message in summary.messages(withhold_below=threshold):
         click.echo(message, err=True)
     return audit(suppress_small_counts(counts, threshold), options)
 
@@ -159,7 +207,21 @@ def cli() -> None:
               help="Write the per-area table as an Excel workbook.")
 def audit_command(as_json, csv_path, xlsx_path, **data_options) -> None:
     """Headline findings for England and every local authority."""
+    from copro.render.files import check_output, refuse_inputs
+
+    inputs = [data_options[k] for k in ("data", "sen2", "cases", "foi")
+              if data_options.get(k) is not None]
+    for path, kind in ((csv_path, ".csv"), (xlsx_path, ".xlsx")):
+        if path is not None:  # refused before any work, and again just before writing
+            check_output(path, kind)
+            refuse_inputs(path, inputs)
+            if kind == ".csv":
+                check_output(path.with_name(path.stem + ".about.txt"))
+                refuse_inputs(path.with_name(path.stem + ".about.txt"), inputs)
     findings = _run_audit(**data_options)
+    for path, kind in ((csv_path, ".csv"), (xlsx_path, ".xlsx")):
+        if path is not None:
+            check_output(path, kind)
     if csv_path is not None:
         from copro.render.files import write_csv
 
@@ -276,7 +338,7 @@ def las_command(csv_path) -> None:
                 out.writerow(header)
                 out.writerows(rows)
 
-        write_atomic(csv_path, write)
+        write_atomic(csv_path, write, ".csv")
         click.echo(f"copro: wrote {csv_path} ({len(rows)} local authorities)", err=True)
         return
     from rich.table import Table

@@ -18,11 +18,12 @@ class InputError(CoproError):
     message: str
     line: int | None = None
     column: str | None = None
+    unit: str = "line"  # or 'row', in a spreadsheet
 
     def __str__(self) -> str:
         where = str(self.path)
         if self.line is not None:
-            where += f", line {self.line}"
+            where += f", {self.unit} {self.line}"
         if self.column is not None:
             where += f", column '{self.column}'"
         return f"{where}: {self.message}"

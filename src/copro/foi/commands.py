@@ -151,7 +151,7 @@ def foi_status(db, today) -> None:
     from copro.foi.tracker import Tracker
 
     day = _day(today)
-    with Tracker(db) as t:
+    with Tracker(db, read_only=True) as t:
         requests = t.all()
     console = _console()
     overdue = [r for r in requests if r.overdue(day)]

@@ -5,7 +5,10 @@ return ingested. Overdue is worked out from the due date, never stored.
 
 from __future__ import annotations
 
+import functools
+import os
 import sqlite3
+import stat
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,6 +16,7 @@ from pathlib import Path
 from copro.counts import Area
 from copro.errors import CoproError
 from copro.foi.deadlines import add_working_days
+from copro.inputs import shown
 
 #: Statuses a request can be given; 'overdue' is derived (awaiting, past its due date).
 STATUSES = ("awaiting", "answered", "partial", "refused", "internal_review")
@@ -69,27 +73,119 @@ class TrackedRequest:
         return "overdue" if self.overdue(today) else self.status
 
 
-class Tracker:
-    """A campaign in a SQLite file; use as a context manager."""
+#: Marks a copro campaign database (SQLite's application_id header field): 'CPRO'.
+APPLICATION_ID = 0x4350524F
+TABLES = {"requests", "events", "returns"}
+BUSY_TIMEOUT = 60.0  # seconds another process may hold the write lock before we give up
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        if self.path.exists() and self.path.is_dir():
-            raise CoproError(f"{self.path}: is a folder; expected a campaign database file")
+
+def _guarded(method):
+    """A tracker method whose database errors become one-line errors naming the file."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
         try:
-            self.db = sqlite3.connect(self.path)
-            self.db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise CoproError(f"{self.path}: not a copro campaign database ({exc})") from None
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+    return run
+
+
+class Tracker:
+    """A campaign in a SQLite file; use as a context manager. Every change made inside the
+    ``with`` block is one transaction, begun with the write lock held (``BEGIN IMMEDIATE``),
+    so concurrent processes queue rather than overwrite each other's changes."""
+
+    def __init__(self, path: Path, read_only: bool = False):
+        self.path = Path(path)
+        self.db = None
+        if os.path.lexists(self.path):
+            st = os.stat(self.path) if os.path.exists(self.path) else os.lstat(self.path)
+            if stat.S_ISDIR(st.st_mode):
+                raise CoproError(f"{self.path}: is a folder; expected a campaign database "
+                                 "file")
+            if not stat.S_ISREG(st.st_mode):
+                raise CoproError(f"{self.path}: is not a regular file; expected a campaign "
+                                 "database file")
+        elif read_only:
+            raise CoproError(f"{self.path}: no such file")
+        elif not self.path.parent.is_dir():
+            raise CoproError(f"{self.path}: folder {self.path.parent} does not exist")
+        try:
+            if read_only:
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"
+                self.db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT,
+                                          isolation_level=None)
+                self.db.execute("BEGIN")
+            else:
+                self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT,
+                                          isolation_level=None)
+                self.db.execute("BEGIN IMMEDIATE")
+            self._check_or_create(read_only)
+        except sqlite3.Error as exc:
+            error = self._error(exc)
+            self._close(commit=False)
+            raise error from None
+
+    def _check_or_create(self, read_only: bool = False) -> None:
+        app = self.db.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table'")}
+        if app not in (0, APPLICATION_ID) or (tables and not TABLES <= tables):
+            raise CoproError(f"{self.path}: is an SQLite database, but not a copro campaign "
+                             "database; name a new file or the campaign's own")
+        if read_only:
+            if not tables:
+                raise CoproError(f"{self.path}: holds no campaign; record requests with "
+                                 "'copro foi track sent' first")
+            return
+        if not tables:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+        if app != APPLICATION_ID:
+            self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def _error(self, exc: Exception) -> CoproError:
+        if isinstance(exc, CoproError):
+            return exc
+        text = str(exc).lower()
+        if "readonly" in text or "read-only" in text:
+            why = "is read-only (or its folder is); copro cannot record changes in it"
+        elif "not a database" in text or "malformed" in text or "corrupt" in text:
+            why = "is damaged or is not an SQLite database; name the campaign's own file"
+        elif "locked" in text or "busy" in text:
+            why = f"is locked by another process (waited {BUSY_TIMEOUT:.0f} s); try again"
+        elif "unable to open" in text:
+            why = "cannot be opened (check the folder exists and can be written)"
+        elif "no such table" in text or "no such column" in text:
+            why = "is not a copro campaign database (its tables differ)"
+        else:
+            why = f"database error ({type(exc).__name__})"
+        return CoproError(f"{self.path}: {why}")
 
     def __enter__(self) -> Tracker:
         return self
 
     def __exit__(self, *exc) -> None:
-        if exc[0] is None:
-            self.db.commit()
-        self.db.close()
+        self._close(commit=exc[0] is None)
 
+    def _close(self, commit: bool) -> None:
+        if self.db is None:
+            return
+        db, self.db = self.db, None
+        try:
+            if db.in_transaction:
+                db.execute("COMMIT" if commit else "ROLLBACK")
+        except sqlite3.Error as exc:
+            try:
+                db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            db.close()
+            raise self._error(exc) from None
+        db.close()
+
+    @_guarded
     def sent(self, area: Area, year: str, day: date) -> TrackedRequest:
         """Record a request sent (received by the LA) on ``day``; due 20 working days later."""
         due = add_working_days(day)
@@ -102,6 +198,7 @@ class Tracker:
         self._event(area.code, day, "awaiting", None, f"sent; due {due.isoformat()}")
         return self.get(area.code)
 
+    @_guarded
     def update(self, area: Area, status: str, day: date, section: str | None = None,
                note: str | None = None) -> TrackedRequest:
         """A new status: answered, partial, refused (with the section cited) or
@@ -121,11 +218,16 @@ class Tracker:
             self.note(area, note, day)
         return self.get(area.code)
 
+    @_guarded
     def note(self, area: Area, text: str, day: date) -> None:
-        current = self.get(area.code)
-        notes = (current.notes + "\n" if current.notes else "") + f"{day.isoformat()}: {text}"
-        self.db.execute("UPDATE requests SET notes=? WHERE la_code=?", (notes, area.code))
+        """Add a note (one statement, inside the write-locked transaction: never lost)."""
+        self.get(area.code)
+        entry = f"{day.isoformat()}: {text}"
+        self.db.execute("UPDATE requests SET notes = CASE WHEN notes = '' THEN ? "
+                        "ELSE notes || char(10) || ? END WHERE la_code=?",
+                        (entry, entry, area.code))
 
+    @_guarded
     def record_return(self, area: Area | None, file: str, sha256: str, day: date,
                       accepted: bool, message: str | None) -> None:
         self.db.execute("INSERT INTO returns (la_code, file, sha256, day, accepted, message) "
@@ -150,11 +252,19 @@ class Tracker:
 
     _COLUMNS = "la_code, la_name, year, sent, due, status, section, notes"
 
-    @staticmethod
-    def _request(row) -> TrackedRequest:
-        return TrackedRequest(row[0], row[1], row[2], date.fromisoformat(row[3]),
-                              date.fromisoformat(row[4]), row[5], row[6], row[7])
+    def _request(self, row) -> TrackedRequest:
+        def day(value, column: str) -> date:
+            try:
+                return date.fromisoformat(value)
+            except (TypeError, ValueError):
+                raise CoproError(f"{self.path}: table requests, local authority "
+                                 f"{shown(row[0], 12)}, column {column}: not a date YYYY-MM-DD "
+                                 "(edited by hand?)") from None
 
+        return TrackedRequest(row[0], row[1], row[2], day(row[3], "sent"),
+                              day(row[4], "due"), row[5], row[6], row[7] or "")
+
+    @_guarded
     def get(self, code: str) -> TrackedRequest:
         row = self.db.execute(f"SELECT {self._COLUMNS} FROM requests WHERE la_code=?",
                               (code,)).fetchone()
@@ -163,10 +273,12 @@ class Tracker:
                              f"{self.path}; record it with 'copro foi track sent' first")
         return self._request(row)
 
+    @_guarded
     def all(self) -> list[TrackedRequest]:
         return [self._request(row) for row in self.db.execute(
             f"SELECT {self._COLUMNS} FROM requests ORDER BY la_name")]
 
+    @_guarded
     def returns(self) -> list[tuple]:
         return self.db.execute("SELECT la_code, file, day, accepted, message FROM returns "
                                "ORDER BY id").fetchall()

@@ -154,8 +154,9 @@ def forest_plot(findings: Findings, outcome_key: str, fig_id: str = "forest") ->
                        f"(95% CI {interval(mh.ci_low, mh.ci_high)})")
     ax.axvline(1, color=GREY, linestyle="--", linewidth=1)
     ax.set_xscale("log")
-    ticks = [t for t in (0.25, 0.5, 1, 2, 4, 8, 16, 32) if min(low.min(), 0.9) / 1.2 <= t
-             <= max(high.max(), 1.1) * 1.2]
+    lowest = min(low.min(), 0.9) if k else 0.9  # no area compared: an empty plot, no error
+    highest = max(high.max(), 1.1) if k else 1.1
+    ticks = [t for t in (0.25, 0.5, 1, 2, 4, 8, 16, 32) if lowest / 1.2 <= t <= highest * 1.2]
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.set_yticks(list(ys) + [2, 1], [n for n, _ in rows] + ["Pooled (M-H)", "Pooled (RE)"],
                   fontsize=5.5)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
+import secrets
+import shutil
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,23 +14,213 @@ from copro.errors import CoproError
 from copro.findings import Findings
 from copro.render import area_table
 
+_TEMP = ".copro-"  # temporary names: .<name>.copro-<pid>-<random>
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place: a failure leaves
-    nothing half-written."""
-    path = Path(path)
-    if not path.parent.exists():
-        raise CoproError(f"{path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
+
+def _umask() -> int:
     try:
-        write(Path(tmp))
-        os.replace(tmp, path)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode a new file gets under the current umask (0644 under the usual 022)."""
+    return 0o666 & ~_umask()
+
+
+def check_output(path: Path, kind: str | None = None, *, folder: bool = False) -> Path:
+    """Refuse an output that is not a plain new or regular file in an existing folder, that
+    would replace a file read as input, or (``kind``: '.csv', '.xlsx', ...) whose name says
+    it is another kind of file."""
+    from copro.inputs import is_input, shown
+
+    path = Path(path)
+    if str(path) == "-":
+        raise CoproError("'-' (standard output) is not supported here; name a file")
+    if kind is not None and path.suffix.lower() != kind:
+        raise CoproError(f"{path}: expected a file name ending in {kind}, not "
+                         f"'{shown(path.suffix or 'no extension', 12)}'; copro will not write "
+                         "one kind of file under another's name")
+    parent = path.parent
+    if not parent.is_dir():
+        raise CoproError(f"{path}: folder {parent} does not exist")
+    if os.path.lexists(path):
+        st = os.lstat(path)
+        if folder:
+            if not stat.S_ISDIR(st.st_mode):
+                raise CoproError(f"{path}: exists and is not a folder")
+        elif not stat.S_ISREG(st.st_mode):
+            what = "a folder" if stat.S_ISDIR(st.st_mode) else (
+                "a symbolic link" if stat.S_ISLNK(st.st_mode) else
+                "a device, pipe or socket")
+            raise CoproError(f"{path}: is {what}; copro only replaces regular files")
+        if is_input(path):
+            raise CoproError(f"{path}: is one of this run's input files; copro will not "
+                             "overwrite its input")
+    return path
+
+
+def refuse_inputs(path: Path, inputs) -> None:
+    """Refuse, before any work, an output that is one of the named input files (or inside a
+    named input folder)."""
+    path = Path(path)
+    for given in inputs:
+        given = Path(given)
+        try:
+            same = os.path.lexists(path) and given.exists() and (
+                os.path.samefile(path, given)
+                or (given.is_dir() and path.resolve().is_relative_to(given.resolve())))
+        except OSError:
+            same = False
+        if same:
+            raise CoproError(f"{path}: is one of this run's input files; copro will not "
+                             "overwrite its input")
+
+
+def _sweep(parent: Path, name: str) -> None:
+    """Remove temporary files or folders for ``name`` left by a copro process that was
+    killed (its process id no longer runs)."""
+    prefix = f".{name}{_TEMP}"
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(prefix):
+            continue
+        pid = entry.name[len(prefix):].split("-")[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _temp_name(path: Path) -> str:
+    return f".{path.name}{_TEMP}{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def write_atomic(path: Path, write: Callable[[Path], None], kind: str | None = None) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place: a failure leaves
+    nothing half-written. The file's mode follows the umask."""
+    write_set([(Path(path), write, kind)])
+
+
+def write_set(files: list[tuple[Path, Callable[[Path], None], str | None]]) -> None:
+    """Write several files as one: every one is checked, then written beside its place in
+    full, and only then are all renamed into place (nothing is replaced if any fails)."""
+    for path, _, kind in files:
+        check_output(path, kind)
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for path, write, _ in files:
+            _sweep(path.parent, path.name)
+            tmp = path.parent / _temp_name(path)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
+            temps.append((tmp, path))
+            write(tmp)
+            os.chmod(tmp, file_mode())
+        for tmp, path in temps:
+            os.replace(tmp, path)
     except OSError as exc:
-        raise CoproError(f"{path}: cannot be written ({exc.strerror})") from None
+        where = next((p for t, p in temps if exc.filename in (str(t), t)), None) or \
+            (temps[-1][1] if temps else files[0][0])
+        raise CoproError(f"{where}: cannot be written ({exc.strerror or exc})") from None
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        for tmp, _ in temps:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+
+
+def replace_folder(out_dir: Path, pages: dict[str, bytes], owned) -> list[Path]:
+    """Write a folder of files as a whole: built in full beside ``out_dir``, then swapped in
+    with one rename (the old folder, if any, is removed afterwards). ``pages``: relative path
+    -> content. ``owned(relative path)`` says which files a previous run may have written
+    there; a folder holding anything else is refused, never replaced."""
+    out_dir = Path(out_dir)
+    _make_parents(out_dir)
+    check_output(out_dir, folder=True)
+    if out_dir.exists():
+        for root, dirs, names in os.walk(out_dir):
+            for name in names + [d for d in dirs if os.path.islink(Path(root) / d)]:
+                rel = (Path(root) / name).relative_to(out_dir)
+                if not owned(rel):
+                    raise CoproError(f"{out_dir}: holds {rel}, which copro did not write; "
+                                     "choose a new or empty folder, or a previous report's")
+    parent = out_dir.parent
+    _sweep(parent, out_dir.name)
+    new = parent / _temp_name(out_dir)
+    mode = file_mode()
+    try:
+        os.mkdir(new, 0o700)
+        for rel, content in pages.items():
+            target = new / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+            os.chmod(target, mode)
+        for root, _, _ in os.walk(new):
+            os.chmod(root, 0o777 & ~_umask())
+        if out_dir.exists():
+            old = parent / _temp_name(out_dir)
+            if not _exchange(new, out_dir):
+                os.rename(out_dir, old)
+                os.rename(new, out_dir)
+            else:
+                os.rename(new, old)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(new, out_dir)
+    except OSError as exc:
+        shutil.rmtree(new, ignore_errors=True)
+        raise CoproError(f"{out_dir}: cannot be written ({exc.strerror or exc})") from None
+    return [out_dir / rel for rel in pages]
+
+
+def _make_parents(path: Path) -> None:
+    """Create the folders above ``path`` (as ``--out out/report`` needs on a fresh clone)."""
+    parent = Path(path).parent
+    if parent.is_dir():
+        return
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CoproError(f"{path}: cannot create the folder {parent} "
+                         f"({exc.strerror or exc})") from None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
 def about_text(findings: Findings) -> str:
@@ -67,8 +259,9 @@ def write_csv(findings: Findings, path: Path) -> Path:
             out.writerows(area_table.rows(findings))
 
     about = path.with_name(path.stem + ".about.txt")
-    write_atomic(path, write)
-    write_atomic(about, lambda tmp: tmp.write_text(about_text(findings), encoding="utf-8"))
+    write_set([(path, write, ".csv"),
+               (about, lambda tmp: tmp.write_text(about_text(findings), encoding="utf-8"),
+                None)])
     return about
 
 
@@ -90,4 +283,4 @@ def write_xlsx(findings: Findings, path: Path) -> None:
             about.append([line])
         wb.save(tmp)
 
-    write_atomic(Path(path), write)
+    write_atomic(Path(path), write, ".xlsx")

@@ -6,6 +6,7 @@ the findings; this module only arranges them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -14,11 +15,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from copro.errors import CoproError
 from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.render import figures
-from copro.render.files import write_atomic
+from copro.render.files import replace_folder, write_atomic
 from copro.render.numbers import MISSING, is_missing, pct, ratio
 from copro.render.sentences import (
     area_sentences,
@@ -147,11 +147,22 @@ def write_report(findings: Findings, out_dir: Path, area: AreaFindings | None = 
                 pages[out_dir / _area_file(f)] = render_area(findings, f, figs, generated,
                                                              index_link="../index.html")
         pages[out_dir / "index.html"] = render_index(findings, figs, generated, area_pages)
-    try:
-        for path in pages:
-            path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CoproError(f"{out_dir}: cannot create the report folder ({exc.strerror})") from None
-    for path, html in pages.items():
-        write_atomic(path, lambda tmp, html=html: tmp.write_text(html, encoding="utf-8"))
-    return list(pages)
+    if area is not None:
+        (path, html), = pages.items()
+        if not out_dir.exists():  # one page goes into the folder, made if need be
+            replace_folder(out_dir, {}, lambda _: False)
+        write_atomic(path, lambda tmp: tmp.write_text(html, encoding="utf-8"), ".html")
+        return [path]
+    # the report as a set: built whole beside the folder, then swapped in
+    relative = {str(p.relative_to(out_dir)): html.encode("utf-8") for p, html in pages.items()}
+    written = replace_folder(out_dir, relative, _report_file)
+    return [out_dir / "index.html", *[p for p in written if p.name != "index.html"]]
+
+
+_PAGE = re.compile(r"(la/)?[A-Za-z0-9_-]+\.html")
+
+
+def _report_file(relative: Path) -> bool:
+    """Whether a file in a report folder is one a copro report writes (so the folder may be
+    replaced by a new report)."""
+    return str(relative) == AREA_DIR or _PAGE.fullmatch(relative.as_posix()) is not None

@@ -29,9 +29,7 @@ the outcome.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import secrets
 from collections.abc import Iterator
 from datetime import date
@@ -39,6 +37,15 @@ from pathlib import Path
 
 from copro.counts import CountsTable, DataProvenance
 from copro.errors import CoproError, InputError
+from copro.inputs import (
+    cell_text,
+    csv_rows,
+    decode_text,
+    header_index,
+    open_xlsx,
+    sheet_rows,
+    visible_sheets,
+)
 from copro.provenance import read_input
 from copro.register import find_local_authority
 from copro.sources.sen2 import (
@@ -63,33 +70,42 @@ COLUMNS = {
 REQUIRED = ("la_code", "received_date")
 
 
-def _rows(path: Path, raw: bytes) -> Iterator[tuple[int, dict]]:
+def _rows(path: Path, raw: bytes, columns: set) -> Iterator[tuple[int, dict]]:
+    """(line or row number, {column: text}) for each row, through the input boundary: any
+    encoding it knows, field limits, duplicate columns refused, the first visible sheet.
+    ``columns`` receives every column name in the header (read or not)."""
+    wanted = ("la_code", "person_id", "birth_date", *COLUMNS)
     if path.suffix.lower() == ".csv":
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InputError(path, "not UTF-8 text; save the case file as UTF-8 CSV") from None
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-        reader.fieldnames = header
+        text, _ = decode_text(raw)
+        rows = csv_rows(path, text)
+        _, first = next(rows, (1, []))
+        header = [h.strip().lstrip("\ufeff").lower() for h in first]
         _check_header(path, header)
-        for row in reader:
-            yield reader.line_num, row
+        columns.update(header)
+        index = header_index(path, header, wanted)
+        for line, fields in rows:
+            if len(fields) > len(header):
+                raise InputError(path, f"{len(fields)} fields; the header has {len(header)}",
+                                 line=line)
+            yield line, {name: fields[i] if i < len(fields) else None
+                         for name, i in index.items()}
     elif path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            ws = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:
-            raise InputError(path, f"not a readable Excel workbook ({type(exc).__name__})") \
-                from None
-        rows = ws.iter_rows(values_only=True)
-        header = [str(h).strip().lower() if h is not None else "" for h in next(rows, [])]
+        wb = open_xlsx(path, raw)
+        sheets = visible_sheets(wb)
+        if not sheets:
+            raise InputError(path, "every sheet is hidden; expected the case table on the "
+                                   "first visible sheet")
+        rows = sheet_rows(path, sheets[0])
+        _, first = next(rows, (1, ()))
+        header = [(cell_text(c.value) or "").strip().lower() for c in first]
         _check_header(path, header)
-        for n, values in enumerate(rows, start=2):
-            yield n, {h: (v.isoformat()[:10] if isinstance(v, date) else
-                          None if v is None else str(v))
-                      for h, v in zip(header, values, strict=False)}
+        columns.update(header)
+        index = header_index(path, header, wanted)
+        for n, cells in rows:
+            values = [c.value for c in cells]
+            yield n, {name: cell_text(values[i]) if i < len(values) else None
+                      for name, i in index.items()}
+        wb.close()
     else:
         raise InputError(path, "expected a case file: .csv or .xlsx")
 
@@ -110,28 +126,28 @@ def read_cases(path: Path, reference: date, key: bytes | None = None
     summary = Sen2Summary(files=1)
     agg = Aggregator()
     areas = {}
-    raw = read_input(path)
+    raw = read_input(path, "cases")
+    unit = "row" if path.suffix.lower() == ".xlsx" else "line"
     columns: set = set()
-    for line, row in _rows(path, raw):
-        columns = row.keys()
+    for line, row in _rows(path, raw, columns):
         if not any((v or "").strip() for v in row.values()):
             continue
         summary.requests += 1
 
         def where(name: str, problem: str, line=line) -> InputError:
             column = next((c for c, f in COLUMNS.items() if f == name), name)
-            return InputError(path, problem, line=line, column=column)
+            return InputError(path, problem, line=line, column=column, unit=unit)
 
         la = (row.get("la_code") or "").strip()
         try:
             area = find_local_authority(la)
         except CoproError:
             raise InputError(path, "not a local authority's ONS or DfE code", line=line,
-                             column="la_code") from None
+                             column="la_code", unit=unit) from None
         areas[area.code] = area
         ident = (row.get("person_id") or "").strip()
         birth = _parse_date(row.get("birth_date"), lambda n, p, line=line: InputError(
-            path, p, line=line, column="birth_date"), "birth_date")
+            path, p, line=line, column="birth_date", unit=unit), "birth_date")
         fields = {f: row.get(c) for c, f in COLUMNS.items()}
         r = derive_request(fields, pseudonymise(ident, key) if ident else "", birth, reference,
                            summary, where)

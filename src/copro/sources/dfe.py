@@ -7,8 +7,6 @@ the all-requests total. DfE's symbols become missing counts with their reason ke
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterator
 from importlib import resources
@@ -17,6 +15,7 @@ from pathlib import Path
 from copro.counts import Area, CountsTable, DataProvenance, Level, Measure
 from copro.errors import InputError
 from copro.groups import DFE_BREAKDOWN_GROUPS, RequesterGroup
+from copro.inputs import csv_rows, decode_text, header_index, shown
 from copro.provenance import read_input, sha256_hex
 
 BUNDLED_FILE = "dfe-ehc-requests-by-source-2025.csv"
@@ -66,6 +65,7 @@ OUTCOME_MEASURES = (Measure.DECIDED_TO_ASSESS, Measure.DECIDED_NOT_TO_ASSESS,
                     Measure.NOT_YET_DECIDED, Measure.WITHDRAWN)
 
 _WHOLE_NUMBER = re.compile(r"-?\d+")
+MAX_COUNT = 10_000_000  # far above England's yearly requests; larger is a mistake
 
 
 def bundled_dfe_path() -> Path:
@@ -83,30 +83,30 @@ def read_dfe_requests(path: Path | str, raw: bytes | None = None) -> CountsTable
     """
     path = Path(path)
     if raw is None:
-        raw = read_input(path)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 text (byte {exc.start}); "
-                               "expected DfE's CSV file") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+        raw = read_input(path, "dfe")
+    text, encoding = decode_text(raw)
+    rows = csv_rows(path, text)
+    _, header = next(rows, (0, None))
     if not header:
         raise InputError(path, "the file is empty; expected DfE's requests CSV with a header row")
-    header = [h.strip() for h in header]
+    header = [h.strip().lstrip("\ufeff") for h in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise InputError(path, "missing column(s) " + ", ".join(f"'{c}'" for c in missing)
-                         + "; expected DfE's EHC plans 'requests' open-data layout", line=1)
-    index = {name: header.index(name) for name in REQUIRED_COLUMNS}
+                         + "; expected DfE's EHC plans 'requests' open-data layout"
+                         + ("" if encoding == "UTF-8" else f" (the file was read as {encoding})"),
+                         line=1)
+    index = header_index(path, header, REQUIRED_COLUMNS)
 
     areas: dict[str, Area] = {}
     rows_seen: dict[tuple, int] = {}
     values: dict[tuple[str, str], dict[RequesterGroup, dict[Measure, tuple]]] = {}
     rows_read = rows_used = 0
-    for fields in reader:
-        line = reader.line_num
+    for line, fields in rows:
         if not fields or all(not f.strip() for f in fields):
+            if len(fields) > len(header):
+                raise InputError(path, f"a blank row with {len(fields)} fields; the header "
+                                       f"has {len(header)}", line=line)
             continue
         rows_read += 1
         if len(fields) != len(header):
@@ -121,7 +121,7 @@ def read_dfe_requests(path: Path | str, raw: bytes | None = None) -> CountsTable
         group = DFE_BREAKDOWN_GROUPS.get(get["breakdown"])
         if group is None:
             known = ", ".join(f"'{k}'" for k in DFE_BREAKDOWN_GROUPS)
-            raise InputError(path, f"unknown source of request '{get['breakdown']}'; "
+            raise InputError(path, f"unknown source of request '{shown(get['breakdown'])}'; "
                                    f"expected one of {known}", line=line, column="breakdown")
         area = _area(get, level, path, line)
         period = get["time_period"]
@@ -129,8 +129,9 @@ def read_dfe_requests(path: Path | str, raw: bytes | None = None) -> CountsTable
             raise InputError(path, "empty time period", line=line, column="time_period")
         key = (period, level, area.code, group)
         if key in rows_seen:
-            raise InputError(path, f"{area.name} ({area.code}) appears twice for {period}, "
-                                   f"'{get['breakdown']}' (first on line {rows_seen[key]})",
+            raise InputError(path, f"{shown(area.name)} ({shown(area.code)}) appears twice for "
+                                   f"{shown(period)}, '{shown(get['breakdown'])}' (first on "
+                                   f"line {rows_seen[key]})",
                              line=line, column="breakdown")
         rows_seen[key] = line
         areas.setdefault(area.code, area)
@@ -161,6 +162,7 @@ def _area(get: dict[str, str], level: Level, path: Path, line: int) -> Area:
     if not code:
         raise InputError(path, f"empty area code for a {level.value.replace('_', ' ')} row",
                          line=line, column=column)
+    name = shown(name, 120)  # no control characters from a file reach a terminal or page
     return Area(code=code, name=name or code, level=level,
                 region_code=get["region_code"] or None, region_name=get["region_name"] or None,
                 old_la_code=get["old_la_code"] or None)
@@ -170,14 +172,19 @@ def _count(text: str, path: Path, line: int, column: str) -> tuple[int | None, s
     if text in SYMBOLS:
         return None, SYMBOLS[text]
     if not _WHOLE_NUMBER.fullmatch(text):
-        shown = text if len(text) <= 20 else text[:20] + "..."
         raise InputError(path, f"expected a whole number or a DfE symbol "
-                               f"(x, c, z, low, u, :, ..), found '{shown}'",
+                               f"(x, c, z, low, u, :, ..), found '{shown(text, 20)}'",
                          line=line, column=column)
+    if len(text.lstrip("-")) > len(str(MAX_COUNT)):
+        raise InputError(path, f"a count of {len(text)} digits; no area has more than "
+                               f"{MAX_COUNT:,} requests", line=line, column=column)
     value = int(text)
     if value < 0:
         raise InputError(path, f"negative count {value}; counts of requests cannot be negative",
                          line=line, column=column)
+    if value > MAX_COUNT:
+        raise InputError(path, f"count {value:,} is larger than any area's {MAX_COUNT:,} "
+                               "requests could be", line=line, column=column)
     return value, None
 
 

@@ -9,8 +9,7 @@ and cell. A return whose numbers do not add up is rejected with the cell that br
 
 from __future__ import annotations
 
-import csv
-import io
+import math
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from copro.counts import Area, Count, CountsTable, DataProvenance, Measure
 from copro.errors import CoproError, InputError
 from copro.foi.layout import GROUPS, MEASURES, NOT_ASKED
 from copro.groups import RequesterGroup
+from copro.inputs import csv_rows, decode_text, open_xlsx, sheet_rows, shown, visible_sheets
 from copro.provenance import read_input, sha256_hex
 from copro.register import find_local_authority, local_authorities
 
@@ -29,6 +29,7 @@ ATTRIBUTION = ("Information released by local authorities in answer to requests 
                "Freedom of Information Act 2000.")
 NO_RETURN = "no FOI return"
 NOT_ASKED_REASON = "not asked separately: counted under 'anyone else'"
+MAX_COUNT = 10_000_000
 
 _GROUP_PATTERNS = (  # checked in this order: 'School or other ...' is education, not other
     (G.FAMILY, re.compile(r"parent|young.?person|famil|carer")),
@@ -87,7 +88,12 @@ def parse_value(cell: Cell, path: Path) -> Count:
         return Count(None, "left blank")
     if isinstance(v, bool):
         raise InputError(path, f"{cell.ref}: expected a whole number, found {v}")
+    if isinstance(v, float) and not math.isfinite(v):
+        raise InputError(path, f"{cell.ref}: expected a whole number, found {v}")
     if isinstance(v, int | float):
+        if abs(v) > MAX_COUNT:
+            raise InputError(path, f"{cell.ref}: {v:.3g} is larger than any local "
+                                   "authority's requests could be")
         if v != int(v):
             raise InputError(path, f"{cell.ref}: expected a whole number, found {v}")
         if v < 0:
@@ -96,9 +102,12 @@ def parse_value(cell: Cell, path: Path) -> Count:
     text = " ".join(str(v).strip().lower().split())
     number = text.replace(",", "").replace(" ", "")
     if re.fullmatch(r"\d+(\.0+)?", number):
+        if len(number.split(".")[0]) > len(str(MAX_COUNT)):
+            raise InputError(path, f"{cell.ref}: a number of {len(number)} digits is larger "
+                                   "than any local authority's requests could be")
         return Count(int(float(number)))
     if re.fullmatch(r"-\d+", number):
-        raise InputError(path, f"{cell.ref}: negative count {number}")
+        raise InputError(path, f"{cell.ref}: negative count {shown(number, 20)}")
     if m := _SUPPRESSED.match(text.replace(" ", "") if text.startswith("<") else text):
         return Count(None, f"suppressed (<{m.group(1)})")
     if text in _NOT_HELD:
@@ -109,34 +118,24 @@ def parse_value(cell: Cell, path: Path) -> Count:
         return Count(None, f"withheld ({text})")
     if text in _AMBIGUOUS:
         return Count(None, f"'{text}' given (nil or not available: not counted)")
-    shown = str(v) if len(str(v)) <= 30 else str(v)[:30] + "..."
     raise InputError(path, f"{cell.ref}: expected a whole number, '<5', 'not held' or 'nil', "
-                           f"found '{shown}'")
+                           f"found '{shown(v, 30)}'")
 
 
 def _grids(path: Path, raw: bytes) -> Iterator[list[list[Cell]]]:
     """Each sheet (or the CSV file) as rows of cells with their references."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="strict")
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-        yield [[Cell(v, f"line {r + 1}, column {c + 1}") for c, v in enumerate(row)]
-               for r, row in enumerate(rows)]
+        text, _ = decode_text(raw)
+        yield [[Cell(v, f"line {line}, column {c + 1}") for c, v in enumerate(row)]
+               for line, row in csv_rows(path, text)]
     elif suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(raw), data_only=True, read_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise InputError(path, f"not a readable Excel workbook ({type(exc).__name__})") \
-                from None
-        for ws in wb.worksheets:
-            yield [[Cell(c.value, f"sheet {ws.title}, cell {c.coordinate}")
+        wb = open_xlsx(path, raw)
+        for ws in visible_sheets(wb):  # a hidden draft or working sheet is never read
+            title = shown(ws.title, 31)
+            yield [[Cell(c.value, f"sheet {title}, cell {c.coordinate}")
                     for c in row if hasattr(c, "coordinate")]
-                   for row in ws.iter_rows()]
+                   for _, row in sheet_rows(path, ws)]
         wb.close()
     else:
         raise InputError(path, "expected a completed template: .xlsx or .csv")
@@ -157,16 +156,25 @@ def _measure_of(text: str) -> Measure | None:
     return next((m for m, pattern in _MEASURE_PATTERNS if pattern.search(text)), None)
 
 
-def _table(grid: list[list[Cell]]):
+def _table(grid: list[list[Cell]], path: Path):
     """Find the header row of groups and the rows of measures: ``{measure: {group: Cell}}``."""
     for r, row in enumerate(grid):
-        columns = {}
+        columns: dict[int, RequesterGroup] = {}
+        twice = None
         for c, cell in enumerate(row):
             g = _group_of(_label(cell.value))
             if g is not None and g not in columns.values():
                 columns[c] = g
+            elif g is not None and twice is None:
+                first = next(i for i, x in columns.items() if x is g)
+                twice = (row[first], cell, g)
         if len(columns) < 2:
             continue
+        if twice is not None:  # never resolved silently: which column would be the answer?
+            first, second, g = twice
+            raise InputError(path, f"{second.ref}: a second column for "
+                                   f"'{g.label.lower()}' (the first is at {first.ref}); keep "
+                                   "one")
         table = {}
         for below in grid[r + 1:]:
             text = " ".join(_label(cell.value) for c, cell in enumerate(below)
@@ -225,13 +233,13 @@ def _csv_year(grids) -> str | None:
 def read_return(path: Path, raw: bytes | None = None) -> FoiReturn:
     """Read and check one completed template. Raises :class:`InputError` naming the cell."""
     path = Path(path)
-    raw = read_input(path) if raw is None else raw
+    raw = read_input(path, "foi") if raw is None else raw
     grids = list(_grids(path, raw))
     area, year = _identify(grids, path)
     year = year or _csv_year(grids)
     table = None
     for grid in grids:
-        table = _table(grid) or _table(_transpose(grid))
+        table = _table(grid, path) or _table(_transpose(grid), path)
         if table:
             break
     if not table:
@@ -301,7 +309,7 @@ def read_returns(folder: Path) -> tuple[list[FoiReturn], list[RejectedReturn], s
     digest = []
     seen: dict[str, Path] = {}
     for path in files:
-        raw = read_input(path)
+        raw = read_input(path, "foi")
         sha = sha256_hex(raw)
         digest.append(f"{path.name}:{sha}")
         try:

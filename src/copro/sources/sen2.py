@@ -30,6 +30,7 @@ import numpy as np
 from copro.counts import Area, CountsTable, DataProvenance, Level, Measure
 from copro.errors import CoproError, InputError
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
+from copro.inputs import check_input_file, check_xml_prolog, is_code_shaped, shown, shown_code
 from copro.sources import sen2_codes as codes
 
 G = RequesterGroup
@@ -255,12 +256,18 @@ class Sen2Summary:
         return self.outside_cohort() + sum(
             n for (element, *_), n in self.unknown_codes.items() if element == "RequestOutcome")
 
-    def messages(self) -> list[str]:
+    def messages(self, withhold_below: int = 1) -> list[str]:
         """What to tell the user about the input, one line each: codes not in the year's
-        lists, requests outside the cohort, requests without a source."""
+        lists, requests outside the cohort, requests without a source. A count from 1 to
+        ``withhold_below`` - 1 is withheld here as in every other output."""
+
+        def how_many(n: int) -> str:
+            return f"{n:,}" if n == 0 or n >= withhold_below else f"fewer than {withhold_below}"
+
         out = []
         for (element, code, year), n in sorted(self.unknown_codes.items()):
-            out.append(f"copro: warning: {n:,} request(s) with {element} code '{code}', which "
+            code = f"code '{code}'" if is_code_shaped(code) else code
+            out.append(f"copro: warning: {how_many(n)} request(s) with {element} {code}, which "
                        f"is not in the {year} collection's SEN2 code lists: not counted for "
                        "the stage or item it would decide")
         for year in sorted({d.year for d in self.reference_dates}):
@@ -270,19 +277,19 @@ class Sen2Summary:
                            f"lists for: read with the {used} lists")
         n = self.outside_cohort()
         if n:
-            out.append(f"copro: note: {n:,} request(s) decided before the collection period "
-                       "(RequestOutcome H, historical) are outside the year's cohort: "
+            out.append(f"copro: note: {how_many(n)} request(s) decided before the collection "
+                       "period (RequestOutcome H, historical) are outside the year's cohort: "
                        "not counted")
         for (element, code), n in sorted(self.historical.items()):
             if element == "AssessmentOutcome":
                 what = ("decided before the collection period or transferred in (H)"
                         if code == "H" else "issued after another LA's assessment (S)")
-                out.append(f"copro: note: {n:,} request(s) with an assessment outcome {what}: "
-                           "counted at the request stage, left out of the plan stage")
+                out.append(f"copro: note: {how_many(n)} request(s) with an assessment outcome "
+                           f"{what}: counted at the request stage, left out of the plan stage")
         if self.no_source:
-            out.append(f"copro: note: {self.no_source:,} of "
-                       f"{self.requests - self.outside_cohort():,} requests in the cohort have "
-                       "no RequestSource (counted as 'not known')")
+            out.append(f"copro: note: {how_many(self.no_source)} of "
+                       f"{how_many(self.requests - self.outside_cohort())} requests in the "
+                       "cohort have no RequestSource (counted as 'not known')")
         return out + [f"copro: note: {n}" for n in self.notes]
 
 
@@ -297,7 +304,23 @@ def _parser_iter(path: Path, tags: tuple[str, ...]):
 
     return etree.iterparse(str(path), events=("end",), tag=tags, resolve_entities=False,
                            no_network=True, load_dtd=False, huge_tree=False,
-                           remove_comments=True)
+                           remove_comments=True, remove_pis=True)
+
+
+def _local(tag) -> str | None:
+    """An element's name without its namespace (None for a comment or processing
+    instruction): returns may put every element under a namespace prefix."""
+    if not isinstance(tag, str):
+        return None
+    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
+
+
+def _outside_persons(el) -> bool:
+    """Whether a Person element is anywhere but directly in Message/Persons."""
+    parent = el.getparent()
+    grand = parent.getparent() if parent is not None else None
+    return (parent is None or _local(parent.tag) != "Persons" or grand is None
+            or _local(grand.tag) != "Message" or grand.getparent() is not None)
 
 
 def _strip(text: str | None) -> str | None:
@@ -324,7 +347,7 @@ def _code(text: str | None, name: str, table: dict, summary: Sen2Summary, year: 
     if text is None:
         return None
     if text not in table:
-        summary.unknown_codes[(name, text[:10], year)] += 1
+        summary.unknown_codes[(name, shown_code(text), year)] += 1
         return KeyError
     return table[text]
 
@@ -337,24 +360,26 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: boo
 
     area = reference = None
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-        if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-            raise InputError(path, "the file declares a DOCTYPE or entities, which SEN2 returns "
-                                   "never need: refused for safety")
-        for _, el in _parser_iter(path, ("Header", "Person")):
-            if el.tag == "Header":
-                lea = el.findtext("Source/LEA")
-                details = el.find("CollectionDetails")
+        if check_input_file(path, "sen2").st_size == 0:
+            raise InputError(path, "the file is empty; expected an SEN2 return (XML)")
+        check_xml_prolog(path, str(path), root="Message")
+        for _, el in _parser_iter(path, ("{*}Header", "{*}Person")):
+            if _local(el.tag) == "Header":
+                if area is not None:
+                    raise InputError(path, f"line {el.sourceline}, element Header: a second "
+                                           "Header; expected one per return")
+                lea_element = el.find("{*}Source/{*}LEA")
+                lea = None if lea_element is None else lea_element.text
+                details = el.find("{*}CollectionDetails")
                 if details is None:
                     raise InputError(path, f"line {el.sourceline}, element Header/"
                                            "CollectionDetails: missing")
-                reference = _to_date(details.findtext("ReferenceDate"), details,
+                reference = _to_date(details.findtext("{*}ReferenceDate"), details,
                                      "ReferenceDate", path, required=True)
                 if not lea:
                     raise InputError(path, f"line {el.sourceline}, element Header/Source/LEA: "
                                            "missing; expected the LA's 3-digit DfE code")
-                area = _area(lea.strip(), path, el.sourceline)
+                area = _area(lea.strip(), path, lea_element.sourceline)
                 summary.reference_dates.add(reference)
                 if header_only:
                     yield area, reference, None
@@ -363,6 +388,9 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: boo
             if area is None:
                 raise InputError(path, f"line {el.sourceline}, element Person: comes before "
                                        "the Header; expected Message/Header first")
+            if _outside_persons(el):
+                raise InputError(path, f"line {el.sourceline}, element Person: outside "
+                                       "Message/Persons; expected every Person in Persons")
             summary.persons += 1
             yield from ((area, reference, r) for r in _person(el, path, key, reference, summary))
             el.clear(keep_tail=False)
@@ -371,11 +399,19 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: boo
                 del parent[0]
     except etree.XMLSyntaxError as exc:
         raise InputError(path, f"line {exc.lineno}: malformed or truncated XML "
-                               f"({exc.msg.split(',')[0]})") from None
+                               f"({shown(exc.msg.split(',')[0], 80)})") from None
     except OSError as exc:
         raise CoproError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if area is None:
         raise InputError(path, "no Header element: is this an SEN2 person-level return?")
+
+
+def shown_lea(lea: str) -> str:
+    """An LEA value for a message: shown if it looks like a code (digits), else only its
+    length (a value in the wrong place may be personal)."""
+    if lea.isascii() and lea.isdigit() and len(lea) <= 4:
+        return f"'{lea}'"
+    return f"a value of {len(lea)} characters (not shown)"
 
 
 def _area(lea: str, path: Path, line: int) -> Area:
@@ -383,8 +419,9 @@ def _area(lea: str, path: Path, line: int) -> Area:
 
     found = next((a for a in local_authorities() if a.old_la_code == lea), None)
     if found is None:
-        raise InputError(path, f"line {line}, element Header/Source/LEA: '{lea}' is not a "
-                               "local authority's DfE code in the register")
+        raise InputError(path, f"line {line}, element Header/Source/LEA: "
+                               f"{shown_lea(lea)} is not a local authority's DfE code in the "
+                               "register")
     return found
 
 
@@ -424,6 +461,9 @@ def derive_request(fields: dict, person: str, birth: date | None, reference: dat
         summary.no_source += 1
     group = source if isinstance(source, RequesterGroup) else G.UNKNOWN
     decided = _parse_date(fields.get("RequestOutcomeDate"), where, "RequestOutcomeDate")
+    if decided is not None and received is not None and decided < received:
+        raise where("RequestOutcomeDate", "before the request's ReceivedDate; a decision "
+                                          "cannot come before its request")
     if decision == codes.OPEN or (decided is not None and decided > reference):
         decision = None  # no decision at the reference date: open (censored)
     assessment = plan_date = None
@@ -484,7 +524,7 @@ def _person(el, path: Path, key: bytes, reference: date, summary: Sen2Summary,
     requests = []
     characteristics = {}
     for c in el:  # names and postcodes are never read
-        tag = c.tag
+        tag = _local(c.tag)
         if tag == "Requests":
             requests.append(c)
         elif tag == "UPN" or (tag == "UniqueLearnerNumber" and identifier is None):
@@ -497,24 +537,31 @@ def _person(el, path: Path, key: bytes, reference: date, summary: Sen2Summary,
     birth = _to_date(birth_text, el, "PersonBirthDate", path, line_offset=line_offset)
     for req in requests:
         summary.requests += 1
-        f = {c.tag: c for c in req}
+        f = {_local(c.tag): c for c in req}
         fields = {name: c.text for name, c in f.items() if name in REQUEST_FIELDS}
         fields.update(characteristics)
         a = f.get("Assessment")
         if a is not None:
             for c in a:
-                if c.tag == "NamedPlan":
-                    fields["PlanStartDate"] = c.findtext("StartDate")
-                elif c.tag == "StartDate":  # 2022 layout: the plan's date in Assessment
+                tag = _local(c.tag)
+                if tag == "NamedPlan":
+                    start = c.find("{*}StartDate")
+                    fields["PlanStartDate"] = None if start is None else start.text
+                    f["PlanStartDate"] = c if start is None else start
+                elif tag == "StartDate":  # 2022 layout: the plan's date in Assessment
                     fields["PlanStartDate"] = c.text
-                elif c.tag in REQUEST_FIELDS:
-                    fields[c.tag] = c.text
+                    f["PlanStartDate"] = c
+                elif tag in REQUEST_FIELDS:
+                    fields[tag] = c.text
+                    f[tag] = c
 
-        def where(name: str, problem: str, req=req) -> InputError:
+        def where(name: str, problem: str, req=req, f=f) -> InputError:
             element = {"PlanStartDate": "Assessment/NamedPlan/StartDate",
                        "AssessmentOutcomeDate": "Assessment/AssessmentOutcomeDate",
                        }.get(name, name)
-            return InputError(path, f"line {req.sourceline + line_offset}, element "
+            # the field's own line (libxml2 counts lines exactly for elements with text)
+            line = getattr(f.get(name), "sourceline", None) or req.sourceline
+            return InputError(path, f"line {line + line_offset}, element "
                                     f"Requests/{element}: {problem}")
 
         r = derive_request(fields, person, birth, reference, summary, where)
@@ -542,15 +589,45 @@ def sen2_files(path: Path) -> list[Path]:
 PARALLEL_MIN_BYTES = 4 << 20  # smaller files are read in one process
 
 
-def _header(path: Path, summary: Sen2Summary) -> tuple[Area, date, int]:
-    """The file's LA and reference date, and the byte offset where its persons begin."""
+_PERSONS_TAG = re.compile(rb"<Persons(?:\s[^<>]*)?>")
+
+
+def _header(path: Path, summary: Sen2Summary) -> tuple[Area, date, int] | None:
+    """The file's LA and reference date, and the byte offset where its persons begin; None
+    if the file is not laid out for reading in byte ranges (not UTF-8, Persons under a
+    namespace prefix or not found in the first megabyte): it is then read in one process."""
     area, reference, _ = next(read_requests(path, b"", summary, header_only=True))
     with open(path, "rb") as fh:
         head = fh.read(1 << 20)
-    start = head.find(b"<Persons>")
-    if start < 0:
-        raise InputError(path, "no Persons element in the first megabyte after the Header")
-    return area, reference, start + len(b"<Persons>")
+    found = _PERSONS_TAG.search(head)
+    if found is None or b"\x00" in head[:64] or head.startswith((b"\xff\xfe", b"\xfe\xff")) \
+            or found.group(0).endswith(b"/>") or b"xmlns" in found.group(0):
+        return None
+    return area, reference, found.end()
+
+
+def _skeleton_ok(path: Path, start: int, end: int) -> bool:
+    """Whether the file without its persons (bytes before ``start`` and from ``end``) is a
+    well-formed Message with no Person outside Persons: so a truncated file, a wrong root or
+    a stray Person is read in one process, which reports it exactly as for a small file."""
+    from lxml import etree
+
+    size = path.stat().st_size
+    if end >= size or start > (1 << 20) or size - end > (1 << 16):
+        return False
+    with open(path, "rb") as fh:
+        head = fh.read(start)
+        fh.seek(end)
+        tail = fh.read()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False)
+    try:
+        root = etree.fromstring(head + tail, parser)
+    except etree.XMLSyntaxError:
+        return False
+    persons = [e for e in root.iter() if _local(e.tag) == "Persons"]
+    return (_local(root.tag) == "Message" and len(persons) == 1
+            and not any(_local(e.tag) == "Person" for e in root.iter()))
 
 
 def _split(path: Path, start: int, parts: int) -> list[tuple[int, int]]:
@@ -588,6 +665,23 @@ def _scan(path: Path, offsets: list[int]) -> tuple[str, list[int]]:
             position += len(block)
     lines += [seen] * len(pending)
     return digest.hexdigest(), lines
+
+
+def _die_with_parent() -> None:
+    """In a worker: be killed when the parent process dies (Linux), so a killed audit leaves
+    no reader behind."""
+    import ctypes
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the signal was set
+        os._exit(1)
 
 
 class _Range:
@@ -629,6 +723,9 @@ def _read_range(path: Path, start: int, end: int, area: Area, reference: date, k
         for _, el in etree.iterparse(source, events=("end",), tag="Person",
                                      resolve_entities=False, no_network=True, load_dtd=False,
                                      huge_tree=False):
+            parent = el.getparent()
+            if parent is None or parent.getparent() is not None:
+                return ("error", "a Person outside Persons")
             summary.persons += 1
             for r in _person(el, path, key, reference, summary, offset):
                 agg.add(agg.key(area.code, str(r.received.year), GROUPS.index(r.group),
@@ -637,9 +734,8 @@ def _read_range(path: Path, start: int, end: int, area: Area, reference: date, k
             parent = el.getparent()
             while parent is not None and el.getprevious() is not None:
                 del parent[0]
-    except etree.XMLSyntaxError as exc:
-        return ("error", f"line {exc.lineno + offset}: malformed or truncated XML "
-                         f"({exc.msg.split(',')[0]})")
+    except etree.XMLSyntaxError:
+        return ("error", "malformed")
     except InputError as exc:
         return ("error", exc.message)
     finally:
@@ -649,34 +745,59 @@ def _read_range(path: Path, start: int, end: int, area: Area, reference: date, k
 
 
 def _read_file_parallel(path: Path, key: bytes, summary: Sen2Summary, agg: Aggregator,
-                        areas: dict, workers: int) -> str:
-    """Read one large file with ``workers`` processes; returns its SHA-256."""
+                        areas: dict, workers: int) -> tuple[str, Area] | None:
+    """Read one large file with ``workers`` processes; returns its SHA-256 and LA, or None
+    when it must be read in one process (a layout the byte ranges cannot follow, or any
+    error: the one-process reader then reports it with its exact line)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    area, reference, start = _header(path, summary)
-    areas[area.code] = area
+    header = _header(path, Sen2Summary())
+    if header is None:
+        return None
+    area, reference, start = header
     ranges = _split(path, start, workers * 2)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    if not _skeleton_ok(path, start, ranges[-1][1]):
+        return None
+    import signal
+
+    # no signal while the workers are forked (a Ctrl-C then would interrupt the fork's
+    # handlers and print a traceback); it is delivered as soon as they are running
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_die_with_parent)
         futures = [pool.submit(_read_range, path, a, b, area, reference, key)
                    for a, b in ranges]
-        sha, lines_before = _scan(path, [a for a, _ in ranges])
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    try:
+        sha, _ = _scan(path, [])
         results = [f.result() for f in futures]
-    for result, before in zip(results, lines_before, strict=True):
-        if result[0] == "error":
-            # 'line N' counted within the range -> within the file
-            message = re.sub(r"^line (\d+)", lambda m, b=before: f"line {int(m.group(1)) + b}",
-                             result[1])
-            raise InputError(path, message)
+    except BaseException:  # interrupted: the workers go with the reader
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    if any(result[0] == "error" for result in results):
+        return None
+    summary.reference_dates.add(reference)
+    for result in results:
         _, part, part_summary = result
         agg.merge(part)
-        summary.persons += part_summary.persons
-        summary.requests += part_summary.requests
-        summary.no_source += part_summary.no_source
-        summary.week20_not_recorded += part_summary.week20_not_recorded
-        summary.unknown_codes.update(part_summary.unknown_codes)
-        summary.historical.update(part_summary.historical)
-    return sha
+        _add_summary(summary, part_summary)
+    return sha, area
+
+
+def _add_summary(summary: Sen2Summary, part: Sen2Summary) -> None:
+    summary.persons += part.persons
+    summary.requests += part.requests
+    summary.no_source += part.no_source
+    summary.week20_not_recorded += part.week20_not_recorded
+    summary.unknown_codes.update(part.unknown_codes)
+    summary.historical.update(part.historical)
+    summary.reference_dates |= part.reference_dates
 
 
 def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Summary]:
@@ -688,16 +809,37 @@ def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Su
     areas: dict[str, Area] = {}
     digest = hashlib.sha256()
     files = sen2_files(path)
+    first_file: dict[str, Path] = {}
+
+    def one_return_per_la(area: Area, file: Path) -> None:
+        if area.code in first_file and first_file[area.code] != file:
+            raise InputError(file, f"a second return for {area.name} (the first is "
+                                   f"{shown(first_file[area.code].name, 80)}); give each "
+                                   "local authority's return once")
+        first_file[area.code] = file
+        areas[area.code] = area
+
     for file in files:
         summary.files += 1
         digest.update(file.name.encode())
+        check_input_file(file, "sen2")
         workers = min(os.cpu_count() or 1, 8)
         if workers > 1 and file.stat().st_size >= PARALLEL_MIN_BYTES:
-            digest.update(_read_file_parallel(file, key, summary, agg, areas, workers).encode())
-            continue
+            part_agg, part_summary = Aggregator(), Sen2Summary()
+            done = _read_file_parallel(file, key, part_summary, part_agg, areas, workers)
+            if done is not None:
+                sha, area = done
+                one_return_per_la(area, file)
+                _add_summary(summary, part_summary)
+                agg.merge(part_agg)
+                digest.update(sha.encode())
+                continue
         digest.update(_scan(file, [])[0].encode())
+        checked = False
         for area, _, r in read_requests(file, key, summary):
-            areas[area.code] = area
+            if not checked:
+                one_return_per_la(area, file)
+                checked = True
             k = agg.key(area.code, str(r.received.year), GROUPS.index(r.group),
                         r.stratum())
             agg.add(k, r.bits())

@@ -1,0 +1,266 @@
+"""Every case of the hostile-input corpus (tests/hostile/corpus.py), and the kills.
+
+For each case: the exit code; on failure exactly one line on standard error, beginning
+'copro: error:' (or 'copro: rejected:'), naming the file and the place; no traceback; no
+personal value in any stream or any file written; and nothing half-written: every file in
+the case's folder is as it was (same bytes, same kind, same mode), no temporary file is left,
+and only the files the case may create are new.
+
+Cases run in this process through Click's runner (the same code path as the ``copro``
+command, and much faster than a process per case); the kills run real processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from copro.cli import cli
+from tests.hostile import corpus
+from tests.test_cli import COPRO
+
+CASES = corpus.cases()
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("hostile")
+    corpus.build(root)
+    return root
+
+
+def snapshot(folder: Path) -> dict[str, tuple]:
+    out = {}
+    for dirpath, dirs, files in os.walk(folder):
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(dirpath, d))]:
+            path = Path(dirpath) / name
+            st = os.lstat(path)
+            if stat.S_ISREG(st.st_mode):
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                digest = None
+            out[str(path.relative_to(folder))] = (stat.S_IFMT(st.st_mode), st.st_mode & 0o777,
+                                                  digest)
+        for d in dirs:
+            path = Path(dirpath) / d
+            out[str(path.relative_to(folder)) + "/"] = (stat.S_IFDIR, None, None)
+    return out
+
+
+def run_case(c: corpus.Case, folder: Path, monkeypatch):
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("COPRO_PSEUDONYM_KEY", "hostile-corpus-key")
+    old = os.umask(0o022)
+    try:
+        result = CliRunner().invoke(cli, c.argv, catch_exceptions=True)
+    finally:
+        os.umask(old)
+    return result
+
+
+@pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
+def test_hostile_case(c: corpus.Case, corpus_dir: Path, monkeypatch):
+    folder = corpus_dir / c.id
+    before = snapshot(folder)
+    result = run_case(c, folder, monkeypatch)
+    out, err = result.stdout, result.stderr
+    assert not (result.exception and not isinstance(result.exception, SystemExit)), (
+        f"uncaught {type(result.exception).__name__}: {result.exception}")
+    assert "Traceback" not in out + err
+    assert result.exit_code == c.exit, err
+    lines = err.splitlines()
+    if c.exit != 0:
+        assert len(lines) == c.lines, lines
+        assert lines[-1].startswith(("copro: error: ", "copro: rejected: ")), lines
+    else:
+        assert all(line.startswith("copro: ") for line in lines), lines
+        if c.lines:
+            assert len(lines) == c.lines, lines
+    for word in c.names:
+        assert word in err, f"{word!r} not named in: {err}"
+    assert all(ch.isprintable() for ch in err.replace("\n", "")), repr(err)
+    assert len(err) < 3000
+    # no personal value anywhere: streams and every file written
+    after = snapshot(folder)
+    written = "".join((folder / p).read_text(errors="replace") for p in after
+                      if after[p][2] is not None and before.get(p) != after[p]
+                      and not p.endswith(".sqlite"))
+    for secret in corpus.SECRETS:
+        assert secret not in out + err + written, secret
+    # nothing half-written: only the files the case may create are new or changed
+    allowed = set(c.creates) | ({"c.sqlite"} if c.changes else set())
+    changed = {p for p in set(before) | set(after) if before.get(p) != after.get(p)}
+    assert changed <= allowed, sorted(changed - allowed)
+    assert not [p for p in after if ".copro-" in p], "a temporary file was left"
+    for p in c.creates:
+        if p in after and not p.endswith((".sqlite", "/")):
+            assert after[p][1] == 0o644, f"{p}: mode {after[p][1]:o}, umask 022"
+    if c.received is not None:
+        result_json = json.loads(out)
+        assert result_json["national"]["received"]["all"] == c.received
+
+
+def test_corpus_is_large_enough():
+    kinds = {c.kind for c in CASES}
+    assert len(CASES) >= 120, len(CASES)
+    assert kinds >= {"DfE CSV", "SEN2 XML", "SEN2 XML over 4 MB", "case file", "FOI return",
+                     "tracker", "output path"}
+
+
+def test_special_files_survive():
+    """Refused outputs onto special files leave them as they were (as root too)."""
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+# --- kills and concurrent processes -------------------------------------------------------
+
+def children(pid: int) -> set[int]:
+    found = set()
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                for child in fh.read().split():
+                    found |= {int(child)} | children(int(child))
+    except OSError:
+        pass
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_kill_9_of_the_parallel_reader_leaves_no_worker(corpus_dir):
+    """kill -9 of `audit --sen2` while the workers parse: they die with it."""
+    big = corpus_dir / "big-valid" / "big.xml"
+    for _ in range(2):
+        proc = subprocess.Popen([COPRO, "audit", "--sen2", str(big), "--no-cache"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        workers: set[int] = set()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(workers) < 2:
+            workers |= children(proc.pid)
+            time.sleep(0.01)
+        assert workers, "the parallel reader started no worker"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(alive(w) for w in workers):
+            time.sleep(0.05)
+        assert not [w for w in workers if alive(w)], "a worker outlived its parent"
+
+
+def test_ctrl_c_of_the_parallel_reader_is_one_line(corpus_dir):
+    big = corpus_dir / "big-valid" / "big.xml"
+    proc = subprocess.Popen([COPRO, "audit", "--sen2", str(big), "--no-cache"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not children(proc.pid):
+        time.sleep(0.01)
+    workers = children(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err
+    assert proc.returncode in (130, 0), err  # interrupted, or it had just finished
+    if proc.returncode == 130:
+        assert err.strip() == "copro: error: interrupted"
+    time.sleep(0.5)
+    assert not [w for w in workers if alive(w)]
+
+
+def pages(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def test_kill_9_during_report_leaves_old_or_new_never_mixed(tmp_path):
+    """The report as a set: killed at any moment, the folder holds the old report or the new
+    one, whole; a leftover temporary folder is swept by the next run."""
+    out = tmp_path / "report"
+    env = {**os.environ, "COPRO_CACHE_DIR": str(tmp_path / "cache")}
+    first = subprocess.run([COPRO, "report", "--all-las", "--out", str(out)], env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    old = pages(out)
+    assert len(old) > 150
+    compare = (("health", "family"), ("family", "education"))
+    for i, delay in enumerate((0.3, 1.0, 1.8, 2.6, 3.5)):
+        proc = subprocess.Popen([COPRO, "report", "--all-las", "--out", str(out),
+                                 "--compare", *compare[i % 2]], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        now = pages(out)
+        assert set(now) == set(old)
+        same = sum(now[p] == old[p] for p in now)
+        assert same in (0, len(old)), f"{same} of {len(old)} pages old, the rest new"
+        old = now
+    again = subprocess.run([COPRO, "report", "--all-las", "--out", str(out)], env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert not [p for p in tmp_path.iterdir() if ".copro-" in p.name], "temporary folder left"
+    assert stat.S_IMODE(os.stat(out / "index.html").st_mode) == 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_kill_9_during_csv_export_leaves_old_or_whole_new(tmp_path):
+    csv = tmp_path / "areas.csv"
+    csv.write_text("old\n")
+    os.chmod(csv, 0o644)
+    env = {**os.environ, "COPRO_CACHE_DIR": str(tmp_path / "cache")}
+    for delay in (0.2, 0.6, 1.0, 1.5):
+        proc = subprocess.Popen([COPRO, "audit", "--csv", str(csv), "--no-cache"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        text = csv.read_text()
+        assert text == "old\n" or (text.startswith("level,area_code") and text.endswith("\n")
+                                   and len(text.splitlines()) > 150)
+    done = subprocess.run([COPRO, "audit", "--csv", str(csv)], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(os.stat(csv).st_mode) == 0o666 & ~current_umask()
+    assert not [p for p in tmp_path.iterdir() if ".copro-" in p.name]
+
+
+def test_concurrent_notes_lose_nothing(tmp_path):
+    """8 processes adding 10 notes each to one LA: all 80 kept, every process exits 0."""
+    db = tmp_path / "c.sqlite"
+    subprocess.run([COPRO, "foi", "track", "--db", str(db), "sent", "Leeds", "--year",
+                    "2025", "--date", "2026-01-05"], check=True, capture_output=True)
+    script = " && ".join(
+        f"{COPRO} foi track --db {db} note Leeds p{p}-n{i} --date 2026-01-06"
+        for i in range(10)
+        for p in [0])
+    procs = [subprocess.Popen(["sh", "-c", script.replace("p0-", f"p{p}-")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for p in range(8)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err
+    from copro.foi.tracker import Tracker
+
+    with Tracker(db, read_only=True) as t:
+        notes = t.get("E08000035").notes.splitlines()
+    assert len(notes) == 80
+    assert len({n.split(": ", 1)[1] for n in notes}) == 80
