@@ -45,7 +45,8 @@ def _data_options(f):
         click.option("--min-requests", type=click.IntRange(min=1), default=10,
                      show_default=True,
                      help="Fewest decisions from each group for an area to be compared."),
-        click.option("--tau2", type=click.Choice(["REML", "DL", "PM"]), default="REML",
+        click.option("--tau2", type=click.Choice(["REML", "DL", "PM"], case_sensitive=False),
+                     default="REML",
                      show_default=True, help="Headline between-area variance estimator."),
         click.option("--hksj", is_flag=True,
                      help="Hartung-Knapp-Sidik-Jonkman interval for the random-effects mean."),
@@ -62,7 +63,8 @@ def _data_options(f):
                           "then are open); default today."),
         click.option("--suppress-below", type=click.IntRange(min=1), default=5,
                      show_default=True,
-                     help="With --sen2: withhold counts from 1 to this minus 1 in every output."),
+                     help="With --sen2 or --cases: withhold counts from 1 to this minus 1 in "
+                          "every output."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -157,7 +159,8 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True,
               help="Write the full result as JSON to standard output (docs/outputs.md).")
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None,
-              help="Write the per-area table as CSV (and NAME.about.txt beside it).")
+              help="Write the per-area table as CSV, with a text file about it beside it "
+                   "(areas.csv: areas.about.txt).")
 @click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), default=None,
               help="Write the per-area table as an Excel workbook.")
 def audit_command(as_json, csv_path, xlsx_path, **data_options) -> None:

@@ -112,7 +112,7 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
         if o.comparison is None:
             out.append(f"{f.area.name}: {a.label.lower()} and {b.label.lower()} cannot be "
                        f"compared on {findings.pooled[key].outcome.name} "
-                       f"({NOT_COMPARABLE_REASONS[o.not_comparable]}: "
+                       f"({NOT_COMPARABLE_REASONS[o.not_comparable]}; "
                        f"{o.not_comparable_detail}).")
             continue
         rr = o.comparison.risk_ratio

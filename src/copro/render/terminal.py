@@ -8,7 +8,16 @@ from rich.table import Table
 
 from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
-from copro.render.numbers import MISSING, count, interval, p_value, pct, ratio
+from copro.render.numbers import (
+    MISSING,
+    count,
+    interval,
+    missing_legend,
+    missing_symbol,
+    p_value,
+    pct,
+    ratio,
+)
 from copro.render.sentences import area_sentences, headline
 from copro.stats.results import Rate
 
@@ -28,27 +37,58 @@ def print_audit(findings: Findings, console: Console) -> None:
     console.print()
 
     key = findings.primary
+    pooled = findings.pooled[key]
     compared = [f for f in findings.local_authorities if f.outcomes[key].comparison is not None]
-    ranked = sorted(compared, key=lambda f: f.outcomes[key].comparison.risk_ratio.estimate,
-                    reverse=True)
-    console.print(_gap_table(findings, ranked[:ROWS_EACH_WAY],
-                             f"Where the gap is largest: ratio of {findings.outcome(key).name}s, "
-                             f"{a.label.lower()} ÷ {b.label.lower()}"))
-    console.print(_gap_table(findings, ranked[::-1][:ROWS_EACH_WAY],
-                             "Where the gap is smallest"))
+    if len(compared) >= 2:
+        eb = pooled.empirical_bayes
+        ranked = sorted(compared, key=lambda f: (-eb.by_area[f.area.code].estimate, f.area.name))
+        each_way = min(ROWS_EACH_WAY, len(ranked) // 2)
+        name = findings.outcome(key).name
+        console.print(_gap_table(findings, ranked[:each_way],
+                                 f"Where the gap is largest: ratio of {name}s, "
+                                 f"{a.label.lower()} ÷ {b.label.lower()}, ordered by the "
+                                 "shrunken ratio", console.width))
+        console.print(_gap_table(findings, ranked[::-1][:each_way],
+                                 "Where the gap is smallest, ordered by the shrunken ratio",
+                                 console.width))
+        console.print("Shrunken: each group's rate pulled towards the average of the local "
+                      "authorities compared, more the fewer its requests (empirical Bayes), so "
+                      "a ratio from a few requests does not top the list by chance; raw: the "
+                      "area's own figures.\n")
     if any(p.adjusted is not None for p in findings.pooled.values()):
-        console.print(_adjusted_table(findings))
-    console.print(_coverage_table(findings))
+        console.print(_adjusted_table(findings, console.width))
+    console.print(_coverage_table(findings, console.width))
     _footer(findings, console)
 
 
-def _adjusted_table(findings: Findings) -> Table:
+def _table(title: str, headers: list[str], rows: list[list[str]], width: int,
+           left: int = 1) -> Table:
+    """A table that fits in ``width`` columns where it can, and whose cells wrap only between
+    words: each column is at least as wide as its longest word, so an interval such as
+    '(1.22–1.33)' is never cut. The first ``left`` columns are left-aligned, the rest (numbers)
+    right-aligned."""
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    cells = [[header, *[str(row[i]) for row in rows]] for i, header in enumerate(headers)]
+    least = [max(len(w) for c in col for w in c.split()) for col in cells]
+    most = [max(len(c) for c in col) for col in cells]
+    room = width - 3 * (len(headers) - 1) - 2  # padding and gaps between columns; edges
+    widths = most
+    if sum(most) > room:  # share what is left after every column's longest word
+        spare = max(0, room - sum(least))
+        want = [m - lo for m, lo in zip(most, least, strict=True)]
+        total = sum(want) or 1
+        widths = [lo + (spare * w) // total for lo, w in zip(least, want, strict=True)]
+    for i, header in enumerate(headers):
+        t.add_column(header, justify="left" if i < left else "right", overflow="fold",
+                     width=widths[i])
+    for row in rows:
+        t.add_row(*row)
+    return t
+
+
+def _adjusted_table(findings: Findings, width: int) -> Table:
     a, b = findings.group_a, findings.group_b
-    t = Table(title=f"Unadjusted and adjusted for case mix: {a.label.lower()} against "
-                    f"{b.label.lower()}", title_justify="left", box=box.SIMPLE_HEAD)
-    for h in ("Outcome", "Requests", "Strata", "Ratio, unadjusted", "Ratio, M-H adjusted",
-              "Odds ratio, unadjusted", "Odds ratio, adjusted"):
-        t.add_column(h, justify="left" if h == "Outcome" else "right")
+    rows = []
     for p in findings.pooled.values():
         x = p.adjusted
         if x is None:
@@ -56,14 +96,16 @@ def _adjusted_table(findings: Findings) -> Table:
         mh = x.stratified
 
         def odds(o):
-            return MISSING if o is None else (
-                f"{ratio(o.estimate)} ({interval(o.ci_low, o.ci_high, ratio, '–')})")
+            return MISSING if o is None else _ratio_cell(o.estimate, o.ci_low, o.ci_high)
 
-        t.add_row(p.outcome.name, f"{x.requests:,}", str(x.strata),
-                  f"{ratio(x.crude_rr)} ({interval(x.crude_rr_low, x.crude_rr_high, ratio, '–')})",
-                  f"{ratio(mh.estimate)} ({interval(mh.ci_low, mh.ci_high, ratio, '–')})",
-                  odds(x.crude_or), odds(x.adjusted_or))
-    return t
+        rows.append([p.outcome.name, f"{x.requests:,}", str(x.strata),
+                     _ratio_cell(x.crude_rr, x.crude_rr_low, x.crude_rr_high),
+                     _ratio_cell(mh.estimate, mh.ci_low, mh.ci_high),
+                     odds(x.crude_or), odds(x.adjusted_or)])
+    return _table(f"Unadjusted and adjusted for case mix: {a.label.lower()} against "
+                  f"{b.label.lower()}",
+                  ["Outcome", "Requests", "Strata", "Ratio, unadjusted", "Ratio, M-H adjusted",
+                   "Odds ratio, unadjusted", "Odds ratio, adjusted"], rows, width)
 
 
 def _percent(x: float) -> str:
@@ -77,42 +119,43 @@ def _rate_cell(r: Rate | None) -> str:
     return f"{_percent(r.estimate)} ({interval(r.ci_low, r.ci_high, _percent, '–')})"
 
 
-def _gap_table(findings: Findings, areas: list[AreaFindings], title: str) -> Table:
+def _share(r: Rate) -> str:
+    """'47.4% of 358': a rate and its base; wraps between the two, never inside a number."""
+    return f"{_percent(r.estimate)}% of {r.trials:,}"
+
+
+def _ratio_cell(estimate: float, low: float, high: float) -> str:
+    """'1.73 (1.71–1.75)'; wraps before the interval, never inside it."""
+    return f"{ratio(estimate)} ({interval(low, high, ratio, '–')})"
+
+
+def _gap_table(findings: Findings, areas: list[AreaFindings], title: str, width: int) -> Table:
     a, b = findings.group_a, findings.group_b
     key = findings.primary
+    eb = findings.pooled[key].empirical_bayes
     short = findings.outcome(key).short
-    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
-    t.add_column("Local authority")
-    t.add_column(f"{a.label}: % {short}", justify="right")
-    t.add_column("n", justify="right")
-    t.add_column(f"{b.label}: % {short}", justify="right")
-    t.add_column("n", justify="right")
-    t.add_column("Ratio (95% CI)", justify="right")
-    t.add_column("q", justify="right")
+    rows = []
     for f in areas:
         c = f.outcomes[key].comparison
-        rr = c.risk_ratio
-        t.add_row(f.area.name, _rate_cell(c.rate_a), f"{c.rate_a.trials:,}",
-                  _rate_cell(c.rate_b), f"{c.rate_b.trials:,}",
-                  f"{ratio(rr.estimate)} ({interval(rr.ci_low, rr.ci_high, ratio, '–')})",
-                  _q(c.q_value))
-    return t
+        rr, shrunk = c.risk_ratio, eb.by_area[f.area.code]
+        rows.append([f.area.name, _share(c.rate_b), _share(c.rate_a),
+                     _ratio_cell(shrunk.estimate, shrunk.ci_low, shrunk.ci_high),
+                     _ratio_cell(rr.estimate, rr.ci_low, rr.ci_high)])
+    return _table(title, ["Local authority", f"{b.label}: {short}", f"{a.label}: {short}",
+                          "Shrunken ratio, 95% CI", "Raw ratio, 95% CI"], rows, width)
 
 
 def _q(q: float | None) -> str:
     return MISSING if q is None else "<0.001" if q < 0.001 else f"{q:.3f}"
 
 
-def _coverage_table(findings: Findings) -> Table:
+def _coverage_table(findings: Findings, width: int) -> Table:
     cov = findings.pooled[findings.primary].coverage
-    t = Table(title=f"Not compared: {len(cov.not_comparable)} of {cov.local_authorities} "
-                    f"local authorities", title_justify="left", box=box.SIMPLE_HEAD)
-    t.add_column("Local authority")
-    t.add_column("Why")
-    t.add_column("Detail")
-    for x in sorted(cov.not_comparable, key=lambda x: (x.reason, x.area.name)):
-        t.add_row(x.area.name, NOT_COMPARABLE_REASONS[x.reason], x.detail)
-    return t
+    rows = [[x.area.name, NOT_COMPARABLE_REASONS[x.reason], x.detail]
+            for x in sorted(cov.not_comparable, key=lambda x: (x.reason, x.area.name))]
+    return _table(f"Not compared: {len(cov.not_comparable)} of {cov.local_authorities} "
+                  "local authorities", ["Local authority", "Why", "Detail"], rows, width,
+                  left=3)
 
 
 def _footer(findings: Findings, console: Console) -> None:
@@ -151,47 +194,53 @@ def print_area(findings: Findings, f: AreaFindings, console: Console) -> None:
         console.print(f"• {sentence}")
     console.print()
 
-    t = Table(title="Rates by who made the request: % (95% CI)", title_justify="left",
-              box=box.SIMPLE_HEAD)
-    t.add_column("Requests from")
-    t.add_column("Received", justify="right")
-    for o in findings.outcomes:
-        t.add_column(o.name.capitalize(), justify="right")
+    rows, reasons = [], []
     for g in (*COMPARABLE_GROUPS, RequesterGroup.ALL):
         cells = [g.label, count(f.received[g])]
         for o in findings.outcomes:
             r = f.outcomes[o.key].rates[g]
+            reason = f.outcomes[o.key].missing.get(g)
+            reasons.append(reason)
             cells.append(_rate_cell(r) if r is not None and r.trials else
-                         f"{MISSING} {f.outcomes[o.key].missing.get(g, '')}".strip())
-        t.add_row(*cells)
-    console.print(t)
+                         missing_symbol(reason))
+        rows.append(cells)
+    console.print(_table("Rates by who made the request: % (95% CI)",
+                         ["Requests from", "Received",
+                          *[o.name.capitalize() for o in findings.outcomes]], rows,
+                         console.width))
+    legend = missing_legend(reasons)
+    if legend:
+        console.print("In place of a figure: " + "; ".join(legend) + " (as published).")
 
     a, b = findings.group_a, findings.group_b
-    t = Table(title=f"{a.label} compared with {b.label.lower()}, beside region and England "
-                    "(difference in percentage points)", title_justify="left", box=box.SIMPLE_HEAD)
-    t.add_column("Area")
-    t.add_column("Outcome")
-    t.add_column(a.label, justify="right")
-    t.add_column(b.label, justify="right")
-    t.add_column("Ratio (95% CI)", justify="right")
-    t.add_column("Difference (95% CI)", justify="right")
-    t.add_column("Fisher p / q", justify="right")
+    rows = []
     beside = {x.area.code: x for x in (f, findings.region_of(area), findings.national)
               if x is not None}
     for other in beside.values():
         for o in (o for o in findings.outcomes if o.compared):
             c = other.outcomes[o.key].comparison
             if c is None:
-                t.add_row(other.area.name, o.name, MISSING, MISSING,
-                          NOT_COMPARABLE_REASONS[other.outcomes[o.key].not_comparable], "", "")
+                rows.append([other.area.name, o.name, MISSING, MISSING,
+                             NOT_COMPARABLE_REASONS[other.outcomes[o.key].not_comparable], "",
+                             ""])
                 continue
             rr, rd = c.risk_ratio, c.risk_difference
-            t.add_row(other.area.name, o.name, pct(c.rate_a.estimate), pct(c.rate_b.estimate),
-                      f"{ratio(rr.estimate)} ({interval(rr.ci_low, rr.ci_high, ratio, '–')})",
-                      f"{_points(rd.estimate)} "
-                      f"({interval(rd.ci_low, rd.ci_high, _points, '–')})",
-                      p_value(c.fisher_p) + f" / q {_q(c.q_value)}")
-    console.print(t)
+            rows.append([other.area.name, o.name, pct(c.rate_a.estimate), pct(c.rate_b.estimate),
+                         _ratio_cell(rr.estimate, rr.ci_low, rr.ci_high),
+                         f"{_points(rd.estimate)} "
+                         f"({interval(rd.ci_low, rd.ci_high, _points, '–')})",
+                         p_value(c.fisher_p) + ("" if c.q_value is None
+                                                else f"; q {_q(c.q_value)}")])
+    headers = ["Area", "Outcome", a.label, b.label, "Ratio, 95% CI", "Difference, 95% CI",
+               "Fisher's exact test"]
+    title = (f"{a.label} compared with {b.label.lower()}, beside region and England "
+             "(difference in percentage points)")
+    if console.width >= 90:
+        console.print(_table(title, headers, rows, console.width, left=2))
+    else:  # too narrow for every column: the tests in a table of their own
+        console.print(_table(title, headers[:-1], [r[:-1] for r in rows], console.width, left=2))
+        console.print(_table("Fisher's exact test", ["Area", "Outcome", "p; q"],
+                             [[*r[:2], r[-1]] for r in rows if r[-1]], console.width, left=2))
     if f.unknown_share:
         console.print(f"Source not recorded for {pct(f.unknown_share)} of requests.")
     console.print()
