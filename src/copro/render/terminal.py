@@ -14,11 +14,21 @@ from copro.render.numbers import (
     interval,
     missing_legend,
     missing_symbol,
+    names,
     p_value,
     pct,
     ratio,
 )
-from copro.render.sentences import area_sentences, headline
+from copro.render.sentences import (
+    area_sentences,
+    caveats,
+    display_name,
+    headline,
+    in_text,
+    methods,
+    national_name,
+    scope,
+)
 from copro.stats.results import Rate
 
 ROWS_EACH_WAY = 10
@@ -27,8 +37,7 @@ ROWS_EACH_WAY = 10
 def print_audit(findings: Findings, console: Console) -> None:
     """Headline sentences, the areas with the largest and smallest gaps, coverage, sources."""
     a, b = findings.group_a, findings.group_b
-    where = findings.national.area.name.replace(" (sum of local authorities)", "")
-    console.print(f"[bold]Coproduction Audit: does it matter who asks? {where}, "
+    console.print(f"[bold]Coproduction Audit: does it matter who asks? {scope(findings)}, "
                   f"{findings.period}[/bold]")
     console.print(f"Requests for an EHC needs assessment: {a.requests_from} compared with "
                   f"{b.requests_from}.\n")
@@ -55,9 +64,24 @@ def print_audit(findings: Findings, console: Console) -> None:
                       "authorities compared, more the fewer its requests (empirical Bayes), so "
                       "a ratio from a few requests does not top the list by chance; raw: the "
                       "area's own figures.\n")
+    for group, funnel in pooled.funnels.items():
+        od = funnel.overdispersion
+        if od is None:
+            continue
+        still = funnel.flagged_additive
+        console.print(
+            f"Funnel plot, {group.label.lower()}' {findings.outcome(key).name}: "
+            f"{len(funnel.flagged)} of {len(funnel.points)} local authorities lie outside the "
+            f"exact 99.8% limits; their rates vary {od.phi:.1f} times as much as chance "
+            "explains (over-dispersion). Allowing for that, "
+            + (f"{len(still)} remain{'s' if len(still) == 1 else ''} outside: "
+               f"{names([f'{p.area_name} ({pct(p.rate)} of {p.trials:,})' for p in still])}."
+               if still else "none remains outside."))
+    console.print()
     if any(p.adjusted is not None for p in findings.pooled.values()):
         console.print(_adjusted_table(findings, console.width))
-    console.print(_coverage_table(findings, console.width))
+    if findings.pooled[key].coverage.not_comparable:
+        console.print(_coverage_table(findings, console.width))
     _footer(findings, console)
 
 
@@ -159,8 +183,6 @@ def _coverage_table(findings: Findings, width: int) -> Table:
 
 
 def _footer(findings: Findings, console: Console) -> None:
-    re_method = findings.options.tau2_methods[0]
-    primary = findings.pooled[findings.primary]
     console.print()
     console.print("[bold]Notes[/bold]")
     for o in findings.outcomes:
@@ -168,11 +190,11 @@ def _footer(findings: Findings, console: Console) -> None:
     console.print(
         "- Rates: Wilson score 95% intervals. Ratio: Katz log interval. Difference: Newcombe "
         "hybrid score. q: Benjamini-Hochberg q-value of Fisher's exact test across local "
-        "authorities. Pooled: Mantel-Haenszel (Greenland-Robins variance); "
-        + (primary.random_effects[re_method].method
-           if re_method in primary.random_effects else "random effects")
-        + f". {MISSING} = missing (reason given).")
-    for caveat in findings.caveats:
+        "authorities. Pooled: Mantel-Haenszel (Greenland-Robins variance)."
+        f" {MISSING} = missing (reason given).")
+    for line in methods(findings):
+        console.print(f"- {line}")
+    for caveat in caveats(findings):
         console.print(f"- {caveat}")
     p = findings.provenance
     console.print(f"- Data: {p.source} (SHA-256 {p.sha256[:12]}…). {p.attribution}")
@@ -185,7 +207,8 @@ def _points(x: float) -> str:
 
 
 def print_area(findings: Findings, f: AreaFindings, console: Console) -> None:
-    """One area's scorecard: every group's rates, the comparison, England and region beside it."""
+    """One area's scorecard: every group's rates, the comparison, region and England (or the
+    areas in the data together) beside it."""
     area = f.area
     codes = area.code + (f", DfE {area.old_la_code}" if area.old_la_code else "")
     where = f" — {area.region_name}" if area.region_name else ""
@@ -220,12 +243,13 @@ def print_area(findings: Findings, f: AreaFindings, console: Console) -> None:
         for o in (o for o in findings.outcomes if o.compared):
             c = other.outcomes[o.key].comparison
             if c is None:
-                rows.append([other.area.name, o.name, MISSING, MISSING,
+                rows.append([display_name(findings, other), o.name, MISSING, MISSING,
                              NOT_COMPARABLE_REASONS[other.outcomes[o.key].not_comparable], "",
                              ""])
                 continue
             rr, rd = c.risk_ratio, c.risk_difference
-            rows.append([other.area.name, o.name, pct(c.rate_a.estimate), pct(c.rate_b.estimate),
+            rows.append([display_name(findings, other), o.name, pct(c.rate_a.estimate),
+                         pct(c.rate_b.estimate),
                          _ratio_cell(rr.estimate, rr.ci_low, rr.ci_high),
                          f"{_points(rd.estimate)} "
                          f"({interval(rd.ci_low, rd.ci_high, _points, '–')})",
@@ -233,8 +257,10 @@ def print_area(findings: Findings, f: AreaFindings, console: Console) -> None:
                                                 else f"; q {_q(c.q_value)}")])
     headers = ["Area", "Outcome", a.label, b.label, "Ratio, 95% CI", "Difference, 95% CI",
                "Fisher's exact test"]
-    title = (f"{a.label} compared with {b.label.lower()}, beside region and England "
-             "(difference in percentage points)")
+    region = findings.region_of(area)
+    title = (f"{a.label} compared with {b.label.lower()}, beside "
+             + (f"{in_text(findings, region)} and " if region is not None else "")
+             + f"{national_name(findings)} (difference in percentage points)")
     if console.width >= 90:
         console.print(_table(title, headers, rows, console.width, left=2))
     else:  # too narrow for every column: the tests in a table of their own
@@ -244,6 +270,6 @@ def print_area(findings: Findings, f: AreaFindings, console: Console) -> None:
     if f.unknown_share:
         console.print(f"Source not recorded for {pct(f.unknown_share)} of requests.")
     console.print()
-    for caveat in findings.caveats:
+    for caveat in caveats(findings):
         console.print(f"- {caveat}")
     console.print(f"- Data: {findings.provenance.source}. {findings.provenance.attribution}")
