@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from copro.findings import Findings, Funnel
 from copro.groups import COMPARABLE_GROUPS
 from copro.render.numbers import interval, names, pct, ratio
+from copro.render.sentences import authorities
 
 # Okabe & Ito (2008) colour-blind-safe palette
 BLUE, ORANGE, VERMILLION, SKY, GREEN, PURPLE, GREY = (
@@ -144,7 +145,7 @@ def rates_scatter(findings: Findings, outcome_key: str, fig_id: str,
     below = int(np.sum(y < x))
     title = f"{name.capitalize()}: {a.label.lower()} against {b.label.lower()}, by local authority"
     description = (
-        f"Scatter plot of {len(comps)} local authorities. Each dot is one authority: across, "
+        f"Scatter plot of {authorities(len(comps))}. Each dot is one authority: across, "
         f"the {name} for {b.requests_from}; up, for {a.requests_from}. The dashed line marks "
         f"equal rates. {above} {'authority lies' if above == 1 else 'authorities lie'} above "
         f"the line ({a.label.lower()} higher), {below} below it ({b.label.lower()} higher)"
@@ -215,7 +216,7 @@ def forest_plot(findings: Findings, outcome_key: str, fig_id: str = "forest") ->
     below = int(np.sum(high < 1))
     title = f"Ratio of {name}s, {a.label.lower()} ÷ {b.label.lower()}, by local authority"
     description = (
-        f"Forest plot of {k} local authorities, sorted from the smallest ratio to the largest "
+        f"Forest plot of {authorities(k)}, sorted from the smallest ratio to the largest "
         f"({rows[0][0]} {ratio(rows[0][1].estimate)} to {rows[-1][0]} "
         f"{ratio(rows[-1][1].estimate)}). A ratio above 1 means {a.requests_from} were more "
         f"likely {pooled.outcome.likely}. In {above} of them the whole 95% interval is "
@@ -298,7 +299,7 @@ def funnel_plot(funnel: Funnel, outcome_name: str, fig_id: str, reference: str =
     title = (f"Funnel plot: {funnel.group.label.lower()}' {outcome_name} against the number "
              "of decisions")
     description = (
-        f"Funnel plot of {len(funnel.points)} local authorities with at least "
+        f"Funnel plot of {authorities(len(funnel.points))} with at least "
         f"{funnel.min_trials} decisions on {funnel.group.requests_from}. Across: the number of "
         f"decisions; up: the {outcome_name}. The horizontal line is the rate for {reference}, "
         f"{pct(lim.target)}; the curves are 95% and 99.8% control limits, which narrow as the "

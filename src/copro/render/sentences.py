@@ -98,7 +98,7 @@ def methods(findings: Findings) -> list[str]:
                    "interval by the delta method on the log scale. Used to order the "
                    "“largest gap” lists, beside the raw ratio.")
     funnel = pooled.funnels.get(findings.group_b)
-    if funnel is not None:
+    if funnel is not None and len(funnel.points) >= 2:
         text = (f"Funnel plot: exact binomial 95% and 99.8% limits around the rate for "
                 f"{national_name(findings)} (Spiegelhalter 2005)")
         if funnel.overdispersion is not None:
@@ -116,8 +116,8 @@ def headline(findings: Findings) -> list[str]:
     for i, outcome in enumerate(o for o in findings.outcomes if o.compared):
         pooled = findings.pooled[outcome.key]
         out += outcome_sentences(findings, pooled, full=i == 0)
-    out.append(coverage_sentence(findings.pooled[findings.primary]))
-    return out
+    coverage = coverage_sentence(findings.pooled[findings.primary])
+    return out + ([coverage] if coverage else [])
 
 
 def outcome_sentences(f: Findings, p: PooledOutcome, full: bool = True) -> list[str]:
@@ -130,8 +130,10 @@ def outcome_sentences(f: Findings, p: PooledOutcome, full: bool = True) -> list[
     n = p.national
     k = len(p.coverage.compared)
     if n is not None:
-        where = (f"In England in {f.period}" if covers_england(f)
-                 else f"In {f.period}, in {in_text(f, f.national)}")
+        if covers_england(f) or len(areas_with_figures(f)) == 1:
+            where = f"In {in_text(f, f.national)} in {f.period}"
+        else:
+            where = f"In {f.period}, in {in_text(f, f.national)}"
         out.append(
             f"{where}, {a.requests_from} were {ratio(n.risk_ratio.estimate)} "
             f"times as likely as {b.requests_from} {o.likely} "
@@ -195,8 +197,9 @@ def coverage_sentence(p: PooledOutcome) -> str:
     """Which local authorities were compared, and which were not and why, by name."""
     c = p.coverage
     if c.local_authorities == 1:
-        text = ("The local authority is compared." if c.compared else
-                "The local authority could not be compared.")
+        if c.compared:
+            return ""  # nothing to say: the sentences above are about it
+        text = ""
     else:
         text = f"{len(c.compared)} of {c.local_authorities} local authorities are compared."
     for reason, phrase in NOT_COMPARABLE_REASONS.items():
@@ -204,6 +207,7 @@ def coverage_sentence(p: PooledOutcome) -> str:
         if areas:
             text += (f" {names(areas, limit=40)} {phrase}." if len(areas) == 1 else
                      f" {len(areas)} {phrase}: {names(areas, limit=40)}.")
+    text = text.strip()
     if c.partly_recorded:
         listed = [f"{a.name} ({pct(s, 0)})" for a, s in c.partly_recorded]
         text += (f" {len(listed)} compared did not record the source of some requests: "
