@@ -67,3 +67,13 @@ def test_largest_gap_ordered_by_shrunken_ratio_with_raw_beside():
     assert not rows[0].strip().startswith("Dorset")
     dorset = next(line for line in rows if line.strip().startswith("Dorset"))
     assert "8.00 (2.15–29.67)" in dorset
+
+
+def test_synth_shows_progress(tmp_path):
+    proc = subprocess.run([COPRO, "synth", "--out", str(tmp_path), "--la", "Kent", "--la",
+                           "Leeds", "--persons", "200"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "copro: writing Kent (1 of 2, 200 persons)"
+    assert lines[1] == "copro: writing Leeds (2 of 2, 200 persons)"

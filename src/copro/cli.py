@@ -255,7 +255,18 @@ def synth_command(out_dir, las, persons, year, seed, assess_or, plan_or, six_wee
             raise CoproError(f"{name}: an odds ratio must be above 0, got {value}")
     spec = SynthSpec(areas, persons, year, seed, Effects(assess_or, plan_or, six_weeks_or,
                                                          twenty_weeks_or, area_sd), legacy)
-    paths = write_synthetic(out_dir, spec)
+    from rich.console import Console
+
+    err = Console(stderr=True, highlight=False)
+    with err.status("copro: writing synthetic SEN2 returns") as status:
+        def progress(area, i, count):
+            status.update(f"copro: writing {area.name} ({i + 1} of {count}, "
+                          f"{persons:,} persons)")
+            if not err.is_terminal:  # piped or logged: one line per file, no animation
+                err.print(f"copro: writing {area.name} ({i + 1} of {count}, {persons:,} "
+                          "persons)")
+
+        paths = write_synthetic(out_dir, spec, progress)
     click.echo(f"copro: wrote {len(paths)} synthetic SEN2 file(s) to {out_dir}", err=True)
 
 
