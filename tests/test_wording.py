@@ -60,6 +60,8 @@ def test_single_area_audit_reads_sensibly(one, tmp_path):
     page = (tmp_path / "r" / "index.html").read_text()
     assert "DfE does not publish plans issued" not in page
     assert "1 local authorities" not in page and "Across the 1 " not in page
+    for pooled_figure in ("scatter", "forest", "funnel", "timeliness"):  # one area: no spread
+        assert f'<figure id="figure-{pooled_figure}">' not in page
     assert_not_called_england(page)
 
 

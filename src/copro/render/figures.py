@@ -201,7 +201,9 @@ def forest_plot(findings: Findings, outcome_key: str, fig_id: str = "forest") ->
     ax.set_xscale("log")
     lo = min(low.min() if k else 0.9, 0.9)
     hi = max(high.max() if k else 1.1, 1.1)
-    ticks = [t for t in (0.25, 0.5, 1, 2, 4, 8, 16, 32, 64) if lo / 1.2 <= t <= hi * 1.2]
+    steps = ((0.5, 0.75, 1, 1.25, 1.5, 2, 3) if hi / lo < 4 else
+             (0.25, 0.5, 1, 2, 4, 8, 16, 32, 64))
+    ticks = [t for t in steps if lo / 1.2 <= t <= hi * 1.2]
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.xaxis.set_minor_locator(matplotlib_ticker.NullLocator())
     ax.tick_params(axis="x", top=True, labeltop=True)

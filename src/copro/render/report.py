@@ -40,8 +40,8 @@ AREA_DIR = "la"
 
 @dataclass(frozen=True)
 class ReportFigures:
-    scatter: figures.SvgFigure
-    forest: figures.SvgFigure
+    scatter: figures.SvgFigure | None  # None with fewer than two areas compared
+    forest: figures.SvgFigure | None
     funnel: figures.SvgFigure | None
     funnel_plain: figures.SvgFigure | None  # no names: an area page highlights its own point
     timeliness: figures.SvgFigure | None
@@ -75,14 +75,18 @@ def build_figures(findings: Findings) -> ReportFigures:
     primary, secondary = findings.primary, findings.secondary
     funnel = findings.pooled[primary].funnels.get(findings.group_b)
     name, reference = findings.outcome(primary).name, national_name(findings)
+    several = len(findings.pooled[primary].coverage.compared) >= 2  # else nothing to compare
+    if funnel is not None and len(funnel.points) < 2:
+        funnel = None
     return ReportFigures(
-        scatter=figures.rates_scatter(findings, primary, "scatter", reference),
-        forest=figures.forest_plot(findings, primary, "forest"),
+        scatter=figures.rates_scatter(findings, primary, "scatter", reference) if several
+        else None,
+        forest=figures.forest_plot(findings, primary, "forest") if several else None,
         funnel=None if funnel is None else figures.funnel_plot(
             funnel, name, "funnel", reference),
         funnel_plain=None if funnel is None else figures.funnel_plot(
             funnel, name, "funnel", reference, label=0),
-        timeliness=None if secondary is None else figures.rates_scatter(
+        timeliness=None if secondary is None or not several else figures.rates_scatter(
             findings, secondary, "timeliness", reference),
         mediation=figures.national_rates_by_group(findings, "mediation", reference),
     )
@@ -156,8 +160,8 @@ def render_area(findings: Findings, f: AreaFindings, figs: ReportFigures, genera
     funnel = pooled.funnels.get(findings.group_b)
     point = None if funnel is None else next(
         (p for p in funnel.points if p.area_code == f.area.code), None)
-    figure = None if point is None else figures.highlight_point(figs.funnel_plain, f.area.code,
-                                                                f.area.name)
+    figure = None if point is None or figs.funnel_plain is None else figures.highlight_point(
+        figs.funnel_plain, f.area.code, f.area.name)
     eb = None if pooled.empirical_bayes is None else pooled.empirical_bayes.by_area
     region = findings.region_of(f.area)
     beside = {x.area.code: x for x in (f, region, findings.national) if x is not None}
