@@ -305,6 +305,7 @@ def test_campaign_end_to_end(tmp_path):
     assert "Plan rates" in page and "20-week timeliness" in page
     # twelve returns are not England, and the report does not say they are
     assert_not_called_england(page)
+    assert_not_called_england(audit.stdout)  # the JSON too
     assert "12 local authorities" in page and "each of its 153" not in page
     terminal = subprocess.run([COPRO, "audit", "--foi", str(returns)], capture_output=True,
                               text=True, timeout=120)

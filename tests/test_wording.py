@@ -39,6 +39,7 @@ def test_three_areas_are_not_called_england(three, tmp_path):
     index = (tmp_path / "r" / "index.html").read_text()
     kent = (tmp_path / "r" / "la" / "kent.html").read_text()
     for text in (index, kent, _run("audit", "--sen2", str(three)),
+                 _run("audit", "--sen2", str(three), "--json"),
                  _run("la", "Kent", "--sen2", str(three))):
         assert_not_called_england(text)
     assert "each of its 3" not in index

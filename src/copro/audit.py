@@ -74,7 +74,7 @@ def audit(counts: CountsTable, options: AuditOptions | None = None) -> Findings:
 
     if national_area is None:
         national = _national_from_las(las, cells, outs, options)
-        basis = "sum of the local authorities in the file (the file has no England row)"
+        basis = "sum of the local authorities in the file (it has no national row)"
     elif national_area.code != ENGLAND:
         national = findings_by_code[national_area.code]
         basis = f"sum of the local authorities in the data ({national_area.name})"
@@ -200,8 +200,9 @@ def _with_comparisons(findings: dict[str, AreaFindings], las: list[Area],
 
 def _national_from_las(las: list[Area], cells: dict, outs: tuple[Outcome, ...],
                        options: AuditOptions) -> AreaFindings:
-    """England as the sum of the local authorities, where a file has no England row."""
-    england = Area("E92000001", "England (sum of local authorities)", Level.NATIONAL)
+    """The local authorities added together, where a file has no England row (an FOI
+    campaign, or a DfE file cut to some areas): named for what it is, never England."""
+    england = Area("ALL", "All local authorities in the data, added together", Level.NATIONAL)
     summed: dict = {}
     measures = {m for o in outs for m in (o.success, *o.trials)} | {Measure.RECEIVED}
     for group in RATE_GROUPS:

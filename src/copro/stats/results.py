@@ -18,7 +18,7 @@ MANTEL_HAENSZEL = ("Mantel-Haenszel pooled risk ratio; Greenland-Robins variance
 SIGN_TEST = "exact binomial sign test, two-sided; areas with equal rates excluded"
 SIGNED_RANK = "Wilcoxon signed-rank test, two-sided; zero differences dropped"
 SPIEGELHALTER = ("exact binomial control limits, interpolated (Spiegelhalter 2005), around "
-                 "England's rate")
+                 "the overall rate (a national row, or all the areas' requests together)")
 EMPIRICAL_BAYES = "beta-binomial empirical Bayes, marginal maximum likelihood"
 EB_RATIO = ("ratio of empirical-Bayes (beta-binomial) posterior mean rates; interval by the "
             "delta method on the log scale")
