@@ -174,7 +174,11 @@ LAYOUT = """() => {
         const wrap = t.closest(".table-wrap");
         const style = wrap && getComputedStyle(wrap);
         const hint = wrap && getComputedStyle(wrap, "::before");
+        const cap = t.caption && t.caption.getBoundingClientRect();
+        const box = wrap && wrap.getBoundingClientRect();
         return {id: t.id || t.caption?.textContent.slice(0, 40), inWrap: !!wrap,
+                captionInView: !cap || !box || (cap.left >= box.left - 1
+                                                && cap.right <= box.right + 1),
                 overflowX: style && style.overflowX, border: style && style.borderTopWidth,
                 scrolls: !!wrap && wrap.scrollWidth > wrap.clientWidth + 1,
                 hint: hint ? hint.content : "", hintDisplay: hint ? hint.display : ""};
@@ -217,6 +221,7 @@ def test_phone_tables_scroll_inside_a_visible_container(browser, report, which):
     for t in m["tables"]:
         assert t["inWrap"] and t["overflowX"] in ("auto", "scroll"), t
         assert float(t["border"].removesuffix("px")) >= 1, t  # the box's edge shows
+        assert t["captionInView"], t  # the caption is not cut off at the side
         if t["scrolls"]:  # and it says that it scrolls
             assert "Scroll sideways" in t["hint"] and t["hintDisplay"] == "block", t
     if which == "index":

@@ -183,8 +183,10 @@ def adjusted_sentence(p: PooledOutcome) -> str:
     mh = x.stratified
     text = (f"Adjusted for case mix ({x.strata_definition}, {x.strata} strata): the "
             f"Mantel-Haenszel ratio is {ratio(mh.estimate)} (95% CI "
-            f"{interval(mh.ci_low, mh.ci_high)}) against {ratio(x.crude_rr)} unadjusted on the "
-            f"same {x.requests:,} requests")
+            f"{interval(mh.ci_low, mh.ci_high)}) against {ratio(x.crude_rr)} unadjusted over "
+            f"the same strata (those with requests from both groups"
+            + (f"; the {ratio(p.national.risk_ratio.estimate)} above counts every request)"
+               if p.national is not None else ")"))
     if x.adjusted_or is not None and x.crude_or is not None:
         text += (f"; in a logistic regression the odds ratio is "
                  f"{ratio(x.adjusted_or.estimate)} (95% CI "
