@@ -14,6 +14,7 @@ from copro.cli_support import console as _console
 from copro.cli_support import day as _day
 from copro.errors import CoproError
 from copro.foi.commands import foi_group
+from copro.web.commands import db_group, serve_command
 
 
 class _Group(click.Group):
@@ -305,6 +306,8 @@ def las_command(csv_path) -> None:
 
 
 cli.add_command(foi_group)
+cli.add_command(serve_command)
+cli.add_command(db_group)
 
 
 def main() -> None:
