@@ -9,7 +9,7 @@ PORT ?= 8000
 # The website's stylesheet: GOV.UK Frontend (npm, pinned by package-lock.json) compiled with Sass.
 CSS := src/copro/web/static/copro/copro.css
 
-.PHONY: audit test serve assets bench lint clean
+.PHONY: audit test serve assets bench lint clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,24 @@ audit: $(VENV)/.installed
 	$(BIN)/copro audit
 	$(BIN)/copro report --all-las --out $(OUT)/report
 
-## test: install what the tests need, lint, and run the whole suite
-test: $(VENV)/.installed-test assets
+## chromium: the report's browser tests need a real Chromium (Debian's package, never a
+## downloaded build). Installed with apt-get when running as root; otherwise stop and say how.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "make: installing Debian's chromium for the report's browser tests"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+	    >/dev/null; \
+	else \
+	  echo "make test needs Chromium for the report's browser tests:" \
+	       "install it (Debian/Ubuntu: sudo apt-get install chromium) and run make test again" >&2; \
+	  exit 1; \
+	fi
+
+## test: install what the tests need (Python packages; Chromium, see above), lint, run the suite
+test: $(VENV)/.installed-test assets chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest
 

@@ -72,7 +72,7 @@ def test_xlsx_template_is_prefilled_and_validated():
     assert ws["B3"].value == "Leeds" and ws["B4"].value == "E08000035"
     assert ws["B5"].value == "383" and ws["B6"].value.startswith("2025")
     rules = ws.data_validations.dataValidation
-    assert len(rules) == 1 and rules[0].type == "whole" and rules[0].formula1 == "0"
+    assert len(rules) == 1
     assert str(rules[0].sqref) == f"B{FIRST_MEASURE_ROW}:E{FIRST_MEASURE_ROW + 3}"
     assert "Instructions" in wb.sheetnames
 
@@ -293,7 +293,7 @@ def test_campaign_end_to_end(tmp_path):
     assert len(not_compared) == 153 - 12
     assert all("no FOI return" in x["detail"] for x in not_compared.values())
     assert result["headline"][0].startswith(
-        "In 2025, in the local authorities with figures taken together, requests from schools")
+        "In 2025, in the 12 local authorities together, requests from schools")
     assert "to end in an EHC plan" in result["headline"][0]
     timeliness = result["pooled"]["plan_timeliness"]["sign_test"]
     assert timeliness["favour_a"] + timeliness["favour_b"] + timeliness["ties"] == 12
@@ -303,3 +303,93 @@ def test_campaign_end_to_end(tmp_path):
     assert report.returncode == 0, report.stderr
     page = (tmp_path / "report" / "index.html").read_text()
     assert "Plan rates" in page and "20-week timeliness" in page
+    # twelve returns are not England, and the report does not say they are
+    assert_not_called_england(page)
+    assert_not_called_england(audit.stdout)  # the JSON too
+    assert "12 local authorities" in page and "each of its 153" not in page
+    terminal = subprocess.run([COPRO, "audit", "--foi", str(returns)], capture_output=True,
+                              text=True, timeout=120)
+    assert terminal.returncode == 0 and terminal.stdout.splitlines()[0].endswith(
+        "12 local authorities, 2025")
+    assert_not_called_england(terminal.stdout)
+    la = subprocess.run([COPRO, "la", chosen[0].name, "--foi", str(returns)],
+                        capture_output=True, text=True, timeout=120)
+    assert la.returncode == 0, la.stderr
+    assert_not_called_england(la.stdout)
+    assert "the 12 local authorities together" in la.stdout
+
+
+def assert_not_called_england(text: str) -> None:
+    """No sentence, title or label calls a subset of local authorities 'England' (the words
+    'East of England', the Department's name and 'not figures for England' are fine)."""
+    import re
+
+    cleaned = re.sub(r"East of England|These are not figures for England", "", text)
+    assert "England" not in cleaned, cleaned[max(0, cleaned.find("England") - 120):
+                                             cleaned.find("England") + 60]
+
+
+# --- the kit says one thing, and the template accepts it -------------------------------------
+
+def test_template_validation_accepts_what_the_letter_asks_for():
+    """The letter and the Instructions sheet ask for '<5' for a withheld number and 'not held'
+    for a figure not held: the template's validation must not refuse either, and its message
+    says the same as they do."""
+    wb = load_workbook(__import__("io").BytesIO(templates.xlsx(LEEDS, 2025)))
+    rule = wb["Response"].data_validations.dataValidation[0]
+    assert rule.type == "custom"  # not 'whole': text such as '<5' is allowed by type
+    assert rule.errorStyle != "stop"  # an LA's own wording warns, never blocks
+    first = f"B{FIRST_MEASURE_ROW}"
+    assert f'LEFT(TRIM({first}),1)="<"' in rule.formula1
+    assert f'LOWER(TRIM({first}))="not held"' in rule.formula1
+    assert f"ISNUMBER({first})" in rule.formula1 and f"{first}>=0" in rule.formula1
+    instructions = " ".join(c.value or "" for c in wb["Instructions"]["A"])
+    text = letter(LEEDS, 2025, Requester("Ada", "ada@example.org"), "t.xlsx").text()
+    for said in (rule.error, rule.prompt, instructions, text):
+        assert "<5" in said and "not held" in said
+        assert "leave blank" not in said and "leave the cell blank" not in said
+    # and what the validation lets through, copro reads
+    for typed, reason in (("<5", "suppressed"), ("not held", "not held")):
+        count = parse_value(Cell(typed, first), "f")
+        assert count.missing and reason in count.missing_reason
+
+
+def test_rejected_return_is_recorded_against_its_authority(tmp_path):
+    """A rejected return names its LA in the tracker, which stops showing it as awaiting or
+    overdue; the audit says the return was rejected, not that there was none."""
+    db = str(tmp_path / "c.sqlite")
+    run = lambda *a: subprocess.run([COPRO, *a], capture_output=True, text=True, timeout=60)  # noqa: E731
+    assert run("foi", "track", "--db", db, "sent", "Leeds", "--year", "2025", "--date",
+               "2026-01-05").returncode == 0
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    bad = study_values((100, 60, 50, 30), (200, 170, 160, 120), (10, 8, 8, 6))
+    bad[Measure.RECEIVED][G.ALL] = 1
+    fill_xlsx(returns / "leeds.xlsx", LEEDS, 2025, bad)
+    ingest = run("foi", "ingest", str(returns), "--db", db, "--date", "2026-01-20")
+    assert ingest.returncode == 2
+    codes = sqlite3.connect(db).execute("SELECT la_code, accepted FROM returns").fetchall()
+    assert codes == [(LEEDS.code, 0)]
+    status = run("foi", "status", "--db", db, "--today", "2026-03-01")
+    assert "Overdue: 0" in status.stdout and "awaiting" not in status.stdout
+    assert "Returns rejected: 1" in status.stdout and "Leeds (leeds.xlsx)" in status.stdout
+    audit = run("audit", "--foi", str(returns), "--json")
+    leeds = next(x for x in json.loads(audit.stdout)["pooled"]["plan"]["coverage"]
+                 ["not_comparable"] if x["area"]["code"] == LEEDS.code)
+    assert "FOI return rejected" in leeds["detail"]
+
+
+def test_track_commands_say_what_they_did(tmp_path):
+    db = str(tmp_path / "c.sqlite")
+    run = lambda *a: subprocess.run([COPRO, *a], capture_output=True, text=True, timeout=60)  # noqa: E731
+    bad_year = run("foi", "track", "--db", db, "sent", "Leeds", "--year", "last year")
+    assert bad_year.returncode == 2 and "--year" in bad_year.stderr
+    assert run("foi", "track", "--db", db, "sent", "Leeds", "--year", "2025").returncode == 0
+    note = run("foi", "track", "--db", db, "note", "Leeds", "phoned the team")
+    assert note.returncode == 0 and "Leeds" in note.stdout and "note" in note.stdout
+    review = run("foi", "track", "--db", db, "review", "Leeds")
+    assert review.returncode == 0 and "internal review" in review.stdout
+    assert "internal_review" not in review.stdout
+    no_email = run("foi", "letters", "--year", "2025", "--name", "Ada", "--la", "Leeds",
+                   "--out", str(tmp_path / "o"))
+    assert no_email.returncode == 2 and "--email" in no_email.stderr

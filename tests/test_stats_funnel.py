@@ -36,3 +36,64 @@ def test_funnel_narrows_and_nests():
 def test_bands():
     bands = funnel_bands([10, 70, 47, 62], [100, 100, 100, 100], 0.474)
     assert bands == ["below 99.8%", "above 99.8%", "within", "above 95%"]
+
+
+def test_winsorised_z_by_hand():
+    from copro.stats.funnel import winsorised_z
+
+    n = np.full(10, 100)
+    k = np.array([10, 20, 30, 40, 50, 50, 60, 70, 80, 90])
+    z = (k / 100 - 0.5) / np.sqrt(0.25 / 100)
+    low, high = np.percentile(z, [10, 90])
+    got = winsorised_z(k, n, 0.5)
+    assert got.min() == pytest.approx(low) and got.max() == pytest.approx(high)
+    assert np.all(got[1:-1] == pytest.approx(np.clip(z[1:-1], low, high)))
+
+
+def test_overdispersion_factor_and_variance_by_hand():
+    """Spiegelhalter (2005) section 5: phi = mean squared winsorised z; tau^2 = (I phi - (I-1))
+    / (sum w - sum w^2 / sum w), w = n / (target (1 - target))."""
+    from copro.stats.funnel import overdispersion, winsorised_z
+
+    n = np.array([50, 80, 120, 200, 300, 400, 600, 900, 1200, 2000])
+    k = np.round(n * np.array([.3, .7, .45, .6, .35, .55, .4, .62, .5, .48])).astype(int)
+    od = overdispersion(k, n, 0.5)
+    z = winsorised_z(k, n, 0.5)
+    phi = np.mean(z ** 2)
+    w = n / 0.25
+    tau2 = (10 * phi - 9) / (w.sum() - (w ** 2).sum() / w.sum())
+    assert od.phi == pytest.approx(phi) and od.tau2 == pytest.approx(tau2)
+    assert od.phi > 5 and od.tau2 > 0
+
+
+def test_binomial_variation_alone_gives_no_additive_variance():
+    from copro.stats.funnel import overdispersion
+
+    rng = np.random.default_rng(7)
+    n = rng.integers(50, 2000, size=150)
+    k = rng.binomial(n, 0.3)
+    od = overdispersion(k, n, 0.3)
+    assert 0.5 < od.phi < 1.5
+    assert od.tau2 < 1e-3
+
+
+def test_overdispersed_limits_are_wider_and_flag_fewer():
+    """Limits allowing for over-dispersion contain the exact ones (so flag no more areas), and
+    an area far outside even those is still flagged."""
+    from copro.stats.funnel import overdispersed_bands, overdispersion
+
+    rng = np.random.default_rng(3)
+    n = rng.integers(30, 1500, size=120)
+    true = np.clip(rng.normal(0.5, 0.12, size=120), 0.01, 0.99)
+    k = rng.binomial(n, true)
+    k[0], n[0] = 1490, 1500  # 99%: far above anything plausible
+    od = overdispersion(k, n, 0.5, int(n.max()), int(n.min()))
+    exact = funnel_limits(0.5, int(n.max()), int(n.min()))
+    assert od.n == exact.n
+    assert np.all(np.array(od.high_998_additive) >= np.array(exact.high_998) - 0.01)
+    assert np.all(np.array(od.high_998_multiplicative) >= np.array(exact.high_998) - 0.01)
+    mult, add = overdispersed_bands(k, n, 0.5, od)
+    flagged_exact = sum(b.endswith("99.8%") for b in funnel_bands(k, n, 0.5))
+    assert sum(b != "within" for b in add) < flagged_exact
+    assert sum(b != "within" for b in mult) < flagged_exact
+    assert add[0] == mult[0] == "above 99.8%"

@@ -20,6 +20,7 @@ from copro.findings import (
     AuditOptions,
     BelowHalf,
     Coverage,
+    EmpiricalBayes,
     Findings,
     Funnel,
     FunnelPoint,
@@ -32,11 +33,17 @@ from copro.outcomes import Outcome, outcomes
 from copro.stats.across_areas import sign_test, signed_rank
 from copro.stats.adjust import case_mix_adjustment
 from copro.stats.compare import compare_groups, with_q_values
-from copro.stats.funnel import funnel_bands, funnel_limits
+from copro.stats.funnel import (
+    funnel_bands,
+    funnel_limits,
+    overdispersed_bands,
+    overdispersion,
+)
 from copro.stats.meta import random_effects
 from copro.stats.pooling import mantel_haenszel_risk_ratio
 from copro.stats.rates import wilson_rates
 from copro.stats.results import Rate
+from copro.stats.shrinkage import beta_binomial_prior, shrunken_ratios
 
 RATE_GROUPS = (*COMPARABLE_GROUPS, RequesterGroup.ALL)
 ENGLAND = "E92000001"
@@ -67,7 +74,7 @@ def audit(counts: CountsTable, options: AuditOptions | None = None) -> Findings:
 
     if national_area is None:
         national = _national_from_las(las, cells, outs, options)
-        basis = "sum of the local authorities in the file (the file has no England row)"
+        basis = "sum of the local authorities in the file (it has no national row)"
     elif national_area.code != ENGLAND:
         national = findings_by_code[national_area.code]
         basis = f"sum of the local authorities in the data ({national_area.name})"
@@ -152,8 +159,12 @@ def _not_comparable(rates: dict, missing: dict, unknown_share: float | None,
                     options: AuditOptions) -> tuple[str | None, str | None]:
     pair = (options.group_a, options.group_b)
     gone = [g for g in pair if g in missing]
+    if len(gone) == 2 and missing[gone[0]] == missing[gone[1]]:
+        everyone = all(g in missing for g in RATE_GROUPS)
+        who = "every group" if everyone else f"{gone[0].label} and {gone[1].label.lower()}"
+        return "suppressed", f"{who}: {missing[gone[0]]}"
     if gone:
-        return "suppressed", f"{gone[0].label}: {missing[gone[0]]}"
+        return "suppressed", "; ".join(f"{g.label}: {missing[g]}" for g in gone)
     if unknown_share is not None and unknown_share >= options.unknown_threshold:
         return "source_not_recorded", f"source not known for {unknown_share:.0%} of requests"
     few = [g for g in pair if rates[g].trials < options.min_trials]
@@ -189,8 +200,9 @@ def _with_comparisons(findings: dict[str, AreaFindings], las: list[Area],
 
 def _national_from_las(las: list[Area], cells: dict, outs: tuple[Outcome, ...],
                        options: AuditOptions) -> AreaFindings:
-    """England as the sum of the local authorities, where a file has no England row."""
-    england = Area("E92000001", "England (sum of local authorities)", Level.NATIONAL)
+    """The local authorities added together, where a file has no England row (an FOI
+    campaign, or a DfE file cut to some areas): named for what it is, never England."""
+    england = Area("ALL", "All local authorities in the data, added together", Level.NATIONAL)
     summed: dict = {}
     measures = {m for o in outs for m in (o.success, *o.trials)} | {Measure.RECEIVED}
     for group in RATE_GROUPS:
@@ -222,7 +234,7 @@ def _pooled(outcome: Outcome, national: AreaFindings, basis: str,
             if f.unknown_share is not None
             and f.unknown_share >= options.partly_recorded_threshold),
     )
-    mh, re, re_ratio, signs, ranks = None, {}, {}, None, None
+    mh, re, re_ratio, signs, ranks, eb = None, {}, {}, None, None, None
     if comps:
         a_s = np.array([c.rate_a.successes for c in comps])
         a_n = np.array([c.rate_a.trials for c in comps])
@@ -234,6 +246,7 @@ def _pooled(outcome: Outcome, national: AreaFindings, basis: str,
         differences = np.array([c.risk_difference.estimate for c in comps])
         signs, ranks = sign_test(differences), signed_rank(differences)
         if len(comps) >= 2:
+            eb = _empirical_bayes(compared, comps, options)
             for method in options.tau2_methods:
                 fit = random_effects(log_rr, log_var, method, options.hksj, options.confidence)
                 re[method] = fit
@@ -251,7 +264,21 @@ def _pooled(outcome: Outcome, national: AreaFindings, basis: str,
     funnels = {g: _funnel(outcome, g, national, las, options) for g in (a, b)}
     return PooledOutcome(outcome, national.outcomes[outcome.key].comparison, basis, mh, re,
                          re_ratio, below, signs, ranks, coverage,
-                         {g: f for g, f in funnels.items() if f is not None})
+                         {g: f for g, f in funnels.items() if f is not None},
+                         empirical_bayes=eb)
+
+
+def _empirical_bayes(compared: list[AreaFindings], comps: list, options: AuditOptions
+                     ) -> EmpiricalBayes:
+    """Both groups' rates shrunk towards their common mean across the compared areas."""
+    a_s = [c.rate_a.successes for c in comps]
+    a_n = [c.rate_a.trials for c in comps]
+    b_s = [c.rate_b.successes for c in comps]
+    b_n = [c.rate_b.trials for c in comps]
+    prior_a, prior_b = beta_binomial_prior(a_s, a_n), beta_binomial_prior(b_s, b_n)
+    ratios = shrunken_ratios([f.area.code for f in compared], a_s, a_n, b_s, b_n, prior_a,
+                             prior_b, options.confidence)
+    return EmpiricalBayes(prior_a, prior_b, tuple(ratios))
 
 
 def _adjusted(outcome: Outcome, strata: tuple, period: str, options: AuditOptions):
@@ -278,10 +305,18 @@ def _funnel(outcome: Outcome, group: RequesterGroup, national: AreaFindings,
         return None
     rated = [(f, f.outcomes[outcome.key].rates[group]) for f in las]
     rated = [(f, r) for f, r in rated if r is not None and r.trials >= options.min_trials]
-    bands = funnel_bands([r.successes for _, r in rated], [r.trials for _, r in rated],
-                         target.estimate)
-    points = tuple(FunnelPoint(f.area.code, f.area.name, r.successes, r.trials, r.estimate, b)
-                   for (f, r), b in zip(rated, bands, strict=True))
-    trials = [p.trials for p in points] or [options.min_trials]
-    limits = funnel_limits(target.estimate, int(max(trials) * 1.2), max(1, min(trials) // 2))
-    return Funnel(group, limits, points, options.min_trials)
+    successes, trials = [r.successes for _, r in rated], [r.trials for _, r in rated]
+    bands = funnel_bands(successes, trials, target.estimate)
+    grid = (int(max(trials or [options.min_trials]) * 1.2),
+            max(1, min(trials or [options.min_trials]) // 2))
+    od = None
+    multiplicative = additive = ["within"] * len(rated)
+    if len(rated) >= 2 and 0 < target.estimate < 1:
+        od = overdispersion(successes, trials, target.estimate, *grid)
+        multiplicative, additive = overdispersed_bands(successes, trials, target.estimate, od)
+    points = tuple(FunnelPoint(f.area.code, f.area.name, r.successes, r.trials, r.estimate, b,
+                               bm, ba)
+                   for (f, r), b, bm, ba in zip(rated, bands, multiplicative, additive,
+                                                strict=True))
+    limits = funnel_limits(target.estimate, *grid)
+    return Funnel(group, limits, points, options.min_trials, od)

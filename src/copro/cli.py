@@ -94,7 +94,8 @@ def _data_options(f):
         click.option("--min-requests", type=click.IntRange(min=1), default=10,
                      show_default=True,
                      help="Fewest decisions from each group for an area to be compared."),
-        click.option("--tau2", type=click.Choice(["REML", "DL", "PM"]), default="REML",
+        click.option("--tau2", type=click.Choice(["REML", "DL", "PM"], case_sensitive=False),
+                     default="REML",
                      show_default=True, help="Headline between-area variance estimator."),
         click.option("--hksj", is_flag=True,
                      help="Hartung-Knapp-Sidik-Jonkman interval for the random-effects mean."),
@@ -111,7 +112,8 @@ def _data_options(f):
                           "then are open); default today."),
         click.option("--suppress-below", type=click.IntRange(min=1), default=5,
                      show_default=True,
-                     help="With --sen2: withhold counts from 1 to this minus 1 in every output."),
+                     help="With --sen2 or --cases: withhold counts from 1 to this minus 1 in "
+                          "every output."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -202,7 +204,8 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True,
               help="Write the full result as JSON to standard output (docs/outputs.md).")
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None,
-              help="Write the per-area table as CSV (and NAME.about.txt beside it).")
+              help="Write the per-area table as CSV, with a text file about it beside it "
+                   "(areas.csv: areas.about.txt).")
 @click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), default=None,
               help="Write the per-area table as an Excel workbook.")
 def audit_command(as_json, csv_path, xlsx_path, **data_options) -> None:
@@ -313,7 +316,18 @@ def synth_command(out_dir, las, persons, year, seed, assess_or, plan_or, six_wee
             raise CoproError(f"{name}: an odds ratio must be above 0, got {value}")
     spec = SynthSpec(areas, persons, year, seed, Effects(assess_or, plan_or, six_weeks_or,
                                                          twenty_weeks_or, area_sd), legacy)
-    paths = write_synthetic(out_dir, spec)
+    from rich.console import Console
+
+    err = Console(stderr=True, highlight=False)
+    with err.status("copro: writing synthetic SEN2 returns") as status:
+        def progress(area, i, count):
+            status.update(f"copro: writing {area.name} ({i + 1} of {count}, "
+                          f"{persons:,} persons)")
+            if not err.is_terminal:  # piped or logged: one line per file, no animation
+                err.print(f"copro: writing {area.name} ({i + 1} of {count}, {persons:,} "
+                          "persons)")
+
+        paths = write_synthetic(out_dir, spec, progress)
     click.echo(f"copro: wrote {len(paths)} synthetic SEN2 file(s) to {out_dir}", err=True)
 
 

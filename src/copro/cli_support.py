@@ -15,12 +15,19 @@ def day(value) -> date:
     return value.date() if value is not None else date.today()
 
 
+PIPED_WIDTH = 110
+
+
 def console():
-    """A Rich console: on a terminal, its width; piped, one line per sentence, tables 110
-    wide."""
+    """A Rich console: on a terminal, its width; piped, one line per sentence and tables as
+    wide as ``COLUMNS`` says (110 when it is not set)."""
+    import os
+
     from rich.console import Console
 
     out = Console(highlight=False)
     if not out.is_terminal:
-        out = Console(highlight=False, width=110, soft_wrap=True)
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) >= 40 else PIPED_WIDTH
+        out = Console(highlight=False, width=width, soft_wrap=True)
     return out

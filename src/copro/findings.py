@@ -8,11 +8,14 @@ from copro.counts import Area, DataProvenance
 from copro.groups import RequesterGroup
 from copro.outcomes import Outcome
 from copro.stats.results import (
+    BetaPrior,
     CaseMixAdjustment,
     FunnelLimits,
     MantelHaenszelRatio,
+    Overdispersion,
     RandomEffects,
     Rate,
+    ShrunkenRatio,
     SignedRank,
     SignTest,
     TwoGroupComparison,
@@ -122,7 +125,9 @@ class FunnelPoint:
     successes: int
     trials: int
     rate: float
-    band: str  # 'within', 'above 95%', 'below 99.8%', ...
+    band: str  # 'within', 'above 95%', 'below 99.8%', ... (exact binomial limits)
+    band_multiplicative: str = "within"  # 99.8% limits inflated by the over-dispersion factor
+    band_additive: str = "within"  # 99.8% limits with the between-area variance added
 
 
 @dataclass(frozen=True)
@@ -134,11 +139,36 @@ class Funnel:
     limits: FunnelLimits
     points: tuple[FunnelPoint, ...]
     min_trials: int
+    overdispersion: Overdispersion | None = None  # None with fewer than two points
 
     @property
     def flagged(self) -> tuple[FunnelPoint, ...]:
-        """Areas outside the 99.8% limits."""
+        """Areas outside the exact 99.8% limits."""
         return tuple(p for p in self.points if p.band.endswith("99.8%"))
+
+    @property
+    def flagged_additive(self) -> tuple[FunnelPoint, ...]:
+        """Areas still outside the 99.8% limits once the between-area variance is allowed for."""
+        return tuple(p for p in self.points if p.band_additive != "within")
+
+    @property
+    def flagged_multiplicative(self) -> tuple[FunnelPoint, ...]:
+        """Areas still outside the 99.8% limits inflated by the over-dispersion factor."""
+        return tuple(p for p in self.points if p.band_multiplicative != "within")
+
+
+@dataclass(frozen=True)
+class EmpiricalBayes:
+    """Each compared local authority's ratio shrunk towards the common one: both groups' rates
+    are replaced by their beta-binomial posterior means (priors estimated across the areas)."""
+
+    prior_a: BetaPrior
+    prior_b: BetaPrior
+    ratios: tuple[ShrunkenRatio, ...]  # one per compared local authority
+
+    @property
+    def by_area(self) -> dict[str, ShrunkenRatio]:
+        return {r.area_code: r for r in self.ratios}
 
 
 @dataclass(frozen=True)
@@ -157,6 +187,7 @@ class PooledOutcome:
     coverage: Coverage
     funnels: dict[RequesterGroup, Funnel] = field(default_factory=dict)
     adjusted: CaseMixAdjustment | None = None  # case-level data only
+    empirical_bayes: EmpiricalBayes | None = None  # with at least two areas compared
 
 
 @dataclass(frozen=True)

@@ -221,12 +221,15 @@ def write_sen2(path: Path, area: Area, spec: SynthSpec, rng: np.random.Generator
     return n
 
 
-def write_synthetic(out_dir: Path, spec: SynthSpec) -> list[Path]:
-    """One file per area in ``out_dir``; reproducible for a given ``spec``."""
+def write_synthetic(out_dir: Path, spec: SynthSpec, progress=None) -> list[Path]:
+    """One file per area in ``out_dir``; reproducible for a given ``spec``. ``progress``, if
+    given, is called with (area, index, count) before each area is written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(spec.seed)
     paths = []
-    for area in spec.areas:
+    for i, area in enumerate(spec.areas):
+        if progress is not None:
+            progress(area, i, len(spec.areas))
         path = out_dir / f"sen2-{spec.collection_year}-{area.old_la_code}.xml"
         write_sen2(path, area, spec, rng)
         paths.append(path)

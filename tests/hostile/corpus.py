@@ -789,7 +789,7 @@ def output_cases() -> None:
         {"site/index.html": old, "site/notes.txt": old}, names=["site", "notes.txt"])
     run("report-onto-file", ["report", "--out", "r"], {"r": old}, names=["r", "not a folder"])
     run("report-la-page-onto-folder", ["report", "--la", "Leeds", "--out", "r"],
-        {"r/E08000035.html/x": b""}, names=["E08000035.html", "folder"])
+        {"r/leeds.html/x": b""}, names=["leeds.html", "folder"])
     run("las-dev-null", ["las", "--csv", "/dev/null"], names=["/dev/null"])
     run("las-as-json", ["las", "--csv", "las.json"], names=["las.json", ".csv"])
     run("letters-onto-file", ["foi", "letters", "--year", "2025", "--name", "A", "--la",

@@ -23,7 +23,7 @@ def foi_group() -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out/foi"),
               show_default=True, help="Folder to write letters/ and templates/ into.")
 @click.option("--name", required=True, help="Your name (FOIA s.8: a request must give it).")
-@click.option("--email", default="", help="Where the answers should be sent.")
+@click.option("--email", required=True, help="Where the answers should be sent.")
 @click.option("--organisation", default=None, help="Organisation you write for, if any.")
 @click.option("--address", default=None, help="Postal address for the reply, if wanted.")
 @click.option("--la", "only", multiple=True, metavar="NAME_OR_CODE",
@@ -78,7 +78,8 @@ def _tracker(ctx):
 @foi_track.command("sent")
 @click.argument("las", nargs=-1, metavar="[NAME_OR_CODE]...")
 @click.option("--all", "everyone", is_flag=True, help="Every local authority in the register.")
-@click.option("--year", required=True, help="The year the requests ask about.")
+@click.option("--year", type=click.IntRange(2014, 2100), required=True,
+              help="Calendar year of the requests asked about.")
 @click.option("--date", "day", type=DATE, default=None,
               help="Date sent (received by the LA), YYYY-MM-DD; default today.")
 @click.pass_context
@@ -91,7 +92,7 @@ def track_sent(ctx, las, everyone, year, day) -> None:
     areas = list(local_authorities()) if everyone else [find_local_authority(q) for q in las]
     with _tracker(ctx) as t:
         for area in areas:
-            r = t.sent(area, year, _day(day))
+            r = t.sent(area, str(year), _day(day))
     click.echo(f"copro: {len(areas)} request(s) sent {r.sent.isoformat()}, "
                f"due {r.due.isoformat()}")
 
@@ -106,7 +107,8 @@ def _status_command(status: str, help_text: str):
 
         with _tracker(ctx) as t:
             r = t.update(find_local_authority(la), status, _day(day), section, note)
-        click.echo(f"copro: {r.la_name}: {r.status}" + (f" (s.{r.section})" if r.section else "")
+        click.echo(f"copro: {r.la_name}: {r.status.replace('_', ' ')}"
+                   + (f" (s.{r.section})" if r.section else "")
                    + (f", due {r.due.isoformat()}" if r.status == "internal_review" else ""))
 
     command.__doc__ = help_text
@@ -135,6 +137,7 @@ def track_note(ctx, la, text, day) -> None:
     with _tracker(ctx) as t:
         t.get(area.code)
         t.note(area, text, _day(day))
+    click.echo(f"copro: {area.name}: note kept")
 
 
 @foi_group.command("status")
@@ -153,6 +156,7 @@ def foi_status(db, today) -> None:
     day = _day(today)
     with Tracker(db, read_only=True) as t:
         requests = t.all()
+        returns = t.returns()
     console = _console()
     overdue = [r for r in requests if r.overdue(day)]
     totals = Counter(r.shown_status(day) for r in requests)
@@ -169,6 +173,15 @@ def foi_status(db, today) -> None:
     refused = [r for r in requests if r.status == "refused"]
     if refused:
         console.print("Refused: " + "; ".join(f"{r.la_name} (s.{r.section})" for r in refused))
+    names = {r.la_code: r.la_name for r in requests}
+    last: dict = {}
+    for code, file, _, accepted, _ in returns:  # in the order ingested: the latest counts
+        last[code or file] = (code, file, accepted)
+    bad = [(code, file) for code, file, accepted in last.values() if not accepted]
+    if bad:
+        console.print(f"Returns rejected: {len(bad)} (ask for a corrected return): "
+                      + "; ".join(f"{names.get(code, code or 'unknown authority')} ({file})"
+                                  for code, file in bad))
 
 
 @foi_group.command("ingest")

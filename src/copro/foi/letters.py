@@ -101,9 +101,10 @@ def letter(area: Area, year: int, requester: Requester, template_name: str,
                  "say so."),
         ("para", f"Please give the figures in the attached template ({template_name}), which is "
                  f"already filled in with your authority's name and codes; a CSV version is "
-                 f"attached too. If a figure is not held, please say so in the Notes column; "
-                 f"if you withhold a small number to protect confidentiality, please write it "
-                 f"as “<5” (or your threshold) rather than leaving the cell blank."),
+                 f"attached too. If a figure is not held, please write “not held” in its cell "
+                 f"and say why in the Notes column; if you withhold a small number to protect "
+                 f"confidentiality, please write it as “<5” (or your threshold) rather than "
+                 f"leaving the cell blank."),
         ("para", "Since 2025 the source of each request is recorded in the SEN2 return (data "
                  "item RequestSource), so I expect this information to be held. If answering "
                  "every part would exceed the cost limit under section 12, please tell me "

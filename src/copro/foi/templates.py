@@ -31,12 +31,18 @@ INSTRUCTIONS = (
     "2. Give the numbers separately for requests made by a parent or young person, by a school "
     "or other education setting, and by anyone else; and for all requests together. The three "
     "should add up to the total.",
-    "3. If a figure is not held, leave the cell blank and say so in the Notes column. If you "
-    "withhold a small number, write '<5' (or your threshold) in the cell.",
+    "3. If a figure is not held, write 'not held' in the cell and say why in the Notes "
+    "column. If you withhold a small number, write '<5' (or '<' and your threshold) in the "
+    "cell rather than leaving it blank.",
     "4. Please do not change the layout, the labels or the codes at the top: the answers are "
     "read by software (Coproduction Audit, copro).",
     "5. Return the completed file with your response to the request.",
 )
+
+
+#: What a cell of the table takes: the same as the letter and the Instructions sheet ask for.
+WHAT_TO_ENTER = ("A whole number, 0 or more; '<5' (or '<' and your threshold) for a small "
+                 "number you withhold; 'not held' if the figure is not held (say why in Notes).")
 
 
 def xlsx(area: Area, year: int) -> bytes:
@@ -63,14 +69,17 @@ def xlsx(area: Area, year: int) -> bytes:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for i, (_, label) in enumerate(MEASURES):
         ws.cell(FIRST_MEASURE_ROW + i, 1, label).alignment = Alignment(wrap_text=True)
-    rule = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
-                          allow_blank=True, showErrorMessage=True, showInputMessage=True,
-                          errorTitle="A whole number, please",
-                          error="Enter a whole number of requests (0 or more). If the figure "
-                                "is not held, leave the cell blank and say so in Notes.",
-                          promptTitle="Number of requests",
-                          prompt="A whole number, 0 or more. Not held: leave blank, explain "
-                                 "in Notes.")
+    first = f"B{FIRST_MEASURE_ROW}"
+    # A whole number of 0 or more, a withheld small number ('<5', '<10') or 'not held': what
+    # the letter and the Instructions sheet ask for. A warning, not a stop: an LA's own wording
+    # is still read (or reported, naming the cell) by copro.
+    rule = DataValidation(
+        type="custom", allow_blank=True, showErrorMessage=True, showInputMessage=True,
+        errorStyle="warning",
+        formula1=(f'OR(AND(ISNUMBER({first}),{first}>=0,{first}=INT({first})),'
+                  f'LEFT(TRIM({first}),1)="<",LOWER(TRIM({first}))="not held")'),
+        errorTitle="A number of requests, '<5' or 'not held'",
+        error=WHAT_TO_ENTER, promptTitle="Number of requests", prompt=WHAT_TO_ENTER)
     last_col = chr(ord("A") + len(GROUPS))
     rule.add(f"B{FIRST_MEASURE_ROW}:{last_col}{FIRST_MEASURE_ROW + len(MEASURES) - 1}")
     ws.add_data_validation(rule)

@@ -235,10 +235,11 @@ class Tracker:
                         (area.code if area else None, file, sha256, day.isoformat(),
                          int(accepted), message))
         if area is not None and self._has(area.code):
-            if accepted:
-                self.db.execute("UPDATE requests SET status=CASE WHEN status IN "
-                                "('awaiting', 'internal_review') THEN 'answered' ELSE status "
-                                "END, updated=? WHERE la_code=?", (day.isoformat(), area.code))
+            # answered, even when the return is rejected: no longer awaiting or overdue (the
+            # rejection is in the returns table and the notes, and `foi status` lists it)
+            self.db.execute("UPDATE requests SET status=CASE WHEN status IN "
+                            "('awaiting', 'internal_review') THEN 'answered' ELSE status "
+                            "END, updated=? WHERE la_code=?", (day.isoformat(), area.code))
             self.note(area, f"return {file} {'accepted' if accepted else 'rejected: ' + message}",
                       day)
 

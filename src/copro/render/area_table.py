@@ -19,7 +19,9 @@ def columns(findings: Findings) -> list[str]:
         if o.compared:
             cols += [f"{o.key}_compared", f"{o.key}_not_comparable_reason",
                      f"{o.key}_risk_ratio", f"{o.key}_rr_ci_low", f"{o.key}_rr_ci_high",
-                     f"{o.key}_rr_zero_corrected", f"{o.key}_risk_difference",
+                     f"{o.key}_rr_zero_corrected", f"{o.key}_rr_shrunken",
+                     f"{o.key}_rr_shrunken_ci_low", f"{o.key}_rr_shrunken_ci_high",
+                     f"{o.key}_risk_difference",
                      f"{o.key}_rd_ci_low", f"{o.key}_rd_ci_high", f"{o.key}_fisher_p",
                      f"{o.key}_q_value"]
     return cols
@@ -49,11 +51,16 @@ def _row(findings: Findings, f: AreaFindings) -> list:
             c = out.comparison
             if c is None:
                 row += [False, out.not_comparable_detail and
-                        f"{out.not_comparable}: {out.not_comparable_detail}"] + [None] * 9
+                        f"{out.not_comparable}: {out.not_comparable_detail}"] + [None] * 12
             else:
                 rr, rd = c.risk_ratio, c.risk_difference
+                eb = findings.pooled[o.key].empirical_bayes
+                shrunk = None if eb is None else eb.by_area.get(area.code)
                 row += [True, None, _num(rr.estimate), _num(rr.ci_low), _num(rr.ci_high),
-                        rr.zero_corrected, _num(rd.estimate), _num(rd.ci_low),
+                        rr.zero_corrected,
+                        *([None] * 3 if shrunk is None else
+                          [_num(shrunk.estimate), _num(shrunk.ci_low), _num(shrunk.ci_high)]),
+                        _num(rd.estimate), _num(rd.ci_low),
                         _num(rd.ci_high), _num(c.fisher_p), _num(c.q_value)]
     return row
 

@@ -9,22 +9,34 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib import rcParams
+from matplotlib import ticker as matplotlib_ticker
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from copro.findings import Findings, Funnel
 from copro.groups import COMPARABLE_GROUPS
-from copro.render.numbers import interval, pct, ratio
+from copro.render.numbers import interval, names, pct, ratio
+from copro.render.sentences import authorities
 
 # Okabe & Ito (2008) colour-blind-safe palette
 BLUE, ORANGE, VERMILLION, SKY, GREEN, PURPLE, GREY = (
     "#0072B2", "#E69F00", "#D55E00", "#56B4E9", "#009E73", "#CC79A7", "#595959")
 
+#: Every figure is drawn WIDTH inches wide with no text smaller than FONT points, and shown at
+#: most at SCALE times its natural size: on a 390 px phone (358 px of column) the smallest text
+#: is then 11 * 4/3 * 358 / (4.8 * 96) = 11.4 px, and on a desktop 11 * 4/3 * 1.25 = 18 px.
+WIDTH, FONT, SCALE = 4.8, 11, 1.25
+
 rcParams.update({
     "svg.fonttype": "none",  # keep text as text: searchable, selectable, styled by the page
     "svg.hashsalt": "copro",  # stable ids, so the same findings give the same file
     "font.family": "sans-serif",
-    "font.size": 9,
+    "font.size": FONT,
+    "legend.fontsize": FONT,
+    "xtick.labelsize": FONT,
+    "ytick.labelsize": FONT,
+    "axes.labelsize": FONT,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.edgecolor": "#0b0c0c",
@@ -44,14 +56,16 @@ class SvgFigure:
     svg: str
 
 
-def _to_svg(fig: Figure, fig_id: str, title: str, description: str) -> SvgFigure:
+def _to_svg(fig: Figure, fig_id: str, title: str, description: str,
+            scale: float = SCALE) -> SvgFigure:
     buf = io.StringIO()
     FigureCanvasSVG(fig).print_svg(buf, metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()
     svg = _prefix_ids(svg[svg.index("<svg"):], fig_id)
+    widest = fig.get_figwidth() * 96 * scale  # CSS px
     svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
                  rf'<svg\1 role="img" aria-labelledby="{fig_id}-title {fig_id}-desc" '
-                 rf'class="figure"', svg, count=1)
+                 rf'class="figure" style="max-width: {widest:.0f}px"', svg, count=1)
     head_end = svg.index(">") + 1
     accessible = (f'<title id="{fig_id}-title">{_escape(title)}</title>'
                   f'<desc id="{fig_id}-desc">{_escape(description)}</desc>')
@@ -71,11 +85,35 @@ def _prefix_ids(svg: str, prefix: str) -> str:
     return svg
 
 
+def highlight_point(figure: SvgFigure, area_code: str, label: str) -> SvgFigure | None:
+    """The same figure with one point (id ``pt-<area_code>``) drawn large on top of the others
+    and named beside it; None if the figure has no such point."""
+    svg = figure.svg
+    start = svg.find(f'<g id="pt-{area_code}">')
+    if start < 0:
+        return None
+    use = re.search(r'<use [^>]*x="([-\d.]+)" y="([-\d.]+)"', svg[start:])
+    x, y = float(use.group(1)), float(use.group(2))
+    width = float(re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+)', svg).group(1))
+    right = x < width * 0.6
+    dy = 18 if y < 40 else -10  # below the point near the top, else above it
+    mark = (f'<g class="highlight"><circle cx="{x:.1f}" cy="{y:.1f}" r="6.5" fill="{VERMILLION}" '
+            f'stroke="#0b0c0c" stroke-width="1.5"/>'
+            f'<text x="{x + (8 if right else -8):.1f}" y="{y + dy:.1f}" '
+            f'text-anchor="{"start" if right else "end"}" font-size="{FONT + 1}" '
+            f'font-weight="bold" fill="#0b0c0c" stroke="#ffffff" stroke-width="3" '
+            f'paint-order="stroke">{_escape(label)}</text></g>')
+    end = svg.rindex("</svg>")
+    return SvgFigure(figure.id, figure.title, figure.description + f" {label} is highlighted.",
+                     svg[:end] + mark + svg[end:])
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def rates_scatter(findings: Findings, outcome_key: str, fig_id: str) -> SvgFigure:
+def rates_scatter(findings: Findings, outcome_key: str, fig_id: str,
+                  reference: str = "England") -> SvgFigure:
     """Each compared local authority's rate for group A against group B, with the line of
     parity (equal rates)."""
     a, b = findings.group_a, findings.group_b
@@ -84,7 +122,7 @@ def rates_scatter(findings: Findings, outcome_key: str, fig_id: str) -> SvgFigur
              if f.outcomes[outcome_key].comparison is not None]
     x = np.array([c.rate_b.estimate for c in comps]) * 100
     y = np.array([c.rate_a.estimate for c in comps]) * 100
-    fig = Figure(figsize=(6.4, 5.2))
+    fig = Figure(figsize=(WIDTH, WIDTH + 0.9), layout="constrained")
     ax = fig.add_subplot()
     ax.plot([0, 100], [0, 100], color=GREY, linestyle="--", linewidth=1,
             label="Parity: equal rates")
@@ -93,31 +131,37 @@ def rates_scatter(findings: Findings, outcome_key: str, fig_id: str) -> SvgFigur
     nat = pooled.national
     if nat is not None:
         ax.scatter([nat.rate_b.estimate * 100], [nat.rate_a.estimate * 100], marker="D", s=50,
-                   color=VERMILLION, edgecolor="#0b0c0c", label="England", zorder=3)
+                   color=VERMILLION, edgecolor="#0b0c0c", label=_short(reference, 30),
+                   zorder=3)
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
     ax.set_aspect("equal")
     name = pooled.outcome.name
     ax.set_xlabel(f"{b.label}: {name} (%)")
     ax.set_ylabel(f"{a.label}: {name} (%)")
-    ax.legend(loc="lower right", frameon=False)
-    fig.tight_layout()
+    fig.legend(loc="outside lower center", ncols=2, frameon=False, columnspacing=1.0,
+               handletextpad=0.4)
     above = int(np.sum(y > x))
     below = int(np.sum(y < x))
     title = f"{name.capitalize()}: {a.label.lower()} against {b.label.lower()}, by local authority"
     description = (
-        f"Scatter plot of {len(comps)} local authorities. Each dot is one authority: across, "
+        f"Scatter plot of {authorities(len(comps))}. Each dot is one authority: across, "
         f"the {name} for {b.requests_from}; up, for {a.requests_from}. The dashed line marks "
-        f"equal rates. {above} authorities lie above the line ({a.label.lower()} higher), "
-        f"{below} below it ({b.label.lower()} higher)"
-        + (f"; England is at {pct(nat.rate_b.estimate)} for {b.label.lower()} and "
+        f"equal rates. {above} {'authority lies' if above == 1 else 'authorities lie'} above "
+        f"the line ({a.label.lower()} higher), {below} below it ({b.label.lower()} higher)"
+        + (f"; {reference} is at {pct(nat.rate_b.estimate)} for {b.label.lower()} and "
            f"{pct(nat.rate_a.estimate)} for {a.label.lower()}." if nat else "."))
     return _to_svg(fig, fig_id, title, description)
 
 
+def _short(name: str, limit: int = 24) -> str:
+    """A local authority's name, cut to fit a figure's margin (the tables give it whole)."""
+    return name if len(name) <= limit else name[:limit - 1].rstrip(" ,") + "…"
+
+
 def forest_plot(findings: Findings, outcome_key: str, fig_id: str = "forest") -> SvgFigure:
     """Every compared local authority's risk ratio with its interval, sorted, with the pooled
-    estimates and the prediction interval."""
+    estimates and the prediction interval. The axis is drawn at the top and at the foot."""
     a, b = findings.group_a, findings.group_b
     pooled = findings.pooled[outcome_key]
     name = pooled.outcome.name
@@ -126,14 +170,15 @@ def forest_plot(findings: Findings, outcome_key: str, fig_id: str = "forest") ->
                    if f.outcomes[outcome_key].comparison is not None),
                   key=lambda r: r[1].estimate)
     k = len(rows)
-    fig = Figure(figsize=(6.4, 1.6 + 0.115 * (k + 4)))
+    row_height = 1.35 * FONT / 72  # inches: a line of text and a little space
+    fig = Figure(figsize=(WIDTH, 2.6 + row_height * (k + 3)), layout="constrained")
     ax = fig.add_subplot()
     ys = np.arange(k)[::-1] + 3
     est = np.array([r.estimate for _, r in rows])
     low = np.array([r.ci_low for _, r in rows])
     high = np.array([r.ci_high for _, r in rows])
-    ax.hlines(ys, low, high, color=BLUE, linewidth=1)
-    ax.scatter(est, ys, marker="s", s=10, color=BLUE, zorder=3, label="Local authority, 95% CI")
+    ax.hlines(ys, low, high, color=BLUE, linewidth=1.2)
+    ax.scatter(est, ys, marker="s", s=14, color=BLUE, zorder=3, label="Local authority, 95% CI")
     summary = []
     mh = pooled.mantel_haenszel
     method = findings.options.tau2_methods[0]
@@ -154,29 +199,32 @@ def forest_plot(findings: Findings, outcome_key: str, fig_id: str = "forest") ->
                        f"(95% CI {interval(mh.ci_low, mh.ci_high)})")
     ax.axvline(1, color=GREY, linestyle="--", linewidth=1)
     ax.set_xscale("log")
-    lowest = min(low.min(), 0.9) if k else 0.9  # no area compared: an empty plot, no error
-    highest = max(high.max(), 1.1) if k else 1.1
-    ticks = [t for t in (0.25, 0.5, 1, 2, 4, 8, 16, 32) if lowest / 1.2 <= t <= highest * 1.2]
+    lo = min(low.min() if k else 0.9, 0.9)
+    hi = max(high.max() if k else 1.1, 1.1)
+    steps = ((0.5, 0.75, 1, 1.25, 1.5, 2, 3) if hi / lo < 4 else
+             (0.25, 0.5, 1, 2, 4, 8, 16, 32, 64))
+    ticks = [t for t in steps if lo / 1.2 <= t <= hi * 1.2]
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
-    ax.set_yticks(list(ys) + [2, 1], [n for n, _ in rows] + ["Pooled (M-H)", "Pooled (RE)"],
-                  fontsize=5.5)
+    ax.xaxis.set_minor_locator(matplotlib_ticker.NullLocator())
+    ax.tick_params(axis="x", top=True, labeltop=True)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.set_yticks(list(ys) + [2, 1], [_short(n) for n, _ in rows] + ["Pooled (M-H)",
+                                                                      "Pooled (RE)"])
     ax.set_ylim(0.3, k + 3.7)
-    ax.set_xlabel(f"Ratio of {name}s, {a.label.lower()} ÷ {b.label.lower()} "
-                  "(log scale; 1 = no difference)")
-    ax.legend(loc="upper left", bbox_to_anchor=(0, 1.0 + 0.6 / fig.get_figheight()),
-              ncol=2, frameon=False, fontsize=7)
-    fig.tight_layout()
+    ax.set_xlabel("Ratio (log scale)")
+    fig.legend(loc="outside upper left", ncols=1, frameon=False, handletextpad=0.4)
     above = int(np.sum(low > 1))
     below = int(np.sum(high < 1))
     title = f"Ratio of {name}s, {a.label.lower()} ÷ {b.label.lower()}, by local authority"
     description = (
-        f"Forest plot of {k} local authorities, sorted from the smallest ratio to the largest "
+        f"Forest plot of {authorities(k)}, sorted from the smallest ratio to the largest "
         f"({rows[0][0]} {ratio(rows[0][1].estimate)} to {rows[-1][0]} "
         f"{ratio(rows[-1][1].estimate)}). A ratio above 1 means {a.requests_from} were more "
-        f"likely {pooled.outcome.likely}. In {above} authorities the whole 95% interval is "
+        f"likely {pooled.outcome.likely}. In {above} of them the whole 95% interval is "
         f"above 1, in {below} below 1. Pooled: " + "; ".join(summary) + "."
     ) if k else "No local authority could be compared."
-    return _to_svg(fig, fig_id, title, description)
+    return _to_svg(fig, fig_id, title, description, scale=1.0)
 
 
 def _diamond(ax, est, low, high, y, color, label):
@@ -184,58 +232,99 @@ def _diamond(ax, est, low, high, y, color, label):
             zorder=3)
 
 
-def funnel_plot(funnel: Funnel, outcome_name: str, fig_id: str, label: int = 10) -> SvgFigure:
+def _place_labels(fig: Figure, ax, points: list[tuple[str, float, float]]) -> list[str]:
+    """Label points (name, x, y) in order, each beside its point where it overlaps no label
+    already placed and stays inside the axes; a point with no such place is left unlabelled.
+    Returns the names labelled."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # settle the layout, so that extents are final
+    renderer = canvas.get_renderer()
+    inside = ax.get_window_extent(renderer)
+    placed, named = [], []
+    for name, x, y in points:
+        for dx, dy, ha, va in ((5, 3, "left", "bottom"), (5, -3, "left", "top"),
+                               (-5, 3, "right", "bottom"), (-5, -3, "right", "top")):
+            text = ax.annotate(name, (x, y), xytext=(dx, dy), textcoords="offset points",
+                               ha=ha, va=va, color="#0b0c0c")
+            text.set_in_layout(False)
+            box = text.get_window_extent(renderer).expanded(1.06, 1.15)
+            if (inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0
+                    and box.y1 <= inside.y1 and not any(box.overlaps(p) for p in placed)):
+                placed.append(box)
+                named.append(name)
+                break
+            text.remove()
+    return named
+
+
+def funnel_plot(funnel: Funnel, outcome_name: str, fig_id: str, reference: str = "England",
+                label: int = 10) -> SvgFigure:
     """A group's rate against its number of decisions, with 95% and 99.8% limits around
-    England's rate; each point has the id ``pt-<area code>`` so a page can highlight it."""
+    the ``reference`` rate, and the 99.8% limits allowing for over-dispersion. Up to ``label``
+    of the points outside the exact 99.8% limits are named, furthest first, where a name fits
+    without covering another. Each point has the id ``pt-<area code>``."""
     lim = funnel.limits
     n = np.array(lim.n)
-    fig = Figure(figsize=(6.4, 4.6))
+    fig = Figure(figsize=(WIDTH, WIDTH + 0.6), layout="constrained")
     ax = fig.add_subplot()
     ax.axhline(lim.target * 100, color="#0b0c0c", linewidth=1,
-               label=f"England: {pct(lim.target)}")
+               label=f"{reference}: {pct(lim.target)}")
     ax.plot(n, np.array(lim.low_95) * 100, color=ORANGE, linewidth=1.2, label="95% limits")
     ax.plot(n, np.array(lim.high_95) * 100, color=ORANGE, linewidth=1.2)
     ax.plot(n, np.array(lim.low_998) * 100, color=VERMILLION, linewidth=1.2, linestyle="--",
             label="99.8% limits")
     ax.plot(n, np.array(lim.high_998) * 100, color=VERMILLION, linewidth=1.2, linestyle="--")
+    od = funnel.overdispersion
+    if od is not None and od.tau2 > 0:
+        ax.plot(n, np.array(od.low_998_additive) * 100, color=PURPLE, linewidth=1.6,
+                linestyle=":", label="99.8%, allowing for over-dispersion")
+        ax.plot(n, np.array(od.high_998_additive) * 100, color=PURPLE, linewidth=1.6,
+                linestyle=":")
     for p in funnel.points:
-        dot = ax.scatter([p.trials], [p.rate * 100], s=16, color=BLUE, alpha=0.8,
+        dot = ax.scatter([p.trials], [p.rate * 100], s=18, color=BLUE, alpha=0.8,
                          edgecolor="white", linewidth=0.4, zorder=3)
         dot.set_gid(f"pt-{p.area_code}")
-    flagged = sorted(funnel.flagged, key=lambda p: -abs(p.rate - lim.target) * np.sqrt(p.trials))
-    for p in flagged[:label]:
-        ax.annotate(p.area_name, (p.trials, p.rate * 100), xytext=(4, 2),
-                    textcoords="offset points", fontsize=6.5, color="#0b0c0c")
     ax.set_xscale("log")
+    ticks = [t for t in (10, 30, 100, 300, 1000, 3000, 10000, 30000) if n.min() <= t <= n.max()]
+    ax.set_xticks(ticks, [f"{t:,}" for t in ticks])
+    ax.xaxis.set_minor_locator(matplotlib_ticker.NullLocator())
     ax.set_ylim(0, 100)
-    ax.set_xlabel(f"Decisions on {funnel.group.requests_from} (log scale)")
+    ax.set_xlabel("Decisions (log scale)")
     ax.set_ylabel(f"{funnel.group.label}: {outcome_name} (%)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False,
-              fontsize=7)
-    fig.tight_layout()
+    fig.legend(loc="outside lower center", ncols=2, frameon=False, columnspacing=1.0,
+               handletextpad=0.4)
+    flagged = sorted(funnel.flagged, key=lambda p: -abs(p.rate - lim.target) * np.sqrt(p.trials))
+    named = [] if not label else _place_labels(
+        fig, ax, [(p.area_name, p.trials, p.rate * 100) for p in flagged[:label]])
     above = sum(p.band == "above 99.8%" for p in funnel.points)
     below = sum(p.band == "below 99.8%" for p in funnel.points)
     title = (f"Funnel plot: {funnel.group.label.lower()}' {outcome_name} against the number "
              "of decisions")
     description = (
-        f"Funnel plot of {len(funnel.points)} local authorities with at least "
+        f"Funnel plot of {authorities(len(funnel.points))} with at least "
         f"{funnel.min_trials} decisions on {funnel.group.requests_from}. Across: the number of "
-        f"decisions; up: the {outcome_name}. The horizontal line is England's rate, "
+        f"decisions; up: the {outcome_name}. The horizontal line is the rate for {reference}, "
         f"{pct(lim.target)}; the curves are 95% and 99.8% control limits, which narrow as the "
-        f"number of decisions grows. {above} authorities lie above the 99.8% limits and "
-        f"{below} below them"
-        + (f"; the {min(label, len(flagged))} furthest out are labelled." if flagged else "."))
+        f"number of decisions grows. Above the 99.8% limits: {above}; below them: {below}")
+    if od is not None and od.tau2 > 0:
+        still = funnel.flagged_additive
+        description += (
+            f". Allowing for the real variation between authorities (over-dispersion; dotted "
+            f"curves), {len(still)} remain{'s' if len(still) == 1 else ''} outside"
+            + (f": {names([p.area_name for p in still])}" if still else ""))
+    description += (f". Labelled: {names(named)}." if named else ".")
     return _to_svg(fig, fig_id, title, description)
 
 
-def national_rates_by_group(findings: Findings, fig_id: str = "mediation") -> SvgFigure | None:
+def national_rates_by_group(findings: Findings, fig_id: str = "mediation",
+                            reference: str = "England") -> SvgFigure | None:
     """England's mediation and tribunal rates for every requester group, with intervals
     (None where the data have no mediation or tribunal counts)."""
     keys = [o for o in findings.outcomes if o.key in ("mediation", "tribunal")]
     if not keys:
         return None
-    fig = Figure(figsize=(6.4, 3.0))
-    axes = fig.subplots(1, len(keys), sharey=True)
+    fig = Figure(figsize=(WIDTH, 1.2 + 1.9 * len(keys)), layout="constrained")
+    axes = fig.subplots(len(keys), 1)
     axes = np.atleast_1d(axes)
     groups = [g for g in COMPARABLE_GROUPS
               if all(findings.national.outcomes[o.key].rates.get(g) is not None
@@ -253,11 +342,11 @@ def national_rates_by_group(findings: Findings, fig_id: str = "mediation") -> Sv
         ax.errorbar(est, ys, xerr=err, fmt="none", ecolor="#0b0c0c", capsize=2, linewidth=1)
         ax.set_yticks(ys, [g.label for g in groups])
         ax.set_xlabel(f"{outcome.name.capitalize()} (%)")
+        ax.set_xlim(0, None)
         parts.append(f"{outcome.name}: " + ", ".join(
             f"{g.label.lower()} {pct(r.estimate)}" for g, r in zip(groups, rates, strict=True)))
-    fig.tight_layout()
-    title = "Mediation and tribunal rates in England, by who made the request"
+    title = f"Mediation and tribunal rates in {reference}, by who made the request"
     description = ("Bar chart of the share of requests that led to mediation and to a tribunal "
-                   "appeal in England, for each requester group, with 95% intervals. "
+                   f"appeal in {reference}, for each requester group, with 95% intervals. "
                    + "; ".join(parts) + ".")
     return _to_svg(fig, fig_id, title, description)

@@ -42,3 +42,26 @@ def names(items: list[str], limit: int = 20) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def missing_symbol(reason: str | None) -> str:
+    """The symbol to show in place of a missing figure: the publisher's own where the reason
+    ends with one ('not available (x)' -> 'x'), else the dash."""
+    if reason and reason.endswith(")") and "(" in reason:
+        symbol = reason[reason.rindex("(") + 1:-1]
+        if 0 < len(symbol) <= 4 and " " not in symbol:
+            return symbol
+    return MISSING
+
+
+def missing_legend(reasons) -> list[str]:
+    """One entry per symbol used: 'x = not available', '– = no FOI return'."""
+    meaning: dict[str, list[str]] = {}
+    for reason in reasons:
+        if not reason:
+            continue
+        symbol = missing_symbol(reason)
+        text = reason[:reason.rindex("(")].strip() if symbol != MISSING else reason
+        if text not in meaning.setdefault(symbol, []):
+            meaning[symbol].append(text)
+    return [f"{symbol} = {'; '.join(texts)}" for symbol, texts in meaning.items()]

@@ -19,12 +19,20 @@ from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.render import figures
 from copro.render.files import replace_folder, write_atomic
-from copro.render.numbers import MISSING, is_missing, pct, ratio
+from copro.render.numbers import MISSING, is_missing, missing_legend, missing_symbol, pct, ratio
 from copro.render.sentences import (
     area_sentences,
+    authorities,
+    caveats,
     coverage_sentence,
+    covers_england,
+    display_name,
     headline,
+    in_text,
+    methods,
+    national_name,
     outcome_sentences,
+    scope,
 )
 
 AREA_DIR = "la"
@@ -32,9 +40,10 @@ AREA_DIR = "la"
 
 @dataclass(frozen=True)
 class ReportFigures:
-    scatter: figures.SvgFigure
-    forest: figures.SvgFigure
+    scatter: figures.SvgFigure | None  # None with fewer than two areas compared
+    forest: figures.SvgFigure | None
     funnel: figures.SvgFigure | None
+    funnel_plain: figures.SvgFigure | None  # no names: an area page highlights its own point
     timeliness: figures.SvgFigure | None
     mediation: figures.SvgFigure | None
 
@@ -53,7 +62,9 @@ def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(templates), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(pct=pct, ratio=ratio, points=_points, qvalue=_qvalue)
-    env.globals.update(reasons=NOT_COMPARABLE_REASONS,
+    env.filters.update(symbol=missing_symbol)
+    env.globals.update(reasons=NOT_COMPARABLE_REASONS, display_name=display_name,
+                       in_text=in_text, authorities=authorities, missing_legend=missing_legend,
                        css=(templates / "report.css").read_text(encoding="utf-8"),
                        js=(templates / "table.js").read_text(encoding="utf-8"))
     return env
@@ -63,34 +74,58 @@ def build_figures(findings: Findings) -> ReportFigures:
     """Draw every figure once; area pages reuse them."""
     primary, secondary = findings.primary, findings.secondary
     funnel = findings.pooled[primary].funnels.get(findings.group_b)
+    name, reference = findings.outcome(primary).name, national_name(findings)
+    several = len(findings.pooled[primary].coverage.compared) >= 2  # else nothing to compare
+    if funnel is not None and len(funnel.points) < 2:
+        funnel = None
     return ReportFigures(
-        scatter=figures.rates_scatter(findings, primary, "scatter"),
-        forest=figures.forest_plot(findings, primary, "forest"),
+        scatter=figures.rates_scatter(findings, primary, "scatter", reference) if several
+        else None,
+        forest=figures.forest_plot(findings, primary, "forest") if several else None,
         funnel=None if funnel is None else figures.funnel_plot(
-            funnel, findings.outcome(primary).name, "funnel"),
-        timeliness=None if secondary is None else figures.rates_scatter(
-            findings, secondary, "timeliness"),
-        mediation=figures.national_rates_by_group(findings, "mediation"),
+            funnel, name, "funnel", reference),
+        funnel_plain=None if funnel is None else figures.funnel_plot(
+            funnel, name, "funnel", reference, label=0),
+        timeliness=None if secondary is None or not several else figures.rates_scatter(
+            findings, secondary, "timeliness", reference),
+        mediation=figures.national_rates_by_group(findings, "mediation", reference),
     )
 
 
-def _notes(findings: Findings) -> dict[str, list[str]]:
-    """Per local authority: why it was not compared, funnel flags, partly recorded sources."""
+#: Short notes for the table of every local authority (explained under the table).
+SHORT_REASONS = {
+    "suppressed": "Not compared: figures withheld",
+    "source_not_recorded": "Not compared: source not recorded",
+    "too_few_requests": "Not compared: too few requests",
+}
+
+
+def _notes(findings: Findings) -> dict[str, list[tuple[str, bool]]]:
+    """Per local authority, short notes (text, is a flag): why it was not compared, funnel
+    flags (‡ when still outside the limits allowing for over-dispersion), partly recorded
+    sources."""
     pooled = findings.pooled[findings.primary]
-    notes: dict[str, list[str]] = {f.area.code: [] for f in findings.local_authorities}
+    notes: dict[str, list] = {f.area.code: [] for f in findings.local_authorities}
     for x in pooled.coverage.not_comparable:
-        notes[x.area.code].append(f"not compared: {NOT_COMPARABLE_REASONS[x.reason]}")
+        notes[x.area.code].append((SHORT_REASONS.get(x.reason, "Not compared"), False))
     for area, share in pooled.coverage.partly_recorded:
-        notes[area.code].append(f"source not recorded for {pct(share, 0)} of requests")
+        notes[area.code].append((f"Source unknown for {pct(share, 0)}", False))
     for group, funnel in pooled.funnels.items():
         for p in funnel.flagged:
-            notes[p.area_code].append(f"{group.label.lower()}' rate outside funnel "
-                                      f"({p.band.split()[0]} 99.8%)")
+            still = " ‡" if p.band_additive != "within" else ""
+            notes[p.area_code].append(
+                (f"{group.label} {p.band.split()[0]} 99.8% limit{still}", True))
     return notes
 
 
+def slug(name: str) -> str:
+    """A file name a reader can map back to the area: 'Bristol, City of' -> 'bristol-city-of'."""
+    text = "".join(c if c.isalnum() else "-" for c in name.lower())
+    return "-".join(part for part in text.split("-") if part) or "area"
+
+
 def _area_file(f: AreaFindings) -> str:
-    return f"{AREA_DIR}/{f.area.code}.html"
+    return f"{AREA_DIR}/{slug(f.area.name)}.html"
 
 
 def render_index(findings: Findings, figs: ReportFigures, generated: str,
@@ -102,43 +137,55 @@ def render_index(findings: Findings, figs: ReportFigures, generated: str,
                   else outcome_sentences(findings, findings.pooled[secondary], full=False))
     adjusted = [(p.adjusted, p.outcome) for p in findings.pooled.values()
                 if p.adjusted is not None]
+    funnel = pooled.funnels.get(findings.group_b)
+    compared = [f for f in findings.local_authorities
+                if f.outcomes[findings.primary].comparison is not None]
     return env.get_template("index.html.j2").render(
-        adjusted=adjusted,
+        adjusted=adjusted, england=covers_england(findings), scope=scope(findings),
+        national_name=national_name(findings), methods=methods(findings),
+        caveats=caveats(findings), compared=compared,
+        eb=None if pooled.empirical_bayes is None else pooled.empirical_bayes.by_area,
         primary=findings.outcome(findings.primary),
         secondary=None if secondary is None else findings.outcome(secondary),
         findings=findings, figures=figs, generated=generated, headline=headline(findings),
         timeliness_sentences=timeliness, coverage=pooled.coverage,
         coverage_sentence=coverage_sentence(pooled), pooled=pooled,
-        funnel=pooled.funnels.get(findings.group_b), notes=_notes(findings),
+        funnel=funnel, notes=_notes(findings),
         area_pages=area_pages or {})
 
 
 def render_area(findings: Findings, f: AreaFindings, figs: ReportFigures, generated: str,
                 index_link: str | None = None) -> str:
-    funnel = findings.pooled[findings.primary].funnels.get(findings.group_b)
+    pooled = findings.pooled[findings.primary]
+    funnel = pooled.funnels.get(findings.group_b)
     point = None if funnel is None else next(
         (p for p in funnel.points if p.area_code == f.area.code), None)
+    figure = None if point is None or figs.funnel_plain is None else figures.highlight_point(
+        figs.funnel_plain, f.area.code, f.area.name)
+    eb = None if pooled.empirical_bayes is None else pooled.empirical_bayes.by_area
     region = findings.region_of(f.area)
     beside = {x.area.code: x for x in (f, region, findings.national) if x is not None}
     return _environment().get_template("area.html.j2").render(
         findings=findings, f=f, generated=generated, sentences=area_sentences(findings, f),
         groups=(*COMPARABLE_GROUPS, RequesterGroup.ALL), region=region,
-        beside=list(beside.values()), funnel=funnel, point=point, figure=figs.funnel,
-        primary=findings.outcome(findings.primary),
-        index_link=index_link)
+        beside=list(beside.values()), funnel=funnel, point=point, figure=figure,
+        primary=findings.outcome(findings.primary), index_link=index_link,
+        england=covers_england(findings), national_name=national_name(findings),
+        scope=scope(findings), caveats=caveats(findings), shrunk=eb and eb.get(f.area.code))
 
 
 def write_report(findings: Findings, out_dir: Path, area: AreaFindings | None = None,
                  all_las: bool = False) -> list[Path]:
     """Write the report into ``out_dir``: ``index.html``; with ``all_las`` also
-    ``la/<code>.html`` for every local authority, linked both ways; with ``area`` only that
+    ``la/<name>.html`` for every local authority, linked both ways; with ``area`` only that
     area's page. Every page is rendered before any is written. Returns the paths written."""
     out_dir = Path(out_dir)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     figs = build_figures(findings)
     pages: dict[Path, str] = {}
     if area is not None:
-        pages[out_dir / f"{area.area.code}.html"] = render_area(findings, area, figs, generated)
+        pages[out_dir / f"{slug(area.area.name)}.html"] = render_area(findings, area, figs,
+                                                                      generated)
     else:
         area_pages = {}
         if all_las:

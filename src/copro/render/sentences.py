@@ -5,8 +5,108 @@ Shared by every renderer (terminal, JSON, report) so they all say the same thing
 
 from __future__ import annotations
 
+from copro.counts import Level
 from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings, PooledOutcome
+from copro.groups import RequesterGroup
 from copro.render.numbers import interval, names, p_value, pct, ratio
+
+
+def covers_england(findings: Findings) -> bool:
+    """Whether the national figures are England's own (a DfE England row), not the sum of
+    the local authorities that happen to be in the data."""
+    return findings.pooled[findings.primary].national_basis.startswith("England row")
+
+
+def areas_with_figures(findings: Findings) -> list[str]:
+    """Names of the local authorities that have any figures (an FOI campaign lists every
+    authority, most with no return)."""
+    return [f.area.name for f in findings.local_authorities
+            if f.received.get(RequesterGroup.ALL) is not None]
+
+
+def national_name(findings: Findings) -> str:
+    """What the national figures are: 'England', or the local authorities added together."""
+    if covers_england(findings):
+        return "England"
+    with_figures = areas_with_figures(findings)
+    if len(with_figures) <= 3:
+        return f"{names(with_figures)} together" if len(with_figures) > 1 else with_figures[0]
+    return f"the {len(with_figures)} local authorities together"
+
+
+def scope(findings: Findings) -> str:
+    """The audit's coverage, for titles: 'England', 'Kent and Leeds', '12 local authorities'."""
+    if covers_england(findings):
+        return "England"
+    with_figures = areas_with_figures(findings)
+    if len(with_figures) <= 3:
+        return names(with_figures)
+    return f"{len(with_figures)} local authorities"
+
+
+def display_name(findings: Findings, f: AreaFindings) -> str:
+    """An area's name as a reader should see it (the national figures by what they are)."""
+    return national_name(findings) if f.area.level is Level.NATIONAL else f.area.name
+
+
+def authorities(k: int) -> str:
+    """'1 local authority', '2 local authorities'."""
+    return "1 local authority" if k == 1 else f"{k} local authorities"
+
+
+#: Regions named with 'the' in running text (GOV.UK style): 'in the North East'.
+_WITHOUT_THE = {"London", "Yorkshire and The Humber"}
+
+
+def in_text(findings: Findings, f: AreaFindings) -> str:
+    """An area's name in a sentence: 'the North East', 'Leeds', 'England'."""
+    name = display_name(findings, f)
+    if f.area.level is Level.REGIONAL and name not in _WITHOUT_THE:
+        return f"the {name}"
+    return name
+
+
+def caveats(findings: Findings) -> list[str]:
+    """The findings' caveats, less any that the data at hand make untrue (case-level data do
+    give plans issued and 20-week timeliness by source)."""
+    has_plans = any(o.key.startswith("plan") for o in findings.outcomes)
+    return [c for c in findings.caveats
+            if not (has_plans and c.startswith("These are request-stage figures"))]
+
+
+def methods(findings: Findings) -> list[str]:
+    """How the pooled figures were made, once each, in plain words."""
+    pooled = findings.pooled[findings.primary]
+    out = []
+    fits = list(pooled.random_effects.values())
+    if fits:
+        estimators = [fit.method.split("tau^2 by ", 1)[-1].split(",")[0].split(";")[0]
+                      for fit in fits]
+        text = ("Random-effects meta-analysis of the log ratios, the between-area variance τ² "
+                f"estimated by {estimators[0]} (headline)")
+        if len(estimators) > 1:
+            text += " and, for comparison, by " + names(estimators[1:])
+        if fits[0].hksj:
+            text += "; 95% CI by the Hartung-Knapp-Sidik-Jonkman method (t, k−1 df)"
+        text += ("; 95% prediction interval from t with k−2 df (Higgins, Thompson & "
+                 "Spiegelhalter 2009).")
+        out.append(text)
+    if pooled.empirical_bayes is not None:
+        out.append("Shrunken ratios: each group's rate in each local authority replaced by its "
+                   "empirical-Bayes posterior mean (beta-binomial, marginal maximum "
+                   "likelihood), which pulls rates from few requests towards the average; "
+                   "interval by the delta method on the log scale. Used to order the "
+                   "“largest gap” lists, beside the raw ratio.")
+    funnel = pooled.funnels.get(findings.group_b)
+    if funnel is not None and len(funnel.points) >= 2:
+        text = (f"Funnel plot: exact binomial 95% and 99.8% limits around the rate for "
+                f"{national_name(findings)} (Spiegelhalter 2005)")
+        if funnel.overdispersion is not None:
+            text += ("; and 99.8% limits allowing for over-dispersion, from z-scores "
+                     "winsorised at 10% in each tail: a multiplicative factor φ and an "
+                     "additive between-area variance τ² (Spiegelhalter 2005, section 5)")
+        out.append(text + f"; local authorities with at least {funnel.min_trials} decisions.")
+    return out
 
 
 def headline(findings: Findings) -> list[str]:
@@ -16,27 +116,30 @@ def headline(findings: Findings) -> list[str]:
     for i, outcome in enumerate(o for o in findings.outcomes if o.compared):
         pooled = findings.pooled[outcome.key]
         out += outcome_sentences(findings, pooled, full=i == 0)
-    out.append(coverage_sentence(findings.pooled[findings.primary]))
-    return out
+    coverage = coverage_sentence(findings.pooled[findings.primary])
+    return out + ([coverage] if coverage else [])
 
 
 def outcome_sentences(f: Findings, p: PooledOutcome, full: bool = True) -> list[str]:
-    """England's comparison, the pooled ratios (``full`` only), how many areas favour each
-    group, and (``full`` only) how many areas have rates below 50%."""
+    """The national (or all-areas) comparison, the pooled ratios (``full`` only), how many
+    areas favour each group, and (``full`` only) how many areas have rates below 50%. With a
+    single local authority only what can be said of one area is said."""
     a, b = f.group_a, f.group_b
     o = p.outcome
     out = []
     n = p.national
+    k = len(p.coverage.compared)
     if n is not None:
-        where = (f"In England in {f.period}" if not p.national_basis.startswith("sum")
-                 else f"In {f.period}, in the local authorities with figures taken together")
+        if covers_england(f) or len(areas_with_figures(f)) == 1:
+            where = f"In {in_text(f, f.national)} in {f.period}"
+        else:
+            where = f"In {f.period}, in {in_text(f, f.national)}"
         out.append(
             f"{where}, {a.requests_from} were {ratio(n.risk_ratio.estimate)} "
             f"times as likely as {b.requests_from} {o.likely} "
             f"(95% CI {interval(n.risk_ratio.ci_low, n.risk_ratio.ci_high)}): "
             f"{pct(n.rate_a.estimate)} against {pct(n.rate_b.estimate)} ({o.name}).")
-    k = len(p.coverage.compared)
-    if full and p.mantel_haenszel is not None:
+    if full and p.mantel_haenszel is not None and k >= 2:
         mh = p.mantel_haenszel
         text = (f"Across the {k} local authorities where the two could be compared, the pooled "
                 f"ratio was {ratio(mh.estimate)} (Mantel-Haenszel, 95% CI "
@@ -44,16 +147,18 @@ def outcome_sentences(f: Findings, p: PooledOutcome, full: bool = True) -> list[
         method = f.options.tau2_methods[0]
         re, fit = p.random_effects_ratio.get(method), p.random_effects.get(method)
         if re is not None:
+            how = ("95% CI by the Hartung-Knapp-Sidik-Jonkman method" if fit.hksj
+                   else "95% CI")
             text += (f" Local authorities differ (I² = {pct(fit.i2, 0)}): a random-effects "
                      f"meta-analysis ({method}) gives an average ratio of {ratio(re.estimate)} "
-                     f"(95% CI {interval(re.ci_low, re.ci_high)})")
+                     f"({how} {interval(re.ci_low, re.ci_high)})")
             if re.prediction_low is not None:
                 between = interval(re.prediction_low, re.prediction_high, joiner=" and ")
                 text += (f", and in a local authority like these the ratio would be expected to "
                          f"lie between {between} (95% prediction interval)")
             text += "."
         out.append(text)
-    if p.sign_test is not None:
+    if p.sign_test is not None and k >= 2:
         s = p.sign_test
         out.append(
             f"The {o.name} was higher for {a.requests_from} in {s.favour_a} of {k} local "
@@ -62,7 +167,7 @@ def outcome_sentences(f: Findings, p: PooledOutcome, full: bool = True) -> list[
             + f" (exact sign test, {p_value(s.p_value)}).")
     if full and p.adjusted is not None:
         out.append(adjusted_sentence(p))
-    if full:
+    if full and k >= 2:
         bb, ba = p.below_half[b], p.below_half[a]
         out.append(
             f"The {o.name} was below 50% for {b.requests_from} in {bb.areas} of {bb.of} local "
@@ -79,12 +184,16 @@ def adjusted_sentence(p: PooledOutcome) -> str:
     mh = x.stratified
     text = (f"Adjusted for case mix ({x.adjusted_for}; {x.strata} strata: "
             f"{x.strata_definition}): ")
+    same = ("over the same strata (those with requests from both groups"
+            + (f"; the {ratio(p.national.risk_ratio.estimate)} above counts every request)"
+               if p.national is not None else ")"))
     if mh is not None:
         text += (f"the Mantel-Haenszel ratio is {ratio(mh.estimate)} (95% CI "
-                 f"{interval(mh.ci_low, mh.ci_high)}) against {ratio(x.crude_rr)} unadjusted")
+                 f"{interval(mh.ci_low, mh.ci_high)}) against {ratio(x.crude_rr)} unadjusted "
+                 + same)
     else:
-        text += (f"no Mantel-Haenszel ratio ({x.stratified_missing}); unadjusted "
-                 f"{ratio(x.crude_rr)}")
+        text += (f"no Mantel-Haenszel ratio ({x.stratified_missing}); {ratio(x.crude_rr)} "
+                 "unadjusted " + same)
     if x.adjusted_or is not None and x.crude_or is not None:
         text += (f"; in a logistic regression the odds ratio is "
                  f"{ratio(x.adjusted_or.estimate)} (95% CI "
@@ -98,11 +207,18 @@ def adjusted_sentence(p: PooledOutcome) -> str:
 def coverage_sentence(p: PooledOutcome) -> str:
     """Which local authorities were compared, and which were not and why, by name."""
     c = p.coverage
-    text = f"{len(c.compared)} of {c.local_authorities} local authorities are compared."
+    if c.local_authorities == 1:
+        if c.compared:
+            return ""  # nothing to say: the sentences above are about it
+        text = ""
+    else:
+        text = f"{len(c.compared)} of {c.local_authorities} local authorities are compared."
     for reason, phrase in NOT_COMPARABLE_REASONS.items():
         areas = [x.area.name for x in c.not_comparable if x.reason == reason]
         if areas:
-            text += f" {len(areas)} {phrase}: {names(areas, limit=40)}."
+            text += (f" {names(areas, limit=40)} {phrase}." if len(areas) == 1 else
+                     f" {len(areas)} {phrase}: {names(areas, limit=40)}.")
+    text = text.strip()
     if c.partly_recorded:
         listed = [f"{a.name} ({pct(s, 0)})" for a, s in c.partly_recorded]
         text += (f" {len(listed)} compared did not record the source of some requests: "
@@ -118,13 +234,14 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
         key, what = outcome.key, outcome.likely
         o = f.outcomes[key]
         if o.comparison is None:
-            out.append(f"{f.area.name}: {a.label.lower()} and {b.label.lower()} cannot be "
+            out.append(f"{display_name(findings, f)}: {a.label.lower()} and {b.label.lower()} "
+                       f"cannot be "
                        f"compared on {findings.pooled[key].outcome.name} "
-                       f"({NOT_COMPARABLE_REASONS[o.not_comparable]}: "
+                       f"({NOT_COMPARABLE_REASONS[o.not_comparable]}; "
                        f"{o.not_comparable_detail}).")
             continue
         rr = o.comparison.risk_ratio
-        text = (f"In {f.area.name}, {a.requests_from} were {ratio(rr.estimate)} times as "
+        text = (f"In {in_text(findings, f)}, {a.requests_from} were {ratio(rr.estimate)} times as "
                 f"likely as {b.requests_from} {what} (95% CI {interval(rr.ci_low, rr.ci_high)}; "
                 f"{pct(o.comparison.rate_a.estimate)} against "
                 f"{pct(o.comparison.rate_b.estimate)}).")
@@ -138,9 +255,9 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
                 where = "below"
             else:
                 where = "consistent with"
-            text += (f" Its interval lies {where} the ratio for {other.area.name} "
+            text += (f" Its interval lies {where} the ratio for {in_text(findings, other)} "
                      f"({ratio(ref)})." if where != "consistent with" else
-                     f" That is consistent with the ratio for {other.area.name} "
+                     f" That is consistent with the ratio for {in_text(findings, other)} "
                      f"({ratio(ref)}).")
         out.append(text)
     return out

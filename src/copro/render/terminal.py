@@ -8,8 +8,28 @@ from rich.table import Table
 
 from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
-from copro.render.numbers import MISSING, count, interval, p_value, pct, ratio
-from copro.render.sentences import area_sentences, headline
+from copro.render.numbers import (
+    MISSING,
+    count,
+    interval,
+    missing_legend,
+    missing_symbol,
+    names,
+    p_value,
+    pct,
+    ratio,
+)
+from copro.render.sentences import (
+    area_sentences,
+    authorities,
+    caveats,
+    display_name,
+    headline,
+    in_text,
+    methods,
+    national_name,
+    scope,
+)
 from copro.stats.results import Rate
 
 ROWS_EACH_WAY = 10
@@ -18,8 +38,7 @@ ROWS_EACH_WAY = 10
 def print_audit(findings: Findings, console: Console) -> None:
     """Headline sentences, the areas with the largest and smallest gaps, coverage, sources."""
     a, b = findings.group_a, findings.group_b
-    where = findings.national.area.name.replace(" (sum of local authorities)", "")
-    console.print(f"[bold]Coproduction Audit: does it matter who asks? {where}, "
+    console.print(f"[bold]Coproduction Audit: does it matter who asks? {scope(findings)}, "
                   f"{findings.period}[/bold]")
     console.print(f"Requests for an EHC needs assessment: {a.requests_from} compared with "
                   f"{b.requests_from}.\n")
@@ -28,33 +47,76 @@ def print_audit(findings: Findings, console: Console) -> None:
     console.print()
 
     key = findings.primary
+    pooled = findings.pooled[key]
     compared = [f for f in findings.local_authorities if f.outcomes[key].comparison is not None]
-    ranked = sorted(compared, key=lambda f: f.outcomes[key].comparison.risk_ratio.estimate,
-                    reverse=True)
-    console.print(_gap_table(findings, ranked[:ROWS_EACH_WAY],
-                             f"Where the gap is largest: ratio of {findings.outcome(key).name}s, "
-                             f"{a.label.lower()} ÷ {b.label.lower()}"))
-    console.print(_gap_table(findings, ranked[::-1][:ROWS_EACH_WAY],
-                             "Where the gap is smallest"))
+    if len(compared) >= 2:
+        eb = pooled.empirical_bayes
+        ranked = sorted(compared, key=lambda f: (-eb.by_area[f.area.code].estimate, f.area.name))
+        each_way = min(ROWS_EACH_WAY, len(ranked) // 2)
+        name = findings.outcome(key).name
+        console.print(_gap_table(findings, ranked[:each_way],
+                                 f"Where the gap is largest: ratio of {name}s, "
+                                 f"{a.label.lower()} ÷ {b.label.lower()}, ordered by the "
+                                 "shrunken ratio", console.width))
+        console.print(_gap_table(findings, ranked[::-1][:each_way],
+                                 "Where the gap is smallest, ordered by the shrunken ratio",
+                                 console.width))
+        console.print("Shrunken: each group's rate pulled towards the average of the local "
+                      "authorities compared, more the fewer its requests (empirical Bayes), so "
+                      "a ratio from a few requests does not top the list by chance; raw: the "
+                      "area's own figures.\n")
+    for group, funnel in pooled.funnels.items():
+        od = funnel.overdispersion
+        if od is None:
+            continue
+        still = funnel.flagged_additive
+        console.print(
+            f"Funnel plot, {group.label.lower()}' {findings.outcome(key).name}: "
+            f"{len(funnel.flagged)} of {len(funnel.points)} local authorities lie outside the "
+            f"exact 99.8% limits; their rates vary {od.phi:.1f} times as much as chance "
+            "explains (over-dispersion). Allowing for that, "
+            + (f"{len(still)} remain{'s' if len(still) == 1 else ''} outside: "
+               f"{names([f'{p.area_name} ({pct(p.rate)} of {p.trials:,})' for p in still])}."
+               if still else "none remains outside."))
+    console.print()
     if any(p.adjusted is not None for p in findings.pooled.values()):
-        console.print(_adjusted_table(findings))
-    console.print(_coverage_table(findings))
+        console.print(_adjusted_table(findings, console.width))
+    if findings.pooled[key].coverage.not_comparable:
+        console.print(_coverage_table(findings, console.width))
     _footer(findings, console)
 
 
-def _adjusted_table(findings: Findings) -> Table:
+def _table(title: str, headers: list[str], rows: list[list[str]], width: int,
+           left: int = 1) -> Table:
+    """A table that fits in ``width`` columns where it can, and whose cells wrap only between
+    words: each column is at least as wide as its longest word, so an interval such as
+    '(1.22–1.33)' is never cut. The first ``left`` columns are left-aligned, the rest (numbers)
+    right-aligned."""
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    cells = [[header, *[str(row[i]) for row in rows]] for i, header in enumerate(headers)]
+    least = [max(len(w) for c in col for w in c.split()) for col in cells]
+    most = [max(len(c) for c in col) for col in cells]
+    room = width - 3 * (len(headers) - 1) - 2  # padding and gaps between columns; edges
+    widths = most
+    if sum(most) > room:  # share what is left after every column's longest word
+        spare = max(0, room - sum(least))
+        want = [m - lo for m, lo in zip(most, least, strict=True)]
+        total = sum(want) or 1
+        widths = [lo + (spare * w) // total for lo, w in zip(least, want, strict=True)]
+    for i, header in enumerate(headers):
+        t.add_column(header, justify="left" if i < left else "right", overflow="fold",
+                     width=widths[i])
+    for row in rows:
+        t.add_row(*row)
+    return t
+
+
+def _adjusted_table(findings: Findings, width: int) -> Table:
     a, b = findings.group_a, findings.group_b
     missing = []
     adjusted_for = {p.adjusted.adjusted_for for p in findings.pooled.values() if p.adjusted}
     one = adjusted_for.pop() if len(adjusted_for) == 1 else None
-    t = Table(title="Unadjusted and adjusted for case mix"
-                    + (f" (adjusted for {one})" if one else "")
-                    + f": {a.label.lower()} against {b.label.lower()}",
-              title_justify="left", box=box.SIMPLE_HEAD, caption_justify="left")
-    for h in ("Outcome", "Requests", "Strata", "Ratio, unadjusted", "Ratio, M-H adjusted",
-              "Odds ratio, unadjusted", "Odds ratio, adjusted", *(() if one else
-                                                                  ("Adjusted for",))):
-        t.add_column(h, justify="left" if h in ("Outcome", "Adjusted for") else "right")
+    rows = []
     for p in findings.pooled.values():
         x = p.adjusted
         if x is None:
@@ -65,16 +127,23 @@ def _adjusted_table(findings: Findings) -> Table:
             if o is None:
                 missing.append(f"{name}, {what}: {why}")
                 return MISSING
-            return f"{ratio(o.estimate)} ({interval(o.ci_low, o.ci_high, ratio, '–')})"
+            return _ratio_cell(o.estimate, o.ci_low, o.ci_high)
 
-        t.add_row(p.outcome.name, f"{x.requests:,}", str(x.strata),
-                  f"{ratio(x.crude_rr)} ({interval(x.crude_rr_low, x.crude_rr_high, ratio, '–')})",
-                  odds(mh, x.stratified_missing, "Mantel-Haenszel ratio"),
-                  odds(x.crude_or, x.crude_or_missing, "unadjusted odds ratio"),
-                  odds(x.adjusted_or, x.adjusted_or_missing, "adjusted odds ratio"),
-                  *(() if one else (x.adjusted_for,)))
+        rows.append([p.outcome.name, f"{x.requests:,}", str(x.strata),
+                     _ratio_cell(x.crude_rr, x.crude_rr_low, x.crude_rr_high),
+                     odds(mh, x.stratified_missing, "Mantel-Haenszel ratio"),
+                     odds(x.crude_or, x.crude_or_missing, "unadjusted odds ratio"),
+                     odds(x.adjusted_or, x.adjusted_or_missing, "adjusted odds ratio"),
+                     *(() if one else (x.adjusted_for,))])
+    t = _table("Unadjusted and adjusted for case mix"
+               + (f" (adjusted for {one})" if one else "")
+               + f": {a.label.lower()} against {b.label.lower()}",
+               ["Outcome", "Requests", "Strata", "Ratio, unadjusted", "Ratio, M-H adjusted",
+                "Odds ratio, unadjusted", "Odds ratio, adjusted",
+                *(() if one else ("Adjusted for",))], rows, width)
     if missing:
         t.caption = "Not estimated (" + MISSING + "): " + "; ".join(missing) + "."
+        t.caption_justify = "left"
     return t
 
 
@@ -89,47 +158,46 @@ def _rate_cell(r: Rate | None) -> str:
     return f"{_percent(r.estimate)} ({interval(r.ci_low, r.ci_high, _percent, '–')})"
 
 
-def _gap_table(findings: Findings, areas: list[AreaFindings], title: str) -> Table:
+def _share(r: Rate) -> str:
+    """'47.4% of 358': a rate and its base; wraps between the two, never inside a number."""
+    return f"{_percent(r.estimate)}% of {r.trials:,}"
+
+
+def _ratio_cell(estimate: float, low: float, high: float) -> str:
+    """'1.73 (1.71–1.75)'; wraps before the interval, never inside it."""
+    return f"{ratio(estimate)} ({interval(low, high, ratio, '–')})"
+
+
+def _gap_table(findings: Findings, areas: list[AreaFindings], title: str, width: int) -> Table:
     a, b = findings.group_a, findings.group_b
     key = findings.primary
+    eb = findings.pooled[key].empirical_bayes
     short = findings.outcome(key).short
-    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
-    t.add_column("Local authority")
-    t.add_column(f"{a.label}: % {short}", justify="right")
-    t.add_column("n", justify="right")
-    t.add_column(f"{b.label}: % {short}", justify="right")
-    t.add_column("n", justify="right")
-    t.add_column("Ratio (95% CI)", justify="right")
-    t.add_column("q", justify="right")
+    rows = []
     for f in areas:
         c = f.outcomes[key].comparison
-        rr = c.risk_ratio
-        t.add_row(f.area.name, _rate_cell(c.rate_a), f"{c.rate_a.trials:,}",
-                  _rate_cell(c.rate_b), f"{c.rate_b.trials:,}",
-                  f"{ratio(rr.estimate)} ({interval(rr.ci_low, rr.ci_high, ratio, '–')})",
-                  _q(c.q_value))
-    return t
+        rr, shrunk = c.risk_ratio, eb.by_area[f.area.code]
+        rows.append([f.area.name, _share(c.rate_b), _share(c.rate_a),
+                     _ratio_cell(shrunk.estimate, shrunk.ci_low, shrunk.ci_high),
+                     _ratio_cell(rr.estimate, rr.ci_low, rr.ci_high)])
+    return _table(title, ["Local authority", f"{b.label}: {short}", f"{a.label}: {short}",
+                          "Shrunken ratio, 95% CI", "Raw ratio, 95% CI"], rows, width)
 
 
 def _q(q: float | None) -> str:
     return MISSING if q is None else "<0.001" if q < 0.001 else f"{q:.3f}"
 
 
-def _coverage_table(findings: Findings) -> Table:
+def _coverage_table(findings: Findings, width: int) -> Table:
     cov = findings.pooled[findings.primary].coverage
-    t = Table(title=f"Not compared: {len(cov.not_comparable)} of {cov.local_authorities} "
-                    f"local authorities", title_justify="left", box=box.SIMPLE_HEAD)
-    t.add_column("Local authority")
-    t.add_column("Why")
-    t.add_column("Detail")
-    for x in sorted(cov.not_comparable, key=lambda x: (x.reason, x.area.name)):
-        t.add_row(x.area.name, NOT_COMPARABLE_REASONS[x.reason], x.detail)
-    return t
+    rows = [[x.area.name, NOT_COMPARABLE_REASONS[x.reason], x.detail]
+            for x in sorted(cov.not_comparable, key=lambda x: (x.reason, x.area.name))]
+    return _table(f"Not compared: {len(cov.not_comparable)} of "
+                  f"{authorities(cov.local_authorities)}", ["Local authority", "Why", "Detail"], rows, width,
+                  left=3)
 
 
 def _footer(findings: Findings, console: Console) -> None:
-    re_method = findings.options.tau2_methods[0]
-    primary = findings.pooled[findings.primary]
     console.print()
     console.print("[bold]Notes[/bold]")
     for o in findings.outcomes:
@@ -137,11 +205,11 @@ def _footer(findings: Findings, console: Console) -> None:
     console.print(
         "- Rates: Wilson score 95% intervals. Ratio: Katz log interval. Difference: Newcombe "
         "hybrid score. q: Benjamini-Hochberg q-value of Fisher's exact test across local "
-        "authorities. Pooled: Mantel-Haenszel (Greenland-Robins variance); "
-        + (primary.random_effects[re_method].method
-           if re_method in primary.random_effects else "random effects")
-        + f". {MISSING} = missing (reason given).")
-    for caveat in findings.caveats:
+        "authorities. Pooled: Mantel-Haenszel (Greenland-Robins variance)."
+        f" {MISSING} = missing (reason given).")
+    for line in methods(findings):
+        console.print(f"- {line}")
+    for caveat in caveats(findings):
         console.print(f"- {caveat}")
     p = findings.provenance
     console.print(f"- Data: {p.source} (SHA-256 {p.sha256[:12]}…). {p.attribution}")
@@ -154,7 +222,8 @@ def _points(x: float) -> str:
 
 
 def print_area(findings: Findings, f: AreaFindings, console: Console) -> None:
-    """One area's scorecard: every group's rates, the comparison, England and region beside it."""
+    """One area's scorecard: every group's rates, the comparison, region and England (or the
+    areas in the data together) beside it."""
     area = f.area
     codes = area.code + (f", DfE {area.old_la_code}" if area.old_la_code else "")
     where = f" — {area.region_name}" if area.region_name else ""
@@ -163,50 +232,59 @@ def print_area(findings: Findings, f: AreaFindings, console: Console) -> None:
         console.print(f"• {sentence}")
     console.print()
 
-    t = Table(title="Rates by who made the request: % (95% CI)", title_justify="left",
-              box=box.SIMPLE_HEAD)
-    t.add_column("Requests from")
-    t.add_column("Received", justify="right")
-    for o in findings.outcomes:
-        t.add_column(o.name.capitalize(), justify="right")
+    rows, reasons = [], []
     for g in (*COMPARABLE_GROUPS, RequesterGroup.ALL):
         cells = [g.label, count(f.received[g])]
         for o in findings.outcomes:
             r = f.outcomes[o.key].rates[g]
+            reason = f.outcomes[o.key].missing.get(g)
+            reasons.append(reason)
             cells.append(_rate_cell(r) if r is not None and r.trials else
-                         f"{MISSING} {f.outcomes[o.key].missing.get(g, '')}".strip())
-        t.add_row(*cells)
-    console.print(t)
+                         missing_symbol(reason))
+        rows.append(cells)
+    console.print(_table("Rates by who made the request: % (95% CI)",
+                         ["Requests from", "Received",
+                          *[o.name.capitalize() for o in findings.outcomes]], rows,
+                         console.width))
+    legend = missing_legend(reasons)
+    if legend:
+        console.print("In place of a figure: " + "; ".join(legend) + " (as published).")
 
     a, b = findings.group_a, findings.group_b
-    t = Table(title=f"{a.label} compared with {b.label.lower()}, beside region and England "
-                    "(difference in percentage points)", title_justify="left", box=box.SIMPLE_HEAD)
-    t.add_column("Area")
-    t.add_column("Outcome")
-    t.add_column(a.label, justify="right")
-    t.add_column(b.label, justify="right")
-    t.add_column("Ratio (95% CI)", justify="right")
-    t.add_column("Difference (95% CI)", justify="right")
-    t.add_column("Fisher p / q", justify="right")
+    rows = []
     beside = {x.area.code: x for x in (f, findings.region_of(area), findings.national)
               if x is not None}
     for other in beside.values():
         for o in (o for o in findings.outcomes if o.compared):
             c = other.outcomes[o.key].comparison
             if c is None:
-                t.add_row(other.area.name, o.name, MISSING, MISSING,
-                          NOT_COMPARABLE_REASONS[other.outcomes[o.key].not_comparable], "", "")
+                rows.append([display_name(findings, other), o.name, MISSING, MISSING,
+                             NOT_COMPARABLE_REASONS[other.outcomes[o.key].not_comparable], "",
+                             ""])
                 continue
             rr, rd = c.risk_ratio, c.risk_difference
-            t.add_row(other.area.name, o.name, pct(c.rate_a.estimate), pct(c.rate_b.estimate),
-                      f"{ratio(rr.estimate)} ({interval(rr.ci_low, rr.ci_high, ratio, '–')})",
-                      f"{_points(rd.estimate)} "
-                      f"({interval(rd.ci_low, rd.ci_high, _points, '–')})",
-                      p_value(c.fisher_p) + f" / q {_q(c.q_value)}")
-    console.print(t)
+            rows.append([display_name(findings, other), o.name, pct(c.rate_a.estimate),
+                         pct(c.rate_b.estimate),
+                         _ratio_cell(rr.estimate, rr.ci_low, rr.ci_high),
+                         f"{_points(rd.estimate)} "
+                         f"({interval(rd.ci_low, rd.ci_high, _points, '–')})",
+                         p_value(c.fisher_p) + ("" if c.q_value is None
+                                                else f"; q {_q(c.q_value)}")])
+    headers = ["Area", "Outcome", a.label, b.label, "Ratio, 95% CI", "Difference, 95% CI",
+               "Fisher's exact test"]
+    region = findings.region_of(area)
+    title = (f"{a.label} compared with {b.label.lower()}, beside "
+             + (f"{in_text(findings, region)} and " if region is not None else "")
+             + f"{national_name(findings)} (difference in percentage points)")
+    if console.width >= 90:
+        console.print(_table(title, headers, rows, console.width, left=2))
+    else:  # too narrow for every column: the tests in a table of their own
+        console.print(_table(title, headers[:-1], [r[:-1] for r in rows], console.width, left=2))
+        console.print(_table("Fisher's exact test", ["Area", "Outcome", "p; q"],
+                             [[*r[:2], r[-1]] for r in rows if r[-1]], console.width, left=2))
     if f.unknown_share:
         console.print(f"Source not recorded for {pct(f.unknown_share)} of requests.")
     console.print()
-    for caveat in findings.caveats:
+    for caveat in caveats(findings):
         console.print(f"- {caveat}")
     console.print(f"- Data: {findings.provenance.source}. {findings.provenance.attribution}")

@@ -236,7 +236,14 @@ def read_return(path: Path, raw: bytes | None = None) -> FoiReturn:
     raw = read_input(path, "foi") if raw is None else raw
     grids = list(_grids(path, raw))
     area, year = _identify(grids, path)
-    year = year or _csv_year(grids)
+    try:
+        return _read_table(grids, area, year or _csv_year(grids), path)
+    except InputError as exc:
+        exc.area = area  # a rejected return is still recorded against its local authority
+        raise
+
+
+def _read_table(grids, area: Area, year: str | None, path: Path) -> FoiReturn:
     table = None
     for grid in grids:
         table = _table(grid, path) or _table(_transpose(grid), path)
@@ -315,7 +322,7 @@ def read_returns(folder: Path) -> tuple[list[FoiReturn], list[RejectedReturn], s
         try:
             ret = replace(read_return(path, raw), sha256=sha)
         except InputError as exc:
-            rejected.append(RejectedReturn(path, None, str(exc), sha))
+            rejected.append(RejectedReturn(path, getattr(exc, "area", None), str(exc), sha))
             continue
         if ret.area.code in seen:
             first = seen[ret.area.code].name

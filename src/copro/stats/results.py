@@ -18,7 +18,13 @@ MANTEL_HAENSZEL = ("Mantel-Haenszel pooled risk ratio; Greenland-Robins variance
 SIGN_TEST = "exact binomial sign test, two-sided; areas with equal rates excluded"
 SIGNED_RANK = "Wilcoxon signed-rank test, two-sided; zero differences dropped"
 SPIEGELHALTER = ("exact binomial control limits, interpolated (Spiegelhalter 2005), around "
-                 "England's rate")
+                 "the overall rate (a national row, or all the areas' requests together)")
+EMPIRICAL_BAYES = "beta-binomial empirical Bayes, marginal maximum likelihood"
+EB_RATIO = ("ratio of empirical-Bayes (beta-binomial) posterior mean rates; interval by the "
+            "delta method on the log scale")
+OVERDISPERSION = ("Spiegelhalter (2005) section 5: z-scores winsorised at 10% in each tail; "
+                  "multiplicative factor phi = mean squared z; additive random-effects variance "
+                  "tau^2 by the DerSimonian-Laird moment estimator; normal limits")
 
 
 @dataclass(frozen=True)
@@ -162,6 +168,49 @@ class FunnelLimits:
     high_998: tuple[float, ...]
     method: str = SPIEGELHALTER
 
+
+@dataclass(frozen=True)
+class BetaPrior:
+    """The Beta(alpha, beta) distribution of true rates across areas, estimated from them."""
+
+    alpha: float
+    beta: float
+    areas: int
+    log_likelihood: float
+    method: str = EMPIRICAL_BAYES
+
+    @property
+    def mean(self) -> float:
+        return self.alpha / (self.alpha + self.beta)
+
+
+@dataclass(frozen=True)
+class ShrunkenRatio:
+    """Group A's empirical-Bayes rate over group B's in one area, with its interval."""
+
+    area_code: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    rate_a: float
+    rate_b: float
+    confidence: float = 0.95
+    method: str = EB_RATIO
+
+
+@dataclass(frozen=True)
+class Overdispersion:
+    """How much more areas' rates vary than chance explains, and limits that allow for it."""
+
+    phi: float  # multiplicative over-dispersion factor (1 = none)
+    tau2: float  # additive between-area variance of the rate (0 = none)
+    areas: int
+    n: tuple[int, ...]  # grid of numbers of trials, as in FunnelLimits
+    low_998_multiplicative: tuple[float, ...]
+    high_998_multiplicative: tuple[float, ...]
+    low_998_additive: tuple[float, ...]
+    high_998_additive: tuple[float, ...]
+    method: str = OVERDISPERSION
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,79 @@
+"""The terminal output as a user reads it: tables fit the width they are given, intervals are
+never cut, the "largest gap" table is ordered by the shrunken ratio with the raw one beside it."""
+
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from tests.test_cli import COPRO
+
+INTERVAL = re.compile(r"\([-+]?[\d.,]+–[-+]?[\d.,]+\)")
+
+
+def _run(*args, columns: int | None = None) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    if columns is not None:
+        env["COLUMNS"] = str(columns)
+    proc = subprocess.run([COPRO, *args], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def _table_lines(out: str) -> list[str]:
+    """Lines of tables: every line but sentences, notes and titles (those wrap softly)."""
+    return [line for line in out.splitlines()
+            if line.startswith(" ") or set(line.strip()) == {"─"}]
+
+
+@pytest.mark.parametrize("args", [("audit",), ("la", "Leeds"), ("la", "Isle of Wight")])
+def test_tables_fit_80_columns_and_never_cut_an_interval(args):
+    out = _run(*args, columns=80)
+    lines = _table_lines(out)
+    assert not any("…" in line for line in lines)
+    assert lines and max(len(line) for line in lines) <= 80
+    for line in lines:  # every interval that starts on a line ends on it
+        for start in re.finditer(r"\([-+]?\d", line):
+            assert INTERVAL.match(line, start.start()), line
+    assert INTERVAL.search(out)
+
+
+def test_piped_output_follows_columns():
+    wide, narrow = _run("audit", columns=150), _run("audit", columns=80)
+    rule = max(len(x) for x in _table_lines(wide) if set(x.strip()) == {"─"})
+    assert 110 < rule <= 150  # not fixed at 110
+    assert max(len(x) for x in _table_lines(narrow)) <= 80
+    default = _run("audit")
+    assert max(len(x) for x in _table_lines(default)) <= 110
+
+
+def test_largest_gap_ordered_by_shrunken_ratio_with_raw_beside():
+    findings = json.loads(_run("audit", "--json"))
+    eb = {r["area_code"]: r
+          for r in findings["pooled"]["assessment"]["empirical_bayes"]["ratios"]}
+    names = {a["area"]["code"]: a["area"]["name"] for a in findings["local_authorities"]}
+    by_shrunken = sorted(eb, key=lambda c: (-eb[c]["estimate"], names[c]))
+    out = _run("audit", columns=200)
+    block = out[out.index("Where the gap is largest"):out.index("Where the gap is smallest")]
+    rows = [line for line in block.splitlines()[4:] if line.strip()]
+    listed = [next(n for n in sorted(names.values(), key=len, reverse=True)
+                   if line.strip().startswith(n)) for line in rows]
+    assert listed == [names[c] for c in by_shrunken[:len(listed)]]
+    first = eb[by_shrunken[0]]
+    assert f"{first['estimate']:.2f} ({first['ci_low']:.2f}–{first['ci_high']:.2f})" in rows[0]
+    # Dorset (19 decisions on families' requests) no longer leads on its raw ratio of 8.00
+    assert not rows[0].strip().startswith("Dorset")
+    dorset = next(line for line in rows if line.strip().startswith("Dorset"))
+    assert "8.00 (2.15–29.67)" in dorset
+
+
+def test_synth_shows_progress(tmp_path):
+    proc = subprocess.run([COPRO, "synth", "--out", str(tmp_path), "--la", "Kent", "--la",
+                           "Leeds", "--persons", "200"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "copro: writing Kent (1 of 2, 200 persons)"
+    assert lines[1] == "copro: writing Leeds (2 of 2, 200 persons)"
