@@ -14,6 +14,7 @@ from copro.cli_support import console as _console
 from copro.cli_support import day as _day
 from copro.errors import CoproError
 from copro.foi.commands import foi_group
+from copro.survey.commands import survey_group
 
 
 class _Group(click.Group):
@@ -291,6 +292,7 @@ def las_command(csv_path) -> None:
 
 
 cli.add_command(foi_group)
+cli.add_command(survey_group)
 
 
 def main() -> None:
