@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out
+NPM ?= npm
+# The website's stylesheet: GOV.UK Frontend (npm, pinned by package-lock.json) compiled with Sass.
+CSS := src/copro/web/static/copro/copro.css
 
-.PHONY: audit test bench lint clean
+.PHONY: audit test serve assets bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +28,24 @@ audit: $(VENV)/.installed
 	$(BIN)/copro report --all-las --out $(OUT)/report
 
 ## test: install what the tests need, lint, and run the whole suite
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test assets
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest
+
+## serve: install, build the assets, and run the website on http://127.0.0.1:8000/ (SQLite in
+## the data folder, created, migrated and loaded with the bundled data on first start)
+serve: $(VENV)/.installed assets
+	$(BIN)/copro serve --host 127.0.0.1 --port 8000
+
+## assets: the website's CSS from GOV.UK Frontend's Sass (set-up time only, never at run time)
+assets: $(CSS)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CSS): node_modules/.package-lock.json src/copro/web/assets/copro.scss
+	$(NPM) run --silent build
 
 ## bench: time `copro audit` end to end and the statistics alone
 bench: $(VENV)/.installed
@@ -35,4 +53,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_sen2.py
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache node_modules $(CSS)

@@ -15,6 +15,7 @@ from copro.cli_support import day as _day
 from copro.errors import CoproError
 from copro.foi.commands import foi_group
 from copro.survey.commands import survey_group
+from copro.web.commands import db_group, serve_command
 
 
 class _Group(click.Group):
@@ -292,6 +293,8 @@ def las_command(csv_path) -> None:
 
 
 cli.add_command(foi_group)
+cli.add_command(serve_command)
+cli.add_command(db_group)
 cli.add_command(survey_group)
 
 

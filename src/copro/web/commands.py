@@ -1,0 +1,162 @@
+"""``copro serve`` and ``copro db``: the website and its database.
+
+Django (and the database drivers) are imported only when one of these commands runs, so
+``copro audit`` starts as fast as before.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from copro.errors import CoproError
+
+
+def setup_django() -> None:
+    """Configure Django with copro's settings (environment variables; see settings.py)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "copro.web.settings")
+    import django
+
+    django.setup()
+
+
+@contextmanager
+def _database_errors():
+    """A database that cannot be reached or used: one line, exit 2, no traceback."""
+    from django.db import DatabaseError
+
+    try:
+        yield
+    except DatabaseError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CoproError(f"database: {first}") from None
+
+
+def migrate(verbosity: int = 0) -> None:
+    """Create or bring up to date every table (SQLite or PostgreSQL)."""
+    from django.core.management import call_command
+
+    with _database_errors():
+        call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def ensure_bundled_data() -> None:
+    """On a database with no DfE dataset, import the bundled file."""
+    from copro.web.explorer.importing import import_dfe
+    from copro.web.explorer.store import current_dataset
+
+    with _database_errors():
+        if current_dataset() is None:
+            imported = import_dfe()
+            click.echo(f"copro: imported the bundled data ({imported.dataset.source})", err=True)
+
+
+def collect_static() -> None:
+    """Copy the built assets (``make assets``) where WhiteNoise serves them from, with hashed
+    names and compressed copies. Fails with a clear message if they were never built."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    css = Path(settings.STATICFILES_DIRS[0]) / "copro" / "copro.css"
+    if not css.is_file():
+        raise CoproError(f"{css}: the stylesheet has not been built; run `make assets` "
+                         "(npm ci, then the GOV.UK Frontend Sass build) or `make serve`")
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: 2 per CPU core, at most 8).")
+@click.option("--threads", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Threads per worker.")
+def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Run the website (gunicorn, a production WSGI server) on HOST:PORT.
+
+    With no configuration it creates and migrates a SQLite database in the data folder
+    (COPRO_DATA_DIR, default ~/.local/share/copro) and imports the bundled DfE data;
+    COPRO_DATABASE_URL points it at PostgreSQL instead."""
+    setup_django()
+    migrate()
+    ensure_bundled_data()
+    collect_static()
+    from copro.web.explorer.store import current_dataset, findings_for
+
+    with _database_errors():
+        findings_for(current_dataset())  # computed before the workers fork, shared by them
+    from copro.web.server import run
+
+    workers = workers or min(8, 2 * (os.cpu_count() or 1))
+    click.echo(f"copro: serving on http://{host}:{port}/ ({workers} workers x {threads} "
+               "threads); Ctrl+C stops", err=True)
+    run(host, port, workers, threads)
+
+
+@click.group("db")
+def db_group() -> None:
+    """The website's database: create its tables, import data, list what it holds.
+
+    SQLite in the data folder unless COPRO_DATABASE_URL names another database."""
+
+
+@db_group.command("migrate")
+def db_migrate_command() -> None:
+    """Create the tables, or bring them up to date."""
+    setup_django()
+    migrate(verbosity=1)
+
+
+@db_group.command("import")
+@click.option("--dfe", "dfe", type=click.Path(path_type=Path), default=None,
+              help="A DfE EHC plans 'requests' CSV (default, with no option: the bundled file).")
+@click.option("--foi", "foi", type=click.Path(path_type=Path), default=None,
+              help="A folder of completed FOI returns.")
+@click.option("--year", default=None, help="With --foi: the calendar year of the returns.")
+@click.option("--sen2", "sen2", type=click.Path(path_type=Path), default=None,
+              help="SEN2 returns (file or folder), stored as aggregate counts only.")
+@click.option("--suppress-below", type=click.IntRange(min=1), default=5, show_default=True,
+              help="With --sen2: withhold counts from 1 to this minus 1.")
+def db_import_command(dfe, foi, year, sen2, suppress_below) -> None:
+    """Import a dataset (counts and provenance) into the database."""
+    if sum(x is not None for x in (dfe, foi, sen2)) > 1:
+        raise CoproError("--dfe, --foi and --sen2 cannot be combined: import one at a time")
+    setup_django()
+    migrate()
+    from copro.web.explorer import importing
+
+    with _database_errors():
+        if foi is not None:
+            imported, rejected = importing.import_foi(foi, year)
+            for message in rejected:
+                click.echo(f"copro: warning: return rejected, not imported: {message}",
+                           err=True)
+        elif sen2 is not None:
+            imported = importing.import_sen2(sen2, suppress_below)
+        else:
+            imported = importing.import_dfe(dfe)
+    d = imported.dataset
+    if imported.created:
+        click.echo(f"copro: imported {d.source} as dataset '{d.slug}' ({d.counts.count():,} "
+                   f"counts, {d.areas.count()} areas, periods {d.periods}; SHA-256 {d.sha256})",
+                   err=True)
+    else:
+        click.echo(f"copro: {d.source} was already imported as dataset '{d.slug}' "
+                   f"(same SHA-256); nothing changed", err=True)
+
+
+@db_group.command("list")
+def db_list_command() -> None:
+    """The datasets held, newest first."""
+    setup_django()
+    migrate()
+    from copro.web.explorer.models import Dataset
+
+    with _database_errors():
+        for d in Dataset.objects.all():
+            click.echo(f"{d.slug}\t{d.kind}\t{d.source}\t{d.periods}\t{d.sha256}\t"
+                       f"{d.imported_at:%Y-%m-%d %H:%M}")

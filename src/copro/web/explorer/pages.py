@@ -1,0 +1,251 @@
+"""What each page says, built from copro's findings: a template context for HTML, a document
+for JSON and rows for CSV. No statistic is computed here: every number comes from the
+``Findings`` that copro's audit engine produced; sentences and figures come from copro.render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings
+from copro.groups import COMPARABLE_GROUPS, RequesterGroup
+from copro.render import area_table
+from copro.render.json_out import findings_dict, to_plain
+from copro.render.numbers import pct, ratio
+from copro.render.sentences import area_sentences, coverage_sentence, headline
+from copro.web.explorer import hexmap
+
+MAX_COMPARE = 4
+
+
+@dataclass
+class Page:
+    """One page in its three forms."""
+
+    template: str
+    context: dict
+    document: dict | list
+    header: list[str] = field(default_factory=list)
+    rows: list[list] = field(default_factory=list)
+    status: int = 200
+
+
+def area_slug(name: str) -> str:
+    from copro.register import normalise_name
+
+    return normalise_name(name).replace(" ", "-")
+
+
+def funnel_of(findings: Findings):
+    return findings.pooled[findings.primary].funnels.get(findings.group_b)
+
+
+def notes(findings: Findings) -> dict[str, list[str]]:
+    """Per local authority, in words: why it was not compared, where its sources were partly
+    recorded, where it lies outside the funnel's 99.8% limits (all read from the findings)."""
+    pooled = findings.pooled[findings.primary]
+    out: dict[str, list[str]] = {f.area.code: [] for f in findings.local_authorities}
+    for x in pooled.coverage.not_comparable:
+        out[x.area.code].append(f"Not compared: {NOT_COMPARABLE_REASONS[x.reason]} "
+                                f"({x.detail}).")
+    for area, share in pooled.coverage.partly_recorded:
+        out[area.code].append(f"The source was not recorded for {pct(share, 0)} of requests.")
+    for group, funnel in pooled.funnels.items():
+        for p in funnel.flagged:
+            out[p.area_code].append(
+                f"{group.label}' {pooled.outcome.name} ({pct(p.rate)}) lies {p.band} limits "
+                f"of the funnel plot around England's {pct(funnel.limits.target)}.")
+    return out
+
+
+def _provenance(findings: Findings) -> dict:
+    return {"provenance": to_plain(findings.provenance), "options": to_plain(findings.options),
+            "tool": {"name": "copro", "version": findings.tool_version}}
+
+
+def _ratio_of(f: AreaFindings, key: str) -> float | None:
+    c = f.outcomes[key].comparison
+    return None if c is None else c.risk_ratio.estimate
+
+
+def index_page(findings: Findings) -> Page:
+    key = findings.primary
+    outcome = findings.outcome(key)
+    a, b = findings.group_a, findings.group_b
+    by_code = {f.area.code: f for f in findings.local_authorities}
+    area_notes = notes(findings)
+    labels = {}
+    for code, f in by_code.items():
+        r = _ratio_of(f, key)
+        labels[code] = (f"{f.area.name}: ratio {ratio(r)}" if r is not None
+                        else f"{f.area.name}: not compared", r)
+    bands = []
+    for band in (*hexmap.BANDS, hexmap.NOT_COMPARED):
+        members = sorted(f.area.name for f in by_code.values()
+                         if hexmap.band(_ratio_of(f, key)) is band)
+        bands.append({"band": band, "swatch": hexmap.swatch(band.colour), "count": len(members),
+                      "names": members})
+    title = (f"Map of England's {len(by_code)} local authorities coloured by the ratio of "
+             f"{a.label.lower()}' to {b.label.lower()}' {outcome.name}")
+    desc = ("Hex map, one hexagon per local authority, roughly in its place in England. "
+            + " ".join(f"{x['band'].label.capitalize()}: {x['count']} local authorities."
+                       for x in bands)
+            + " The table below lists every local authority with its ratio and interval.")
+    table = []
+    for f in findings.local_authorities:
+        out = f.outcomes[key]
+        c = out.comparison
+        table.append({"f": f, "rate_b": out.rates.get(b), "rate_a": out.rates.get(a),
+                      "comparison": c, "notes": area_notes[f.area.code],
+                      "band": hexmap.band(_ratio_of(f, key)).label})
+    pooled = findings.pooled[key]
+    context = {
+        "findings": findings, "headline": headline(findings), "outcome": outcome,
+        "hexmap": hexmap.hex_svg(labels, title, desc), "hexmap_title": title,
+        "hexmap_desc": desc, "bands": bands, "credit": hexmap.CREDIT, "table": table,
+        "coverage_sentence": coverage_sentence(pooled),
+        "description": headline(findings)[0],
+        "page_title": f"Does it matter who asks? EHC needs assessment requests in England, "
+                      f"{findings.period}",
+    }
+    return Page("explorer/index.html", context, findings_dict(findings),
+                area_table.columns(findings), area_table.rows(findings))
+
+
+_figures: dict[int, tuple[Findings, object]] = {}
+
+
+def _funnel_svg(findings: Findings):
+    """The funnel plot, drawn once per findings (every area page highlights its own point)."""
+    from copro.render.figures import funnel_plot
+
+    held = _figures.get(id(findings))
+    if held is not None and held[0] is findings:
+        return held[1]
+    funnel = funnel_of(findings)
+    figure = None if funnel is None else funnel_plot(
+        funnel, findings.outcome(findings.primary).name, "funnel")
+    _figures[id(findings)] = (findings, figure)
+    return figure
+
+
+def area_page(findings: Findings, f: AreaFindings) -> Page:
+    a, b = findings.group_a, findings.group_b
+    funnel = funnel_of(findings)
+    point = None if funnel is None else next(
+        (p for p in funnel.points if p.area_code == f.area.code), None)
+    figure = _funnel_svg(findings)
+    svg = None
+    if figure is not None and point is not None:
+        svg = figure.svg.replace(f'<g id="pt-{f.area.code}"',
+                                 f'<g id="pt-{f.area.code}" class="copro-highlight"', 1)
+    region = findings.region_of(f.area)
+    beside = [x for x in (f, region, findings.national) if x is not None]
+    sentences = area_sentences(findings, f)
+    groups = (*COMPARABLE_GROUPS, RequesterGroup.ALL)
+    scorecard = [{"group": g, "received": f.received.get(g),
+                  "rates": [f.outcomes[o.key].rates.get(g) for o in findings.outcomes]}
+                 for g in groups]
+    compared = [o for o in findings.outcomes if o.compared]
+    beside_rows = [{"area": x.area, "outcome": o, "comparison": x.outcomes[o.key].comparison,
+                    "reason": NOT_COMPARABLE_REASONS.get(x.outcomes[o.key].not_comparable or ""),
+                    "detail": x.outcomes[o.key].not_comparable_detail}
+                   for x in beside for o in compared]
+    area_notes = notes(findings).get(f.area.code, [])
+    context = {
+        "findings": findings, "f": f, "area": f.area, "a": a, "b": b, "sentences": sentences,
+        "scorecard": scorecard, "beside": beside_rows, "region": region, "funnel": funnel,
+        "point": point, "figure": figure, "funnel_svg": svg, "notes": area_notes,
+        "primary": findings.outcome(findings.primary),
+        "description": sentences[0] if sentences else "",
+        "page_title": f"{f.area.name}: does it matter who asks for an EHC needs assessment? "
+                      f"({findings.period})",
+    }
+    document = {"schema": "copro.web.area/1", "area": to_plain(f.area),
+                "sentences": sentences, "notes": area_notes,
+                "findings": to_plain(f),
+                "region": None if region is None else to_plain(region),
+                "england": to_plain(findings.national),
+                "funnel_point": None if point is None else to_plain(point),
+                "caveats": list(findings.caveats), **_provenance(findings)}
+    rows = [area_table._row(findings, x) for x in beside]
+    return Page("explorer/area.html", context, document, area_table.columns(findings), rows)
+
+
+def compare_page(findings: Findings, chosen: list[AreaFindings], errors: list[str]) -> Page:
+    compared = [o for o in findings.outcomes if o.compared]
+    columns = [*chosen, findings.national]
+    blocks = []
+    for o in findings.outcomes:
+        rows = []
+        for g in (findings.group_b, findings.group_a):
+            rows.append({"label": f"{g.label}: {o.name}",
+                         "cells": [x.outcomes[o.key].rates.get(g) for x in columns],
+                         "kind": "rate"})
+        if o in compared:
+            rows.append({"label": "Ratio", "cells": [x.outcomes[o.key].comparison
+                                                     for x in columns], "kind": "ratio"})
+        blocks.append({"outcome": o, "rows": rows})
+    context = {"findings": findings, "chosen": chosen, "columns": columns, "blocks": blocks,
+               "errors": errors, "max": MAX_COMPARE,
+               "page_title": "Compare local authorities" + (
+                   ": " + ", ".join(x.area.name for x in chosen) if chosen else ""),
+               "sentences": {x.area.code: area_sentences(findings, x) for x in chosen},
+               "description": "Local authorities side by side: "
+                              + ", ".join(x.area.name for x in chosen)}
+    document = {"schema": "copro.web.compare/1", "errors": errors,
+                "areas": [{"area": to_plain(x.area), "sentences": area_sentences(findings, x),
+                           "findings": to_plain(x)} for x in chosen],
+                "england": to_plain(findings.national), **_provenance(findings)}
+    return Page("explorer/compare.html", context, document, area_table.columns(findings),
+                [area_table._row(findings, x) for x in columns], status=400 if errors else 200)
+
+
+def methods_page(findings: Findings) -> Page:
+    o = findings.options
+    method = {
+        "rates": "Wilson score interval (statsmodels)",
+        "risk_ratio": "Katz log interval; 0.5 added to every cell of a table with a zero cell",
+        "risk_difference": "Newcombe hybrid score interval (statsmodels)",
+        "test": "Fisher's exact test; Benjamini-Hochberg q-values across local authorities",
+        "pooled_ratio": "Mantel-Haenszel (Greenland-Robins interval), Cochran's Q",
+        "random_effects": f"{', '.join(o.tau2_methods)} (headline {o.tau2_methods[0]}); "
+                          "95% prediction interval (t, k-2 df)"
+                          + ("; HKSJ interval" if o.hksj else ""),
+        "across_areas": "exact sign test and Wilcoxon signed-rank test (SciPy)",
+        "funnel": "exact binomial 95% and 99.8% limits around England's rate "
+                  "(Spiegelhalter 2005); no overdispersion adjustment",
+        "confidence": f"{o.confidence:.0%}",
+        "groups_compared": f"{findings.group_a.value} over {findings.group_b.value}",
+        "denominator": o.denominator,
+        "min_decisions": str(o.min_trials),
+    }
+    definitions = [{"name": x.name, "definition": x.definition, "compared": x.compared}
+                   for x in findings.outcomes]
+    context = {"findings": findings, "method": method, "definitions": definitions,
+               "page_title": "Methods",
+               "description": "How copro measures whether the outcome of a request depends "
+                              "on who made it."}
+    document = {"schema": "copro.web.methods/1", "methods": method,
+                "outcomes": definitions, "caveats": list(findings.caveats),
+                **_provenance(findings)}
+    return Page("explorer/methods.html", context, document, ["item", "value"],
+                [[k, v] for k, v in method.items()]
+                + [[f"outcome: {d['name']}", d["definition"]] for d in definitions])
+
+
+DATASET_FIELDS = ("slug", "kind", "source", "description", "periods", "sha256", "licence",
+                  "attribution", "rows_read", "rows_used", "suppress_below", "imported_at")
+
+
+def data_page(datasets, current) -> Page:
+    docs = [{k: (str(getattr(d, k)) if k == "imported_at" else getattr(d, k))
+             for k in DATASET_FIELDS} | {"current": d.pk == getattr(current, "pk", None)}
+            for d in datasets]
+    context = {"datasets": datasets, "current": current, "credit": hexmap.CREDIT,
+               "page_title": "Data, provenance and licences",
+               "description": "The datasets behind these pages: provenance, SHA-256, licences "
+                              "and downloads."}
+    return Page("explorer/data.html", context, {"schema": "copro.web.data/1", "datasets": docs},
+                [*DATASET_FIELDS, "current"], [list(d.values()) for d in docs])
+

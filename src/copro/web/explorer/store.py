@@ -1,0 +1,69 @@
+"""From the database to copro's findings: the canonical counts table rebuilt from a dataset's
+rows, audited by copro's own engine (``copro.audit.audit``), and kept per dataset.
+
+A dataset never changes once imported (a new file is a new dataset), so its findings are
+computed once per process (and kept in copro's result cache, so a restart does not recompute).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from copro.counts import Area, CountsTable, DataProvenance, Level
+from copro.findings import AuditOptions, Findings
+from copro.web.explorer.models import Area as AreaRow
+from copro.web.explorer.models import Count, Dataset
+
+_lock = threading.Lock()
+_findings: dict[tuple[int, str], Findings] = {}
+
+
+def current_dataset() -> Dataset | None:
+    """The dataset the site shows: the DfE requests file imported most recently."""
+    return (Dataset.objects.filter(kind=Dataset.Kind.DFE_REQUESTS)
+            .order_by("-imported_at", "-id").first())
+
+
+def counts_table(dataset: Dataset) -> CountsTable:
+    """The dataset's rows as copro's canonical counts table."""
+    areas = {a.code: Area(code=a.code, name=a.name, level=Level(a.level),
+                          region_code=a.region_code or None, region_name=a.region_name or None,
+                          old_la_code=a.old_la_code or None)
+             for a in AreaRow.objects.filter(dataset=dataset)}
+    records = [(code, period, group, measure, value, reason or None)
+               for code, period, group, measure, value, reason in
+               Count.objects.filter(dataset=dataset).order_by("id").values_list(
+                   "area_code", "period", "group", "measure", "value", "missing_reason")]
+    provenance = DataProvenance(source=dataset.source, sha256=dataset.sha256,
+                                description=dataset.description,
+                                attribution=dataset.attribution, rows_read=dataset.rows_read,
+                                rows_used=dataset.rows_used)
+    table = CountsTable.from_records(records, areas, provenance)
+    if dataset.default_period:
+        from dataclasses import replace
+
+        table = replace(table, default_period=dataset.default_period)
+    return table
+
+
+def findings_for(dataset: Dataset, options: AuditOptions | None = None) -> Findings:
+    """copro's audit of the dataset, computed once per dataset and options."""
+    from copro import cache
+
+    options = options or AuditOptions()
+    key = (dataset.pk, repr(options))
+    found = _findings.get(key)
+    if found is not None:
+        return found
+    with _lock:
+        found = _findings.get(key)
+        if found is None:
+            entry = cache.key(f"explorer:{dataset.kind}:{dataset.sha256}", options)
+            found = cache.load(entry)
+            if found is None:
+                from copro.audit import audit
+
+                found = audit(counts_table(dataset), options)
+                cache.store(entry, found)
+            _findings[key] = found
+    return found

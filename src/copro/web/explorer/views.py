@@ -1,0 +1,243 @@
+"""The explorer's views: thin. Find the dataset, take its findings (computed once by copro's
+audit engine, see store.py), build the page (pages.py) and answer as HTML, JSON or CSV.
+
+A dataset never changes once imported, so a page's bytes depend only on the dataset and the
+address: they are kept (a bounded cache per process) and a repeated request costs one small
+query for the current dataset and a dictionary look-up.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import threading
+from collections import OrderedDict
+
+from django.db import connection
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from copro.errors import CoproError
+from copro.web.explorer import pages
+from copro.web.explorer.models import Count, Dataset
+from copro.web.explorer.store import current_dataset, findings_for
+
+ONS_CODE = re.compile(r"^E\d{8}$", re.I)
+CONTENT_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json",
+                 "csv": "text/csv; charset=utf-8"}
+CACHE_SIZE = 4096
+
+_lock = threading.Lock()
+_responses: OrderedDict[tuple, tuple[int, bytes, str]] = OrderedDict()
+
+
+def _fmt(suffix: str | None) -> str:
+    return (suffix or ".html").lstrip(".")
+
+
+def _render(request, page: pages.Page, fmt: str, filename: str) -> tuple[int, bytes, str]:
+    if fmt == "json":
+        body = json.dumps(page.document, ensure_ascii=False, allow_nan=False,
+                          default=str).encode()
+    elif fmt == "csv":
+        buf = io.StringIO()
+        out = csv.writer(buf, lineterminator="\n")
+        out.writerow(page.header)
+        out.writerows(["" if v is None else v for v in row] for row in page.rows)
+        body = buf.getvalue().encode()
+    else:
+        body = render_to_string(page.template, page.context, request=request).encode()
+    return page.status, body, filename
+
+
+def _respond(status: int, body: bytes, fmt: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
+    if fmt == "csv":
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    if fmt == "json":
+        response["Access-Control-Allow-Origin"] = "*"  # open data: readable from anywhere
+    return response
+
+
+def _cached(request, key: tuple, fmt: str, build) -> HttpResponse:
+    """The page for ``key`` from the cache, or built by ``build()`` -> (Page, filename)."""
+    with _lock:
+        hit = _responses.get(key)
+        if hit is not None:
+            _responses.move_to_end(key)
+    if hit is None:
+        page, filename = build()
+        hit = _render(request, page, fmt, filename)
+        with _lock:
+            _responses[key] = hit
+            while len(_responses) > CACHE_SIZE:
+                _responses.popitem(last=False)
+    return _respond(hit[0], hit[1], fmt, hit[2])
+
+
+def _dataset_and_findings():
+    dataset = current_dataset()
+    if dataset is None:
+        raise Http404("No data has been imported yet: run `copro db import`.")
+    return dataset, findings_for(dataset)
+
+
+@require_safe
+def index(request, suffix=None):
+    fmt = _fmt(suffix)
+    dataset, findings = _dataset_and_findings()
+    return _cached(request, (dataset.pk, "index", fmt), fmt,
+                   lambda: (pages.index_page(findings), f"copro-{findings.period}-areas"))
+
+
+def _find_la(findings, query: str):
+    """A local authority by ONS code; else None."""
+    q = query.upper()
+    return next((f for f in findings.local_authorities if f.area.code == q), None)
+
+
+@require_safe
+def area(request, code, suffix=None):
+    fmt = _fmt(suffix)
+    dataset, findings = _dataset_and_findings()
+    f = _find_la(findings, code) if ONS_CODE.match(code) else None
+    if f is None:
+        # a name slug ('leeds') or a DfE code ('383'): redirect to the ONS address
+        wanted = code.lower()
+        match = next((x for x in findings.local_authorities
+                      if pages.area_slug(x.area.name) == wanted
+                      or (x.area.old_la_code or "") == wanted), None)
+        if match is None:
+            raise Http404(f"No local authority with the code or name '{code}'.")
+        target = reverse("explorer:area", args=[match.area.code]) + (suffix or "")
+        return HttpResponseRedirect(target, status=301)
+    if f.area.code != code:
+        return HttpResponseRedirect(reverse("explorer:area", args=[f.area.code]) + (suffix or ""),
+                                    status=301)
+    return _cached(request, (dataset.pk, "la", f.area.code, fmt), fmt,
+                   lambda: (pages.area_page(findings, f), f"copro-{findings.period}-{f.area.code}"))
+
+
+@require_safe
+def search(request):
+    """The search box: a name, an ONS code or a DfE code, to that area's page."""
+    query = request.GET.get("q", "").strip()
+    dataset, findings = _dataset_and_findings()
+    error = None
+    if not query:
+        error = "Enter the name or code of a local authority"
+    elif len(query) > 100:
+        error = "Enter a name of at most 100 characters"
+    else:
+        from copro.lookup import find_area
+
+        try:
+            found = find_area(findings, query)
+        except CoproError as exc:
+            hint = str(exc).split("; ", 1)
+            error = "No local authority matches what you entered" + (
+                f"; {hint[1]}" if len(hint) > 1 else "")
+        else:
+            if found.area.code in {f.area.code for f in findings.local_authorities}:
+                return HttpResponseRedirect(reverse("explorer:area", args=[found.area.code]))
+            error = (f"{found.area.name} is not a local authority; enter the name or code of "
+                     "a local authority")
+    html = render_to_string("explorer/search.html", {
+        "findings": findings, "error": error, "query": query,
+        "description": "Find a local authority by name, ONS code or DfE code.",
+        "page_title": "Find a local authority" if not error or not query else
+                      "Error: find a local authority"}, request=request)
+    return HttpResponse(html, status=200 if not query else 404)
+
+
+@require_safe
+def compare(request, suffix=None):
+    fmt = _fmt(suffix)
+    dataset, findings = _dataset_and_findings()
+    wanted = [x.strip() for x in request.GET.getlist("la") if x.strip()]
+    key = (dataset.pk, "compare", fmt, tuple(wanted))
+    return _cached(request, key, fmt, lambda: _compare_page(findings, wanted))
+
+
+def _compare_page(findings, wanted: list[str]):
+    from copro.lookup import find_area
+
+    chosen, errors = [], []
+    las = {f.area.code for f in findings.local_authorities}
+    if len(wanted) > pages.MAX_COMPARE:
+        errors.append(f"Choose at most {pages.MAX_COMPARE} local authorities "
+                      f"({len(wanted)} were given)")
+        wanted = wanted[:pages.MAX_COMPARE]
+    for query in wanted:
+        try:
+            found = find_area(findings, query[:100])
+        except CoproError:
+            errors.append(f"No local authority matches '{query[:100]}'")
+            continue
+        if found.area.code not in las:
+            errors.append(f"{found.area.name} is not a local authority")
+        elif found not in chosen:
+            chosen.append(found)
+    return pages.compare_page(findings, chosen, errors), "copro-compare"
+
+
+@require_safe
+def methods(request, suffix=None):
+    fmt = _fmt(suffix)
+    dataset, findings = _dataset_and_findings()
+    return _cached(request, (dataset.pk, "methods", fmt), fmt,
+                   lambda: (pages.methods_page(findings), "copro-methods"))
+
+
+@require_safe
+def data(request, suffix=None):
+    fmt = _fmt(suffix)
+    datasets = list(Dataset.objects.all())
+    current = current_dataset()
+    page = pages.data_page(datasets, current)
+    status, body, filename = _render(request, page, fmt, "copro-datasets")
+    return _respond(status, body, fmt, filename)
+
+
+@require_safe
+def dataset_counts(request, slug):
+    """A dataset's counts table as CSV: what the database holds, row for row."""
+    dataset = Dataset.objects.filter(slug=slug).first()
+    if dataset is None:
+        raise Http404("No such dataset.")
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(["area_code", "period", "group", "measure", "value", "missing_reason"])
+    out.writerows(Count.objects.filter(dataset=dataset).order_by("id").values_list(
+        "area_code", "period", "group", "measure", "value", "missing_reason"))
+    response = HttpResponse(buf.getvalue(), content_type=CONTENT_TYPES["csv"])
+    response["Content-Disposition"] = f'attachment; filename="{dataset.slug}-counts.csv"'
+    return response
+
+
+@require_safe
+def healthz(request, suffix=None):
+    """200 when the database answers and holds a dataset; 503 otherwise."""
+    fmt = _fmt(suffix)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dataset = current_dataset()
+        status = {"status": "ok" if dataset else "no data", "database": connection.vendor,
+                  "dataset": dataset.slug if dataset else None}
+    except Exception as exc:  # noqa: BLE001 - any failure is "unhealthy"
+        status = {"status": "database unavailable", "database": connection.vendor,
+                  "error": type(exc).__name__, "dataset": None}
+    code = 200 if status["status"] == "ok" else 503
+    if fmt == "json":
+        return JsonResponse(status, status=code)
+    if fmt == "csv":
+        body = "status,database,dataset\n" + ",".join(
+            str(status[k] or "") for k in ("status", "database", "dataset")) + "\n"
+        return HttpResponse(body, status=code, content_type=CONTENT_TYPES["csv"])
+    return HttpResponse(f"{status['status']}\n", status=code,
+                        content_type="text/plain; charset=utf-8")

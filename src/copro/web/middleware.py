@@ -1,0 +1,51 @@
+"""Request middleware: structured access logs and the Content-Security-Policy header."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from django.conf import settings
+
+access_log = logging.getLogger("copro.access")
+
+
+class AccessLogMiddleware:
+    """One JSON line per request: time, method, path, status, bytes and duration.
+
+    The path never includes the query string (a search box or a form could put personal data
+    there), and no client address, cookie or user agent is logged."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        start = time.perf_counter()
+        response = self.get_response(request)
+        if access_log.isEnabledFor(logging.INFO):
+            size = (len(response.content) if not response.streaming else None)
+            access_log.info(json.dumps({
+                "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "bytes": size,
+                "ms": round((time.perf_counter() - start) * 1000, 2),
+            }, ensure_ascii=False))
+        return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """Adds ``settings.CONTENT_SECURITY_POLICY`` to every response (no inline script)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = settings.CONTENT_SECURITY_POLICY
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        response.headers.setdefault("Permissions-Policy",
+                                    "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+        return response

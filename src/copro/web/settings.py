@@ -1,0 +1,188 @@
+"""Settings for ``copro serve``: everything comes from environment variables, read here only.
+
+- ``COPRO_DATA_DIR``: the SQLite database, the generated secret key and collected static
+  files (default ``$XDG_DATA_HOME/copro``, else ``~/.local/share/copro``);
+- ``COPRO_DATABASE_URL``: another database, e.g. ``postgresql://user:pass@host:5432/copro``
+  (default: SQLite in the data folder);
+- ``COPRO_SECRET_KEY``: Django's signing key (default: generated once and kept in the data
+  folder, readable by its owner only);
+- ``COPRO_ALLOWED_HOSTS``: comma-separated host names served (default
+  ``127.0.0.1,localhost,[::1]``);
+- ``COPRO_CSRF_TRUSTED_ORIGINS``: comma-separated origins, e.g. ``https://copro.example.org``;
+- ``COPRO_HTTPS``: ``1`` behind HTTPS: HSTS, secure cookies only, redirect to HTTPS;
+- ``COPRO_DEBUG``: ``1`` for Django's debug pages; never in production.
+
+Safe by default: DEBUG off, a Content-Security-Policy with no inline script, no framing,
+``nosniff``, a strict referrer policy, cookies HttpOnly and SameSite=Lax (and Secure under
+``COPRO_HTTPS=1``, which a deployment behind TLS should always set).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+WEB_DIR = Path(__file__).resolve().parent
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _list(name: str, default: str = "") -> list[str]:
+    return [x.strip() for x in os.environ.get(name, default).split(",") if x.strip()]
+
+
+def data_dir() -> Path:
+    """Where the SQLite database, the secret key and collected static files live."""
+    if os.environ.get("COPRO_DATA_DIR"):
+        return Path(os.environ["COPRO_DATA_DIR"])
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "copro"
+
+
+def _secret_key(folder: Path) -> str:
+    """``COPRO_SECRET_KEY``, else a key generated once and kept (readable by its owner only)."""
+    if os.environ.get("COPRO_SECRET_KEY"):
+        return os.environ["COPRO_SECRET_KEY"]
+    path = folder / "secret_key"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    try:  # O_EXCL: two processes starting at once agree on one key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+    return key
+
+
+DATA_DIR = data_dir()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = _secret_key(DATA_DIR)
+DEBUG = _flag("COPRO_DEBUG")
+ALLOWED_HOSTS = _list("COPRO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = _list("COPRO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "copro.web.explorer",
+    # issue 12 adds "copro.web.survey" here
+]
+
+MIDDLEWARE = [
+    "copro.web.middleware.AccessLogMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "copro.web.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "copro.web.urls"
+WSGI_APPLICATION = "copro.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [WEB_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("COPRO_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'copro.sqlite3'}",
+        conn_max_age=600, conn_health_checks=True),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL: readers never wait for a writer; the default timeout covers an import running
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = False
+USE_TZ = True
+
+# Static files: built at set-up time (`make assets`), collected into the data folder by
+# `copro serve`, and served with far-future caching and compression by WhiteNoise.
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [WEB_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# Security headers and cookies.
+HTTPS = _flag("COPRO_HTTPS")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+#: No inline script anywhere; inline styles only for SVG figures' presentation attributes.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+# Logs: one JSON line per request on standard error (copro.web.middleware), never a query string.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "copro.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        # Django's own request logger would repeat 4xx paths with their query strings
+        "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+        "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
+    },
+}
