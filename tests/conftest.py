@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import atexit
 import csv
 import io
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 
 from copro.sources.dfe import REQUIRED_COLUMNS, bundled_dfe_path
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+# The website's tests (tests/web): Django's settings read the environment when pytest-django
+# sets Django up, so the data folder (secret key, SQLite) is a throwaway one, never the user's.
+os.environ["COPRO_DATA_DIR"] = tempfile.mkdtemp(prefix="copro-test-data-")
+atexit.register(shutil.rmtree, os.environ["COPRO_DATA_DIR"], True)
+os.environ["DJANGO_SETTINGS_MODULE"] = "copro.web.settings"
+django_settings.DATABASES  # noqa: B018 - loads the settings now: pytest-django sets Django up
 
 
 @pytest.fixture(autouse=True, scope="session")

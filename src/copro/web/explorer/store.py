@@ -15,7 +15,7 @@ from copro.web.explorer.models import Area as AreaRow
 from copro.web.explorer.models import Count, Dataset
 
 _lock = threading.Lock()
-_findings: dict[tuple[int, str], Findings] = {}
+_findings: dict[tuple[int, str, str], Findings] = {}
 
 
 def current_dataset() -> Dataset | None:
@@ -51,7 +51,7 @@ def findings_for(dataset: Dataset, options: AuditOptions | None = None) -> Findi
     from copro import cache
 
     options = options or AuditOptions()
-    key = (dataset.pk, repr(options))
+    key = (dataset.pk, dataset.sha256, repr(options))
     found = _findings.get(key)
     if found is not None:
         return found

@@ -90,7 +90,7 @@ def _dataset_and_findings():
 def index(request, suffix=None):
     fmt = _fmt(suffix)
     dataset, findings = _dataset_and_findings()
-    return _cached(request, (dataset.pk, "index", fmt), fmt,
+    return _cached(request, (dataset.pk, dataset.sha256, "index", fmt), fmt,
                    lambda: (pages.index_page(findings), f"copro-{findings.period}-areas"))
 
 
@@ -118,7 +118,7 @@ def area(request, code, suffix=None):
     if f.area.code != code:
         return HttpResponseRedirect(reverse("explorer:area", args=[f.area.code]) + (suffix or ""),
                                     status=301)
-    return _cached(request, (dataset.pk, "la", f.area.code, fmt), fmt,
+    return _cached(request, (dataset.pk, dataset.sha256, "la", f.area.code, fmt), fmt,
                    lambda: (pages.area_page(findings, f), f"copro-{findings.period}-{f.area.code}"))
 
 
@@ -159,7 +159,7 @@ def compare(request, suffix=None):
     fmt = _fmt(suffix)
     dataset, findings = _dataset_and_findings()
     wanted = [x.strip() for x in request.GET.getlist("la") if x.strip()]
-    key = (dataset.pk, "compare", fmt, tuple(wanted))
+    key = (dataset.pk, dataset.sha256, "compare", fmt, tuple(wanted))
     return _cached(request, key, fmt, lambda: _compare_page(findings, wanted))
 
 
@@ -189,7 +189,7 @@ def _compare_page(findings, wanted: list[str]):
 def methods(request, suffix=None):
     fmt = _fmt(suffix)
     dataset, findings = _dataset_and_findings()
-    return _cached(request, (dataset.pk, "methods", fmt), fmt,
+    return _cached(request, (dataset.pk, dataset.sha256, "methods", fmt), fmt,
                    lambda: (pages.methods_page(findings), "copro-methods"))
 
 

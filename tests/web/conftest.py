@@ -1,0 +1,192 @@
+"""Fixtures for the website's tests, for the explorer's and the survey's alike:
+
+- ``django_db_setup`` (pytest-django's, extended): the test database with the bundled DfE data
+  imported once per session, so ``@pytest.mark.django_db`` tests see every page's data;
+- ``postgres_url``: a throwaway PostgreSQL cluster for the session (Debian's ``postgresql``:
+  initdb/pg_ctl, run as the ``postgres`` user when the tests run as root), on a loopback port;
+  its URL is a fresh empty database;
+- ``copro_server``: a factory that starts the real ``copro serve`` (gunicorn) on a free loopback
+  port with its own data folder (SQLite, or ``database_url=``), waits until ``/healthz``
+  answers, and stops it at the end of the session; ``live_url`` is one on SQLite;
+- ``browser``: headless Chromium (Debian's) through Playwright, and ``axe_violations(page)``.
+
+A missing system component (Chromium, PostgreSQL) fails the test under CI=true, and is skipped
+only on a developer's machine.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+COPRO = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "copro")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def missing(what: str) -> None:
+    """Fail under CI (a missing component must never pass silently); skip elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} (.ci/run installs it)")
+    pytest.skip(what)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, migrated, with the bundled DfE file imported through copro's own
+    import (as `copro serve` does on first start)."""
+    from copro.web.commands import collect_static
+    from copro.web.explorer.importing import import_dfe
+
+    collect_static()  # as `copro serve` does: the built stylesheet, hashed and compressed
+    with django_db_blocker.unblock():
+        import_dfe()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: run its tools as the `postgres` user then."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throwaway PostgreSQL cluster for the session; yields the URL of an empty database."""
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not bins:
+        missing("PostgreSQL is not installed (Debian package 'postgresql')")
+    bin_dir = Path(bins[-1]).parent
+    root = Path(tempfile.mkdtemp(prefix="copro-pg-"))
+    data, sockets = root / "data", root / "sockets"
+    sockets.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        shutil.chown(sockets, "postgres")
+    port = free_port()
+    log = root / "server.log"
+    try:
+        subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "copro",
+                                     "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+                       check=True, capture_output=True, timeout=120)
+        subprocess.run(_as_postgres([
+            str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
+            "-o", f"-h 127.0.0.1 -p {port} -k {sockets} -c fsync=off", "start"]),
+            check=True, capture_output=True, timeout=120)
+        subprocess.run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
+                        "-U", "copro", "copro"], check=True, capture_output=True, timeout=60)
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        raise RuntimeError(f"PostgreSQL did not start: {exc.stderr.decode()[-500:]}") from None
+    yield f"postgresql://copro@127.0.0.1:{port}/copro"
+    subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast",
+                                 "-w", "stop"]), capture_output=True, timeout=60)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+class Server:
+    """A running `copro serve`: its base URL and its log (standard error)."""
+
+    def __init__(self, url: str, process: subprocess.Popen, log: Path, data_dir: Path):
+        self.url, self.process, self.log, self.data_dir = url, process, log, data_dir
+
+    def get(self, path: str, timeout: float = 30):
+        """(status, headers, body bytes); redirects are not followed."""
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            with opener.open(self.url + path, timeout=timeout) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+
+@pytest.fixture(scope="session")
+def copro_server(tmp_path_factory):
+    """Factory: ``copro_server(database_url=None, env=None)`` starts `copro serve` (gunicorn,
+    the production server) on a free loopback port, its own data folder, and stops it at the
+    end of the session."""
+    started: list[Server] = []
+
+    def start(database_url: str | None = None, env: dict | None = None) -> Server:
+        data_dir = tmp_path_factory.mktemp("serve-data")
+        port = free_port()
+        environ = {**os.environ, "COPRO_DATA_DIR": str(data_dir), **(env or {})}
+        environ.pop("DJANGO_SETTINGS_MODULE", None)
+        environ.pop("COPRO_DATABASE_URL", None)
+        if database_url:
+            environ["COPRO_DATABASE_URL"] = database_url
+        log = data_dir / "serve.log"
+        process = subprocess.Popen([COPRO, "serve", "--port", str(port), "--workers", "2"],
+                                   env=environ, stdout=subprocess.DEVNULL,
+                                   stderr=log.open("wb"))
+        server = Server(f"http://127.0.0.1:{port}", process, log, data_dir)
+        started.append(server)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"copro serve exited: {log.read_text()[-2000:]}")
+            try:
+                if server.get("/healthz", timeout=2)[0] == 200:
+                    return server
+            except OSError:
+                pass
+            time.sleep(0.25)
+        raise RuntimeError(f"copro serve did not answer: {log.read_text()[-2000:]}")
+
+    yield start
+    for server in started:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_url(copro_server) -> str:
+    """`copro serve` on SQLite, with the bundled data: its base URL."""
+    return copro_server().url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if CHROMIUM is None:
+        missing("Chromium is not installed (Debian package 'chromium')")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2.2 A and AA violations on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}: "
+            f"{[n['target'] for n in v['nodes'][:3]]})"
+            for v in results.response["violations"]]

@@ -1,0 +1,81 @@
+"""The site in a real headless Chromium (Debian's), through the production server: every page
+at a desktop and a phone width passes axe-core's WCAG 2.2 A and AA checks, nothing overflows
+sideways, and the search box and the compare form work without JavaScript on our side."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.conftest import axe_violations
+
+PAGES = ("/", "/la/E08000035", "/la/E10000012", "/compare?la=Leeds&la=Kent&la=Camden&la=York",
+         "/compare", "/methods", "/data", "/search?q=Leds")
+WIDTHS = (1280, 390)
+
+
+@pytest.fixture(scope="module")
+def pages(browser, live_url):
+    contexts = {w: browser.new_context(viewport={"width": w, "height": 900},
+                                       java_script_enabled=True) for w in WIDTHS}
+    yield {w: c.new_page() for w, c in contexts.items()}, live_url
+    for c in contexts.values():
+        c.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", PAGES)
+def test_page_passes_axe_and_does_not_overflow(pages, width, path):
+    by_width, url = pages
+    page = by_width[width]
+    response = page.goto(url + path)
+    assert response.status in (200, 404)  # a search with no match answers 404, with its form
+    assert page.locator("h1").count() == 1
+    overflow = page.evaluate("document.documentElement.scrollWidth - "
+                             "document.documentElement.clientWidth")
+    assert overflow <= 0, f"{path} at {width}px is {overflow}px too wide"
+    assert axe_violations(page) == []
+
+
+def test_stylesheet_is_loaded_and_styles_the_page(pages):
+    by_width, url = pages
+    page = by_width[1280]
+    page.goto(url + "/")
+    font = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
+    assert "system-ui" in font and "GDS Transport" not in font
+    assert page.evaluate("getComputedStyle(document.querySelector('.govuk-header'))"
+                         ".backgroundColor") != "rgba(0, 0, 0, 0)"
+
+
+@pytest.mark.parametrize("query", ["Leeds", "E08000035", "383"])
+def test_search_box_takes_name_ons_or_dfe_code(pages, query):
+    by_width, url = pages
+    page = by_width[390]
+    page.goto(url + "/methods")
+    page.get_by_label("Find a local authority: name, ONS code or DfE code").fill(query)
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(url + "/la/E08000035")
+    assert page.locator("h1").inner_text().startswith("Leeds")
+    assert "1.27 times as likely" in page.locator("main").inner_text()
+
+
+def test_compare_form(pages):
+    by_width, url = pages
+    page = by_width[1280]
+    page.goto(url + "/compare")
+    page.get_by_label("Local authority 1").fill("Leeds")
+    page.get_by_label("Local authority 2").fill("886")
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_load_state()
+    text = page.locator("main").inner_text()
+    assert "In Leeds," in text and "In Kent," in text
+
+
+def test_pages_work_without_javascript(browser, live_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_url + "/")
+    page.get_by_label("Find a local authority: name, ONS code or DfE code").fill("leeds")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(live_url + "/la/E08000035")
+    assert page.locator("svg[role=img]").count() >= 1
+    context.close()

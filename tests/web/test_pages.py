@@ -1,0 +1,211 @@
+"""The explorer's pages and their JSON and CSV, against copro's audit engine run directly on
+the bundled file (not through the database): the database round trip and the pages must give
+the audit's own figures, for several kinds of local authority."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+
+import pytest
+
+from copro.audit import audit
+from copro.render import area_table
+from copro.render.json_out import findings_dict, to_plain
+from copro.render.sentences import area_sentences, headline
+from copro.sources.dfe import bundled_dfe_path, read_dfe_requests
+
+pytestmark = pytest.mark.django_db
+
+# compared (large, small, London), not compared (source not recorded; suppressed), a successor
+# authority (Cumberland), a county
+AREAS = ("E08000035", "E10000016", "E09000007", "E10000012", "E06000046", "E06000063",
+         "E06000001")
+
+
+@pytest.fixture(scope="module")
+def findings():
+    return audit(read_dfe_requests(bundled_dfe_path()))
+
+
+def _la(findings, code):
+    return next(f for f in findings.local_authorities if f.area.code == code)
+
+
+def _text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def test_leeds_page_shows_its_ratio(client, findings):
+    r = client.get("/la/E08000035")
+    assert r.status_code == 200
+    page = _text(r)
+    rr = _la(findings, "E08000035").outcomes["assessment"].comparison.risk_ratio.estimate
+    assert f"{rr:.2f}" == "1.27"
+    assert "In Leeds, requests from schools and other education settings were 1.27 times" in page
+    assert '<meta property="og:title" content="Leeds: does it matter who asks' in page
+    assert '<meta name="description" content="In Leeds,' in page
+
+
+@pytest.mark.parametrize("code", AREAS)
+def test_area_json_is_the_audit(client, findings, code):
+    r = client.get(f"/la/{code}.json")
+    assert r.status_code == 200 and r["Content-Type"] == "application/json"
+    doc = r.json()
+    f = _la(findings, code)
+    assert doc["findings"] == json.loads(json.dumps(to_plain(f)))
+    assert doc["sentences"] == area_sentences(findings, f)
+    assert doc["england"] == json.loads(json.dumps(to_plain(findings.national)))
+    region = findings.region_of(f.area)
+    assert doc["region"] == json.loads(json.dumps(to_plain(region)))
+    assert doc["provenance"]["sha256"] == findings.provenance.sha256
+
+
+@pytest.mark.parametrize("code", AREAS)
+def test_area_html_and_csv_are_the_audit(client, findings, code):
+    f = _la(findings, code)
+    page = _text(client.get(f"/la/{code}"))
+    for sentence in area_sentences(findings, f):
+        assert sentence in page
+    assert f"<h1 class=\"govuk-heading-xl\">{f.area.name}: does it matter who asks?</h1>" in page
+    r = client.get(f"/la/{code}.csv")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.content.decode())))
+    assert rows[0] == area_table.columns(findings)
+    expected = [area_table._row(findings, x)
+                for x in (f, findings.region_of(f.area), findings.national)]
+    assert rows[1:] == [["" if v is None else str(v) for v in row] for row in expected]
+
+
+def test_not_compared_area_says_why(client, findings):
+    essex = _la(findings, "E10000012")
+    assert essex.outcomes["assessment"].comparison is None
+    page = _text(client.get("/la/E10000012"))
+    assert "cannot be compared" in page and "Not compared:" in page
+
+
+def test_funnel_point_is_highlighted(client, findings):
+    page = client.get("/la/E08000035").content.decode()
+    assert '<g id="pt-E08000035" class="copro-highlight"' in page
+    assert page.count('class="copro-highlight"') == 1
+    assert 'role="img" aria-labelledby="funnel-title funnel-desc"' in page
+
+
+def test_index_headline_map_and_table(client, findings):
+    r = client.get("/")
+    page = _text(r)
+    for sentence in headline(findings):
+        assert sentence in page
+    codes = set(re.findall(r'<polygon class="copro-hex" data-code="(E\d{8})"', page))
+    assert codes == {f.area.code for f in findings.local_authorities} and len(codes) == 153
+    rows = re.findall(r'<tr class="govuk-table__row" data-code="(E\d{8})">', page)
+    assert len(rows) == 153
+    assert "Open Innovations" in page and "The map in words" in page
+    leeds = page[page.index('data-code="E08000035">'):]
+    assert "1.27 (" in leeds[:leeds.index("</tr>")]
+
+
+def test_hex_colours_follow_the_ratio(client, findings):
+    from copro.web.explorer import hexmap
+
+    page = client.get("/").content.decode()
+    for f in findings.local_authorities:
+        c = f.outcomes["assessment"].comparison
+        colour = hexmap.band(None if c is None else c.risk_ratio.estimate).colour
+        assert f'data-code="{f.area.code}" fill="{colour}"' in page
+
+
+def test_index_json_and_csv_are_the_audit(client, findings):
+    doc = client.get("/index.json").json()
+    assert doc == json.loads(json.dumps(findings_dict(findings)))
+    assert client.get("/.json").json() == doc
+    rows = list(csv.reader(io.StringIO(client.get("/index.csv").content.decode())))
+    assert rows[0] == area_table.columns(findings)
+    assert rows[1:] == [["" if v is None else str(v) for v in row]
+                        for row in area_table.rows(findings)]
+
+
+def test_name_slug_and_dfe_code_redirect(client):
+    for path in ("/la/leeds", "/la/383", "/la/e08000035"):
+        r = client.get(path)
+        assert r.status_code == 301 and r["Location"] == "/la/E08000035", path
+    r = client.get("/la/kingston-upon-hull-city-of.json")
+    assert r.status_code == 301 and r["Location"].endswith(".json")
+    assert client.get("/la/atlantis").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["Leeds", "leeds", "E08000035", "383", " LEEDS "])
+def test_search_finds_by_name_ons_or_dfe_code(client, query):
+    r = client.get("/search", {"q": query})
+    assert r.status_code == 302 and r["Location"] == "/la/E08000035"
+
+
+def test_search_near_miss_suggests(client):
+    r = client.get("/search", {"q": "Leds"})
+    assert r.status_code == 404
+    page = _text(r)
+    assert "govuk-error-summary" in page and "did you mean" in page and "Leeds" in page
+
+
+def test_compare_up_to_four(client, findings):
+    r = client.get("/compare", {"la": ["Leeds", "383", "Kent", "E09000007"]})
+    assert r.status_code == 200
+    page = _text(r)
+    for code in ("E08000035", "E10000016", "E09000007"):
+        for s in area_sentences(findings, _la(findings, code)):
+            assert s in page
+    doc = client.get("/compare.json", {"la": ["Leeds", "Kent"]}).json()
+    assert [a["area"]["code"] for a in doc["areas"]] == ["E08000035", "E10000016"]
+    assert doc["areas"][0]["findings"] == json.loads(json.dumps(
+        to_plain(_la(findings, "E08000035"))))
+    too_many = client.get("/compare", {"la": ["Leeds", "Kent", "Essex", "Camden", "York"]})
+    assert too_many.status_code == 400 and "at most 4" in _text(too_many)
+    unknown = client.get("/compare.json", {"la": ["Atlantis"]})
+    assert unknown.status_code == 400 and unknown.json()["errors"]
+
+
+def test_methods_data_and_healthz(client, findings):
+    for path in ("/methods", "/methods.json", "/methods.csv", "/data", "/data.json",
+                 "/data.csv", "/healthz", "/healthz.json", "/healthz.csv"):
+        assert client.get(path).status_code == 200, path
+    data = _text(client.get("/data"))
+    assert findings.provenance.sha256 in data and "Open Government Licence v3.0" in data
+    doc = client.get("/data.json").json()
+    assert doc["datasets"][0]["sha256"] == findings.provenance.sha256
+    assert client.get("/healthz.json").json()["status"] == "ok"
+
+
+def test_counts_download_is_the_table(client, findings):
+    from copro.web.explorer.models import Dataset
+
+    slug = Dataset.objects.get(sha256=findings.provenance.sha256).slug
+    r = client.get(f"/data/{slug}/counts.csv")
+    rows = list(csv.reader(io.StringIO(r.content.decode())))
+    counts = read_dfe_requests(bundled_dfe_path())
+    assert sorted(tuple(x) for x in rows[1:]) == sorted(
+        tuple("" if v is None else str(v) for v in rec) for rec in counts.records)
+
+
+def test_security_headers(client):
+    r = client.get("/la/E08000035")
+    csp = r["Content-Security-Policy"]
+    script = re.search(r"script-src ([^;]+)", csp).group(1)
+    assert "unsafe-inline" not in script and "unsafe-eval" not in script
+    assert "frame-ancestors 'none'" in csp
+    assert r["X-Frame-Options"] == "DENY" and r["X-Content-Type-Options"] == "nosniff"
+    assert "<script" not in r.content.decode()
+
+
+def test_debug_is_off_and_the_secret_key_is_kept(settings):
+    import os
+    import stat
+
+    from copro.web import settings as copro_settings
+
+    assert copro_settings.DEBUG is False
+    key_file = copro_settings.DATA_DIR / "secret_key"
+    assert key_file.read_text() == copro_settings.SECRET_KEY and len(copro_settings.SECRET_KEY) > 40
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
