@@ -16,6 +16,7 @@ from copro.errors import CoproError
 from copro.foi.commands import foi_group
 from copro.survey.commands import survey_group
 from copro.web.commands import db_group, serve_command
+from copro.web.survey.commands import users_group
 
 
 class _Group(click.Group):
@@ -296,6 +297,7 @@ cli.add_command(foi_group)
 cli.add_command(serve_command)
 cli.add_command(db_group)
 cli.add_command(survey_group)
+cli.add_command(users_group)
 
 
 def main() -> None:

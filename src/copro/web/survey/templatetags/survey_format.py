@@ -14,7 +14,7 @@ def _pct(x) -> str:
 @register.filter
 def share_ci(rate) -> str:
     """'45% (95% CI 30% to 60%)' from a rate document or a Rate; '–' if missing."""
-    if rate is None:
+    if not rate:  # None, or "" for a missing template variable
         return "–"
     get = rate.get if isinstance(rate, dict) else lambda k: getattr(
         rate, {"estimate": "estimate", "ci_low": "ci_low", "ci_high": "ci_high"}[k])
@@ -23,9 +23,17 @@ def share_ci(rate) -> str:
 
 @register.filter
 def ratio_ci(m) -> str:
-    if m is None:
+    if not m:
         return "–"
     return f"{m.estimate:.2f} (95% CI {m.ci_low:.2f} to {m.ci_high:.2f})"
+
+
+@register.filter
+def doc_ladder(doc):
+    """A level document's ladder top-two share (the forum's ladder for forum members)."""
+    top = (doc or {}).get("top_two", {})
+    p = top.get("ladder") or top.get("forum_ladder")
+    return p["share"] if p else None
 
 
 @register.filter
