@@ -199,6 +199,47 @@ def check(request, code, audience):
         "honeypot": HONEYPOT})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
+def one_page(request, code, audience):
+    """Every question on one page with one button: for entering paper forms, and for people
+    who prefer to see the whole survey at once. The same checks as the page-by-page form; a
+    question whose condition is not met is dropped, as there."""
+    code, name, round_ = _survey(code, audience)
+    if round_ is None:
+        return _closed(request, code, name, audience)
+    instrument = load_instrument(round_.instrument_version)
+    easy = _easy(request)
+    errors: dict[str, str] = {}
+    raw: dict = {}
+    token = secrets.token_hex(16)
+    if request.method == "POST":
+        if request.POST.get(HONEYPOT):
+            return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
+        for q in instrument.questions_for(audience):
+            raw[q.id] = (request.POST.getlist(q.id) if q.type == "multi"
+                         else request.POST.get(q.id, ""))
+        answers, errors = clean_answers(instrument, audience, raw)
+        token = (request.POST.get("token") or "")[:64] or token
+        if not errors:
+            client = security.client_hash(request, f"round:{round_.pk}")
+            if security.too_many_submissions(round_.pk, client):
+                return render(request, "survey/too_many.html", {
+                    "page_title": "Too many answers from this device", "area_name": name},
+                    status=429)
+            store.save_response(round_, audience, answers, client, token)
+            return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
+    sections = [{"title": page_.easy_read if easy else page_.title,
+                 "fields": [_field(q, audience, raw.get(q.id), errors.get(q.id), easy)
+                            for q in qs]}
+                for page_, qs in instrument.pages_for(audience)]
+    return render(request, "survey/one_page.html", {
+        "page_title": ("Error: " if errors else "") + f"{name} survey on one page",
+        "area_name": name, "code": code, "audience_id": audience, "sections": sections,
+        "errors": [(f"q-{k}", v) for k, v in errors.items()], "token": token,
+        "back": reverse("survey:start", args=[code, audience]), "honeypot": HONEYPOT},
+        status=400 if errors else 200)
+
+
 @require_safe
 def done(request, code, audience):
     code, name, _ = _survey(code, audience)
