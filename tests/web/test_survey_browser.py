@@ -1,7 +1,7 @@
 """The survey in headless Chromium through the production server (`copro serve`): a coordinator
-signs in and opens a round, a family answers page by page (the pages carry no script), checks and sends
-the answers; every survey page passes axe-core's WCAG 2.2 A and AA checks at a phone's width and
-a desktop's, and nothing overflows sideways."""
+signs in and opens a round, a family answers page by page (the pages carry no script), checks
+and sends the answers; every survey page passes axe-core's WCAG 2.2 A and AA checks at a phone's
+width and a desktop's, and nothing overflows sideways."""
 
 from __future__ import annotations
 
@@ -95,7 +95,8 @@ def test_coordinator_opens_a_round_and_a_family_answers(browser, server, width):
     check_page(page, width)
     main = page.locator("main").inner_text()
     assert "We were asked our views" in main and "Language" in main
-    page.get_by_role("link", name="Change Which of these best describes how decisions about the").click()
+    page.get_by_role("link",
+                     name="Change Which of these best describes how decisions about").click()
     page.get_by_label("Our views changed what happened").check()
     page.get_by_role("button", name="Continue").click()
     assert "/check/" in page.url

@@ -152,3 +152,23 @@ def test_no_personal_details_in_what_is_stored():
                            "[postcode removed]")
     row = json.dumps(list(Response.objects.values()), default=str)
     assert "192.0.2.77" not in row and "jo@example" not in row
+
+
+def test_the_one_page_form_checks_and_stores_like_the_pages():
+    Round.objects.create(area_code=LEEDS, instrument_version="1")
+    c = Client()
+    form = c.get(f"/survey/{LEEDS}/families/all/")
+    assert form.status_code == 200 and b"plan_issued" in form.content
+    token = form.context["token"]
+    bad = c.post(f"/survey/{LEEDS}/families/all/", {"ladder": "top", "token": token})
+    assert bad.status_code == 400 and b"There is a problem" in bad.content
+    assert Response.objects.count() == 0
+    ok = c.post(f"/survey/{LEEDS}/families/all/", {
+        "ladder": "engaging", "assessment_agreed": "no", "plan_issued": "within_20_weeks",
+        "barriers": ["language", "format"], "token": token})
+    assert ok.status_code == 302 and ok["Location"].endswith("/done/")
+    stored = Response.objects.get()
+    assert stored.answers == {"assessment_agreed": "no", "ladder": "engaging",
+                              "barriers": ["language", "format"]}  # plan dropped: not agreed
+    again = c.post(f"/survey/{LEEDS}/families/all/", {"ladder": "engaging", "token": token})
+    assert again.status_code == 302 and Response.objects.count() == 1
