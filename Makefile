@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out
 NPM ?= npm
+HOST ?= 127.0.0.1
+PORT ?= 8000
 # The website's stylesheet: GOV.UK Frontend (npm, pinned by package-lock.json) compiled with Sass.
 CSS := src/copro/web/static/copro/copro.css
 
@@ -35,7 +37,7 @@ test: $(VENV)/.installed-test assets
 ## serve: install, build the assets, and run the website on http://127.0.0.1:8000/ (SQLite in
 ## the data folder, created, migrated and loaded with the bundled data on first start)
 serve: $(VENV)/.installed assets
-	$(BIN)/copro serve --host 127.0.0.1 --port 8000
+	$(BIN)/copro serve --host $(HOST) --port $(PORT)
 
 ## assets: the website's CSS from GOV.UK Frontend's Sass (set-up time only, never at run time)
 assets: $(CSS)
@@ -47,10 +49,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 $(CSS): node_modules/.package-lock.json src/copro/web/assets/copro.scss
 	$(NPM) run --silent build
 
-## bench: time `copro audit` end to end and the statistics alone
-bench: $(VENV)/.installed
+## bench: time `copro audit` end to end and the statistics alone; SEN2 reading; the website
+## under 50 concurrent clients on SQLite and PostgreSQL (wrk, Debian's, installed if missing)
+bench: $(VENV)/.installed assets
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/bench_sen2.py
+	@command -v wrk >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+	$(BIN)/python bench/bench_web.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache node_modules $(CSS)

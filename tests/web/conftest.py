@@ -16,18 +16,17 @@ only on a developer's machine.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
-import socket
 import subprocess
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.web.pg import Cluster, free_port
 
 COPRO = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "copro")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -52,51 +51,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
         import_dfe()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: run its tools as the `postgres` user then."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *cmd]
-    return cmd
-
-
 @pytest.fixture(scope="session")
 def postgres_url():
     """A throwaway PostgreSQL cluster for the session; yields the URL of an empty database."""
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not bins:
-        missing("PostgreSQL is not installed (Debian package 'postgresql')")
-    bin_dir = Path(bins[-1]).parent
-    root = Path(tempfile.mkdtemp(prefix="copro-pg-"))
-    data, sockets = root / "data", root / "sockets"
-    sockets.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(sockets, "postgres")
-    port = free_port()
-    log = root / "server.log"
     try:
-        subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "copro",
-                                     "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
-                       check=True, capture_output=True, timeout=120)
-        subprocess.run(_as_postgres([
-            str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
-            "-o", f"-h 127.0.0.1 -p {port} -k {sockets} -c fsync=off", "start"]),
-            check=True, capture_output=True, timeout=120)
-        subprocess.run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
-                        "-U", "copro", "copro"], check=True, capture_output=True, timeout=60)
-    except subprocess.CalledProcessError as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        raise RuntimeError(f"PostgreSQL did not start: {exc.stderr.decode()[-500:]}") from None
-    yield f"postgresql://copro@127.0.0.1:{port}/copro"
-    subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast",
-                                 "-w", "stop"]), capture_output=True, timeout=60)
-    shutil.rmtree(root, ignore_errors=True)
+        cluster = Cluster()
+    except FileNotFoundError as exc:
+        missing(str(exc))
+    with cluster as url:
+        yield url
 
 
 class Server:

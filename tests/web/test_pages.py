@@ -197,6 +197,8 @@ def test_security_headers(client):
     assert "frame-ancestors 'none'" in csp
     assert r["X-Frame-Options"] == "DENY" and r["X-Content-Type-Options"] == "nosniff"
     assert "<script" not in r.content.decode()
+    for path in ("/", "/la/E08000035", "/compare?la=Leeds", "/search?q=Leeds", "/data"):
+        assert "Set-Cookie" not in client.get(path), path  # no cookie, so no consent banner
 
 
 def test_debug_is_off_and_the_secret_key_is_kept(settings):
@@ -209,3 +211,24 @@ def test_debug_is_off_and_the_secret_key_is_kept(settings):
     key_file = copro_settings.DATA_DIR / "secret_key"
     assert key_file.read_text() == copro_settings.SECRET_KEY and len(copro_settings.SECRET_KEY) > 40
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+
+
+def test_pages_are_gzipped_for_clients_that_ask(client):
+    import gzip
+
+    plain = client.get("/la/E08000035")
+    packed = client.get("/la/E08000035", headers={"Accept-Encoding": "gzip, br"})
+    assert packed["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content) / 3
+
+
+def test_compare_pages_do_not_keep_what_was_typed(client):
+    """A comparison is kept by the LAs found, so the same LAs asked for by name or by code
+    give the same page; a page with errors (which repeats the input) is never kept."""
+    by_name = client.get("/compare", {"la": ["leeds", "kent"]}).content
+    by_code = client.get("/compare", {"la": ["E08000035", "886"]}).content
+    assert by_name == by_code and b"la=E08000035&amp;la=E10000016" in by_name
+    first = client.get("/compare", {"la": ["Leeds", "Jane Smith"]})
+    assert first.status_code == 400 and "Jane Smith" in first.content.decode()
+    assert "Jane Smith" not in client.get("/compare", {"la": ["Leeds", "Kent"]}).content.decode()

@@ -49,7 +49,7 @@ def ensure_bundled_data() -> None:
     from copro.web.explorer.store import current_dataset
 
     with _database_errors():
-        if current_dataset() is None:
+        if current_dataset(fresh=True) is None:
             imported = import_dfe()
             click.echo(f"copro: imported the bundled data ({imported.dataset.source})", err=True)
 
@@ -73,7 +73,7 @@ def collect_static() -> None:
               help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: 2 per CPU core, at most 8).")
-@click.option("--threads", type=click.IntRange(min=1), default=4, show_default=True,
+@click.option("--threads", type=click.IntRange(min=1), default=8, show_default=True,
               help="Threads per worker.")
 def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
     """Run the website (gunicorn, a production WSGI server) on HOST:PORT.
@@ -88,7 +88,7 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     from copro.web.explorer.store import current_dataset, findings_for
 
     with _database_errors():
-        findings_for(current_dataset())  # computed before the workers fork, shared by them
+        findings_for(current_dataset(fresh=True))  # computed once, before the workers fork
     from copro.web.server import run
 
     workers = workers or min(8, 2 * (os.cpu_count() or 1))

@@ -65,7 +65,7 @@ def _secret_key(folder: Path) -> str:
 
 
 DATA_DIR = data_dir()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)  # the key and the database
 
 SECRET_KEY = _secret_key(DATA_DIR)
 DEBUG = _flag("COPRO_DEBUG")

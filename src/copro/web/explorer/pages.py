@@ -186,7 +186,10 @@ def compare_page(findings: Findings, chosen: list[AreaFindings], errors: list[st
             rows.append({"label": "Ratio", "cells": [x.outcomes[o.key].comparison
                                                      for x in columns], "kind": "ratio"})
         blocks.append({"outcome": o, "rows": rows})
+    from urllib.parse import urlencode
+
     context = {"findings": findings, "chosen": chosen, "columns": columns, "blocks": blocks,
+               "data_query": urlencode([("la", x.area.code) for x in chosen]),
                "errors": errors, "max": MAX_COMPARE,
                "page_title": "Compare local authorities" + (
                    ": " + ", ".join(x.area.name for x in chosen) if chosen else ""),

@@ -8,6 +8,7 @@ computed once per process (and kept in copro's result cache, so a restart does n
 from __future__ import annotations
 
 import threading
+import time
 
 from copro.counts import Area, CountsTable, DataProvenance, Level
 from copro.findings import AuditOptions, Findings
@@ -18,10 +19,22 @@ _lock = threading.Lock()
 _findings: dict[tuple[int, str, str], Findings] = {}
 
 
-def current_dataset() -> Dataset | None:
-    """The dataset the site shows: the DfE requests file imported most recently."""
-    return (Dataset.objects.filter(kind=Dataset.Kind.DFE_REQUESTS)
-            .order_by("-imported_at", "-id").first())
+#: How long a process trusts its answer to "which dataset is shown?" before asking the
+#: database again: a new import is live within this many seconds, and a page costs no query.
+CURRENT_TTL = 2.0
+_current: tuple[float, Dataset | None] = (0.0, None)
+
+
+def current_dataset(fresh: bool = False) -> Dataset | None:
+    """The dataset the site shows: the DfE requests file imported most recently (asked of
+    the database at most every CURRENT_TTL seconds per process, or now if ``fresh``)."""
+    global _current
+    now = time.monotonic()
+    if fresh or _current[1] is None or now - _current[0] > CURRENT_TTL:
+        found = (Dataset.objects.filter(kind=Dataset.Kind.DFE_REQUESTS)
+                 .order_by("-imported_at", "-id").first())
+        _current = (now, found)
+    return _current[1]
 
 
 def counts_table(dataset: Dataset) -> CountsTable:

@@ -9,6 +9,7 @@ query for the current dataset and a dictionary look-up.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import re
@@ -29,17 +30,18 @@ from copro.web.explorer.store import current_dataset, findings_for
 ONS_CODE = re.compile(r"^E\d{8}$", re.I)
 CONTENT_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json",
                  "csv": "text/csv; charset=utf-8"}
-CACHE_SIZE = 4096
+CACHE_SIZE = 1024  # every LA page in three forms is 459; the rest are comparisons
 
 _lock = threading.Lock()
-_responses: OrderedDict[tuple, tuple[int, bytes, str]] = OrderedDict()
+_responses: OrderedDict[tuple, tuple[int, bytes, str, bytes | None]] = OrderedDict()
 
 
 def _fmt(suffix: str | None) -> str:
     return (suffix or ".html").lstrip(".")
 
 
-def _render(request, page: pages.Page, fmt: str, filename: str) -> tuple[int, bytes, str]:
+def _render(request, page: pages.Page, fmt: str, filename: str
+            ) -> tuple[int, bytes, str, bytes | None]:
     if fmt == "json":
         body = json.dumps(page.document, ensure_ascii=False, allow_nan=False,
                           default=str).encode()
@@ -51,11 +53,21 @@ def _render(request, page: pages.Page, fmt: str, filename: str) -> tuple[int, by
         body = buf.getvalue().encode()
     else:
         body = render_to_string(page.template, page.context, request=request).encode()
-    return page.status, body, filename
+    # compressed once, here: the cached pages hold no secret (no CSRF token, no session)
+    packed = gzip.compress(body, compresslevel=6, mtime=0) if len(body) > 1024 else None
+    return page.status, body, filename, packed
 
 
-def _respond(status: int, body: bytes, fmt: str, filename: str) -> HttpResponse:
-    response = HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
+def _respond(status: int, body: bytes, fmt: str, filename: str,
+             packed: bytes | None = None, request=None) -> HttpResponse:
+    gzipped = (packed is not None and request is not None
+               and "gzip" in request.headers.get("Accept-Encoding", ""))
+    response = HttpResponse(packed if gzipped else body, status=status,
+                            content_type=CONTENT_TYPES[fmt])
+    if packed is not None:
+        response["Vary"] = "Accept-Encoding"
+    if gzipped:
+        response["Content-Encoding"] = "gzip"
     if fmt == "csv":
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     if fmt == "json":
@@ -76,7 +88,7 @@ def _cached(request, key: tuple, fmt: str, build) -> HttpResponse:
             _responses[key] = hit
             while len(_responses) > CACHE_SIZE:
                 _responses.popitem(last=False)
-    return _respond(hit[0], hit[1], fmt, hit[2])
+    return _respond(hit[0], hit[1], fmt, hit[2], hit[3], request)
 
 
 def _dataset_and_findings():
@@ -159,11 +171,18 @@ def compare(request, suffix=None):
     fmt = _fmt(suffix)
     dataset, findings = _dataset_and_findings()
     wanted = [x.strip() for x in request.GET.getlist("la") if x.strip()]
-    key = (dataset.pk, dataset.sha256, "compare", fmt, tuple(wanted))
-    return _cached(request, key, fmt, lambda: _compare_page(findings, wanted))
+    chosen, errors = _choose(findings, wanted)
+    if errors:  # not kept: the page repeats what was typed
+        status, body, filename, packed = _render(
+            request, pages.compare_page(findings, chosen, errors), fmt, "copro-compare")
+        return _respond(status, body, fmt, filename, packed, request)
+    key = (dataset.pk, dataset.sha256, "compare", fmt, tuple(f.area.code for f in chosen))
+    return _cached(request, key, fmt,
+                   lambda: (pages.compare_page(findings, chosen, []), "copro-compare"))
 
 
-def _compare_page(findings, wanted: list[str]):
+def _choose(findings, wanted: list[str]):
+    """The local authorities asked for (at most MAX_COMPARE), and what could not be found."""
     from copro.lookup import find_area
 
     chosen, errors = [], []
@@ -182,7 +201,7 @@ def _compare_page(findings, wanted: list[str]):
             errors.append(f"{found.area.name} is not a local authority")
         elif found not in chosen:
             chosen.append(found)
-    return pages.compare_page(findings, chosen, errors), "copro-compare"
+    return chosen, errors
 
 
 @require_safe
@@ -197,10 +216,10 @@ def methods(request, suffix=None):
 def data(request, suffix=None):
     fmt = _fmt(suffix)
     datasets = list(Dataset.objects.all())
-    current = current_dataset()
+    current = current_dataset(fresh=True)
     page = pages.data_page(datasets, current)
-    status, body, filename = _render(request, page, fmt, "copro-datasets")
-    return _respond(status, body, fmt, filename)
+    status, body, filename, packed = _render(request, page, fmt, "copro-datasets")
+    return _respond(status, body, fmt, filename, packed, request)
 
 
 @require_safe
@@ -226,7 +245,7 @@ def healthz(request, suffix=None):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        dataset = current_dataset()
+        dataset = current_dataset(fresh=True)
         status = {"status": "ok" if dataset else "no data", "database": connection.vendor,
                   "dataset": dataset.slug if dataset else None}
     except Exception as exc:  # noqa: BLE001 - any failure is "unhealthy"

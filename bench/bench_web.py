@@ -1,0 +1,162 @@
+"""`make bench`: the website under load. `copro serve` (gunicorn, as deployed) on loopback, on
+SQLite and on a throwaway PostgreSQL cluster; wrk (Debian's load generator) with 50
+concurrent connections asks for every local authority's page in turn, then their JSON.
+
+Reports requests/s and the 50th, 95th and 99th percentile latency for each, twice: flat out
+(each client asks again as soon as it is answered: the server's capacity) and paced (the 50
+clients together ask a little over 300 requests a second: the latency at the target load).
+Target (issue 11): p95 <= 50 ms at >= 300 requests/s on the 2-core machine. Bounded in
+time: BENCH_WEB_SECONDS (default 10) per run, eight runs. The load generator shares the
+machine's cores with the server.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.web.pg import Cluster, free_port, pg_bin_dir  # noqa: E402
+
+COPRO = str(Path(sys.executable).parent / "copro")
+SECONDS = int(os.environ.get("BENCH_WEB_SECONDS", "10"))
+CONNECTIONS = 50
+TARGET_P95_MS, TARGET_RPS = 50.0, 300.0
+#: the paced runs ask a little more than the target, as each client's pause comes on top of
+#: the time its request takes
+PACED_RPS = 1.1 * TARGET_RPS
+
+# wrk: each connection walks the list of paths; at the end, the percentiles we report
+LUA = """
+local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+if pause > 0 then delay = function() return pause end end
+paths = {}
+for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter % #paths) + 1])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT requests=%d errors=%d seconds=%.3f p50=%.3f p95=%.3f p99=%.3f\\n",
+    summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read +
+    summary.errors.write + summary.errors.timeout, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000))
+end
+"""
+
+
+def start_server(data_dir: Path, database_url: str | None):
+    env = {**os.environ, "COPRO_DATA_DIR": str(data_dir)}
+    env.pop("COPRO_DATABASE_URL", None)
+    if database_url:
+        env["COPRO_DATABASE_URL"] = database_url
+    port = free_port()
+    log = (data_dir / "access.log").open("wb")
+    proc = subprocess.Popen([COPRO, "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"copro serve exited ({data_dir / 'access.log'})")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.25)
+    proc.terminate()
+    raise RuntimeError("copro serve did not answer within 120 s")
+
+
+def la_codes(url: str) -> list[str]:
+    import json
+
+    with urllib.request.urlopen(url + "/index.json", timeout=60) as r:
+        doc = json.load(r)
+    return [a["area"]["code"] for a in doc["local_authorities"]]
+
+
+def run_wrk(url: str, paths: list[str], workdir: Path, rate: float | None = None) -> dict:
+    """wrk with CONNECTIONS connections for SECONDS: as fast as they can (``rate`` None), or
+    each pausing between requests so that together they ask ``rate`` requests a second."""
+    for p in paths:  # warm: every page rendered once, as after a day in service
+        urllib.request.urlopen(url + p, timeout=60).read()
+    (workdir / "paths.txt").write_text("\n".join(paths) + "\n")
+    (workdir / "bench.lua").write_text(LUA)
+    proc = subprocess.run(["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{SECONDS}s",
+                           "--timeout", "5s", "-s", str(workdir / "bench.lua"), url],
+                          capture_output=True, text=True, timeout=SECONDS + 60,
+                          env={**os.environ, "BENCH_PATHS": str(workdir / "paths.txt"),
+                               "BENCH_DELAY_MS": str(round(1000 * CONNECTIONS / rate)
+                                                     if rate else 0)})
+    m = re.search(r"RESULT requests=(\d+) errors=(\d+) seconds=([\d.]+) p50=([\d.]+) "
+                  r"p95=([\d.]+) p99=([\d.]+)", proc.stdout)
+    if m is None:
+        raise RuntimeError(f"wrk: {proc.stdout}\n{proc.stderr}")
+    requests, errors = int(m.group(1)), int(m.group(2))
+    return {"rps": requests / float(m.group(3)), "requests": requests, "errors": errors,
+            "p50": float(m.group(4)), "p95": float(m.group(5)), "p99": float(m.group(6))}
+
+
+def bench(name: str, database_url: str | None) -> list[tuple]:
+    work = Path(tempfile.mkdtemp(prefix="copro-bench-web-"))
+    rows = []
+    try:
+        proc, url = start_server(work, database_url)
+        try:
+            codes = la_codes(url)
+            for label, suffix in (("LA page (HTML)", ""), ("LA page (JSON)", ".json")):
+                paths = [f"/la/{c}{suffix}" for c in codes]
+                rows.append((name, label, "flat out", run_wrk(url, paths, work)))
+                rows.append((name, label, "paced",
+                             run_wrk(url, paths, work, rate=PACED_RPS)))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("bench_web: wrk is not installed (Debian package 'wrk'; `make bench` installs it)",
+              file=sys.stderr)
+        return 1
+    print(f"copro serve under load: {CONNECTIONS} connections, {SECONDS} s per run, "
+          f"every LA's page in turn ({os.cpu_count()} CPU cores, shared with wrk)")
+    rows = bench("SQLite", None)
+    if pg_bin_dir() is not None:
+        with Cluster() as url:
+            rows += bench("PostgreSQL", url)
+    else:
+        print("bench_web: PostgreSQL not installed; SQLite only", file=sys.stderr)
+    print(f"{'database':<11} {'what':<15} {'clients ask':<12} {'req/s':>7} {'p50 ms':>7} "
+          f"{'p95 ms':>7} {'p99 ms':>7} {'errors':>6}  target (p95 <= {TARGET_P95_MS:.0f} ms "
+          f"at >= {TARGET_RPS:.0f} req/s)")
+    for db, what, mode, r in rows:
+        ok = r["p95"] <= TARGET_P95_MS and r["rps"] >= TARGET_RPS and r["errors"] == 0
+        print(f"{db:<11} {what:<15} {mode:<12} {r['rps']:>7.0f} {r['p50']:>7.1f} "
+              f"{r['p95']:>7.1f} {r['p99']:>7.1f} {r['errors']:>6}  "
+              f"{'met' if ok else 'NOT met'}")
+    pause = 1000 * CONNECTIONS / PACED_RPS
+    print(f"(flat out: every client asks again as soon as it is answered, so latency is mostly "
+          f"waiting in line; paced: the {CONNECTIONS} clients pause {pause:.0f} ms between "
+          f"requests, so that together they ask at least {TARGET_RPS:.0f} a second)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
