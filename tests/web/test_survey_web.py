@@ -172,3 +172,19 @@ def test_the_one_page_form_checks_and_stores_like_the_pages():
                               "barriers": ["language", "format"]}  # plan dropped: not agreed
     again = c.post(f"/survey/{LEEDS}/families/all/", {"ladder": "engaging", "token": token})
     assert again.status_code == 302 and Response.objects.count() == 1
+
+
+def test_the_la_page_shows_a_round_published_after_it_was_first_served(monkeypatch):
+    from copro.web.survey import store
+
+    monkeypatch.setattr(store, "STAMP_SECONDS", 0.0)
+    round_ = Round.objects.create(area_code=LEEDS, instrument_version="1")
+    for i in range(10):
+        answer(Client(), LEEDS, "forum", {"who_is_favoured": "parents"}, remote=f"10.4.0.{i}")
+    before = Client().get(f"/la/{LEEDS}").content.decode()  # served, and kept by the explorer
+    assert "No survey results are published for Leeds yet" in before
+    round_.closed_at = round_.opened_at
+    round_.published_at = round_.opened_at
+    round_.save()
+    after = Client().get(f"/la/{LEEDS}").content.decode()
+    assert "No survey results are published" not in after and "Parent carer forum" in after

@@ -88,6 +88,24 @@ def measured_ratios() -> dict[str | None, MeasuredRatio]:
     return out
 
 
+STAMP_SECONDS = 2.0
+_stamp_memo: list = [0.0, None]
+
+
+def publication_stamp() -> tuple:
+    """What changes when published results change (a round published or unpublished, answers
+    imported into a published round), asked of the database at most every 2 s per process: the
+    explorer keys its cached LA pages by it, so their survey block is never older than that."""
+    import time
+
+    now = time.monotonic()
+    if now - _stamp_memo[0] > STAMP_SECONDS or _stamp_memo[1] is None:
+        published = Response.objects.filter(round__published_at__isnull=False)
+        _stamp_memo[:] = [now, (*_stamp(published), Round.objects.filter(
+            published_at__isnull=False).aggregate(m=Max("published_at"))["m"])]
+    return _stamp_memo[1]
+
+
 def _stamp(queryset) -> tuple:
     agg = queryset.aggregate(n=Count("id"), last=Max("id"))
     return agg["n"], agg["last"]
