@@ -132,3 +132,17 @@ def test_illusion_gap_correlation_with_bootstrap_interval():
 def test_illusion_gap_needs_enough_areas():
     gap = st.illusion_gap(gap_points([0.2, 0.4, 0.5], [1.0, 1.2, 1.4]))
     assert gap.spearman is None and gap.not_computed == st.TOO_FEW_AREAS
+
+
+def test_share_of_totals_pools_counts_and_resamples_respondents():
+    agreed, made = [1, 2, 0, 3, 5, 1, 2, 4, 0, 2, 3], [2, 4, 1, 3, 6, 2, 2, 5, 1, 3, 4]
+    m = st.share_of_totals(agreed + [0], made + [0])  # a total of 0 is left out
+    assert m.answers == 11
+    assert m.estimate == pytest.approx(23 / 33)
+    assert m.ci_low < m.estimate < m.ci_high
+    # the interval is wider than a binomial one that wrongly treats 33 requests as independent
+    from copro.stats.rates import rate
+
+    binomial = rate(23, 33)
+    assert m.ci_high - m.ci_low > 0.5 * (binomial.ci_high - binomial.ci_low)
+    assert st.share_of_totals([1] * 9, [2] * 9).estimate is None

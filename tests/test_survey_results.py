@@ -150,3 +150,16 @@ def test_the_attack_would_find_a_count_if_wider_levels_pooled_everything(monkeyp
         a for answers in parts.values() for a in answers])
     res = survey_results(responses)
     assert _attack(res, cells) != []
+
+
+def test_education_professionals_reported_share_agreed():
+    responses = [Answers(AREAS[0], "education", "1", {"requests_made": 4, "requests_agreed": 3})
+                 for _ in range(6)] + [
+        Answers(AREAS[0], "education", "1", {"requests_made": 2, "requests_agreed": 0})
+        for _ in range(6)]
+    res = survey_results(responses)
+    m = res.level(AREAS[0], "education").reported_agreed
+    assert m.answers == 12 and m.estimate == pytest.approx(18 / 36)
+    assert res.level(None, "education").reported_agreed.estimate == pytest.approx(0.5)
+    few = survey_results(responses[:9]).level(AREAS[0], "education").reported_agreed
+    assert few.estimate is None and few.withheld

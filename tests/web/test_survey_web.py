@@ -188,3 +188,22 @@ def test_the_la_page_shows_a_round_published_after_it_was_first_served(monkeypat
     round_.save()
     after = Client().get(f"/la/{LEEDS}").content.decode()
     assert "No survey results are published" not in after and "Parent carer forum" in after
+
+
+def test_results_show_england_and_education_professionals_own_counts():
+    round_ = Round.objects.create(area_code=LEEDS, instrument_version="1")
+    for i in range(10):
+        answer(Client(), LEEDS, "education", {"requests_made": "4", "requests_agreed": "3",
+                                              "who_is_favoured": "parents"},
+               remote=f"10.5.0.{i}")
+    round_.closed_at = round_.published_at = round_.opened_at
+    round_.save()
+    doc = json.loads(Client().get(f"/survey/results/{LEEDS}.json").content)
+    edu = next(x for x in doc["levels"] if x["audience"] == "education")
+    assert edu["reported_share_agreed"]["estimate"] == 0.75
+    england = next(x for x in doc["england"] if x["audience"] == "education")
+    assert england["responses"] == 10 and england["area_code"] is None
+    page = html.unescape(Client().get(f"/survey/results/{LEEDS}").content.decode())
+    assert "reported that 75%" in page and "England: education professionals" in page
+    csv_text = Client().get(f"/survey/results/{LEEDS}.csv").content.decode()
+    assert "England,education,reported_share_agreed" in csv_text

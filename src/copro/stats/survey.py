@@ -152,6 +152,38 @@ def mean_with_bootstrap(values: Sequence[float], min_answers: int = MIN_ANSWERS,
     return Mean(n, est, min(low, est), max(high, est))
 
 
+BOOTSTRAP_TOTALS = ("share of the totals (sum of parts over sum of totals); bootstrap percentile "
+                    "interval resampling respondents (scipy.stats.bootstrap, 9,999 resamples)")
+
+
+def share_of_totals(parts: Sequence[float], totals: Sequence[float],
+                    min_answers: int = MIN_ANSWERS, confidence: float = 0.95,
+                    resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED) -> Mean:
+    """Respondents' reported counts pooled: sum(parts) / sum(totals) (e.g. requests agreed of
+    requests made), with a bootstrap interval that resamples respondents, since one
+    respondent's requests are not independent of each other. Respondents with a total of 0
+    are left out."""
+    from scipy.stats import bootstrap
+
+    x, n = np.asarray(parts, dtype=float), np.asarray(totals, dtype=float)
+    keep = n > 0
+    x, n = x[keep], n[keep]
+    if not shown(int(n.size), min_answers):
+        return Mean(int(n.size), None, None, None, BOOTSTRAP_TOTALS, WITHHELD)
+    est = float(x.sum() / n.sum())
+    if np.all(x / n == est):
+        return Mean(int(n.size), est, est, est, BOOTSTRAP_TOTALS)
+
+    def ratio(a, b, axis=-1):
+        return a.sum(axis=axis) / b.sum(axis=axis)
+
+    res = bootstrap((x, n), ratio, paired=True, vectorized=True, confidence_level=confidence,
+                    n_resamples=resamples, method="percentile",
+                    rng=np.random.default_rng(seed))
+    return Mean(int(n.size), est, min(float(res.confidence_interval.low), est),
+                max(float(res.confidence_interval.high), est), BOOTSTRAP_TOTALS)
+
+
 # --- beliefs against the data ----------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -46,6 +46,8 @@ class LevelResults:
     top_two: dict[str, st.Proportion] = field(default_factory=dict)
     partnership: st.Mean | None = None
     beliefs: st.BeliefsAgainstData | None = None
+    #: education professionals' own count: requests agreed of requests made (pooled)
+    reported_agreed: st.Mean | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,14 @@ def _figures(instrument: Instrument, answers: list[Answers]):
     items = _partnership_items(instrument)
     min_items = max(1, int(len(items) * MIN_ITEMS_SHARE + 0.5))
     scores = st.respondent_scores([_score_row(items, a) for a in answers], min_items)
-    return per_q, scores
+    pairs = []
+    for q in instrument.questions:
+        if q.type == "number" and q.not_more_than:
+            pairs += [(a.answers[q.id], a.answers[q.not_more_than]) for a in answers
+                      if isinstance(a.answers.get(q.id), int)
+                      and isinstance(a.answers.get(q.not_more_than), int)
+                      and a.answers[q.not_more_than] > 0]
+    return per_q, scores, pairs
 
 
 def survey_results(responses: Iterable[Answers],
@@ -149,6 +158,11 @@ def survey_results(responses: Iterable[Answers],
             scores = (raw[parts[0]][1] if single else
                       st.pool_shown({p: raw[p][1] for p in parts}, len, min_answers))
             res = _with(res, partnership=st.mean_with_bootstrap(scores, min_answers))
+        if audience in (None, "education"):
+            pairs = (raw[parts[0]][2] if single else
+                     st.pool_shown({p: raw[p][2] for p in parts}, len, min_answers))
+            res = _with(res, reported_agreed=st.share_of_totals(
+                [a for a, _ in pairs], [m for _, m in pairs], min_answers))
         if belief is not None and (audience is None or audience in belief.audiences):
             favours = {o.value: o.favours for o in belief.options if o.favours}
             res = _with(res, beliefs=st.beliefs_against_data(

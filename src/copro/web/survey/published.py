@@ -52,6 +52,13 @@ def level_document(level) -> dict:
                               "withheld": m.withheld, "mean": _num(m.estimate),
                               "ci_low": _num(m.ci_low), "ci_high": _num(m.ci_high),
                               "method": m.method}
+    if level.reported_agreed is not None:
+        m = level.reported_agreed
+        doc["reported_share_agreed"] = {
+            "respondents": None if m.withheld else m.answers, "withheld": m.withheld,
+            "estimate": _num(m.estimate), "ci_low": _num(m.ci_low), "ci_high": _num(m.ci_high),
+            "method": m.method,
+            "of": "requests agreed of requests made in the last 12 months, as reported"}
     if level.beliefs is not None:
         b = level.beliefs
         doc["beliefs_against_data"] = {
@@ -88,6 +95,11 @@ def _csv_rows(doc: dict):
         m = doc["partnership"]
         yield (area, audience, "partnership_score", "", "", m["answers"], m["mean"],
                m["ci_low"], m["ci_high"], m["method"], m["withheld"] or "")
+    if "reported_share_agreed" in doc:
+        m = doc["reported_share_agreed"]
+        yield (area, audience, "reported_share_agreed", "requests_agreed", "",
+               m["respondents"], m["estimate"], m["ci_low"], m["ci_high"], m["method"],
+               m["withheld"] or "")
 
 
 CSV_HEADER = ("area_code", "audience", "figure", "question", "option", "answers", "estimate",
@@ -118,8 +130,15 @@ def area_context(results, code: str) -> dict:
         levels.append({"audience": audience,
                        "label": instrument.audiences[audience].label,
                        "doc": level_document(level), "level": level})
+    england = []
+    for audience in AUDIENCES:
+        level = results.level(None, audience)
+        england.append({"audience": audience,
+                        "label": f"England: {instrument.audiences[audience].label.lower()}",
+                        "doc": level_document(level), "level": level})
     measured = store.measured_ratios().get(code)
-    return {"code": code, "levels": levels, "caveat": results.caveat, "measured": measured,
+    return {"code": code, "levels": levels, "england": england, "caveat": results.caveat,
+            "measured": measured,
             "min_answers": st.MIN_ANSWERS, "instrument": instrument,
             "any_shown": any(x["level"] is not None and not x["level"].responses_withheld
                              for x in levels)}
@@ -138,10 +157,14 @@ def area_results(request, code, suffix=None):
         for d, a in zip(docs, AUDIENCES, strict=True):
             d.setdefault("area_code", code)
             d.setdefault("audience", a)
+        england = [level_document(results.level(None, a)) for a in AUDIENCES]
+        for d, a in zip(england, AUDIENCES, strict=True):
+            d.setdefault("audience", a)
         document = {"area_code": code, "area_name": name, "caveat": results.caveat,
                     "min_answers": st.MIN_ANSWERS, "instrument_version": results.version,
-                    "levels": docs}
-        return _data_response(fmt, document, [r for d in docs for r in _csv_rows(d)],
+                    "levels": docs, "england": england}
+        return _data_response(fmt, document,
+                              [r for d in docs + england for r in _csv_rows(d)],
                               f"copro-survey-{code}")
     ctx = area_context(results, code)
     ctx.update({"page_title": f"{name}: what families and professionals say",

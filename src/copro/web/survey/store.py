@@ -107,8 +107,8 @@ def publication_stamp() -> tuple:
 
 
 def _stamp(queryset) -> tuple:
-    agg = queryset.aggregate(n=Count("id"), last=Max("id"))
-    return agg["n"], agg["last"]
+    agg = queryset.aggregate(n=Count("id"), last=Max("id"), at=Max("submitted_at"))
+    return agg["n"], agg["last"], agg["at"]
 
 
 def published_results() -> SurveyResults:
@@ -117,7 +117,7 @@ def published_results() -> SurveyResults:
     qs = Response.objects.filter(round__published_at__isnull=False)
     return _cached(("published", *_stamp(qs),
                     tuple(Round.objects.filter(published_at__isnull=False)
-                          .values_list("id", flat=True).order_by("id"))), qs)
+                          .values_list("id", "published_at").order_by("id"))), qs)
 
 
 def coordinator_results(area_code: str) -> SurveyResults:
@@ -127,6 +127,10 @@ def coordinator_results(area_code: str) -> SurveyResults:
 
 
 def _cached(key: tuple, queryset) -> SurveyResults:
+    from copro.web.explorer.store import current_dataset
+
+    dataset = current_dataset()  # the measured ratios come from it
+    key = (*key, dataset.pk if dataset else None)
     with _lock:
         hit = _results.get(key)
     if hit is not None:
