@@ -208,6 +208,7 @@ def test_done_when_30_families_12_professionals_and_an_import(browser, server, t
     with urllib.request.urlopen(f"{url}/survey/results/{LEEDS}.json", timeout=30) as resp:
         doc = json.load(resp)
     by = {x["audience"]: x for x in doc["levels"]}
-    # 30, and the two answered page by page in the test above when it ran first
-    assert by["families"]["responses"] in (30, 32)
+    # 30, and the answer sent page by page in the test above when it ran first (its two runs
+    # send the same answers from the same client: the second is a possible duplicate, left out)
+    assert by["families"]["responses"] in (30, 31)
     assert by["education"]["responses"] == 26  # 12 through the browser + 14 imported
