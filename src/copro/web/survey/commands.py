@@ -81,7 +81,8 @@ def import_command(file: Path, la: str, audience: str, round_id: int | None, lab
               help="Delete free text from rounds closed more than this many days ago "
                    "(default: COPRO_SURVEY_RETENTION_DAYS, else 365).")
 def purge_command(days: int | None) -> None:
-    """Delete the free text of answers older than the retention period (run it daily)."""
+    """Delete the free text of answers older than the retention period, and expired sessions
+    (run it daily)."""
     _setup()
     from datetime import timedelta
 
@@ -97,6 +98,9 @@ def purge_command(days: int | None) -> None:
                                   | Q(round__closed_at__isnull=True, submitted_at__lte=cutoff)
                                   ).exclude(free_text="")
     n = old.update(free_text="", free_text_purged_at=timezone.now())
+    from django.core.management import call_command
+
+    call_command("clearsessions")  # expired sessions, with any answers left in progress
     click.echo(f"copro: deleted the written answers of {n} response(s) older than {days} days",
                err=True)
 
