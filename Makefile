@@ -73,6 +73,7 @@ bench: $(VENV)/.installed assets
 	@command -v wrk >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
 	$(BIN)/python bench/bench_web.py
+	$(BIN)/python bench/bench_survey.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache node_modules $(CSS)

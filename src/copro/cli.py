@@ -15,7 +15,9 @@ from copro.cli_support import day as _day
 from copro.errors import CoproError
 from copro.foi.commands import foi_group
 from copro.inputs import one_line
+from copro.survey.commands import survey_group
 from copro.web.commands import db_group, serve_command
+from copro.web.survey.commands import users_group
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT):
@@ -368,6 +370,8 @@ def las_command(csv_path) -> None:
 cli.add_command(foi_group)
 cli.add_command(serve_command)
 cli.add_command(db_group)
+cli.add_command(survey_group)
+cli.add_command(users_group)
 
 
 def main() -> None:

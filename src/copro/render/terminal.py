@@ -193,8 +193,8 @@ def _coverage_table(findings: Findings, width: int) -> Table:
     rows = [[x.area.name, NOT_COMPARABLE_REASONS[x.reason], x.detail]
             for x in sorted(cov.not_comparable, key=lambda x: (x.reason, x.area.name))]
     return _table(f"Not compared: {len(cov.not_comparable)} of "
-                  f"{authorities(cov.local_authorities)}", ["Local authority", "Why", "Detail"], rows, width,
-                  left=3)
+                  f"{authorities(cov.local_authorities)}", ["Local authority", "Why", "Detail"],
+                  rows, width, left=3)
 
 
 def _footer(findings: Findings, console: Console) -> None:

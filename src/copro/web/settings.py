@@ -80,7 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "copro.web.explorer",
-    # issue 12 adds "copro.web.survey" here
+    "copro.web.survey",
 ]
 
 MIDDLEWARE = [

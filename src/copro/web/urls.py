@@ -3,8 +3,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from copro.web.survey.urls import root_urlpatterns as survey_root_urls
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # issue 12: path("survey/", include("copro.web.survey.urls")),
+    path("survey/", include("copro.web.survey.urls")),
+    path("", include(survey_root_urls)),
     path("", include("copro.web.explorer.urls")),
 ]

@@ -130,7 +130,10 @@ def area(request, code, suffix=None):
     if f.area.code != code:
         return HttpResponseRedirect(reverse("explorer:area", args=[f.area.code]) + (suffix or ""),
                                     status=301)
-    return _cached(request, (dataset.pk, dataset.sha256, "la", f.area.code, fmt), fmt,
+    from copro.web.survey.store import publication_stamp  # issue 12: the LA page's survey block
+
+    return _cached(request, (dataset.pk, dataset.sha256, "la", f.area.code, fmt,
+                             publication_stamp() if fmt == "html" else None), fmt,
                    lambda: (pages.area_page(findings, f), f"copro-{findings.period}-{f.area.code}"))
 
 

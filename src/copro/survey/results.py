@@ -1,0 +1,196 @@
+"""The survey's results at every level, from stored answers: per LA and audience, per LA with
+its audiences together, per audience for England and for England overall. Pure: answers in,
+result objects out; the statistics are :mod:`copro.stats.survey`'s.
+
+Disclosure control is applied here, the same way at every level: a figure for one LA and one
+audience is shown only when it rests on at least 10 answers, and every wider figure pools only
+the LA-and-audience figures that are shown. So a wider figure is always the sum of shown ones
+and no subtraction across audiences or levels can reveal a withheld one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from copro.stats import survey as st
+from copro.survey.instrument import AUDIENCES, Instrument, Question, load_instrument
+
+#: A respondent's score needs at least this share of the partnership items answered.
+MIN_ITEMS_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Answers:
+    """One respondent's answers: question id -> value (a string, a tuple of strings for a
+    multi-select, an int, or cleaned free text); questions not answered are absent."""
+
+    area_code: str
+    audience: str
+    version: str
+    answers: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class LevelResults:
+    """Every figure at one level. ``area_code`` None is England; ``audience`` None is every
+    audience together."""
+
+    area_code: str | None
+    audience: str | None
+    responses: int  # responses counted at this level (0 shown as "fewer than 10" in a cell)
+    responses_withheld: bool
+    areas: int  # local authorities contributing
+    distributions: dict[str, st.Distribution] = field(default_factory=dict)
+    top_two: dict[str, st.Proportion] = field(default_factory=dict)
+    partnership: st.Mean | None = None
+    beliefs: st.BeliefsAgainstData | None = None
+    #: education professionals' own count: requests agreed of requests made (pooled)
+    reported_agreed: st.Mean | None = None
+
+
+@dataclass(frozen=True)
+class SurveyResults:
+    version: str
+    levels: dict[tuple[str | None, str | None], LevelResults]
+    gap: st.IllusionGap
+    caveat: str = st.SELF_SELECTION_CAVEAT
+
+    def level(self, area_code: str | None, audience: str | None) -> LevelResults | None:
+        return self.levels.get((area_code, audience))
+
+
+def _value_of(q: Question, a: Answers):
+    v = a.answers.get(q.id)
+    if v is None or v == "" or v == ():
+        return None
+    return tuple(v) if q.type == "multi" else v
+
+
+def _partnership_items(instrument: Instrument) -> tuple[Question, ...]:
+    return instrument.measure("partnership")
+
+
+def _score_row(items: tuple[Question, ...], a: Answers) -> list[float | None]:
+    row = []
+    for q in items:
+        v = a.answers.get(q.id)
+        opt = next((o for o in q.options if o.value == v), None)
+        row.append(float(opt.score) if opt is not None and opt.score is not None
+                   and not opt.missing else None)
+    return row
+
+
+def _figures(instrument: Instrument, answers: list[Answers]):
+    """Each figure's raw inputs for one cell: question -> answers, ladder -> rung answers, and
+    the respondents' partnership scores."""
+    per_q = {q.id: [v for a in answers if (v := _value_of(q, a)) is not None]
+             for q in instrument.questions if q.type in ("single", "multi")}
+    items = _partnership_items(instrument)
+    min_items = max(1, int(len(items) * MIN_ITEMS_SHARE + 0.5))
+    scores = st.respondent_scores([_score_row(items, a) for a in answers], min_items)
+    pairs = []
+    for q in instrument.questions:
+        if q.type == "number" and q.not_more_than:
+            pairs += [(a.answers[q.id], a.answers[q.not_more_than]) for a in answers
+                      if isinstance(a.answers.get(q.id), int)
+                      and isinstance(a.answers.get(q.not_more_than), int)
+                      and a.answers[q.not_more_than] > 0]
+    return per_q, scores, pairs
+
+
+def survey_results(responses: Iterable[Answers],
+                   measured: Mapping[str | None, st.MeasuredRatio] | None = None,
+                   instrument: Instrument | None = None,
+                   min_answers: int = st.MIN_ANSWERS) -> SurveyResults:
+    """Results at every level. ``measured`` gives each LA's ratio of assessment rates (and
+    England's under the key None) for beliefs against the data and the illusion gap. Answers of
+    any instrument version are read by question id (a question keeps its id only while its
+    meaning is unchanged)."""
+    instrument = instrument or load_instrument()
+    measured = measured or {}
+    cells: dict[tuple[str, str], list[Answers]] = defaultdict(list)
+    for r in responses:
+        cells[(r.area_code, r.audience)].append(r)
+    questions = {q.id: q for q in instrument.questions if q.type in ("single", "multi")}
+    ladders = [q for q in instrument.measure("ladder")]
+    belief = next(iter(instrument.measure("belief")), None)
+
+    # the lowest level: each LA and audience
+    raw = {key: _figures(instrument, ans) for key, ans in cells.items()}
+    levels: dict = {}
+
+    def build(area, audience, parts: list[tuple[str, str]]):
+        """A level from the cells in ``parts``: a cell alone, or the shown figures of many."""
+        single = len(parts) == 1 and area is not None and audience is not None
+        n_resp = [len(cells[p]) for p in parts]
+        if single:
+            responses_n = n_resp[0]
+            withheld = not st.shown(responses_n, min_answers)
+        else:
+            responses_n = sum(n for n in n_resp if st.shown(n, min_answers))
+            withheld = False
+        contributing = {p[0] for p, n in zip(parts, n_resp, strict=True)
+                        if st.shown(n, min_answers)}
+        res = LevelResults(area, audience, responses_n, withheld, len(contributing))
+        for qid, q in questions.items():
+            if audience is not None and audience not in q.audiences:
+                continue
+            pooled = st.pool_shown({p: raw[p][0][qid] for p in parts}, len, min_answers)
+            if single:
+                pooled = raw[parts[0]][0][qid]
+            res.distributions[qid] = st.distribution(pooled, q.values, q.type == "multi",
+                                                     min_answers)
+        for q in ladders:
+            if audience is not None and audience not in q.audiences:
+                continue
+            rungs, top = q.answered_values, [o.value for o in q.options if o.top]
+
+            def base(ans, rungs=rungs):
+                return sum(a in rungs for a in ans)
+
+            pooled = (raw[parts[0]][0][q.id] if single else
+                      st.pool_shown({p: raw[p][0][q.id] for p in parts}, base, min_answers))
+            res.top_two[q.id] = st.share_of(pooled, top, rungs, min_answers)
+        if audience is None or any(audience in q.audiences
+                                   for q in _partnership_items(instrument)):
+            scores = (raw[parts[0]][1] if single else
+                      st.pool_shown({p: raw[p][1] for p in parts}, len, min_answers))
+            res = _with(res, partnership=st.mean_with_bootstrap(scores, min_answers))
+        if audience in (None, "education"):
+            pairs = (raw[parts[0]][2] if single else
+                     st.pool_shown({p: raw[p][2] for p in parts}, len, min_answers))
+            res = _with(res, reported_agreed=st.share_of_totals(
+                [a for a, _ in pairs], [m for _, m in pairs], min_answers))
+        if belief is not None and (audience is None or audience in belief.audiences):
+            favours = {o.value: o.favours for o in belief.options if o.favours}
+            res = _with(res, beliefs=st.beliefs_against_data(
+                res.distributions[belief.id], favours, measured.get(area)))
+        return res
+
+    areas = sorted({k[0] for k in cells})
+    for key in cells:
+        levels[key] = build(key[0], key[1], [key])
+    for area in areas:
+        levels[(area, None)] = build(area, None, [k for k in cells if k[0] == area])
+    for audience in AUDIENCES:
+        levels[(None, audience)] = build(None, audience, [k for k in cells if k[1] == audience])
+    levels[(None, None)] = build(None, None, list(cells))
+
+    points = []
+    family_ladder = next((q for q in ladders if "families" in q.audiences), None)
+    if family_ladder is not None:
+        for area in areas:
+            cell = levels.get((area, "families"))
+            ratio = measured.get(area)
+            top = cell.top_two.get(family_ladder.id) if cell else None
+            if top is not None and top.rate is not None and ratio is not None:
+                points.append(st.GapPoint(area, top.rate, ratio))
+    return SurveyResults(instrument.version, levels, st.illusion_gap(points))
+
+
+def _with(res: LevelResults, **changes) -> LevelResults:
+    from dataclasses import replace
+
+    return replace(res, **changes)

@@ -1,0 +1,151 @@
+"""The survey's commands that use the website's database: `copro survey import`, `copro survey
+purge` (added to the `survey` group) and `copro users create`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from copro.errors import CoproError
+from copro.survey.commands import survey_group
+from copro.survey.instrument import AUDIENCES
+
+
+def _setup():
+    from copro.web.commands import migrate, setup_django
+
+    setup_django()
+    migrate()
+
+
+def _area(query: str) -> str:
+    from copro.register import find_local_authority
+
+    return find_local_authority(query).code
+
+
+@survey_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--la", "la", required=True, metavar="NAME_OR_CODE",
+              help="The local authority the answers are about.")
+@click.option("--audience", type=click.Choice(AUDIENCES), required=True,
+              help="Which survey the file answers.")
+@click.option("--round", "round_id", type=int, default=None,
+              help="Add to this round of the LA (default: a new round, closed, not published; "
+                   "its coordinator publishes it).")
+@click.option("--label", default="", help="A name for the new round, e.g. 'Forms, spring 2026'.")
+def import_command(file: Path, la: str, audience: str, round_id: int | None, label: str) -> None:
+    """Read a Microsoft Forms, Google Forms, SmartSurvey or JISC export (CSV/XLSX) of the same
+    questions into the survey's tables. Columns are matched by question wording; the others are
+    listed and left alone. Nothing is stored if any answer is wrong."""
+    from copro.survey.external import read_external
+    from copro.survey.instrument import load_instrument
+
+    code = _area(la)
+    instrument = load_instrument()
+    imported = read_external(file, instrument, audience)  # all checked before anything stored
+    _setup()
+    from django.db import transaction
+    from django.utils import timezone
+
+    from copro.web.survey import store
+    from copro.web.survey.models import Round
+
+    with transaction.atomic():
+        if round_id is not None:
+            round_ = Round.objects.filter(pk=round_id, area_code=code).first()
+            if round_ is None:
+                raise CoproError(f"--round {round_id}: no such round for {code}")
+        else:
+            now = timezone.now()
+            round_ = Round.objects.create(area_code=code, instrument_version=instrument.version,
+                                          label=label[:100] or f"imported from {file.name}"[:100],
+                                          imported=True, opened_at=now, closed_at=now)
+        for answers in imported.rows:
+            store.save_response(round_, audience, answers, client="", token=None,
+                                source="import")
+    click.echo(f"copro: imported {len(imported.rows)} {audience} response(s) for {code} into "
+               f"round {round_.pk} ({imported.empty_rows} empty row(s) skipped; "
+               f"{imported.free_text_cleaned} written answer(s) had identifiers removed)",
+               err=True)
+    for header, qid in imported.matched.items():
+        click.echo(f"  matched: {header!r} -> {qid}", err=True)
+    for header in imported.unmatched:
+        click.echo(f"  not matched (ignored): {header!r}", err=True)
+
+
+@survey_group.command("purge")
+@click.option("--days", type=click.IntRange(min=0), default=None,
+              help="Delete free text from rounds closed more than this many days ago "
+                   "(default: COPRO_SURVEY_RETENTION_DAYS, else 365).")
+def purge_command(days: int | None) -> None:
+    """Delete the free text of answers older than the retention period, and expired sessions
+    (run it daily)."""
+    _setup()
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from copro.web.survey import config
+    from copro.web.survey.models import Response
+
+    days = config.retention_days() if days is None else days
+    cutoff = timezone.now() - timedelta(days=days)
+    old = Response.objects.filter(Q(round__closed_at__lte=cutoff)
+                                  | Q(round__closed_at__isnull=True, submitted_at__lte=cutoff)
+                                  ).exclude(free_text="")
+    n = old.update(free_text="", free_text_purged_at=timezone.now())
+    from django.core.management import call_command
+
+    call_command("clearsessions")  # expired sessions, with any answers left in progress
+    click.echo(f"copro: deleted the written answers of {n} response(s) older than {days} days",
+               err=True)
+
+
+@click.group("users")
+def users_group() -> None:
+    """Accounts for the website: survey coordinators, one local authority each."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--la", "la", default=None, metavar="NAME_OR_CODE",
+              help="The local authority this coordinator's forum covers.")
+@click.option("--forum", default="", help="The parent carer forum's name.")
+@click.option("--admin", "is_admin", is_flag=True,
+              help="A site administrator (all LAs, the admin) instead of a coordinator.")
+@click.option("--password-env", default="COPRO_NEW_PASSWORD", show_default=True,
+              help="Read the password from this environment variable (else it is asked for).")
+def users_create_command(username, la, forum, is_admin, password_env) -> None:
+    """Create a coordinator account tied to one LA (or an administrator)."""
+    if not is_admin and la is None:
+        raise CoproError("--la is required for a coordinator (or give --admin)")
+    code = _area(la) if la else None
+    password = os.environ.get(password_env) or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    _setup()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from copro.web.survey.models import Coordinator
+
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise CoproError(f"a user called '{username}' already exists")
+    user = User(username=username, is_staff=is_admin, is_superuser=is_admin)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise CoproError("password: " + " ".join(exc.messages)) from None
+    with transaction.atomic():
+        user.set_password(password)
+        user.save()
+        if code:
+            Coordinator.objects.create(user=user, area_code=code, forum=forum[:200])
+    what = "administrator" if is_admin else f"coordinator for {code}"
+    click.echo(f"copro: created {what} '{username}'", err=True)

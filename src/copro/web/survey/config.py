@@ -1,0 +1,27 @@
+"""The survey's settings from the environment (read here only).
+
+- ``COPRO_SURVEY_RETENTION_DAYS``: days after a round closes before its free text is deleted by
+  ``copro survey purge`` (default 365);
+- ``COPRO_SURVEY_CONTROLLER``: who runs the survey, named in the privacy notice (default
+  "the organisation running this site");
+- ``COPRO_SURVEY_CONTACT``: how to contact them about the data (default: none given).
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def retention_days() -> int:
+    try:
+        return max(1, int(os.environ.get("COPRO_SURVEY_RETENTION_DAYS", 365)))
+    except ValueError:
+        return 365
+
+
+def controller() -> str:
+    return os.environ.get("COPRO_SURVEY_CONTROLLER", "the organisation running this site")
+
+
+def contact() -> str:
+    return os.environ.get("COPRO_SURVEY_CONTACT", "")

@@ -1,0 +1,216 @@
+"""Coordinators: log in (attempts limited, then locked out), open and close their LA's survey
+rounds, publish a closed round's results, share the links (with QR codes), see their LA's
+results and download its answers. Every view checks, on the server, that the user coordinates
+the LA it acts on (or is a site administrator)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib.auth import authenticate, login, logout
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from copro.survey.instrument import AUDIENCES, CURRENT_VERSION, load_instrument
+from copro.web.survey import security, store
+from copro.web.survey.models import Response, Round
+
+
+def _area_for(request, code: str | None = None) -> str:
+    """The LA this user may manage: a coordinator's own (any other code is refused); an
+    administrator's choice. Anyone else is sent to log in."""
+    user = request.user
+    if not user.is_authenticated:
+        raise _LoginRequired()
+    coordinator = getattr(user, "survey_coordinator", None)
+    if user.is_superuser or user.is_staff and coordinator is None:
+        code = (code or "").upper()
+        if code not in store.local_authorities():
+            raise Http404("Choose a local authority")
+        return code
+    if coordinator is None:
+        raise PermissionDenied("This account does not coordinate a survey")
+    if code is not None and code.upper() != coordinator.area_code:
+        raise PermissionDenied("You coordinate another local authority's survey")
+    return coordinator.area_code
+
+
+class _LoginRequired(Exception):
+    pass
+
+
+def _guard(view):
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _LoginRequired:
+            return HttpResponseRedirect(reverse("survey:login") + "?next=" + request.path)
+
+    wrapped.__name__ = view.__name__
+    return never_cache(wrapped)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def login_view(request):
+    error = None
+    username = ""
+    status = 200
+    if request.method == "POST":
+        username = request.POST.get("username", "")[:150]
+        password = request.POST.get("password", "")
+        if security.login_locked(username, request):
+            error = ("Too many failed attempts. Wait 15 minutes, then try again, or ask the "
+                     "site's administrator to reset your password.")
+            status = 429
+        else:
+            user = authenticate(request, username=username, password=password)
+            if user is None:
+                security.record_failed_login(username, request)
+                error = "Enter a correct user name and password"
+                status = 400
+            else:
+                security.clear_failed_logins(username)
+                login(request, user)  # a new session key: no session fixation
+                target = request.GET.get("next", "")
+                if not target.startswith("/survey/manage"):
+                    target = reverse("survey:manage")
+                return HttpResponseRedirect(target)
+    return render(request, "survey/login.html", {
+        "page_title": ("Error: " if error else "") + "Sign in to manage a survey",
+        "error": error, "username": username}, status=status)
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return HttpResponseRedirect(reverse("survey:login"))
+
+
+def _links(request, code):
+    return [(a, load_instrument().audiences[a].label,
+             request.build_absolute_uri(reverse("survey:start", args=[code, a])))
+            for a in AUDIENCES]
+
+
+@_guard
+@require_safe
+def manage(request):
+    code = _area_for(request, request.GET.get("la"))
+    rounds = list(Round.objects.filter(area_code=code))
+    counts = {r.pk: {a: 0 for a in AUDIENCES} for r in rounds}
+    for rid, audience in Response.objects.filter(area_code=code).values_list("round_id",
+                                                                             "audience"):
+        counts[rid][audience] += 1
+    results = store.coordinator_results(code)
+    return render(request, "survey/manage.html", {
+        "page_title": f"Manage the {store.local_authorities()[code]} survey",
+        "code": code, "area_name": store.local_authorities()[code],
+        "rounds": [(r, counts[r.pk]) for r in rounds], "open_round": store.open_round(code),
+        "links": _links(request, code), "results": results,
+        "levels": [(a, results.level(code, a)) for a in AUDIENCES],
+        "instrument": load_instrument(), "admin_choice": request.GET.get("la")})
+
+
+def _redirect_manage(code, request):
+    url = reverse("survey:manage")
+    if request.user.is_staff and not hasattr(request.user, "survey_coordinator"):
+        url += f"?la={code}"
+    return HttpResponseRedirect(url)
+
+
+@_guard
+@require_POST
+def open_round(request):
+    code = _area_for(request, request.POST.get("la"))
+    if store.open_round(code) is None:
+        Round.objects.create(area_code=code, instrument_version=CURRENT_VERSION,
+                             opened_by=request.user,
+                             label=request.POST.get("label", "")[:100])
+    return _redirect_manage(code, request)
+
+
+@_guard
+@require_POST
+def close_round(request, round_id):
+    code = _area_for(request, request.POST.get("la"))
+    r = Round.objects.filter(pk=round_id, area_code=code).first()
+    if r is None:
+        raise Http404("No such round for this local authority")
+    if r.closed_at is None:
+        r.closed_at = timezone.now()
+        r.save(update_fields=["closed_at"])
+    return _redirect_manage(code, request)
+
+
+@_guard
+@require_POST
+def publish_round(request, round_id):
+    """Publish a closed round's results (never an open one: figures that change while answers
+    arrive could be differenced to reveal one person's answers)."""
+    code = _area_for(request, request.POST.get("la"))
+    r = Round.objects.filter(pk=round_id, area_code=code).first()
+    if r is None:
+        raise Http404("No such round for this local authority")
+    if r.closed_at is None and not r.imported:
+        raise PermissionDenied("Close the round before publishing its results")
+    r.published_at = r.published_at or timezone.now()
+    r.save(update_fields=["published_at"])
+    return _redirect_manage(code, request)
+
+
+@_guard
+@require_safe
+def qr_code(request, audience):
+    import segno
+
+    code = _area_for(request, request.GET.get("la"))
+    if audience not in AUDIENCES:
+        raise Http404("No such survey")
+    url = request.build_absolute_uri(reverse("survey:start", args=[code, audience]))
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="svg", scale=6, border=4,
+                                    title=f"QR code for {url}")
+    response = HttpResponse(buf.getvalue(), content_type="image/svg+xml")
+    response["Content-Disposition"] = f'inline; filename="survey-{code}-{audience}.svg"'
+    return response
+
+
+@_guard
+@require_safe
+def download(request):
+    """The LA's answers as CSV. Free text only with ``free_text=1`` after the warning page."""
+    code = _area_for(request, request.GET.get("la"))
+    with_text = request.GET.get("free_text") == "1"
+    if request.GET.get("confirm") != "1":
+        return render(request, "survey/download.html", {
+            "page_title": "Download your answers", "code": code,
+            "area_name": store.local_authorities()[code], "la": request.GET.get("la", "")})
+    instrument = load_instrument()
+    questions = [q for q in instrument.questions if q.type != "text"]
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    header = ["round", "audience", "instrument_version", "submitted_date", "source",
+              "possible_duplicate", *[q.id for q in questions]]
+    if with_text:
+        header.append(store.FREE_TEXT)
+    out.writerow(header)
+    for r in Response.objects.filter(area_code=code).order_by("id"):
+        row = [r.round_id, r.audience, r.instrument_version, r.submitted_at.date().isoformat(),
+               r.source, int(r.possible_duplicate)]
+        for q in questions:
+            v = r.answers.get(q.id)
+            row.append(";".join(v) if isinstance(v, list) else "" if v is None else v)
+        if with_text:
+            row.append(r.free_text)
+        out.writerow(row)
+    response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (f'attachment; filename="survey-{code}'
+                                       f'{"-with-free-text" if with_text else ""}.csv"')
+    return response

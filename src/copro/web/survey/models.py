@@ -1,0 +1,85 @@
+"""What the survey stores: coordinators (one LA each), rounds, responses and login attempts.
+
+A response holds its answers (JSON, by question id), the instrument version it answered and its
+free text apart (cleaned of identifiers before storing; deleted after the retention period).
+No name, email, IP address or other identifier is stored: ``client_hash`` is a keyed hash of the
+client address and the round, used only for the per-client rate limit and duplicate detection,
+and meaningless outside that round.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+AUDIENCE_CHOICES = [("families", "Families"), ("education", "Education professionals"),
+                    ("forum", "Parent carer forum members")]
+
+
+class Coordinator(models.Model):
+    """A forum's coordinator: a user account tied to one local authority."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="survey_coordinator")
+    area_code = models.CharField("local authority (ONS code)", max_length=9, db_index=True)
+    forum = models.CharField("parent carer forum", max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} ({self.area_code})"
+
+
+class Round(models.Model):
+    """A period during which an LA's surveys take answers. Results are public only once a
+    closed round is published (a coordinator's choice)."""
+
+    area_code = models.CharField(max_length=9, db_index=True)
+    instrument_version = models.CharField(max_length=20)
+    label = models.CharField(max_length=100, blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    imported = models.BooleanField(default=False, help_text="answers imported from a file")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None and not self.imported
+
+    def __str__(self) -> str:
+        state = "open" if self.is_open else ("published" if self.published_at else "closed")
+        return f"{self.area_code} round {self.pk} ({state})"
+
+
+class Response(models.Model):
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="responses")
+    area_code = models.CharField(max_length=9, db_index=True)
+    audience = models.CharField(max_length=10, choices=AUDIENCE_CHOICES)
+    instrument_version = models.CharField(max_length=20)
+    answers = models.JSONField(default=dict)
+    free_text = models.TextField(blank=True)
+    free_text_purged_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    source = models.CharField(max_length=10, default="web")  # 'web' or 'import'
+    submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    client_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    answers_hash = models.CharField(max_length=64, blank=True)
+    possible_duplicate = models.BooleanField(
+        default=False, help_text="same answers from the same client in this round: left out "
+                                 "of the results")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["round", "client_hash", "answers_hash"])]
+
+
+class LoginAttempt(models.Model):
+    """A failed login, keyed by a hash of the user name and one of the client, for lockout."""
+
+    username_hash = models.CharField(max_length=64, db_index=True)
+    client_hash = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)

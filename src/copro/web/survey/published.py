@@ -1,0 +1,211 @@
+"""Published survey results: an LA's page of perceived figures beside its measured ratio, and
+the illusion gap across LAs; each as HTML, JSON and CSV. Only published rounds count, and only
+figures from at least 10 answers are shown (see :mod:`copro.survey.results`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from copro.stats import survey as st
+from copro.survey.instrument import AUDIENCES, load_instrument
+from copro.web.survey import store
+
+CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
+
+
+def _num(x, digits=4):
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(x, digits)
+
+
+def _rate(r):
+    if r is None:
+        return None
+    return {"successes": r.successes, "answers": r.trials, "estimate": _num(r.estimate),
+            "ci_low": _num(r.ci_low), "ci_high": _num(r.ci_high), "method": r.method}
+
+
+def level_document(level) -> dict:
+    """One level's figures as plain data (what JSON, CSV and the templates read)."""
+    if level is None:
+        return {"responses": 0, "withheld": st.WITHHELD}
+    doc = {"area_code": level.area_code, "audience": level.audience,
+           "responses": None if level.responses_withheld else level.responses,
+           "withheld": st.WITHHELD if level.responses_withheld else None,
+           "local_authorities": level.areas, "distributions": {}, "top_two": {}}
+    for qid, d in level.distributions.items():
+        doc["distributions"][qid] = {
+            "answers": None if d.withheld else d.answers, "withheld": d.withheld,
+            "shares": {s.value: _rate(s.rate) for s in d.shares}}
+    for qid, p in level.top_two.items():
+        doc["top_two"][qid] = {"answers": None if p.withheld else p.answers,
+                               "withheld": p.withheld, "share": _rate(p.rate)}
+    if level.partnership is not None:
+        m = level.partnership
+        doc["partnership"] = {"answers": None if m.withheld else m.answers,
+                              "withheld": m.withheld, "mean": _num(m.estimate),
+                              "ci_low": _num(m.ci_low), "ci_high": _num(m.ci_high),
+                              "method": m.method}
+    if level.reported_agreed is not None:
+        m = level.reported_agreed
+        doc["reported_share_agreed"] = {
+            "respondents": None if m.withheld else m.answers, "withheld": m.withheld,
+            "estimate": _num(m.estimate), "ci_low": _num(m.ci_low), "ci_high": _num(m.ci_high),
+            "method": m.method,
+            "of": "requests agreed of requests made in the last 12 months, as reported"}
+    if level.beliefs is not None:
+        b = level.beliefs
+        doc["beliefs_against_data"] = {
+            "answers": None if b.withheld else b.answers, "withheld": b.withheld,
+            "believe_schools_favoured": _rate(b.believe_schools),
+            "believe_parents_favoured": _rate(b.believe_parents),
+            "believe_about_the_same": _rate(b.believe_same),
+            "measured_ratio": None if b.measured is None else {
+                "estimate": _num(b.measured.estimate), "ci_low": _num(b.measured.ci_low),
+                "ci_high": _num(b.measured.ci_high), "method": b.measured.method,
+                "of": "assessment rate, education settings over families"},
+            "data_favour": b.data_favours, "share_whose_belief_the_data_bear_out":
+                _rate(b.right)}
+    return doc
+
+
+def _csv_rows(doc: dict):
+    """Long format: one row per figure."""
+    area, audience = doc.get("area_code") or "England", doc.get("audience") or "all"
+    yield (area, audience, "responses", "", "", doc.get("responses"), None, None, None, "",
+           doc.get("withheld") or "")
+    for qid, d in doc.get("distributions", {}).items():
+        if d["withheld"]:
+            yield (area, audience, "share", qid, "", None, None, None, None, "", d["withheld"])
+        for value, r in d["shares"].items():
+            yield (area, audience, "share", qid, value, r["answers"], r["estimate"],
+                   r["ci_low"], r["ci_high"], r["method"], "")
+    for qid, p in doc.get("top_two", {}).items():
+        r = p["share"] or {}
+        yield (area, audience, "top_two_share", qid, "engaging or co_producing",
+               p["answers"], r.get("estimate"), r.get("ci_low"), r.get("ci_high"),
+               r.get("method", ""), p["withheld"] or "")
+    if "partnership" in doc:
+        m = doc["partnership"]
+        yield (area, audience, "partnership_score", "", "", m["answers"], m["mean"],
+               m["ci_low"], m["ci_high"], m["method"], m["withheld"] or "")
+    if "reported_share_agreed" in doc:
+        m = doc["reported_share_agreed"]
+        yield (area, audience, "reported_share_agreed", "requests_agreed", "",
+               m["respondents"], m["estimate"], m["ci_low"], m["ci_high"], m["method"],
+               m["withheld"] or "")
+
+
+CSV_HEADER = ("area_code", "audience", "figure", "question", "option", "answers", "estimate",
+              "ci_low", "ci_high", "method", "withheld")
+
+
+def _data_response(fmt: str, document: dict, rows, filename: str) -> HttpResponse:
+    if fmt == "json":
+        body = json.dumps(document, ensure_ascii=False, allow_nan=False)
+    else:
+        buf = io.StringIO()
+        out = csv.writer(buf, lineterminator="\n")
+        out.writerow(CSV_HEADER if rows is not None else ())
+        out.writerows(["" if v is None else v for v in row] for row in rows)
+        body = buf.getvalue()
+    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+    if fmt == "csv":
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def area_context(results, code: str) -> dict:
+    """What the LA page's results block and the results page show."""
+    instrument = load_instrument()
+    levels = []
+    for audience in AUDIENCES:
+        level = results.level(code, audience)
+        levels.append({"audience": audience,
+                       "label": instrument.audiences[audience].label,
+                       "doc": level_document(level), "level": level})
+    england = []
+    for audience in AUDIENCES:
+        level = results.level(None, audience)
+        england.append({"audience": audience,
+                        "label": f"England: {instrument.audiences[audience].label.lower()}",
+                        "doc": level_document(level), "level": level})
+    measured = store.measured_ratios().get(code)
+    return {"code": code, "levels": levels, "england": england, "caveat": results.caveat,
+            "measured": measured,
+            "min_answers": st.MIN_ANSWERS, "instrument": instrument,
+            "any_shown": any(x["level"] is not None and not x["level"].responses_withheld
+                             for x in levels)}
+
+
+@require_safe
+def area_results(request, code, suffix=None):
+    code = code.upper()
+    name = store.local_authorities().get(code)
+    if name is None:
+        raise Http404("No such local authority")
+    results = store.published_results()
+    fmt = (suffix or ".html").lstrip(".")
+    if fmt != "html":
+        docs = [level_document(results.level(code, a)) for a in AUDIENCES]
+        for d, a in zip(docs, AUDIENCES, strict=True):
+            d.setdefault("area_code", code)
+            d.setdefault("audience", a)
+        england = [level_document(results.level(None, a)) for a in AUDIENCES]
+        for d, a in zip(england, AUDIENCES, strict=True):
+            d.setdefault("audience", a)
+        document = {"area_code": code, "area_name": name, "caveat": results.caveat,
+                    "min_answers": st.MIN_ANSWERS, "instrument_version": results.version,
+                    "levels": docs, "england": england}
+        return _data_response(fmt, document,
+                              [r for d in docs + england for r in _csv_rows(d)],
+                              f"copro-survey-{code}")
+    ctx = area_context(results, code)
+    ctx.update({"page_title": f"{name}: what families and professionals say",
+                "area_name": name,
+                "description": f"Survey results for {name}, beside the DfE figures."})
+    return render(request, "survey/results.html", ctx)
+
+
+@require_safe
+def illusion_gap(request, suffix=None):
+    from copro.web.survey.figures import gap_svg
+
+    results = store.published_results()
+    gap = results.gap
+    names = store.local_authorities()
+    points = [{"area_code": p.area_code, "area_name": names.get(p.area_code, p.area_code),
+               "perceived": _rate(p.perceived),
+               "measured": {"estimate": _num(p.measured.estimate),
+                            "ci_low": _num(p.measured.ci_low),
+                            "ci_high": _num(p.measured.ci_high), "method": p.measured.method}}
+              for p in gap.points]
+    document = {"caveat": results.caveat, "min_answers": st.MIN_ANSWERS,
+                "perceived": "families' share at the top two rungs of the ladder "
+                             "(engaging or co-producing)",
+                "measured": "ratio of assessment rates, education settings over families",
+                "points": points,
+                "spearman": {"estimate": _num(gap.spearman), "ci_low": _num(gap.ci_low),
+                             "ci_high": _num(gap.ci_high), "method": gap.method,
+                             "local_authorities": len(gap.points),
+                             "not_computed": gap.not_computed}}
+    fmt = (suffix or ".html").lstrip(".")
+    if fmt != "html":
+        rows = [(p["area_code"], "families", "illusion_gap_point", "ladder", p["area_name"],
+                 p["perceived"]["answers"], p["perceived"]["estimate"],
+                 p["perceived"]["ci_low"], p["perceived"]["ci_high"],
+                 f"measured ratio {p['measured']['estimate']} ({p['measured']['ci_low']} to "
+                 f"{p['measured']['ci_high']})", "") for p in points]
+        return _data_response(fmt, document, rows, "copro-illusion-gap")
+    return render(request, "survey/illusion_gap.html", {
+        "page_title": "The illusion gap: perceived partnership against the data",
+        "description": "Families' perceived partnership in each local authority against the "
+                       "measured ratio of assessment rates.",
+        "doc": document, "svg": gap_svg(gap, names) if gap.points else "",
+        "gap": gap})

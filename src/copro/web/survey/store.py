@@ -1,0 +1,143 @@
+"""Between the survey's tables and copro's survey results: saving a response, and reading
+answers (published, or every round of one LA for its coordinator) into
+:func:`copro.survey.results.survey_results`, beside the LA's measured ratio from the explorer's
+findings (copro's audit engine; nothing recomputed here)."""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
+
+from copro.stats.survey import MeasuredRatio
+from copro.survey.instrument import load_instrument
+from copro.survey.results import Answers, SurveyResults, survey_results
+from copro.web.survey import security
+from copro.web.survey.models import Response, Round
+
+FREE_TEXT = "biggest_difference"
+_lock = threading.Lock()
+_results: dict[tuple, SurveyResults] = {}
+
+
+@cache
+def local_authorities() -> dict[str, str]:
+    """ONS code -> name, from copro's register."""
+    from copro.register import local_authorities as register
+
+    return {a.code: a.name for a in register()}
+
+
+def open_round(area_code: str) -> Round | None:
+    return Round.objects.filter(area_code=area_code, closed_at__isnull=True,
+                                imported=False).order_by("-opened_at", "-id").first()
+
+
+def save_response(round_: Round, audience: str, answers: dict, client: str,
+                  token: str | None, source: str = "web") -> tuple[Response, bool]:
+    """Store one response (free text apart). Returns ``(response, created)``: a resubmitted
+    token returns the stored response. Identical answers from the same client in the round are
+    kept but marked as a possible duplicate (left out of results)."""
+    answers = dict(answers)
+    free_text = str(answers.pop(FREE_TEXT, "") or "")
+    digest = security.answers_hash(audience, answers, free_text)
+    duplicate = bool(client) and Response.objects.filter(
+        round=round_, client_hash=client, answers_hash=digest).exists()
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                round=round_, area_code=round_.area_code, audience=audience,
+                instrument_version=round_.instrument_version, answers=answers,
+                free_text=free_text, source=source, submission_token=token,
+                client_hash=client, answers_hash=digest, possible_duplicate=duplicate)
+    except IntegrityError:  # the same token submitted twice at once
+        return Response.objects.get(submission_token=token), False
+    return response, True
+
+
+def _answers(queryset) -> list[Answers]:
+    out = []
+    for area, audience, version, answers in queryset.filter(possible_duplicate=False
+                                                            ).values_list(
+            "area_code", "audience", "instrument_version", "answers"):
+        out.append(Answers(area, audience, version, answers))
+    return out
+
+
+def measured_ratios() -> dict[str | None, MeasuredRatio]:
+    """Each LA's ratio of assessment rates (education settings over families) and England's,
+    from the site's current DfE dataset; empty if none is imported."""
+    from copro.web.explorer.store import current_dataset, findings_for
+
+    dataset = current_dataset()
+    if dataset is None:
+        return {}
+    findings = findings_for(dataset)
+    out: dict[str | None, MeasuredRatio] = {}
+    for f in findings.local_authorities:
+        outcome = f.outcomes.get("assessment")
+        if outcome is not None and outcome.comparison is not None:
+            rr = outcome.comparison.risk_ratio
+            out[f.area.code] = MeasuredRatio(rr.estimate, rr.ci_low, rr.ci_high, rr.method)
+    pooled = findings.pooled.get("assessment")
+    if pooled is not None and pooled.national is not None:
+        rr = pooled.national.risk_ratio
+        out[None] = MeasuredRatio(rr.estimate, rr.ci_low, rr.ci_high, rr.method)
+    return out
+
+
+STAMP_SECONDS = 2.0
+_stamp_memo: list = [0.0, None]
+
+
+def publication_stamp() -> tuple:
+    """What changes when published results change (a round published or unpublished, answers
+    imported into a published round), asked of the database at most every 2 s per process: the
+    explorer keys its cached LA pages by it, so their survey block is never older than that."""
+    import time
+
+    now = time.monotonic()
+    if now - _stamp_memo[0] > STAMP_SECONDS or _stamp_memo[1] is None:
+        published = Response.objects.filter(round__published_at__isnull=False)
+        _stamp_memo[:] = [now, (*_stamp(published), Round.objects.filter(
+            published_at__isnull=False).aggregate(m=Max("published_at"))["m"])]
+    return _stamp_memo[1]
+
+
+def _stamp(queryset) -> tuple:
+    agg = queryset.aggregate(n=Count("id"), last=Max("id"), at=Max("submitted_at"))
+    return agg["n"], agg["last"], agg["at"]
+
+
+def published_results() -> SurveyResults:
+    """Results from every published round (what the public sees), computed once per state of
+    the published answers."""
+    qs = Response.objects.filter(round__published_at__isnull=False)
+    return _cached(("published", *_stamp(qs),
+                    tuple(Round.objects.filter(published_at__isnull=False)
+                          .values_list("id", "published_at").order_by("id"))), qs)
+
+
+def coordinator_results(area_code: str) -> SurveyResults:
+    """Results from every round of one LA, published or not (its coordinator's view)."""
+    qs = Response.objects.filter(area_code=area_code)
+    return _cached(("la", area_code, *_stamp(qs)), qs)
+
+
+def _cached(key: tuple, queryset) -> SurveyResults:
+    from copro.web.explorer.store import current_dataset
+
+    dataset = current_dataset()  # the measured ratios come from it
+    key = (*key, dataset.pk if dataset else None)
+    with _lock:
+        hit = _results.get(key)
+    if hit is not None:
+        return hit
+    res = survey_results(_answers(queryset), measured_ratios(), load_instrument())
+    with _lock:
+        if len(_results) > 256:
+            _results.clear()
+        _results[key] = res
+    return res

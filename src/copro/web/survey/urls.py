@@ -1,0 +1,35 @@
+"""The survey's addresses under /survey/ (and the illusion gap at /illusion-gap, see
+``root_urlpatterns``)."""
+
+from django.urls import path, re_path
+
+from copro.web.survey import coordinate, published, views
+
+app_name = "survey"
+SUFFIX = r"(?P<suffix>\.json|\.csv)"
+CODE = r"(?P<code>[Ee]\d{8})"
+
+urlpatterns = [
+    path("privacy/", views.privacy, name="privacy"),
+    path("login/", coordinate.login_view, name="login"),
+    path("logout/", coordinate.logout_view, name="logout"),
+    path("manage/", coordinate.manage, name="manage"),
+    path("manage/open/", coordinate.open_round, name="open"),
+    path("manage/round/<int:round_id>/close/", coordinate.close_round, name="close"),
+    path("manage/round/<int:round_id>/publish/", coordinate.publish_round, name="publish"),
+    path("manage/qr/<str:audience>.svg", coordinate.qr_code, name="qr"),
+    path("manage/download/", coordinate.download, name="download"),
+    re_path(rf"^results/{CODE}$", published.area_results, name="results"),
+    re_path(rf"^results/{CODE}{SUFFIX}$", published.area_results, name="results-data"),
+    re_path(rf"^{CODE}/(?P<audience>[a-z]+)/$", views.start, name="start"),
+    re_path(rf"^{CODE}/(?P<audience>[a-z]+)/check/$", views.check, name="check"),
+    re_path(rf"^{CODE}/(?P<audience>[a-z]+)/done/$", views.done, name="done"),
+    re_path(rf"^{CODE}/(?P<audience>[a-z]+)/all/$", views.one_page, name="one-page"),
+    re_path(rf"^{CODE}/(?P<audience>[a-z]+)/(?P<page_id>[a-z_]+)/$", views.page, name="page"),
+]
+
+#: Included at the site's root by copro.web.urls.
+root_urlpatterns = [
+    path("illusion-gap", published.illusion_gap, name="illusion-gap"),
+    re_path(rf"^illusion-gap{SUFFIX}$", published.illusion_gap, name="illusion-gap-data"),
+]

@@ -1,0 +1,258 @@
+"""The public survey for one LA and one audience, in GOV.UK's pattern: a start page, short
+question pages with an error summary and a back link, check your answers, confirmation. No
+JavaScript; answers in progress are kept in the session until submitted."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+
+from copro.survey.answers import clean_answer, clean_answers, is_shown
+from copro.survey.instrument import AUDIENCES, load_instrument
+from copro.web.survey import security, store
+
+HONEYPOT = "website"
+
+
+def _survey(code: str, audience: str):
+    """The LA's name and its open round (or None); 404 for an unknown LA or audience."""
+    if audience not in AUDIENCES:
+        raise Http404("No such survey")
+    name = store.local_authorities().get(code.upper())
+    if name is None:
+        raise Http404("No such local authority")
+    return code.upper(), name, store.open_round(code.upper())
+
+
+def _key(code: str, audience: str) -> str:
+    return f"survey:{code}:{audience}"
+
+
+def _state(request, code, audience) -> dict:
+    return request.session.get(_key(code, audience)) or {"answers": {}, "raw": {}}
+
+
+def _save_state(request, code, audience, state) -> None:
+    request.session[_key(code, audience)] = state
+
+
+def _easy(request) -> bool:
+    if "easy" in request.GET:
+        request.session["survey:easy"] = request.GET["easy"] == "1"
+    return bool(request.session.get("survey:easy"))
+
+
+def _pages(instrument, audience, answers):
+    """The pages this respondent sees, given the answers so far (a page whose questions are
+    all hidden by their condition is skipped)."""
+    return [(page, qs) for page, qs in instrument.pages_for(audience)
+            if any(is_shown(q, answers) for q in qs)]
+
+
+def _closed(request, code, name, audience):
+    return render(request, "survey/closed.html", {
+        "page_title": f"The {name} survey is not open", "area_name": name, "code": code,
+        "audience": audience}, status=404)
+
+
+@require_safe
+def start(request, code, audience):
+    code, name, round_ = _survey(code, audience)
+    if round_ is None:
+        return _closed(request, code, name, audience)
+    instrument = load_instrument(round_.instrument_version)
+    pages = _pages(instrument, audience, {})
+    return render(request, "survey/start.html", {
+        "page_title": f"{name}: {instrument.title}", "area_name": name, "code": code,
+        "audience": instrument.audiences[audience], "audience_id": audience,
+        "instrument": instrument, "easy": _easy(request),
+        "first": reverse("survey:page", args=[code, audience, pages[0][0].id]),
+        "description": f"An anonymous survey about EHC needs assessment requests in {name}."})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def page(request, code, audience, page_id):
+    code, name, round_ = _survey(code, audience)
+    if round_ is None:
+        return _closed(request, code, name, audience)
+    instrument = load_instrument(round_.instrument_version)
+    easy = _easy(request)
+    state = _state(request, code, audience)
+    pages = _pages(instrument, audience, state["answers"])
+    index = next((i for i, (p, _) in enumerate(pages) if p.id == page_id), None)
+    if index is None:
+        raise Http404("No such page")
+    page_, questions = pages[index]
+    questions = [q for q in questions if is_shown(q, state["answers"])]
+    errors: dict[str, str] = {}
+    raw = dict(state.get("raw", {}))
+    if request.method == "POST":
+        for q in questions:
+            value = (request.POST.getlist(q.id) if q.type == "multi"
+                     else request.POST.get(q.id, ""))
+            raw[q.id] = value
+            cleaned, error = clean_answer(q, value)
+            if error:
+                errors[q.id] = error
+        if not errors:
+            answers, errors = clean_answers(instrument, audience, raw)
+            errors = {k: v for k, v in errors.items() if k in {q.id for q in questions}}
+        if not errors:
+            state = {"answers": answers, "raw": raw, "token": state.get("token")}
+            _save_state(request, code, audience, state)
+            pages = _pages(instrument, audience, answers)
+            index = next(i for i, (p, _) in enumerate(pages) if p.id == page_id)
+            if request.GET.get("change") == "1" or index + 1 >= len(pages):
+                return HttpResponseRedirect(reverse("survey:check", args=[code, audience]))
+            return HttpResponseRedirect(reverse("survey:page", args=[
+                code, audience, pages[index + 1][0].id]))
+    back = (reverse("survey:page", args=[code, audience, pages[index - 1][0].id])
+            if index > 0 else reverse("survey:start", args=[code, audience]))
+    fields = [_field(q, audience, raw.get(q.id), errors.get(q.id), easy) for q in questions]
+    title = page_.easy_read if easy else page_.title
+    return render(request, "survey/page.html", {
+        "page_title": ("Error: " if errors else "") + f"{title} – {name} survey",
+        "area_name": name, "code": code, "audience_id": audience, "title": title,
+        "fields": fields, "errors": [(f"q-{k}", v) for k, v in errors.items()],
+        "back": back, "step": index + 1, "steps": len(pages), "easy": easy,
+        "honeypot": HONEYPOT}, status=400 if errors else 200)
+
+
+def _field(q, audience, raw, error, easy):
+    """A question ready for the template: its wording and options with what was chosen."""
+    chosen = set(raw if isinstance(raw, list) else [raw] if raw else [])
+    return {
+        "id": q.id, "type": q.type, "text": q.easy_read if easy else q.text(audience),
+        "hint": q.hint, "error": error, "value": raw if isinstance(raw, str) else "",
+        "max_length": q.max_length, "free_text": q.free_text,
+        "options": [{"value": o.value, "label": o.easy_read if easy else o.label,
+                     "checked": o.value in chosen, "exclusive": o.exclusive}
+                    for o in q.options],
+    }
+
+
+def _display(q, value, audience, easy) -> str:
+    if value is None:
+        return "Not answered"
+    if q.type == "single":
+        o = q.option(value)
+        return o.easy_read if easy else o.label
+    if q.type == "multi":
+        return ", ".join((q.option(v).easy_read if easy else q.option(v).label) for v in value)
+    return str(value)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def check(request, code, audience):
+    code, name, round_ = _survey(code, audience)
+    if round_ is None:
+        return _closed(request, code, name, audience)
+    instrument = load_instrument(round_.instrument_version)
+    easy = _easy(request)
+    state = _state(request, code, audience)
+    answers = state["answers"]
+    if request.method == "POST":
+        if request.POST.get(HONEYPOT):
+            # a bot filled the hidden field: thank it, store nothing
+            request.session.pop(_key(code, audience), None)
+            return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
+        client = security.client_hash(request, f"round:{round_.pk}")
+        if security.too_many_submissions(round_.pk, client):
+            return render(request, "survey/too_many.html", {
+                "page_title": "Too many answers from this device", "area_name": name},
+                status=429)
+        token = (request.POST.get("token") or state.get("token") or "")[:64] or None
+        if not state.get("raw"):
+            # nothing in progress: a repeated submission (already stored) or an expired session
+            if token and store.Response.objects.filter(submission_token=token).exists():
+                return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
+            return HttpResponseRedirect(reverse("survey:start", args=[code, audience]))
+        # the answers are checked again as a whole (a page may have been changed since)
+        cleaned, errors = clean_answers(instrument, audience, state.get("raw", {}))
+        if errors:
+            first = instrument.question(next(iter(errors)))
+            return HttpResponseRedirect(reverse("survey:page", args=[code, audience,
+                                                                     first.page]))
+        store.save_response(round_, audience, cleaned, client, token)
+        request.session.pop(_key(code, audience), None)
+        return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
+    if not state.get("token"):
+        state["token"] = secrets.token_hex(16)
+        _save_state(request, code, audience, state)
+    rows = []
+    for page_, questions in _pages(instrument, audience, answers):
+        for q in questions:
+            if is_shown(q, answers):
+                rows.append({"question": q.easy_read if easy else q.text(audience),
+                             "answer": _display(q, answers.get(q.id), audience, easy),
+                             "change": reverse("survey:page", args=[code, audience, page_.id])
+                             + "?change=1", "id": q.id})
+    pages = _pages(instrument, audience, answers)
+    return render(request, "survey/check.html", {
+        "page_title": f"Check your answers – {name} survey", "area_name": name, "code": code,
+        "audience_id": audience, "rows": rows, "token": state["token"],
+        "back": reverse("survey:page", args=[code, audience, pages[-1][0].id]),
+        "honeypot": HONEYPOT})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def one_page(request, code, audience):
+    """Every question on one page with one button: for entering paper forms, and for people
+    who prefer to see the whole survey at once. The same checks as the page-by-page form; a
+    question whose condition is not met is dropped, as there."""
+    code, name, round_ = _survey(code, audience)
+    if round_ is None:
+        return _closed(request, code, name, audience)
+    instrument = load_instrument(round_.instrument_version)
+    easy = _easy(request)
+    errors: dict[str, str] = {}
+    raw: dict = {}
+    token = secrets.token_hex(16)
+    if request.method == "POST":
+        if request.POST.get(HONEYPOT):
+            return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
+        for q in instrument.questions_for(audience):
+            raw[q.id] = (request.POST.getlist(q.id) if q.type == "multi"
+                         else request.POST.get(q.id, ""))
+        answers, errors = clean_answers(instrument, audience, raw)
+        token = (request.POST.get("token") or "")[:64] or token
+        if not errors:
+            client = security.client_hash(request, f"round:{round_.pk}")
+            if security.too_many_submissions(round_.pk, client):
+                return render(request, "survey/too_many.html", {
+                    "page_title": "Too many answers from this device", "area_name": name},
+                    status=429)
+            store.save_response(round_, audience, answers, client, token)
+            return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
+    sections = [{"title": page_.easy_read if easy else page_.title,
+                 "fields": [_field(q, audience, raw.get(q.id), errors.get(q.id), easy)
+                            for q in qs]}
+                for page_, qs in instrument.pages_for(audience)]
+    return render(request, "survey/one_page.html", {
+        "page_title": ("Error: " if errors else "") + f"{name} survey on one page",
+        "area_name": name, "code": code, "audience_id": audience, "sections": sections,
+        "errors": [(f"q-{k}", v) for k, v in errors.items()], "token": token,
+        "back": reverse("survey:start", args=[code, audience]), "honeypot": HONEYPOT},
+        status=400 if errors else 200)
+
+
+@require_safe
+def done(request, code, audience):
+    code, name, _ = _survey(code, audience)
+    return render(request, "survey/done.html", {
+        "page_title": f"Thank you – {name} survey", "area_name": name, "code": code,
+        "audience_id": audience})
+
+
+@require_safe
+def privacy(request):
+    from copro.web.survey import config
+
+    return render(request, "survey/privacy.html", {
+        "page_title": "Privacy notice: the co-production survey",
+        "retention_days": config.retention_days(), "controller": config.controller(),
+        "contact": config.contact()})

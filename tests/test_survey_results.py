@@ -1,0 +1,165 @@
+"""Results at every level, and disclosure control: no count under 10 can be recovered by
+subtracting shown figures across audiences or levels."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
+
+from copro.stats import survey as st
+from copro.survey.instrument import load_instrument
+from copro.survey.results import Answers, survey_results
+
+INST = load_instrument()
+AREAS = ("E08000035", "E06000001", "E09000007")
+
+
+def family(area, ladder="engaging", belief="parents", scores=(4, 4, 4, 4, 4, 4), **extra):
+    items = ("equal_partner", "knowledge_valued", "kept_informed", "honest_communication",
+             "knew_child", "understood_decision")
+    scale = {o.score: o.value for o in INST.question("equal_partner").options if o.score}
+    answers = {"ladder": ladder, "who_is_favoured": belief,
+               **{i: scale[s] for i, s in zip(items, scores, strict=True) if s}, **extra}
+    return Answers(area, "families", "1", answers)
+
+
+def random_answers(rng: random.Random, area: str, audience: str) -> Answers:
+    answers = {}
+    for q in INST.questions_for(audience):
+        if q.type not in ("single", "multi") or rng.random() < 0.25:
+            continue
+        if q.type == "single":
+            answers[q.id] = rng.choice(q.values)
+        else:
+            answers[q.id] = tuple(v for v in q.values[:5] if rng.random() < 0.4)
+    return Answers(area, audience, "1", answers)
+
+
+def test_a_cell_under_ten_shows_nothing_and_pools_nowhere():
+    responses = [family(AREAS[0]) for _ in range(12)] + [family(AREAS[1], ladder="informing")
+                                                         for _ in range(7)]
+    res = survey_results(responses)
+    small = res.level(AREAS[1], "families")
+    assert small.responses_withheld
+    assert all(d.withheld for d in small.distributions.values())
+    assert small.partnership.estimate is None and small.top_two["ladder"].rate is None
+    england = res.level(None, "families")
+    assert england.responses == 12 and england.areas == 1
+    assert england.top_two["ladder"].rate.successes == 12  # the 7 'informing' are not in it
+    big = res.level(AREAS[0], "families")
+    assert big.partnership.estimate == pytest.approx(4.0)
+    assert big.top_two["ladder"].rate.estimate == 1.0
+    assert st.SELF_SELECTION_CAVEAT == res.caveat
+
+
+def test_beliefs_use_the_las_measured_ratio():
+    responses = [family(AREAS[0], belief="parents") for _ in range(8)] + [
+        family(AREAS[0], belief="schools") for _ in range(4)]
+    measured = {AREAS[0]: st.MeasuredRatio(1.27, 1.15, 1.40, "Katz"), None: st.MeasuredRatio(
+        1.73, 1.71, 1.75, "Mantel-Haenszel")}
+    res = survey_results(responses, measured)
+    b = res.level(AREAS[0], "families").beliefs
+    assert b.data_favours == "education" and b.right.successes == 4 and b.right.trials == 12
+    assert res.level(None, None).beliefs.measured.estimate == 1.73
+
+
+def test_illusion_gap_points_only_where_enough_families_answered():
+    rng = random.Random(4)
+    codes = [f"E0600{i:04d}" for i in range(8)]
+    responses = []
+    measured = {}
+    for i, code in enumerate(codes):
+        n = 15 if i < 6 else 6
+        responses += [family(code, ladder=rng.choice(["engaging", "informing", "consulting"]))
+                      for _ in range(n)]
+        measured[code] = st.MeasuredRatio(1 + i / 10, 0.9 + i / 10, 1.1 + i / 10, "Katz")
+    gap = survey_results(responses, measured).gap
+    assert [p.area_code for p in gap.points] == codes[:6]
+    assert gap.spearman is not None and gap.ci_low <= gap.spearman <= gap.ci_high
+
+
+def _shown_vectors(res):
+    """Every shown figure as (level, question, counts by option), the attacker's material."""
+    out = {}
+    for key, level in res.levels.items():
+        for qid, d in level.distributions.items():
+            if not d.withheld:
+                out[(key, qid)] = (d.answers, tuple(s.rate.successes for s in d.shares))
+        for qid, p in level.top_two.items():
+            if p.rate is not None:
+                out[(key, qid + ":top_two")] = (p.answers, (p.rate.successes,))
+    return out
+
+
+def _attack(res, cells):
+    """Try every subtraction of shown lower-level figures from a shown wider one; return what
+    it recovers that rests on 1 to 9 answers."""
+    shown = _shown_vectors(res)
+    found = []
+    wider = [k for k in shown if k[0][0] is None or k[0][1] is None]
+    for (level, qid) in wider:
+        area, audience = level
+        # each way of splitting the wider figure into shown figures beneath it: its LA-and-
+        # audience cells, or (for every audience together) its audience-level figures
+        partitions = [[c for c in cells if (area is None or c[0] == area)
+                       and (audience is None or c[1] == audience)]]
+        if audience is None:
+            partitions.append([(area, a) for a in ("families", "education", "forum")])
+        total_n, total = shown[(level, qid)]
+        for parts in partitions:
+            children = [shown[(c, qid)] for c in parts if (c, qid) in shown]
+            for r in range(len(children) + 1):
+                for subset in itertools.combinations(children, r):
+                    n = total_n - sum(c[0] for c in subset)
+                    counts = [t - sum(c[1][i] for c in subset) for i, t in enumerate(total)]
+                    if 0 < n < st.MIN_ANSWERS and all(x >= 0 for x in counts):
+                        found.append((level, qid, n, counts))
+    return found
+
+
+@settings(max_examples=25, deadline=None)
+@given(sizes=hst.lists(hst.integers(0, 16), min_size=6, max_size=6), seed=hst.integers(0, 99))
+def test_no_subtraction_across_audiences_or_levels_recovers_a_withheld_count(sizes, seed):
+    rng = random.Random(seed)
+    cells = [(a, aud) for a in AREAS[:2] for aud in ("families", "education", "forum")]
+    responses = [random_answers(rng, a, aud) for (a, aud), n in zip(cells, sizes, strict=True)
+                 for _ in range(n)]
+    res = survey_results(responses)
+    assert _attack(res, cells) == []
+    # a wider level is exactly the sum of the shown cells beneath it
+    for audience in ("families", "education", "forum"):
+        top = res.level(None, audience)
+        assert top.responses == sum(len([r for r in responses if (r.area_code, r.audience)
+                                         == c]) for c in cells if c[1] == audience
+                                    and res.level(*c) is not None
+                                    and not res.level(*c).responses_withheld)
+
+
+def test_the_attack_would_find_a_count_if_wider_levels_pooled_everything(monkeypatch):
+    """The subtraction test can fail: with naive pooling (every cell in the wider figures) it
+    recovers the small cell."""
+    rng = random.Random(2)
+    cells = [(AREAS[0], "families"), (AREAS[1], "families")]
+    responses = [random_answers(rng, *cells[0]) for _ in range(20)] + [
+        random_answers(rng, *cells[1]) for _ in range(4)]
+    monkeypatch.setattr(st, "pool_shown", lambda parts, base, m=10: [
+        a for answers in parts.values() for a in answers])
+    res = survey_results(responses)
+    assert _attack(res, cells) != []
+
+
+def test_education_professionals_reported_share_agreed():
+    responses = [Answers(AREAS[0], "education", "1", {"requests_made": 4, "requests_agreed": 3})
+                 for _ in range(6)] + [
+        Answers(AREAS[0], "education", "1", {"requests_made": 2, "requests_agreed": 0})
+        for _ in range(6)]
+    res = survey_results(responses)
+    m = res.level(AREAS[0], "education").reported_agreed
+    assert m.answers == 12 and m.estimate == pytest.approx(18 / 36)
+    assert res.level(None, "education").reported_agreed.estimate == pytest.approx(0.5)
+    few = survey_results(responses[:9]).level(AREAS[0], "education").reported_agreed
+    assert few.estimate is None and few.withheld

@@ -1,0 +1,70 @@
+"""Helpers for the survey's website tests: accounts, rounds and answering through the forms."""
+
+from __future__ import annotations
+
+import random
+
+from django.test import Client
+
+from copro.survey.instrument import load_instrument
+
+INST = load_instrument()
+LEEDS, KENT = "E08000035", "E10000016"
+PASSWORD = "a long test passphrase 42"
+
+
+def coordinator(username: str, code: str):
+    from django.contrib.auth import get_user_model
+
+    from copro.web.survey.models import Coordinator
+
+    user = get_user_model().objects.create_user(username, password=PASSWORD)
+    Coordinator.objects.create(user=user, area_code=code)
+    return user
+
+
+def signed_in(username: str) -> Client:
+    c = Client()
+    r = c.post("/survey/login/", {"username": username, "password": PASSWORD})
+    assert r.status_code == 302, r.content[:300]
+    return c
+
+
+def random_answers(rng: random.Random, audience: str) -> dict:
+    """Plausible answers for every question (some skipped), as form values."""
+    out = {}
+    for q in INST.questions_for(audience):
+        if rng.random() < 0.1:
+            continue
+        if q.type == "single":
+            out[q.id] = rng.choice(q.values)
+        elif q.type == "multi":
+            out[q.id] = [rng.choice([v for v in q.values if not q.option(v).exclusive])]
+        elif q.type == "number":
+            out[q.id] = str(rng.randint(0, 5))
+        else:
+            out[q.id] = "Being listened to. Call 07700 900123."
+    if "requests_made" in out and "requests_agreed" in out and \
+            int(out["requests_agreed"]) > int(out["requests_made"]):
+        out["requests_agreed"] = out["requests_made"]
+    return out
+
+
+def answer(client: Client, code: str, audience: str, answers: dict, remote: str = "10.0.0.1"):
+    """Fill in the survey page by page as a browser would, and send it; the final response."""
+    extra = {"REMOTE_ADDR": remote}
+    r = client.get(f"/survey/{code}/{audience}/", **extra)
+    assert r.status_code == 200, r.status_code
+    pages = [p.id for p, _ in INST.pages_for(audience)]
+    url = f"/survey/{code}/{audience}/{pages[0]}/"
+    while "/check/" not in url:
+        page_id = url.rstrip("/").rsplit("/", 1)[1]
+        data = {q.id: answers[q.id] for q in INST.questions_for(audience)
+                if q.page == page_id and q.id in answers}
+        r = client.post(url, data, **extra)
+        assert r.status_code == 302, (url, r.status_code, r.content[:500])
+        url = r["Location"]
+    r = client.get(url, **extra)
+    assert r.status_code == 200
+    token = r.context["token"]
+    return client.post(url, {"token": token}, **extra)

@@ -1,0 +1,100 @@
+"""`copro users create`, `copro survey import` and `copro survey purge` against a real database
+(a fresh SQLite data folder per test, through the installed command)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+COPRO = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "copro")
+
+FAMILY_HEADER = ["ID", "Start time", "Completion time", "Email", "Name",
+                 "Which of these best describes how decisions about the request were made?",
+                 "I was treated as an equal partner.",
+                 "In your local authority, are requests from parents or from schools more "
+                 "likely to be agreed?", "What would have made the biggest difference?"]
+
+
+def run(data_dir: Path, *args, env=None):
+    environ = {**os.environ, "COPRO_DATA_DIR": str(data_dir), **(env or {})}
+    environ.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run([COPRO, *args], env=environ, capture_output=True, text=True,
+                          timeout=300)
+
+
+def forms_export(path: Path, n: int, bad_line: int | None = None) -> Path:
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        w = csv.writer(fh)
+        w.writerow(FAMILY_HEADER)
+        for i in range(n):
+            ladder = "Our views changed what happened" if i % 3 else "We were told afterwards"
+            if i + 2 == bad_line:
+                ladder = "Somewhere in between"
+            w.writerow([i + 1, "t", "t", "anonymous", "", ladder, "Agree",
+                        "Requests from schools", f"More time. ring 07700 900{i:03d}"])
+    return path
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "data"
+
+
+def rows(db: Path, sql: str):
+    with sqlite3.connect(db / "copro.sqlite3") as con:
+        return con.execute(sql).fetchall()
+
+
+def test_users_create(db):
+    r = run(db, "users", "create", "leeds-forum", "--la", "Leeds", "--forum", "Leeds PCF",
+            env={"COPRO_NEW_PASSWORD": "a long test passphrase 42"})
+    assert r.returncode == 0, r.stderr
+    assert rows(db, "select area_code, forum from survey_coordinator") == [
+        ("E08000035", "Leeds PCF")]
+    again = run(db, "users", "create", "leeds-forum", "--la", "Leeds",
+                env={"COPRO_NEW_PASSWORD": "a long test passphrase 42"})
+    assert again.returncode == 2 and "already exists" in again.stderr
+    weak = run(db, "users", "create", "x", "--la", "Leeds", env={"COPRO_NEW_PASSWORD": "123"})
+    assert weak.returncode == 2 and weak.stderr.startswith("copro: error: password:")
+    assert "Traceback" not in weak.stderr
+
+
+def test_import_a_microsoft_forms_export_lands_in_the_results(db, tmp_path):
+    path = forms_export(tmp_path / "forms.csv", 14)
+    r = run(db, "survey", "import", str(path), "--la", "E08000035", "--audience", "families")
+    assert r.returncode == 0, r.stderr
+    assert "imported 14 families response(s) for E08000035" in r.stderr
+    assert "not matched (ignored): 'Email'" in r.stderr
+    stored = rows(db, "select audience, source, free_text from survey_response")
+    assert len(stored) == 14 and all(s[:2] == ("families", "import") for s in stored)
+    assert all("07700" not in s[2] for s in stored)
+    assert rows(db, "select imported, published_at is null from survey_round") == [(1, 1)]
+
+
+def test_a_bad_import_stores_nothing(db, tmp_path):
+    path = forms_export(tmp_path / "forms.csv", 14, bad_line=9)
+    r = run(db, "survey", "import", str(path), "--la", "Leeds", "--audience", "families")
+    assert r.returncode == 2
+    assert "forms.csv, line 9, column 'Which of these best describes" in r.stderr
+    assert "Somewhere" not in r.stderr and "Traceback" not in r.stderr
+    assert not (db / "copro.sqlite3").exists() or rows(
+        db, "select count(*) from survey_response") == [(0,)]
+
+
+def test_purge_deletes_old_free_text_only(db, tmp_path):
+    run(db, "survey", "import", str(forms_export(tmp_path / "a.csv", 3)), "--la", "Leeds",
+        "--audience", "families")
+    with sqlite3.connect(db / "copro.sqlite3") as con:
+        con.execute("update survey_round set closed_at = datetime('now', '-400 days')")
+    run(db, "survey", "import", str(forms_export(tmp_path / "b.csv", 2)), "--la", "Leeds",
+        "--audience", "families")
+    r = run(db, "survey", "purge")
+    assert r.returncode == 0 and "of 3 response(s) older than 365 days" in r.stderr
+    assert sorted(bool(t) for (t,) in rows(db, "select free_text from survey_response")) == [
+        False, False, False, True, True]
+    assert rows(db, "select count(*) from survey_response where answers != '{}'") == [(5,)]

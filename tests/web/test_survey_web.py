@@ -1,0 +1,209 @@
+"""The survey on the website: the done-when story through the forms, results on the LA page and
+at /illusion-gap, duplicate detection, the honeypot, the rate limit and retention."""
+
+from __future__ import annotations
+
+import html
+import json
+import random
+
+import pytest
+from django.test import Client
+
+from copro.web.survey.models import Response, Round
+from tests.web.survey_helpers import KENT, LEEDS, answer, coordinator, random_answers, signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _open_round(client, code=LEEDS) -> Round:
+    r = client.post("/survey/manage/open/", {"label": "Spring"})
+    assert r.status_code == 302
+    return Round.objects.get(area_code=code, closed_at__isnull=True)
+
+
+def test_a_round_from_opening_to_the_la_page_and_the_illusion_gap():
+    coordinator("leeds-forum", LEEDS)
+    manager = signed_in("leeds-forum")
+    round_ = _open_round(manager)
+    rng = random.Random(7)
+    for i in range(30):
+        r = answer(Client(), LEEDS, "families", random_answers(rng, "families"),
+                   remote=f"10.1.0.{i}")
+        assert r.status_code == 302 and r["Location"].endswith("/done/")
+    for i in range(12):
+        answer(Client(), LEEDS, "education", random_answers(rng, "education"),
+               remote=f"10.2.0.{i}")
+    assert Response.objects.filter(round=round_).count() == 42
+    stored = Response.objects.filter(round=round_, audience="families").first()
+    assert "07700" not in stored.free_text and "[phone number removed]" in stored.free_text
+    assert "biggest_difference" not in stored.answers and stored.instrument_version == "1"
+
+    # not published yet: nothing public, but the coordinator sees it
+    public = json.loads(Client().get(f"/survey/results/{LEEDS}.json").content)
+    assert all(level["responses"] in (0, None) for level in public["levels"])
+    assert "30" in manager.get("/survey/manage/").content.decode()
+
+    assert manager.post(f"/survey/manage/round/{round_.pk}/publish/").status_code == 403
+    manager.post(f"/survey/manage/round/{round_.pk}/close/")
+    assert manager.post(f"/survey/manage/round/{round_.pk}/publish/").status_code == 302
+
+    page = html.unescape(Client().get(f"/la/{LEEDS}").content.decode())
+    assert "What families and professionals say" in page
+    assert "Who is right in Leeds?" in page
+    assert "1.27 (95% CI" in page  # the measured ratio beside the perceived figures
+    assert "chose to take part" in page  # the self-selection caveat
+    doc = json.loads(Client().get(f"/survey/results/{LEEDS}.json").content)
+    families = next(x for x in doc["levels"] if x["audience"] == "families")
+    assert families["responses"] == 30
+    ladder = families["top_two"]["ladder"]["share"]
+    assert ladder["ci_low"] <= ladder["estimate"] <= ladder["ci_high"]
+    assert families["partnership"]["ci_low"] <= families["partnership"]["mean"]
+    assert families["beliefs_against_data"]["data_favour"] == "education"
+    forum = next(x for x in doc["levels"] if x["audience"] == "forum")
+    assert forum["responses"] in (0, None)
+    csv_text = Client().get(f"/survey/results/{LEEDS}.csv").content.decode()
+    assert csv_text.startswith("area_code,audience,figure")
+    assert "07700" not in csv_text and "removed" not in csv_text  # free text never published
+
+    gap = json.loads(Client().get("/illusion-gap.json").content)
+    assert [p["area_code"] for p in gap["points"]] == [LEEDS]
+    assert gap["spearman"]["not_computed"]  # one LA is not enough for a correlation
+    assert Client().get("/illusion-gap").status_code == 200
+    assert Client().get("/illusion-gap.csv").status_code == 200
+
+
+def test_a_closed_survey_takes_no_answers():
+    r = Client().get(f"/survey/{KENT}/families/")
+    assert r.status_code == 404 and b"not open" in r.content
+    assert Client().get("/survey/E99999999/families/").status_code == 404
+    assert Client().get(f"/survey/{KENT}/pupils/").status_code == 404
+
+
+def test_errors_are_summarised_and_the_page_is_kept(monkeypatch):
+    Round.objects.create(area_code=LEEDS, instrument_version="1")
+    c = Client()
+    r = c.post(f"/survey/{LEEDS}/education/requests_made/",
+               {"requests_made": "lots", "requests_agreed": "2"})
+    assert r.status_code == 400
+    body = r.content.decode()
+    assert "There is a problem" in body and 'href="#q-requests_made"' in body
+    assert 'value="lots"' in body  # what was typed is kept
+    r = c.post(f"/survey/{LEEDS}/education/requests_made/",
+               {"requests_made": "2", "requests_agreed": "3"})
+    assert r.status_code == 400 and b"cannot be more than" in r.content
+
+
+def test_the_plan_page_is_asked_only_after_an_assessment_was_agreed():
+    Round.objects.create(area_code=LEEDS, instrument_version="1")
+    c = Client()
+    r = c.post(f"/survey/{LEEDS}/families/request/", {"assessment_agreed": "no"})
+    assert r["Location"].endswith("/decisions/")
+    r = c.post(f"/survey/{LEEDS}/families/request/", {"assessment_agreed": "yes"})
+    assert r["Location"].endswith("/plan/")
+
+
+def test_honeypot_stores_nothing_and_resubmission_stores_once():
+    Round.objects.create(area_code=LEEDS, instrument_version="1")
+    c = Client()
+    c.post(f"/survey/{LEEDS}/forum/beliefs/", {"who_is_favoured": "schools"})
+    r = c.get(f"/survey/{LEEDS}/forum/check/")
+    r = c.post(f"/survey/{LEEDS}/forum/check/", {"token": r.context["token"],
+                                                  "website": "http://spam.example"})
+    assert r.status_code == 302 and Response.objects.count() == 0
+    c.post(f"/survey/{LEEDS}/forum/beliefs/", {"who_is_favoured": "schools"})
+    token = c.get(f"/survey/{LEEDS}/forum/check/").context["token"]
+    c.post(f"/survey/{LEEDS}/forum/check/", {"token": token})
+    again = c.post(f"/survey/{LEEDS}/forum/check/", {"token": token})  # double click/back
+    assert again.status_code == 302 and Response.objects.count() == 1
+
+
+def test_same_answers_from_the_same_client_are_flagged_and_left_out():
+    Round.objects.create(area_code=LEEDS, instrument_version="1")
+    same = {"who_is_favoured": "parents", "know_forum": "yes"}
+    answer(Client(), LEEDS, "forum", same, remote="10.9.9.9")
+    answer(Client(), LEEDS, "forum", same, remote="10.9.9.9")
+    answer(Client(), LEEDS, "forum", same, remote="10.9.9.8")
+    flags = list(Response.objects.order_by("id").values_list("possible_duplicate", flat=True))
+    assert flags == [False, True, False]
+
+
+def test_submissions_per_client_are_limited(monkeypatch):
+    monkeypatch.setenv("COPRO_SURVEY_RATE_LIMIT", "3")
+    Round.objects.create(area_code=LEEDS, instrument_version="1")
+    for i in range(3):
+        answer(Client(), LEEDS, "forum", {"know_forum": "yes", "who_is_favoured": "same",
+                                          "families_shape_services": ["agree", "disagree",
+                                                                      "neither"][i]})
+    r = answer(Client(), LEEDS, "forum", {"know_forum": "no"})
+    assert r.status_code == 429 and Response.objects.count() == 3
+    # another client is not affected
+    assert answer(Client(), LEEDS, "forum", {"know_forum": "no"},
+                  remote="10.0.0.2").status_code == 302
+
+
+def test_no_personal_details_in_what_is_stored():
+    Round.objects.create(area_code=LEEDS, instrument_version="1")
+    answer(Client(), LEEDS, "families", {"biggest_difference":
+                                         "Email jo@example.org, UPN A123456789012, LS1 4AP"},
+           remote="192.0.2.77")
+    r = Response.objects.get()
+    assert r.free_text == ("Email [email removed], UPN [pupil number removed], "
+                           "[postcode removed]")
+    row = json.dumps(list(Response.objects.values()), default=str)
+    assert "192.0.2.77" not in row and "jo@example" not in row
+
+
+def test_the_one_page_form_checks_and_stores_like_the_pages():
+    Round.objects.create(area_code=LEEDS, instrument_version="1")
+    c = Client()
+    form = c.get(f"/survey/{LEEDS}/families/all/")
+    assert form.status_code == 200 and b"plan_issued" in form.content
+    token = form.context["token"]
+    bad = c.post(f"/survey/{LEEDS}/families/all/", {"ladder": "top", "token": token})
+    assert bad.status_code == 400 and b"There is a problem" in bad.content
+    assert Response.objects.count() == 0
+    ok = c.post(f"/survey/{LEEDS}/families/all/", {
+        "ladder": "engaging", "assessment_agreed": "no", "plan_issued": "within_20_weeks",
+        "barriers": ["language", "format"], "token": token})
+    assert ok.status_code == 302 and ok["Location"].endswith("/done/")
+    stored = Response.objects.get()
+    assert stored.answers == {"assessment_agreed": "no", "ladder": "engaging",
+                              "barriers": ["language", "format"]}  # plan dropped: not agreed
+    again = c.post(f"/survey/{LEEDS}/families/all/", {"ladder": "engaging", "token": token})
+    assert again.status_code == 302 and Response.objects.count() == 1
+
+
+def test_the_la_page_shows_a_round_published_after_it_was_first_served(monkeypatch):
+    from copro.web.survey import store
+
+    monkeypatch.setattr(store, "STAMP_SECONDS", 0.0)
+    round_ = Round.objects.create(area_code=LEEDS, instrument_version="1")
+    for i in range(10):
+        answer(Client(), LEEDS, "forum", {"who_is_favoured": "parents"}, remote=f"10.4.0.{i}")
+    before = Client().get(f"/la/{LEEDS}").content.decode()  # served, and kept by the explorer
+    assert "No survey results are published for Leeds yet" in before
+    round_.closed_at = round_.opened_at
+    round_.published_at = round_.opened_at
+    round_.save()
+    after = Client().get(f"/la/{LEEDS}").content.decode()
+    assert "No survey results are published" not in after and "Parent carer forum" in after
+
+
+def test_results_show_england_and_education_professionals_own_counts():
+    round_ = Round.objects.create(area_code=LEEDS, instrument_version="1")
+    for i in range(10):
+        answer(Client(), LEEDS, "education", {"requests_made": "4", "requests_agreed": "3",
+                                              "who_is_favoured": "parents"},
+               remote=f"10.5.0.{i}")
+    round_.closed_at = round_.published_at = round_.opened_at
+    round_.save()
+    doc = json.loads(Client().get(f"/survey/results/{LEEDS}.json").content)
+    edu = next(x for x in doc["levels"] if x["audience"] == "education")
+    assert edu["reported_share_agreed"]["estimate"] == 0.75
+    england = next(x for x in doc["england"] if x["audience"] == "education")
+    assert england["responses"] == 10 and england["area_code"] is None
+    page = html.unescape(Client().get(f"/survey/results/{LEEDS}").content.decode())
+    assert "reported that 75%" in page and "England: education professionals" in page
+    csv_text = Client().get(f"/survey/results/{LEEDS}.csv").content.decode()
+    assert "England,education,reported_share_agreed" in csv_text
