@@ -15,28 +15,25 @@ Bounded in time: BENCH_SURVEY_SECONDS (default 10) per run, four runs.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.web.pg import Cluster, free_port, pg_bin_dir  # noqa: E402
+from tests.web.pg import Cluster, pg_bin_dir  # noqa: E402
+from tests.web.serve import WRK_DONE, server_env, start_serve, wrk_result  # noqa: E402
 from tests.web.survey_load import (  # noqa: E402
     PATH,
     csrf,
     new_database,
     open_round,
-    server_env,
 )
 
-COPRO = str(Path(sys.executable).parent / "copro")
 SECONDS = int(os.environ.get("BENCH_SURVEY_SECONDS", "10"))
 CONNECTIONS = 16  # flat out
 PACED_CONNECTIONS = 32  # paced: more clients, each pausing, as real respondents do
@@ -80,35 +77,12 @@ end
 response = function(status, headers, body)
   if status ~= 302 then wrk.thread:stop() end
 end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d errors=%d seconds=%.3f p50=%.3f p95=%.3f p99=%.3f\\n",
-    summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read +
-    summary.errors.write + summary.errors.timeout, summary.duration / 1e6,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000))
-end
-"""
+""" + WRK_DONE
 
 
 def start_server(data_dir: Path, database_url: str | None):
     env = {**server_env(data_dir, database_url), "COPRO_SURVEY_RATE_LIMIT": "100000000"}
-    port = free_port()
-    log = (data_dir / "access.log").open("wb")
-    proc = subprocess.Popen([COPRO, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"copro serve exited ({data_dir / 'access.log'})")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.25)
-    proc.terminate()
-    raise RuntimeError("copro serve did not answer within 180 s")
+    return start_serve(env, data_dir / "access.log", workers=None)
 
 
 def stored(data_dir: Path, database_url: str | None) -> int:
@@ -135,14 +109,7 @@ def run_wrk(url: str, workdir: Path, rate: float | None = None) -> dict:
                                "BENCH_PATH": PATH,
                                "BENCH_DELAY_MS": str(round(1000 * clients / rate)
                                                      if rate else 0)})
-    m = re.search(r"RESULT requests=(\d+) errors=(\d+) seconds=([\d.]+) p50=([\d.]+) "
-                  r"p95=([\d.]+) p99=([\d.]+)", proc.stdout)
-    if m is None:
-        raise RuntimeError(f"wrk: {proc.stdout}\n{proc.stderr}")
-    requests = int(m.group(1))
-    return {"rate": requests / float(m.group(3)), "requests": requests,
-            "errors": int(m.group(2)), "p50": float(m.group(4)), "p95": float(m.group(5)),
-            "p99": float(m.group(6))}
+    return wrk_result(proc)
 
 
 def bench(name: str, database_url: str | None) -> list[tuple]:

@@ -13,21 +13,19 @@ machine's cores with the server.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.web.pg import Cluster, free_port, pg_bin_dir  # noqa: E402
+from tests.web.pg import Cluster, pg_bin_dir  # noqa: E402
+from tests.web.serve import WRK_DONE, server_env, start_serve, wrk_result  # noqa: E402
 
-COPRO = str(Path(sys.executable).parent / "copro")
 SECONDS = int(os.environ.get("BENCH_WEB_SECONDS", "10"))
 CONNECTIONS = 50
 TARGET_P95_MS, TARGET_RPS = 50.0, 300.0
@@ -46,38 +44,12 @@ request = function()
   counter = counter + 1
   return wrk.format("GET", paths[(counter % #paths) + 1])
 end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d errors=%d seconds=%.3f p50=%.3f p95=%.3f p99=%.3f\\n",
-    summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read +
-    summary.errors.write + summary.errors.timeout, summary.duration / 1e6,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000))
-end
-"""
+""" + WRK_DONE
 
 
 def start_server(data_dir: Path, database_url: str | None):
-    env = {**os.environ, "COPRO_DATA_DIR": str(data_dir)}
-    env.pop("COPRO_DATABASE_URL", None)
-    if database_url:
-        env["COPRO_DATABASE_URL"] = database_url
-    port = free_port()
-    log = (data_dir / "access.log").open("wb")
-    proc = subprocess.Popen([COPRO, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"copro serve exited ({data_dir / 'access.log'})")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.25)
-    proc.terminate()
-    raise RuntimeError("copro serve did not answer within 120 s")
+    return start_serve(server_env(data_dir, database_url), data_dir / "access.log",
+                       workers=None, timeout=120)
 
 
 def la_codes(url: str) -> list[str]:
@@ -101,13 +73,7 @@ def run_wrk(url: str, paths: list[str], workdir: Path, rate: float | None = None
                           env={**os.environ, "BENCH_PATHS": str(workdir / "paths.txt"),
                                "BENCH_DELAY_MS": str(round(1000 * CONNECTIONS / rate)
                                                      if rate else 0)})
-    m = re.search(r"RESULT requests=(\d+) errors=(\d+) seconds=([\d.]+) p50=([\d.]+) "
-                  r"p95=([\d.]+) p99=([\d.]+)", proc.stdout)
-    if m is None:
-        raise RuntimeError(f"wrk: {proc.stdout}\n{proc.stderr}")
-    requests, errors = int(m.group(1)), int(m.group(2))
-    return {"rps": requests / float(m.group(3)), "requests": requests, "errors": errors,
-            "p50": float(m.group(4)), "p95": float(m.group(5)), "p99": float(m.group(6))}
+    return wrk_result(proc)
 
 
 def bench(name: str, database_url: str | None) -> list[tuple]:
@@ -147,7 +113,7 @@ def main() -> int:
           f"{'p95 ms':>7} {'p99 ms':>7} {'errors':>6}  target (p95 <= {TARGET_P95_MS:.0f} ms "
           f"at >= {TARGET_RPS:.0f} req/s)")
     for db, what, mode, r in rows:
-        ok = r["p95"] <= TARGET_P95_MS and r["rps"] >= TARGET_RPS and r["errors"] == 0
+        ok = r["p95"] <= TARGET_P95_MS and r["rate"] >= TARGET_RPS and r["errors"] == 0
         print(f"{db:<11} {what:<15} {mode:<12} {r['rps']:>7.0f} {r['p50']:>7.1f} "
               f"{r['p95']:>7.1f} {r['p99']:>7.1f} {r['errors']:>6}  "
               f"{'met' if ok else 'NOT met'}")

@@ -19,16 +19,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.web.pg import Cluster, free_port
+from tests.web.pg import Cluster, free_port  # noqa: F401 - free_port: for the tests
+from tests.web.serve import COPRO, server_env, start_serve  # noqa: F401 - COPRO: likewise
 
-COPRO = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "copro")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -91,29 +90,12 @@ def copro_server(tmp_path_factory):
 
     def start(database_url: str | None = None, env: dict | None = None) -> Server:
         data_dir = tmp_path_factory.mktemp("serve-data")
-        port = free_port()
-        environ = {**os.environ, "COPRO_DATA_DIR": str(data_dir), **(env or {})}
-        environ.pop("DJANGO_SETTINGS_MODULE", None)
-        environ.pop("COPRO_DATABASE_URL", None)
-        if database_url:
-            environ["COPRO_DATABASE_URL"] = database_url
         log = data_dir / "serve.log"
-        process = subprocess.Popen([COPRO, "serve", "--port", str(port), "--workers", "2"],
-                                   env=environ, stdout=subprocess.DEVNULL,
-                                   stderr=log.open("wb"))
-        server = Server(f"http://127.0.0.1:{port}", process, log, data_dir)
+        process, url = start_serve({**server_env(data_dir, database_url), **(env or {})}, log,
+                                   timeout=120)
+        server = Server(url, process, log, data_dir)
         started.append(server)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"copro serve exited: {log.read_text()[-2000:]}")
-            try:
-                if server.get("/healthz", timeout=2)[0] == 200:
-                    return server
-            except OSError:
-                pass
-            time.sleep(0.25)
-        raise RuntimeError(f"copro serve did not answer: {log.read_text()[-2000:]}")
+        return server
 
     yield start
     for server in started:

@@ -5,7 +5,6 @@ Django's CSRF cookie and token) and record which submissions were acknowledged."
 from __future__ import annotations
 
 import http.client
-import os
 import random
 import re
 import subprocess
@@ -15,6 +14,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from tests.web.serve import server_env  # noqa: F401 - also for the benchmark
+
 CODE = "E08000035"
 PATH = f"/survey/{CODE}/families/all/"
 COPRO_PY = str(Path(sys.executable))
@@ -23,15 +24,6 @@ LADDER = ["decided_without_us", "informing", "consulting", "engaging", "co_produ
 AGREE = ["strongly_disagree", "disagree", "neither", "agree", "strongly_agree"]
 ITEMS = ["equal_partner", "knowledge_valued", "kept_informed", "honest_communication",
          "knew_child", "understood_decision"]
-
-
-def server_env(data_dir: Path, database_url: str | None) -> dict:
-    env = {**os.environ, "COPRO_DATA_DIR": str(data_dir)}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.pop("COPRO_DATABASE_URL", None)
-    if database_url:
-        env["COPRO_DATABASE_URL"] = database_url
-    return env
 
 
 def open_round(data_dir: Path, database_url: str | None, code: str = CODE) -> None:

@@ -7,33 +7,15 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
 import time
-import urllib.request
 
-from tests.web.conftest import COPRO, free_port
-from tests.web.survey_load import Submitters, new_database, open_round, server_env
+from tests.web.serve import server_env, start_serve
+from tests.web.survey_load import Submitters, new_database, open_round
 
 
 def start(data_dir, database_url):
-    port = free_port()
     env = {**server_env(data_dir, database_url), "COPRO_SURVEY_RATE_LIMIT": "1000000"}
-    proc = subprocess.Popen([COPRO, "serve", "--port", str(port), "--workers", "2"],
-                            env=env, stdout=subprocess.DEVNULL,
-                            stderr=(data_dir / "serve.log").open("wb"),
-                            start_new_session=True)  # its own process group, to kill whole
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, (data_dir / "serve.log").read_text()[-2000:]
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.25)
-    os.killpg(proc.pid, signal.SIGKILL)
-    raise RuntimeError("copro serve did not start")
+    return start_serve(env, data_dir / "serve.log", own_group=True)  # to kill it whole
 
 
 def stored_tokens(data_dir, database_url) -> set[str]:
