@@ -114,7 +114,7 @@ def main() -> int:
           f"at >= {TARGET_RPS:.0f} req/s)")
     for db, what, mode, r in rows:
         ok = r["p95"] <= TARGET_P95_MS and r["rate"] >= TARGET_RPS and r["errors"] == 0
-        print(f"{db:<11} {what:<15} {mode:<12} {r['rps']:>7.0f} {r['p50']:>7.1f} "
+        print(f"{db:<11} {what:<15} {mode:<12} {r['rate']:>7.0f} {r['p50']:>7.1f} "
               f"{r['p95']:>7.1f} {r['p99']:>7.1f} {r['errors']:>6}  "
               f"{'met' if ok else 'NOT met'}")
     pause = 1000 * CONNECTIONS / PACED_RPS
