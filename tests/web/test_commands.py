@@ -20,3 +20,18 @@ def test_serve_and_db_are_commands():
     out = subprocess.run([sys.executable, "-m", "copro", "--help"], capture_output=True,
                          text=True, timeout=60)
     assert " serve " in out.stdout and " db " in out.stdout
+
+
+def test_server_imports_every_view_before_the_workers_fork(tmp_path):
+    """gunicorn forks its workers from the process that ran `load()`: the views (and SciPy and
+    the rest they import) must already be imported there, or each worker imports them on its
+    first request while that request, and every other one it holds, waits."""
+    code = ("import sys; from copro.web.server import _Server; "
+            "s = _Server.__new__(_Server); s.load(); "
+            "print(sorted(m for m in ('copro.web.survey.views', 'copro.web.explorer.views') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, env={"PATH": "/usr/bin:/bin",
+                                           "COPRO_DATA_DIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['copro.web.explorer.views', 'copro.web.survey.views']"

@@ -19,8 +19,14 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        from django.urls import get_resolver
+
         from copro.web.wsgi import application
 
+        # Django imports the URL configuration, and with it every view and what the views
+        # import, on a process's first request: done here, before the workers fork, instead
+        # of once in each worker while its first requests wait (seconds on 2 cores)
+        get_resolver().url_patterns  # noqa: B018
         return application
 
 
