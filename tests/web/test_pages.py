@@ -232,3 +232,56 @@ def test_compare_pages_do_not_keep_what_was_typed(client):
     first = client.get("/compare", {"la": ["Leeds", "Jane Smith"]})
     assert first.status_code == 400 and "Jane Smith" in first.content.decode()
     assert "Jane Smith" not in client.get("/compare", {"la": ["Leeds", "Kent"]}).content.decode()
+
+
+@pytest.fixture(scope="module")
+def three_areas(tmp_path_factory):
+    """Findings from DfE's own file cut to three local authorities (a researcher's extract:
+    no England or regional rows), rendered through the explorer's pages."""
+    path = tmp_path_factory.mktemp("three") / "three.csv"
+    with bundled_dfe_path().open(newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    keep = [r for r in rows if r["geographic_level"] == "Local authority"
+            and r["new_la_code"] in ("E08000035", "E10000016", "E09000007")]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(keep)
+    return audit(read_dfe_requests(path))
+
+
+def test_three_areas_are_not_called_england_on_the_website(three_areas, rf):
+    from django.template.loader import render_to_string
+
+    from copro.web.explorer import pages
+    from tests.test_foi import assert_not_called_england
+
+    leeds = _la(three_areas, "E08000035")
+    rendered = []
+    for page, path in ((pages.index_page(three_areas), "/"),
+                       (pages.area_page(three_areas, leeds), "/la/E08000035"),
+                       (pages.compare_page(three_areas, [leeds], []), "/compare"),
+                       (pages.methods_page(three_areas), "/methods")):
+        text = html.unescape(render_to_string(page.template, page.context,
+                                              request=rf.get(path)))
+        # the hex map places each area "roughly where it is in England": geography, not a claim
+        text = text.replace("roughly in its place in England", "").replace(
+            "roughly where it is in England", "")
+        assert_not_called_england(re.sub(r"<[^>]+>", " ", text))
+        rendered.append(text)
+    index, area, compare, methods = rendered
+    assert "Requests received in Camden, Kent and Leeds in" in index
+    assert "Beside Yorkshire and The Humber and Camden, Kent and Leeds together" in area \
+        or "Beside Camden, Kent and Leeds together" in area
+    assert "Camden, Kent and Leeds together" in compare
+    assert "around the rate for Camden, Kent and Leeds together" in methods
+
+
+def test_funnel_method_says_what_the_limits_allow_for(client, findings):
+    """The methods page names the over-dispersed limits the findings carry (it once said
+    'no overdispersion adjustment' while the report drew them)."""
+    funnel = findings.pooled[findings.primary].funnels[findings.group_b]
+    assert funnel.overdispersion is not None
+    text = _text(client.get("/methods"))
+    assert "no overdispersion adjustment" not in text
+    assert "allowing for over-dispersion" in text and "around the rate for England" in text

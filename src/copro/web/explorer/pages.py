@@ -12,7 +12,15 @@ from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.render import area_table
 from copro.render.json_out import findings_dict, to_plain
 from copro.render.numbers import pct, ratio
-from copro.render.sentences import area_sentences, coverage_sentence, headline
+from copro.render.sentences import (
+    area_sentences,
+    coverage_sentence,
+    covers_england,
+    display_name,
+    headline,
+    national_name,
+    scope,
+)
 from copro.web.explorer import hexmap
 
 MAX_COMPARE = 4
@@ -50,11 +58,19 @@ def notes(findings: Findings) -> dict[str, list[str]]:
                                 f"({x.detail}).")
     for area, share in pooled.coverage.partly_recorded:
         out[area.code].append(f"The source was not recorded for {pct(share, 0)} of requests.")
+    national = national_name(findings)
     for group, funnel in pooled.funnels.items():
         for p in funnel.flagged:
-            out[p.area_code].append(
-                f"{group.label}' {pooled.outcome.name} ({pct(p.rate)}) lies {p.band} limits "
-                f"of the funnel plot around England's {pct(funnel.limits.target)}.")
+            text = (f"{group.label}' {pooled.outcome.name} ({pct(p.rate)}) lies {p.band} "
+                    f"limits of the funnel plot around the rate for {national}, "
+                    f"{pct(funnel.limits.target)}")
+            if funnel.overdispersion is not None:
+                text += ("; still outside the 99.8% limits once the real variation between "
+                         "local authorities (over-dispersion) is allowed for"
+                         if p.band_additive != "within" else
+                         "; within the limits once the real variation between local "
+                         "authorities (over-dispersion) is allowed for")
+            out[p.area_code].append(text + ".")
     return out
 
 
@@ -85,7 +101,8 @@ def index_page(findings: Findings) -> Page:
                          if hexmap.band(_ratio_of(f, key)) is band)
         bands.append({"band": band, "swatch": hexmap.swatch(band.colour), "count": len(members),
                       "names": members})
-    title = (f"Map of England's {len(by_code)} local authorities coloured by the ratio of "
+    whose = "England's" if covers_england(findings) else "the"
+    title = (f"Map of {whose} {len(by_code)} local authorities coloured by the ratio of "
              f"{a.label.lower()}' to {b.label.lower()}' {outcome.name}")
     desc = ("Hex map, one hexagon per local authority, roughly in its place in England. "
             + " ".join(f"{x['band'].label.capitalize()}: {x['count']} local authorities."
@@ -105,8 +122,9 @@ def index_page(findings: Findings) -> Page:
         "hexmap_desc": desc, "bands": bands, "credit": hexmap.CREDIT, "table": table,
         "coverage_sentence": coverage_sentence(pooled),
         "description": headline(findings)[0],
-        "page_title": f"Does it matter who asks? EHC needs assessment requests in England, "
-                      f"{findings.period}",
+        "scope": scope(findings), "national": national_name(findings),
+        "page_title": f"Does it matter who asks? EHC needs assessment requests in "
+                      f"{scope(findings)}, {findings.period}",
     }
     return Page("explorer/index.html", context, findings_dict(findings),
                 area_table.columns(findings), area_table.rows(findings))
@@ -124,7 +142,7 @@ def _funnel_svg(findings: Findings):
         return held[1]
     funnel = funnel_of(findings)
     figure = None if funnel is None else funnel_plot(
-        funnel, findings.outcome(findings.primary).name, "funnel")
+        funnel, findings.outcome(findings.primary).name, "funnel", national_name(findings))
     _figures[id(findings)] = (findings, figure)
     return figure
 
@@ -147,12 +165,13 @@ def area_page(findings: Findings, f: AreaFindings) -> Page:
                   "rates": [f.outcomes[o.key].rates.get(g) for o in findings.outcomes]}
                  for g in groups]
     compared = [o for o in findings.outcomes if o.compared]
-    beside_rows = [{"area": x.area, "outcome": o, "comparison": x.outcomes[o.key].comparison,
+    beside_rows = [{"area": x.area, "name": display_name(findings, x), "outcome": o, "comparison": x.outcomes[o.key].comparison,
                     "reason": NOT_COMPARABLE_REASONS.get(x.outcomes[o.key].not_comparable or ""),
                     "detail": x.outcomes[o.key].not_comparable_detail}
                    for x in beside for o in compared]
     area_notes = notes(findings).get(f.area.code, [])
     context = {
+        "national": national_name(findings), "covers_england": covers_england(findings),
         "findings": findings, "f": f, "area": f.area, "a": a, "b": b, "sentences": sentences,
         "scorecard": scorecard, "beside": beside_rows, "region": region, "funnel": funnel,
         "point": point, "figure": figure, "funnel_svg": svg, "notes": area_notes,
@@ -189,6 +208,7 @@ def compare_page(findings: Findings, chosen: list[AreaFindings], errors: list[st
     from urllib.parse import urlencode
 
     context = {"findings": findings, "chosen": chosen, "columns": columns, "blocks": blocks,
+               "national": national_name(findings),
                "data_query": urlencode([("la", x.area.code) for x in chosen]),
                "errors": errors, "max": MAX_COMPARE,
                "page_title": "Compare local authorities" + (
@@ -204,6 +224,17 @@ def compare_page(findings: Findings, chosen: list[AreaFindings], errors: list[st
                 [area_table._row(findings, x) for x in columns], status=400 if errors else 200)
 
 
+def _funnel_method(findings: Findings) -> str:
+    funnel = funnel_of(findings)
+    text = (f"exact binomial 95% and 99.8% limits around the rate for {national_name(findings)}"
+            " (Spiegelhalter 2005)")
+    if funnel is not None and funnel.overdispersion is not None:
+        text += ("; and 99.8% limits allowing for over-dispersion (winsorised z-scores, "
+                 "multiplicative factor φ and additive between-area variance τ², Spiegelhalter "
+                 "2005, section 5)")
+    return text
+
+
 def methods_page(findings: Findings) -> Page:
     o = findings.options
     method = {
@@ -216,8 +247,7 @@ def methods_page(findings: Findings) -> Page:
                           "95% prediction interval (t, k-2 df)"
                           + ("; HKSJ interval" if o.hksj else ""),
         "across_areas": "exact sign test and Wilcoxon signed-rank test (SciPy)",
-        "funnel": "exact binomial 95% and 99.8% limits around England's rate "
-                  "(Spiegelhalter 2005); no overdispersion adjustment",
+        "funnel": _funnel_method(findings),
         "confidence": f"{o.confidence:.0%}",
         "groups_compared": f"{findings.group_a.value} over {findings.group_b.value}",
         "denominator": o.denominator,
