@@ -79,3 +79,50 @@ def test_pages_work_without_javascript(browser, live_url):
     page.wait_for_url(live_url + "/la/E08000035")
     assert page.locator("svg[role=img]").count() >= 1
     context.close()
+
+
+# Each table row's height in lines of body text (the row header's line height), its padding
+# taken off; whether each table is wider than its scrolling box; and the phone hint's display.
+TABLES = """() => {
+  const rows = [...document.querySelectorAll("main tbody tr")];
+  const height = (r) => {
+    const head = r.cells[0], style = getComputedStyle(head);
+    const pad = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
+    return {lines: (r.getBoundingClientRect().height - pad) / parseFloat(style.lineHeight),
+            text: head.textContent.trim().slice(0, 40)};
+  };
+  const hint = document.querySelector(".copro-scroll-hint");
+  return {
+    tallest: rows.map(height).sort((a, b) => b.lines - a.lines)[0],
+    scrolling: [...document.querySelectorAll(".copro-table-wrap")]
+      .filter(w => w.scrollWidth > w.clientWidth + 1)
+      .map(w => w.querySelector("caption").textContent.slice(0, 40)),
+    hint: hint ? getComputedStyle(hint).display : null,
+  };
+}"""
+
+
+@pytest.mark.parametrize("path", ["/", "/la/E08000035", "/la/E06000046",
+                                  "/compare?la=Leeds&la=Kent&la=Camden&la=York"])
+def test_tables_fit_the_desktop_page_and_rows_stay_short(pages, path):
+    """At 1280 px every table fits its column (intervals under their estimates, the region
+    under the name, short notes explained under the table) and no row is taller than three
+    lines: the index's table was once 100,000 px long, a word of its notes to a line."""
+    by_width, url = pages
+    page = by_width[1280]
+    page.goto(url + path)
+    m = page.evaluate(TABLES)
+    assert m["scrolling"] == [], f"{path}: tables wider than the page: {m['scrolling']}"
+    assert m["tallest"]["lines"] <= 3.0, f"{path}: a row is {m['tallest']} lines tall"
+    if path == "/":
+        assert m["hint"] == "none"
+
+
+def test_index_table_scrolls_in_its_box_on_a_phone_and_says_so(pages):
+    by_width, url = pages
+    page = by_width[390]
+    page.goto(url + "/")
+    m = page.evaluate(TABLES)
+    assert m["scrolling"] and m["scrolling"][0].startswith("Assessment rate by who made")
+    assert m["hint"] == "block"
+    assert page.get_by_text("Scroll the table sideways to see every column").is_visible()

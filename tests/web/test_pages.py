@@ -105,7 +105,9 @@ def test_index_headline_map_and_table(client, findings):
     assert len(rows) == 153
     assert "Open Innovations" in page and "The map in words" in page
     leeds = page[page.index('data-code="E08000035">'):]
-    assert "1.27 (" in leeds[:leeds.index("</tr>")]
+    rr = _la(findings, "E08000035").outcomes["assessment"].comparison.risk_ratio
+    assert (f'{rr.estimate:.2f}<span class="copro-ci">{rr.ci_low:.2f} to {rr.ci_high:.2f}'
+            f'</span>') in leeds[:leeds.index("</tr>")]
 
 
 def test_hex_colours_follow_the_ratio(client, findings):

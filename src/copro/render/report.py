@@ -27,6 +27,7 @@ from copro.render.sentences import (
     coverage_sentence,
     covers_england,
     display_name,
+    funnel_band,
     headline,
     in_text,
     methods,
@@ -34,6 +35,7 @@ from copro.render.sentences import (
     outcome_sentences,
     scope,
 )
+from copro.render.table_notes import short_notes
 
 AREA_DIR = "la"
 
@@ -64,6 +66,7 @@ def _environment() -> Environment:
     env.filters.update(pct=pct, ratio=ratio, points=_points, qvalue=_qvalue)
     env.filters.update(symbol=missing_symbol)
     env.globals.update(reasons=NOT_COMPARABLE_REASONS, display_name=display_name,
+                       funnel_band=funnel_band,
                        in_text=in_text, authorities=authorities, missing_legend=missing_legend,
                        css=(templates / "report.css").read_text(encoding="utf-8"),
                        js=(templates / "table.js").read_text(encoding="utf-8"))
@@ -92,30 +95,6 @@ def build_figures(findings: Findings) -> ReportFigures:
     )
 
 
-#: Short notes for the table of every local authority (explained under the table).
-SHORT_REASONS = {
-    "suppressed": "Not compared: figures withheld",
-    "source_not_recorded": "Not compared: source not recorded",
-    "too_few_requests": "Not compared: too few requests",
-}
-
-
-def _notes(findings: Findings) -> dict[str, list[tuple[str, bool]]]:
-    """Per local authority, short notes (text, is a flag): why it was not compared, funnel
-    flags (‡ when still outside the limits allowing for over-dispersion), partly recorded
-    sources."""
-    pooled = findings.pooled[findings.primary]
-    notes: dict[str, list] = {f.area.code: [] for f in findings.local_authorities}
-    for x in pooled.coverage.not_comparable:
-        notes[x.area.code].append((SHORT_REASONS.get(x.reason, "Not compared"), False))
-    for area, share in pooled.coverage.partly_recorded:
-        notes[area.code].append((f"Source unknown for {pct(share, 0)}", False))
-    for group, funnel in pooled.funnels.items():
-        for p in funnel.flagged:
-            still = " ‡" if p.band_additive != "within" else ""
-            notes[p.area_code].append(
-                (f"{group.label} {p.band.split()[0]} 99.8% limit{still}", True))
-    return notes
 
 
 def slug(name: str) -> str:
@@ -150,7 +129,7 @@ def render_index(findings: Findings, figs: ReportFigures, generated: str,
         findings=findings, figures=figs, generated=generated, headline=headline(findings),
         timeliness_sentences=timeliness, coverage=pooled.coverage,
         coverage_sentence=coverage_sentence(pooled), pooled=pooled,
-        funnel=funnel, notes=_notes(findings),
+        funnel=funnel, notes=short_notes(findings),
         area_pages=area_pages or {})
 
 

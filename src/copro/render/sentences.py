@@ -49,6 +49,15 @@ def display_name(findings: Findings, f: AreaFindings) -> str:
     return national_name(findings) if f.area.level is Level.NATIONAL else f.area.name
 
 
+def funnel_band(band: str) -> str:
+    """Where a point lies on a funnel plot, in words: 'within the 95% limits', 'above the
+    99.8% limits' (``band`` as the findings carry it: 'within', 'above 95%', 'below 99.8%')."""
+    if band == "within":
+        return "within the 95% limits"
+    direction, level = band.split()
+    return f"{direction} the {level} limits"
+
+
 def authorities(k: int) -> str:
     """'1 local authority', '2 local authorities'."""
     return "1 local authority" if k == 1 else f"{k} local authorities"

@@ -17,10 +17,13 @@ from copro.render.sentences import (
     coverage_sentence,
     covers_england,
     display_name,
+    funnel_band,
     headline,
     national_name,
     scope,
 )
+from copro.render.table_notes import LEGEND as NOTES_LEGEND
+from copro.render.table_notes import short_notes
 from copro.web.explorer import hexmap
 
 MAX_COMPARE = 4
@@ -61,8 +64,8 @@ def notes(findings: Findings) -> dict[str, list[str]]:
     national = national_name(findings)
     for group, funnel in pooled.funnels.items():
         for p in funnel.flagged:
-            text = (f"{group.label}' {pooled.outcome.name} ({pct(p.rate)}) lies {p.band} "
-                    f"limits of the funnel plot around the rate for {national}, "
+            text = (f"{group.label}' {pooled.outcome.name} ({pct(p.rate)}) lies "
+                    f"{funnel_band(p.band)} of the funnel plot around the rate for {national}, "
                     f"{pct(funnel.limits.target)}")
             if funnel.overdispersion is not None:
                 text += ("; still outside the 99.8% limits once the real variation between "
@@ -89,7 +92,7 @@ def index_page(findings: Findings) -> Page:
     outcome = findings.outcome(key)
     a, b = findings.group_a, findings.group_b
     by_code = {f.area.code: f for f in findings.local_authorities}
-    area_notes = notes(findings)
+    area_notes = short_notes(findings)
     labels = {}
     for code, f in by_code.items():
         r = _ratio_of(f, key)
@@ -120,6 +123,7 @@ def index_page(findings: Findings) -> Page:
         "findings": findings, "headline": headline(findings), "outcome": outcome,
         "hexmap": hexmap.hex_svg(labels, title, desc), "hexmap_title": title,
         "hexmap_desc": desc, "bands": bands, "credit": hexmap.CREDIT, "table": table,
+        "notes_legend": NOTES_LEGEND,
         "coverage_sentence": coverage_sentence(pooled),
         "description": headline(findings)[0],
         "scope": scope(findings), "national": national_name(findings),
@@ -165,7 +169,8 @@ def area_page(findings: Findings, f: AreaFindings) -> Page:
                   "rates": [f.outcomes[o.key].rates.get(g) for o in findings.outcomes]}
                  for g in groups]
     compared = [o for o in findings.outcomes if o.compared]
-    beside_rows = [{"area": x.area, "name": display_name(findings, x), "outcome": o, "comparison": x.outcomes[o.key].comparison,
+    beside_rows = [{"area": x.area, "name": display_name(findings, x), "outcome": o,
+                    "comparison": x.outcomes[o.key].comparison,
                     "reason": NOT_COMPARABLE_REASONS.get(x.outcomes[o.key].not_comparable or ""),
                     "detail": x.outcomes[o.key].not_comparable_detail}
                    for x in beside for o in compared]
@@ -175,6 +180,8 @@ def area_page(findings: Findings, f: AreaFindings) -> Page:
         "findings": findings, "f": f, "area": f.area, "a": a, "b": b, "sentences": sentences,
         "scorecard": scorecard, "beside": beside_rows, "region": region, "funnel": funnel,
         "point": point, "figure": figure, "funnel_svg": svg, "notes": area_notes,
+        "point_band": None if point is None else funnel_band(point.band),
+        "point_band_additive": None if point is None else funnel_band(point.band_additive),
         "primary": findings.outcome(findings.primary),
         "description": sentences[0] if sentences else "",
         "page_title": f"{f.area.name}: does it matter who asks for an EHC needs assessment? "
