@@ -190,7 +190,9 @@ def test_the_la_page_shows_a_round_published_after_it_was_first_served(monkeypat
     assert "No survey results are published" not in after and "Parent carer forum" in after
 
 
-def test_results_show_england_and_education_professionals_own_counts():
+def test_results_show_every_la_surveyed_and_education_professionals_own_counts():
+    """The level above an LA pools every published round: it is named for what it is (the LAs
+    surveyed), never 'England'."""
     round_ = Round.objects.create(area_code=LEEDS, instrument_version="1")
     for i in range(10):
         answer(Client(), LEEDS, "education", {"requests_made": "4", "requests_agreed": "3",
@@ -201,9 +203,11 @@ def test_results_show_england_and_education_professionals_own_counts():
     doc = json.loads(Client().get(f"/survey/results/{LEEDS}.json").content)
     edu = next(x for x in doc["levels"] if x["audience"] == "education")
     assert edu["reported_share_agreed"]["estimate"] == 0.75
-    england = next(x for x in doc["england"] if x["audience"] == "education")
-    assert england["responses"] == 10 and england["area_code"] is None
+    surveyed = next(x for x in doc["all_surveyed"] if x["audience"] == "education")
+    assert surveyed["responses"] == 10 and surveyed["area_code"] is None
+    assert "england" not in doc
     page = html.unescape(Client().get(f"/survey/results/{LEEDS}").content.decode())
-    assert "reported that 75%" in page and "England: education professionals" in page
+    assert "reported that 75%" in page and "Every LA surveyed: education professionals" in page
+    assert "England" not in page[page.index('id="survey-heading"'):page.index("</main>")]
     csv_text = Client().get(f"/survey/results/{LEEDS}.csv").content.decode()
-    assert "England,education,reported_share_agreed" in csv_text
+    assert "all_surveyed,education,reported_share_agreed" in csv_text and "England" not in csv_text

@@ -20,6 +20,11 @@ from copro.web.survey import store
 CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
 
 
+#: The level above one LA in the survey's results: every published round pooled, so the LAs
+#: that have been surveyed (not England).
+ALL_SURVEYED = "all_surveyed"
+
+
 def _num(x, digits=4):
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(x, digits)
 
@@ -77,7 +82,8 @@ def level_document(level) -> dict:
 
 def _csv_rows(doc: dict):
     """Long format: one row per figure."""
-    area, audience = doc.get("area_code") or "England", doc.get("audience") or "all"
+    # the level above the LA pools every published round: the LAs surveyed, not England
+    area, audience = doc.get("area_code") or ALL_SURVEYED, doc.get("audience") or "all"
     yield (area, audience, "responses", "", "", doc.get("responses"), None, None, None, "",
            doc.get("withheld") or "")
     for qid, d in doc.get("distributions", {}).items():
@@ -130,14 +136,15 @@ def area_context(results, code: str) -> dict:
         levels.append({"audience": audience,
                        "label": instrument.audiences[audience].label,
                        "doc": level_document(level), "level": level})
-    england = []
+    surveyed = []
     for audience in AUDIENCES:
         level = results.level(None, audience)
-        england.append({"audience": audience,
-                        "label": f"England: {instrument.audiences[audience].label.lower()}",
-                        "doc": level_document(level), "level": level})
+        surveyed.append({"audience": audience,
+                         "label": f"Every LA surveyed: "
+                                  f"{instrument.audiences[audience].label.lower()}",
+                         "doc": level_document(level), "level": level})
     measured = store.measured_ratios().get(code)
-    return {"code": code, "levels": levels, "england": england, "caveat": results.caveat,
+    return {"code": code, "levels": levels, "all_surveyed": surveyed, "caveat": results.caveat,
             "measured": measured,
             "min_answers": st.MIN_ANSWERS, "instrument": instrument,
             "any_shown": any(x["level"] is not None and not x["level"].responses_withheld
@@ -157,14 +164,14 @@ def area_results(request, code, suffix=None):
         for d, a in zip(docs, AUDIENCES, strict=True):
             d.setdefault("area_code", code)
             d.setdefault("audience", a)
-        england = [level_document(results.level(None, a)) for a in AUDIENCES]
-        for d, a in zip(england, AUDIENCES, strict=True):
+        surveyed = [level_document(results.level(None, a)) for a in AUDIENCES]
+        for d, a in zip(surveyed, AUDIENCES, strict=True):
             d.setdefault("audience", a)
         document = {"area_code": code, "area_name": name, "caveat": results.caveat,
                     "min_answers": st.MIN_ANSWERS, "instrument_version": results.version,
-                    "levels": docs, "england": england}
+                    "levels": docs, "all_surveyed": surveyed}
         return _data_response(fmt, document,
-                              [r for d in docs + england for r in _csv_rows(d)],
+                              [r for d in docs + surveyed for r in _csv_rows(d)],
                               f"copro-survey-{code}")
     ctx = area_context(results, code)
     ctx.update({"page_title": f"{name}: what families and professionals say",
