@@ -24,36 +24,6 @@ def count(n):
 
 
 @register.filter
-def rate_ci(r):
-    """'47.4% (46.9% to 47.9%)' for a Rate; the missing symbol where there is none."""
-    if r is None or not r.trials:
-        return numbers.MISSING
-    return f"{numbers.pct(r.estimate)} ({numbers.interval(r.ci_low, r.ci_high, numbers.pct)})"
-
-
-@register.filter
-def ratio_ci(c):
-    """'1.27 (1.18 to 1.37)' for a comparison's risk ratio."""
-    if c is None:
-        return numbers.MISSING
-    rr = c.risk_ratio
-    return f"{numbers.ratio(rr.estimate)} ({numbers.interval(rr.ci_low, rr.ci_high)})"
-
-
-@register.filter
-def points_ci(c):
-    """The risk difference in percentage points with its interval."""
-    if c is None:
-        return numbers.MISSING
-    rd = c.risk_difference
-
-    def pp(x):
-        return numbers.MISSING if numbers.is_missing(x) else f"{100 * x:+.1f}"
-
-    return f"{pp(rd.estimate)} ({pp(rd.ci_low)} to {pp(rd.ci_high)})"
-
-
-@register.filter
 def points_stacked(c):
     """The risk difference in percentage points for a narrow column, its interval below."""
     if c is None:
