@@ -3,10 +3,13 @@ same pages from either (through the real `copro serve`)."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import sqlite3
 import subprocess
+import time
+import urllib.parse
 
 import pytest
 
@@ -85,3 +88,21 @@ def test_postgresql_from_empty_and_the_same_pages(postgres_url, copro_server, li
         applied = conn.execute("SELECT count(*) FROM django_migrations WHERE app = 'explorer'"
                                ).fetchone()[0]
     assert n == 10269 and applied >= 1
+
+
+def test_head_is_answered_without_a_body_and_without_a_warning(copro_server):
+    """A monitor's HEAD gets GET's status and length, no body, and leaves the server's log
+    free of gunicorn's 'sent body bytes on a no-body response' warning."""
+    server = copro_server()
+    host = urllib.parse.urlsplit(server.url)
+    con = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+    con.request("GET", "/la/E08000035")
+    got = con.getresponse()
+    length = len(got.read())
+    con.request("HEAD", "/la/E08000035")
+    head = con.getresponse()
+    assert head.status == 200 and head.read() == b""
+    assert int(head.getheader("Content-Length")) == length
+    con.close()
+    time.sleep(0.5)  # the log line, if any, is written as the response goes out
+    assert "no-body response" not in server.log.read_text()

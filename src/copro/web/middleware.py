@@ -1,4 +1,5 @@
-"""Request middleware: structured access logs and the Content-Security-Policy header."""
+"""Request middleware: structured access logs, the Content-Security-Policy header, and HEAD
+answered without a body."""
 
 from __future__ import annotations
 
@@ -48,4 +49,19 @@ class ContentSecurityPolicyMiddleware:
         response.headers.setdefault("Content-Security-Policy", self.policy)
         response.headers.setdefault("Permissions-Policy",
                                     "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+        return response
+
+
+class HeadWithoutBodyMiddleware:
+    """A HEAD request gets GET's headers (Content-Length included) and no body. Django's
+    handler sends the body; gunicorn drops it, with a warning on standard error for every
+    HEAD a monitor or link checker sends."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method == "HEAD" and not response.streaming:
+            response.content = b""
         return response
