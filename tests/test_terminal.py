@@ -77,3 +77,22 @@ def test_synth_shows_progress(tmp_path):
     lines = proc.stderr.splitlines()
     assert lines[0] == "copro: writing Kent (1 of 2, 200 persons)"
     assert lines[1] == "copro: writing Leeds (2 of 2, 200 persons)"
+
+
+def test_a_count_in_a_reason_is_never_shown_as_the_symbol():
+    """Waltham Forest's families' mediation (5) exceeds its base (4): the cell once showed '4',
+    a number in a column of rates. The publisher's symbols (x, c, low) are kept."""
+    from copro.render.numbers import MISSING, missing_legend, missing_symbol
+
+    reason = "not a rate: mediation (5) exceeds its base (4)"
+    assert missing_symbol(reason) == MISSING
+    assert missing_symbol("not available (x)") == "x"
+    assert missing_symbol("low (low)") == "low"
+    assert missing_legend([reason]) == [f"{MISSING} = {reason}"]
+    out = subprocess.run([COPRO, "la", "Waltham Forest"], capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "COLUMNS": "120"})
+    assert out.returncode == 0, out.stderr
+    families = next(line for line in out.stdout.splitlines()
+                    if line.lstrip().startswith("Families"))
+    assert " 4 " not in families.split("100.0", 1)[1]
+    assert "4 = not a rate" not in out.stdout and "exceeds its base (4)" in out.stdout

@@ -49,13 +49,16 @@ def missing_symbol(reason: str | None) -> str:
     ends with one ('not available (x)' -> 'x'), else the dash."""
     if reason and reason.endswith(")") and "(" in reason:
         symbol = reason[reason.rindex("(") + 1:-1]
-        if 0 < len(symbol) <= 4 and " " not in symbol:
+        # a number in brackets is a count ('exceeds its base (4)'), never a symbol: shown in a
+        # column of figures it would read as one
+        if 0 < len(symbol) <= 4 and " " not in symbol and not any(c.isdigit() for c in symbol):
             return symbol
     return MISSING
 
 
 def missing_legend(reasons) -> list[str]:
-    """One entry per symbol used: 'x = not available', '– = no FOI return'."""
+    """One entry per symbol used: "x = not available (the publisher's symbol)",
+    '– = no FOI return'."""
     meaning: dict[str, list[str]] = {}
     for reason in reasons:
         if not reason:
@@ -64,4 +67,6 @@ def missing_legend(reasons) -> list[str]:
         text = reason[:reason.rindex("(")].strip() if symbol != MISSING else reason
         if text not in meaning.setdefault(symbol, []):
             meaning[symbol].append(text)
-    return [f"{symbol} = {'; '.join(texts)}" for symbol, texts in meaning.items()]
+    return [f"{symbol} = {'; '.join(texts)}" + (" (the publisher's symbol)" if symbol != MISSING
+                                                 else "")
+            for symbol, texts in meaning.items()]

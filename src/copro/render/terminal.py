@@ -248,7 +248,7 @@ def print_area(findings: Findings, f: AreaFindings, console: Console) -> None:
                          console.width))
     legend = missing_legend(reasons)
     if legend:
-        console.print("In place of a figure: " + "; ".join(legend) + " (as published).")
+        console.print("In place of a figure: " + "; ".join(legend) + ".")
 
     a, b = findings.group_a, findings.group_b
     rows = []
