@@ -140,3 +140,32 @@ def test_file_without_england_row_sums_local_authorities(tmp_path):
     assert (n.rate_b.successes, n.rate_b.trials) == (18, 45)
     assert "sum of the local authorities" in f.pooled["assessment"].national_basis
     assert len(f.pooled["assessment"].coverage.compared) == 3
+
+
+def test_funnel_leaves_out_areas_that_did_not_record_the_source(findings, data):
+    """An LA not compared because it did not record who made most requests is not a funnel
+    point either (West Berkshire, source unknown for 95%, once sat above the schools' limits on
+    12 of 12). Every LA compared is a point of both groups' funnels."""
+    pooled = findings.pooled[findings.primary]
+    unrecorded = {x.area.code for x in pooled.coverage.not_comparable
+                  if x.reason == "source_not_recorded"}
+    assert unrecorded  # the bundled data has such LAs
+    compared = {f.area.code for f in findings.local_authorities
+                if f.outcomes[findings.primary].comparison is not None}
+    for funnel in pooled.funnels.values():
+        codes = {p.area_code for p in funnel.points}
+        assert not codes & unrecorded
+        assert compared <= codes
+
+
+def test_table_notes_flag_only_what_over_dispersion_leaves_outside(findings):
+    from copro.render.table_notes import short_notes
+
+    notes = short_notes(findings)
+    pooled = findings.pooled[findings.primary]
+    for funnel in pooled.funnels.values():
+        for p in funnel.flagged:
+            text, flag = next((t, f) for t, f in notes[p.area_code]
+                              if t.startswith(funnel.group.label))
+            assert flag == (p.band_additive != "within")
+            assert text.endswith("‡") == flag

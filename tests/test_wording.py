@@ -98,3 +98,44 @@ def test_suppressed_area_explains_its_symbols():
 def test_cli_help_and_options_say_what_they_do():
     assert "--cases" in _run("audit", "--help").split("--suppress-below")[1][:200]
     assert _run("audit", "--tau2", "dl") == _run("audit", "--tau2", "DL")
+
+
+def test_why_an_area_is_off_the_funnel_is_its_own_reason(tmp_path):
+    """Essex (4,307 requests, source not recorded) was said to have 'fewer than 10 decisions,
+    or its figures are not available'; Darlington's families are on the funnel, its schools too
+    few; Isle of Wight's figures are withheld."""
+    from copro.audit import audit
+    from copro.render.sentences import not_on_funnel
+    from copro.sources.dfe import bundled_dfe_path, read_dfe_requests
+
+    findings = audit(read_dfe_requests(bundled_dfe_path()))
+    by = {f.area.name: f for f in findings.local_authorities}
+    assert "did not record who made most of its requests" in not_on_funnel(
+        findings, by["Essex"])
+    assert "not available (" in not_on_funnel(findings, by["Isle of Wight"])
+    _run("report", "--la", "Essex", "--out", str(tmp_path))
+    page = (tmp_path / "essex.html").read_text()
+    assert "fewer than 10 decisions" not in page
+    assert "did not record who made most of its requests" in page
+
+
+def test_over_dispersion_counts_say_which_limits():
+    """The count said to remain outside belongs to the limits named beside it (it once followed
+    'their rates vary 20.2 times as much...; allowing for that' but counted by the other
+    method)."""
+    from copro.audit import audit
+    from copro.sources.dfe import bundled_dfe_path, read_dfe_requests
+
+    findings = audit(read_dfe_requests(bundled_dfe_path()))
+    funnel = findings.pooled[findings.primary].funnels[findings.group_b]
+    additive, multiplicative = funnel.flagged_additive, funnel.flagged_multiplicative
+    assert len(additive) != len(multiplicative)  # the two methods differ on these data
+    out = " ".join(_run("audit").split())
+    start = out.index("Funnel plot, families'")
+    text = out[start:out.index(".", out.index("instead", start))]
+    n = len(additive)
+    assert (f"(limits that add a between-area variance), {n} remain{'s' if n == 1 else ''} "
+            "outside") in text
+    assert all(p.area_name in text for p in additive)
+    assert text.endswith(f"widened by the factor {funnel.overdispersion.phi:.1f} instead, "
+                         f"{len(multiplicative)}")

@@ -299,11 +299,14 @@ def _adjusted(outcome: Outcome, strata: tuple, period: str, options: AuditOption
 def _funnel(outcome: Outcome, group: RequesterGroup, national: AreaFindings,
             las: tuple[AreaFindings, ...], options: AuditOptions) -> Funnel | None:
     """``group``'s rate in every local authority with at least ``min_trials`` decisions,
-    around England's rate for the group."""
+    around England's rate for the group. An LA that did not record who made most of its
+    requests is left out: its groups' rates come from the few requests whose source it did
+    record, and it is not compared for the same reason."""
     target = national.outcomes[outcome.key].rates.get(group)
     if target is None or not target.trials:
         return None
-    rated = [(f, f.outcomes[outcome.key].rates[group]) for f in las]
+    rated = [(f, f.outcomes[outcome.key].rates[group]) for f in las
+             if f.outcomes[outcome.key].not_comparable != "source_not_recorded"]
     rated = [(f, r) for f, r in rated if r is not None and r.trials >= options.min_trials]
     successes, trials = [r.successes for _, r in rated], [r.trials for _, r in rated]
     bands = funnel_bands(successes, trials, target.estimate)

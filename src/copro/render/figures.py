@@ -302,7 +302,8 @@ def funnel_plot(funnel: Funnel, outcome_name: str, fig_id: str, reference: str =
              "of decisions")
     description = (
         f"Funnel plot of {authorities(len(funnel.points))} with at least "
-        f"{funnel.min_trials} decisions on {funnel.group.requests_from}. Across: the number of "
+        f"{funnel.min_trials} decisions on {funnel.group.requests_from} (those that did not "
+        f"record who made most requests are left out). Across: the number of "
         f"decisions; up: the {outcome_name}. The horizontal line is the rate for {reference}, "
         f"{pct(lim.target)}; the curves are 95% and 99.8% control limits, which narrow as the "
         f"number of decisions grows. Above the 99.8% limits: {above}; below them: {below}")

@@ -32,9 +32,11 @@ from copro.render.sentences import (
     in_text,
     methods,
     national_name,
+    not_on_funnel,
     outcome_sentences,
     scope,
 )
+from copro.render.table_notes import LEGEND as NOTES_LEGEND
 from copro.render.table_notes import short_notes
 
 AREA_DIR = "la"
@@ -66,7 +68,8 @@ def _environment() -> Environment:
     env.filters.update(pct=pct, ratio=ratio, points=_points, qvalue=_qvalue)
     env.filters.update(symbol=missing_symbol)
     env.globals.update(reasons=NOT_COMPARABLE_REASONS, display_name=display_name,
-                       funnel_band=funnel_band,
+                       funnel_band=funnel_band, not_on_funnel=not_on_funnel,
+                       notes_legend=NOTES_LEGEND,
                        in_text=in_text, authorities=authorities, missing_legend=missing_legend,
                        css=(templates / "report.css").read_text(encoding="utf-8"),
                        js=(templates / "table.js").read_text(encoding="utf-8"))

@@ -58,6 +58,22 @@ def funnel_band(band: str) -> str:
     return f"{direction} the {level} limits"
 
 
+def not_on_funnel(findings: Findings, f: AreaFindings) -> str:
+    """Why an area is not a point on the headline funnel plot (group B's rate), in words."""
+    key, group = findings.primary, findings.group_b
+    out = f.outcomes[key]
+    if out.not_comparable == "source_not_recorded":
+        return (f"{f.area.name} is not on the funnel plot: it did not record who made most of "
+                f"its requests ({out.not_comparable_detail}).")
+    rate = out.rates.get(group)
+    if rate is None:
+        reason = out.missing.get(group, "not available")
+        return (f"{f.area.name} is not on the funnel plot: its figures for "
+                f"{group.requests_from} are not available ({reason}).")
+    return (f"{f.area.name} is not on the funnel plot: it has {rate.trials:,} decisions on "
+            f"{group.requests_from}, fewer than the {findings.options.min_trials} needed.")
+
+
 def authorities(k: int) -> str:
     """'1 local authority', '2 local authorities'."""
     return "1 local authority" if k == 1 else f"{k} local authorities"

@@ -9,7 +9,11 @@ from copro.findings import Findings
 from copro.render.numbers import pct
 
 #: What the table's marks mean, for the text under it.
-LEGEND = "‡: still outside the 99.8% limits once over-dispersion is allowed for."
+LEGEND = ("“Above funnel”, “below funnel”: the group's rate lies above or below the funnel "
+          "plot's exact 99.8% limits (common where local authorities differ more than chance "
+          "explains); ‡ (in red): "
+          "still outside once the real variation between local authorities (over-dispersion) is "
+          "allowed for.")
 
 
 #: Short notes for the table of every local authority (explained under the table).
@@ -21,9 +25,9 @@ SHORT_REASONS = {
 
 
 def short_notes(findings: Findings) -> dict[str, list[tuple[str, bool]]]:
-    """Per local authority, short notes (text, is a flag): why it was not compared, funnel
-    flags (‡ when still outside the limits allowing for over-dispersion), partly recorded
-    sources."""
+    """Per local authority, short notes (text, is a flag): why it was not compared, partly
+    recorded sources, and where a group's rate lies outside the exact 99.8% funnel limits (a
+    flag, marked ‡, only when it stays outside the limits allowing for over-dispersion)."""
     pooled = findings.pooled[findings.primary]
     notes: dict[str, list] = {f.area.code: [] for f in findings.local_authorities}
     for x in pooled.coverage.not_comparable:
@@ -32,7 +36,10 @@ def short_notes(findings: Findings) -> dict[str, list[tuple[str, bool]]]:
         notes[area.code].append((f"Source unknown for {pct(share, 0)}", False))
     for group, funnel in pooled.funnels.items():
         for p in funnel.flagged:
-            still = " ‡" if p.band_additive != "within" else ""
+            # flagged (shown in red) only where the rate stays outside once the real variation
+            # between authorities is allowed for: outside the exact limits alone is common
+            still = p.band_additive != "within"
             notes[p.area_code].append(
-                (f"{group.label} {p.band.split()[0]} 99.8% limit{still}", True))
+                (f"{group.label} {p.band.split()[0]} funnel{' ‡' if still else ''}",
+                 still))
     return notes

@@ -72,12 +72,16 @@ def print_audit(findings: Findings, console: Console) -> None:
         still = funnel.flagged_additive
         console.print(
             f"Funnel plot, {group.label.lower()}' {findings.outcome(key).name}: "
-            f"{len(funnel.flagged)} of {len(funnel.points)} local authorities lie outside the "
+            f"{len(funnel.flagged)} of the {len(funnel.points)} local authorities with at least "
+            f"{funnel.min_trials} decisions on {group.requests_from} lie outside the "
             f"exact 99.8% limits; their rates vary {od.phi:.1f} times as much as chance "
-            "explains (over-dispersion). Allowing for that, "
+            "explains (over-dispersion). Allowing for the real variation between authorities "
+            "(limits that add a between-area variance), "
             + (f"{len(still)} remain{'s' if len(still) == 1 else ''} outside: "
-               f"{names([f'{p.area_name} ({pct(p.rate)} of {p.trials:,})' for p in still])}."
-               if still else "none remains outside."))
+               f"{names([f'{p.area_name} ({pct(p.rate)} of {p.trials:,})' for p in still])}"
+               if still else "none remains outside")
+            + f"; with the limits widened by the factor {od.phi:.1f} instead, "
+              f"{len(funnel.flagged_multiplicative)}.")
     console.print()
     if any(p.adjusted is not None for p in findings.pooled.values()):
         console.print(_adjusted_table(findings, console.width))

@@ -20,6 +20,7 @@ from copro.render.sentences import (
     funnel_band,
     headline,
     national_name,
+    not_on_funnel,
     scope,
 )
 from copro.render.table_notes import LEGEND as NOTES_LEGEND
@@ -181,6 +182,7 @@ def area_page(findings: Findings, f: AreaFindings) -> Page:
         "scorecard": scorecard, "beside": beside_rows, "region": region, "funnel": funnel,
         "point": point, "figure": figure, "funnel_svg": svg, "notes": area_notes,
         "point_band": None if point is None else funnel_band(point.band),
+        "off_funnel": not_on_funnel(findings, f),
         "point_band_additive": None if point is None else funnel_band(point.band_additive),
         "primary": findings.outcome(findings.primary),
         "description": sentences[0] if sentences else "",
