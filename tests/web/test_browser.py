@@ -126,3 +126,18 @@ def test_index_table_scrolls_in_its_box_on_a_phone_and_says_so(pages):
     assert m["scrolling"] and m["scrolling"][0].startswith("Assessment rate by who made")
     assert m["hint"] == "block"
     assert page.get_by_text("Scroll the table sideways to see every column").is_visible()
+
+
+@pytest.mark.parametrize("path", ["/", "/la/E08000035",
+                                  "/compare?la=Leeds&la=Kent&la=Camden&la=York"])
+def test_table_captions_stay_whole_on_a_phone(pages, path):
+    """A caption inside a sideways-scrolling box once ran 800 px wide, cut at the screen's
+    edge: it now wraps within the box and stays in view while the table scrolls."""
+    by_width, url = pages
+    page = by_width[390]
+    page.goto(url + path)
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.copro-table-wrap')].map(w => {
+        const c = w.querySelector('caption').getBoundingClientRect(),
+              b = w.getBoundingClientRect();
+        return [c.left - b.left, b.right - c.right]; })""")
+    assert boxes and all(left >= -1 and right >= -1 for left, right in boxes), boxes

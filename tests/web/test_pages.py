@@ -287,3 +287,15 @@ def test_funnel_method_says_what_the_limits_allow_for(client, findings):
     text = _text(client.get("/methods"))
     assert "no overdispersion adjustment" not in text
     assert "allowing for over-dispersion" in text and "around the rate for England" in text
+
+
+def test_methods_page_speaks_in_words(client):
+    """The methods list once showed its keys run together ('Riskratio', 'Pooledratio',
+    'Groupscompared: education over family'); it now has labels and a plain-words section."""
+    text = _text(client.get("/methods"))
+    for raw in ("Riskratio", "Pooledratio", "Acrossareas", "Mindecisions", "education over family",
+                "Denominator"):
+        assert raw not in text, raw
+    assert "In plain words" in text and "Ratio of two rates" in text
+    assert "requests from schools and other education settings over requests from families" \
+        in text

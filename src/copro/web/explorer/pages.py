@@ -244,6 +244,18 @@ def _funnel_method(findings: Findings) -> str:
     return text
 
 
+#: What each line of the methods list is, in words (the JSON and CSV keep the keys).
+METHOD_LABELS = {
+    "rates": "Each rate's interval", "risk_ratio": "Ratio of two rates",
+    "risk_difference": "Difference of two rates", "test": "Test of no difference",
+    "pooled_ratio": "Ratio over all local authorities",
+    "random_effects": "Average ratio allowing for differences between authorities",
+    "across_areas": "How many authorities favour each group", "funnel": "Funnel plot",
+    "confidence": "Confidence level", "groups_compared": "Groups compared",
+    "denominator": "Base of the assessment rate", "min_decisions": "Fewest decisions",
+}
+
+
 def methods_page(findings: Findings) -> Page:
     o = findings.options
     method = {
@@ -258,13 +270,17 @@ def methods_page(findings: Findings) -> Page:
         "across_areas": "exact sign test and Wilcoxon signed-rank test (SciPy)",
         "funnel": _funnel_method(findings),
         "confidence": f"{o.confidence:.0%}",
-        "groups_compared": f"{findings.group_a.value} over {findings.group_b.value}",
-        "denominator": o.denominator,
-        "min_decisions": str(o.min_trials),
+        "groups_compared": f"{findings.group_a.requests_from} over "
+                           f"{findings.group_b.requests_from}",
+        "denominator": ("decisions made: decided to assess or not (pending and withdrawn "
+                        "requests left out)" if o.denominator == "decided"
+                        else "all requests received (DfE's own definition)"),
+        "min_decisions": f"{o.min_trials} from each group for an area to be compared",
     }
     definitions = [{"name": x.name, "definition": x.definition, "compared": x.compared}
                    for x in findings.outcomes]
     context = {"findings": findings, "method": method, "definitions": definitions,
+               "method_rows": [(METHOD_LABELS[k], v) for k, v in method.items()],
                "page_title": "Methods",
                "description": "How copro measures whether the outcome of a request depends "
                               "on who made it."}
