@@ -96,3 +96,16 @@ def test_a_count_in_a_reason_is_never_shown_as_the_symbol():
                     if line.lstrip().startswith("Families"))
     assert " 4 " not in families.split("100.0", 1)[1]
     assert "4 = not a rate" not in out.stdout and "exceeds its base (4)" in out.stdout
+
+
+def test_la_columns_put_families_first_everywhere():
+    """The scorecard, the report and the website put families before schools; the terminal's
+    comparison table once put schools first, so a figure copied across swapped sides."""
+    out = subprocess.run([COPRO, "la", "Leeds"], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "COLUMNS": "120"})
+    assert out.returncode == 0, out.stderr
+    header = next(line for line in out.stdout.splitlines() if " Outcome " in line)
+    assert header.index("Families") < header.index("Schools")
+    leeds = next(line for line in out.stdout.splitlines()
+                 if line.lstrip().startswith("Leeds") and "assessment" in line)
+    assert leeds.index("73.3%") < leeds.index("93.3%")  # families' rate, then schools'

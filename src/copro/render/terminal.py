@@ -267,14 +267,15 @@ def print_area(findings: Findings, f: AreaFindings, console: Console) -> None:
                              ""])
                 continue
             rr, rd = c.risk_ratio, c.risk_difference
-            rows.append([display_name(findings, other), o.name, pct(c.rate_a.estimate),
-                         pct(c.rate_b.estimate),
+            # group B (families) first, as in the scorecard above, the report and the website
+            rows.append([display_name(findings, other), o.name, pct(c.rate_b.estimate),
+                         pct(c.rate_a.estimate),
                          _ratio_cell(rr.estimate, rr.ci_low, rr.ci_high),
                          f"{_points(rd.estimate)} "
                          f"({interval(rd.ci_low, rd.ci_high, _points, '–')})",
                          p_value(c.fisher_p) + ("" if c.q_value is None
                                                 else f"; q {_q(c.q_value)}")])
-    headers = ["Area", "Outcome", a.label, b.label, "Ratio, 95% CI", "Difference, 95% CI",
+    headers = ["Area", "Outcome", b.label, a.label, "Ratio, 95% CI", "Difference, 95% CI",
                "Fisher's exact test"]
     region = findings.region_of(area)
     title = (f"{a.label} compared with {b.label.lower()}, beside "
