@@ -91,7 +91,7 @@ def test_la_scorecard_by_name_and_code(audit_json):
 def test_la_unknown_name_suggests_close_matches():
     proc = run("la", "Isle of Wite", check=False)
     assert proc.returncode == 2
-    assert "did you mean Isle of Wight" in proc.stderr
+    assert "did you mean 'Isle of Wight'" in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
 
 

@@ -20,10 +20,17 @@ def find_area(findings: Findings, query: str) -> AreaFindings:
     starts = [f for f in areas if normalise_name(f.area.name).startswith(q)]
     if len(starts) == 1:
         return starts[0]
-    by_name = {normalise_name(f.area.name): f.area.name for f in areas}
-    close = difflib.get_close_matches(q, list(by_name), n=5, cutoff=0.6)
-    close += [by_name[n] for n in by_name if q and q in n and by_name[n] not in close][:5]
-    suggestions = [by_name.get(c, c) for c in close]
-    hint = f"; did you mean {', '.join(dict.fromkeys(suggestions))}?" if suggestions else (
+    close = suggestions(findings, query)
+    hint = ("; did you mean " + ", ".join(f"'{f.area.name}'" for f in close) + "?") if close else (
         "; give a local authority's name, its ONS code (e.g. E06000046) or its 3-digit DfE code")
     raise CoproError(f"no area called '{query}' in {findings.provenance.source}{hint}")
+
+
+def suggestions(findings: Findings, query: str) -> list[AreaFindings]:
+    """Up to ten areas for a near miss: names that contain ``query`` (those that begin with it
+    first), then names spelt like it."""
+    q = normalise_name(query)
+    by_name = {normalise_name(f.area.name): f for f in findings.all_areas()}
+    containing = sorted((n for n in by_name if q and q in n), key=lambda n: not n.startswith(q))
+    close = difflib.get_close_matches(q, list(by_name), n=5, cutoff=0.6)
+    return [by_name[n] for n in dict.fromkeys(containing[:5] + close)]

@@ -149,7 +149,13 @@ def test_search_near_miss_suggests(client):
     r = client.get("/search", {"q": "Leds"})
     assert r.status_code == 404
     page = _text(r)
-    assert "govuk-error-summary" in page and "did you mean" in page and "Leeds" in page
+    assert "govuk-error-summary" in page and "Did you mean" in page
+    # each suggestion is a link to its page (names such as "Kingston upon Hull, City of" hold a
+    # comma, so a comma-separated sentence of them did not read)
+    assert '<a class="govuk-link" href="/la/E08000035">Leeds</a>' in page
+    kingston = _text(client.get("/search", {"q": "Kingston"}))
+    assert ">Kingston upon Hull, City of</a>" in kingston
+    assert ">Kingston upon Thames</a>" in kingston
 
 
 def test_compare_up_to_four(client, findings):

@@ -142,27 +142,27 @@ def search(request):
     """The search box: a name, an ONS code or a DfE code, to that area's page."""
     query = request.GET.get("q", "").strip()
     dataset, findings = _dataset_and_findings()
-    error = None
+    error, near = None, []
     if not query:
         error = "Enter the name or code of a local authority"
     elif len(query) > 100:
         error = "Enter a name of at most 100 characters"
     else:
-        from copro.lookup import find_area
+        from copro.lookup import find_area, suggestions
 
         try:
             found = find_area(findings, query)
-        except CoproError as exc:
-            hint = str(exc).split("; ", 1)
-            error = "No local authority matches what you entered" + (
-                f"; {hint[1]}" if len(hint) > 1 else "")
+        except CoproError:
+            error = "No local authority matches what you entered"
+            las = {f.area.code for f in findings.local_authorities}
+            near = [f.area for f in suggestions(findings, query) if f.area.code in las]
         else:
             if found.area.code in {f.area.code for f in findings.local_authorities}:
                 return HttpResponseRedirect(reverse("explorer:area", args=[found.area.code]))
             error = (f"{found.area.name} is not a local authority; enter the name or code of "
                      "a local authority")
     html = render_to_string("explorer/search.html", {
-        "findings": findings, "error": error, "query": query,
+        "findings": findings, "error": error, "query": query, "near": near,
         "description": "Find a local authority by name, ONS code or DfE code.",
         "page_title": "Find a local authority" if not error or not query else
                       "Error: find a local authority"}, request=request)
