@@ -291,3 +291,47 @@ def test_the_coordinator_page_names_rounds_and_audiences_in_words():
     results = results[:results.index("</table>")]
     assert ">families<" not in results and ">Families<" in results
     assert ">Education professionals<" in results and ">Parent carer forum members<" in results
+
+
+def test_the_survey_has_a_landing_page_and_a_menu_item():
+    coordinator("leeds-forum", LEEDS)
+    _open_round(signed_in("leeds-forum"))
+    Round.objects.create(area_code=KENT, instrument_version="1", closed_at=None).delete()
+    page = html.unescape(Client().get("/survey/").content.decode())
+    assert "The co-production survey" in page
+    assert f'href="/survey/{LEEDS}/families/"' in page  # Leeds has an open round
+    assert f'href="/survey/{LEEDS}/education/"' in page and f"/survey/{KENT}/" not in page
+    assert 'href="/illusion-gap"' in page and 'href="/survey/privacy/"' in page
+    for path in ("/", f"/la/{LEEDS}", "/illusion-gap"):
+        text = Client().get(path).content.decode()
+        menu = text[text.index('aria-label="Menu"'):]
+        assert '<a class="govuk-service-navigation__link" href="/survey/"' in \
+            menu[:menu.index("</nav>")], path
+
+
+def test_the_illusion_gap_figure_covers_every_point_and_numbers_them():
+    """A point at 5.66 (as Walsall's) is inside the axis, whose ticks run past it; each point
+    is numbered as in the table; the axis says 'schools'."""
+    import re as _re
+
+    from copro.stats import survey as st
+    from copro.stats.results import Rate
+    from copro.web.survey.figures import HEIGHT, gap_svg
+
+    def point(code, share, ratio, low, high):
+        return st.GapPoint(code, Rate(int(share * 20), 20, share, share - 0.1, share + 0.1,
+                                      "wilson"), st.MeasuredRatio(ratio, low, high, "katz"))
+
+    gap = st.IllusionGap((point("E08000030", 0.4, 5.66, 3.9, 8.2),
+                          point(LEEDS, 0.6, 1.27, 1.1, 1.45)), None, None, None)
+    svg = gap_svg(gap, {"E08000030": "Walsall", LEEDS: "Leeds"})
+    ticks = [float(t) for t in _re.findall(r'text-anchor="end" fill="#0b0c0c">([\d.]+)<', svg)]
+    assert max(ticks) >= 8.2 and 1.0 in ticks
+    ys = [float(v) for v in _re.findall(r'<circle cx="[\d.]+" cy="([-\d.]+)"', svg)]
+    ends = [float(v) for v in _re.findall(r'y[12]="([-\d.]+)" stroke="#1d70b8"', svg)]
+    assert all(0 <= v <= HEIGHT - 40 for v in ys + ends)
+    assert "<title>1: Walsall</title>" in svg and ">1</text>" in svg and ">2</text>" in svg
+    assert "education / families" not in svg and "schools" in svg
+    page = html.unescape(Client().get("/illusion-gap").content.decode())
+    for term in ("The ladder</dt>", "The top two rungs</dt>", "The illusion gap</dt>"):
+        assert term in page, term
