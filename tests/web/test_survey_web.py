@@ -274,6 +274,7 @@ def test_answers_are_shown_by_the_questions_own_words_not_codes():
     sentence = la[la.index("The DfE figures show"):]
     sentence = sentence[:sentence.index("</p>")]
     assert "Katz" not in sentence and "0.5 added" not in sentence
+    assert "times as likely as requests from families to lead to an assessment." in sentence
     assert "Katz" in la[la.index("Who is right"):la.index("Survey results for")]
 
 

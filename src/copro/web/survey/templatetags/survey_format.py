@@ -44,7 +44,7 @@ def of_base(entry, rate_key: str = "share") -> str:
     if not entry:
         return "–"
     if entry.get("withheld"):
-        return f"– ({entry['withheld']})"
+        return f"– {entry['withheld']}"
     rate = entry.get(rate_key)
     if not rate:
         return "–"
@@ -73,7 +73,7 @@ def mean_of_base(m) -> str:
     if not m:
         return "–"
     if m.get("withheld"):
-        return f"– ({m['withheld']})"
+        return f"– {m['withheld']}"
     if m.get("mean") is None:
         return "–"
     return (f"{m['mean']:.2f} (95% CI {m['ci_low']:.2f} to {m['ci_high']:.2f}) "
