@@ -146,3 +146,28 @@ def test_share_of_totals_pools_counts_and_resamples_respondents():
     binomial = rate(23, 33)
     assert m.ci_high - m.ci_low > 0.5 * (binomial.ci_high - binomial.ci_low)
     assert st.share_of_totals([1] * 9, [2] * 9).estimate is None
+
+
+def test_dont_know_is_counted_beside_the_base_of_a_share_never_in_it():
+    """One rule for every share: "don't know" is left out of the base and counted beside it, so a
+    ladder's rung shares add to its top-two share and a belief share is of those with a view."""
+    ladder = ["co_producing"] * 6 + ["engaging"] * 4 + ["informing"] * 8 + ["dont_know"] * 6
+    rungs = ["informing", "engaging", "co_producing"]
+    d = st.distribution(ladder, rungs + ["dont_know"], counted=rungs)
+    top = st.share_of(ladder, ["engaging", "co_producing"], rungs)
+    assert d.answers == top.answers == 18 and d.left_out == 6
+    assert d.share("dont_know") is None
+    assert d.share("engaging").successes + d.share("co_producing").successes == top.rate.successes
+    assert d.share("engaging").trials == top.rate.trials == 18
+    beliefs = st.distribution(["parents"] * 14 + ["schools"] * 4 + ["same"] * 2 + ["dk"] * 5,
+                              ["parents", "schools", "same", "dk"],
+                              counted=["parents", "schools", "same"])
+    b = st.beliefs_against_data(beliefs, {"parents": "family", "schools": "education",
+                                          "same": "neither"}, ratio(1.5, 1.3, 1.7))
+    assert b.answers == 20 and b.believe_schools.trials == 20 and b.right.successes == 4
+    # withheld when fewer than 10 gave a view, however many said "don't know"
+    few = st.distribution(["a"] * 9 + ["dk"] * 30, ["a", "dk"], counted=["a"])
+    assert few.withheld and few.left_out is None
+    multi = st.distribution([("a",), ("pnts",), ("a", "b")] * 5, ["a", "b", "pnts"], multi=True,
+                            counted=["a", "b"])
+    assert multi.answers == 10 and multi.left_out == 5 and multi.share("a").successes == 10

@@ -163,3 +163,22 @@ def test_education_professionals_reported_share_agreed():
     assert res.level(None, "education").reported_agreed.estimate == pytest.approx(0.5)
     few = survey_results(responses[:9]).level(AREAS[0], "education").reported_agreed
     assert few.estimate is None and few.withheld
+
+
+def test_every_share_of_one_question_has_one_base_dont_know_left_out():
+    """The reviewer's page: 24 families, 6 of them "don't know" on the ladder. The top-two share
+    and the rung shares are both out of the 18 on the ladder; beliefs are out of those with a
+    view."""
+    responses = ([family(AREAS[0], ladder="co_producing", belief="schools")] * 6
+                 + [family(AREAS[0], ladder="engaging", belief="dont_know")] * 4
+                 + [family(AREAS[0], ladder="informing", belief="parents")] * 8
+                 + [family(AREAS[0], ladder="dont_know", belief="schools")] * 6)
+    level = survey_results(responses).level(AREAS[0], "families")
+    ladder, top = level.distributions["ladder"], level.top_two["ladder"]
+    assert level.responses == 24
+    assert ladder.answers == top.answers == 18 and ladder.left_out == 6
+    top_values = [o.value for o in INST.question("ladder").options if o.top]
+    assert sum(ladder.share(v).successes for v in top_values) == top.rate.successes == 10
+    assert ladder.share("dont_know") is None
+    assert level.beliefs.answers == 20 and level.beliefs.believe_schools.trials == 20
+    assert level.beliefs.believe_schools.successes == 12

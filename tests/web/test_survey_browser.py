@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from tests.test_report import FIGURE_TEXT
 from tests.web.conftest import COPRO, axe_violations
 
 PASSWORD = "a long test passphrase 42"
@@ -110,7 +111,7 @@ def test_coordinator_opens_a_round_and_a_family_answers(browser, server, width):
     family.close()
 
 
-@pytest.mark.parametrize("path", ["/survey/privacy/", f"/survey/results/{LEEDS}",
+@pytest.mark.parametrize("path", ["/survey/", "/survey/privacy/", f"/survey/results/{LEEDS}",
                                   "/illusion-gap", f"/la/{LEEDS}",
                                   f"/survey/{LEEDS}/education/",
                                   f"/survey/{LEEDS}/forum/"])
@@ -207,6 +208,21 @@ def test_done_when_30_families_12_professionals_and_an_import(browser, server, t
     assert "Leeds" in page.locator("main").inner_text()
     check_page(page, 390)
     context.close()
+    for width in (390, 1280):  # the figure's text is as legible as the report's figures'
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(url + "/illusion-gap")
+        figs = page.evaluate(FIGURE_TEXT)
+        assert len(figs) == 1 and figs[0]["texts"]
+        small = [(t["text"], round(t["px"], 1)) for t in figs[0]["texts"] if t["px"] < 11]
+        assert small == [], f"/illusion-gap at {width} px: text under 11 px: {small[:5]}"
+        context.close()
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    page.goto(url + "/survey/")
+    assert page.get_by_role("link", name="Survey", exact=True).count() == 1
+    assert page.get_by_role("link", name="Leeds", exact=True).count() == 1  # published results
+    check_page(page, 390)
+    page.close()
     with urllib.request.urlopen(f"{url}/survey/results/{LEEDS}.json", timeout=30) as resp:
         doc = json.load(resp)
     by = {x["audience"]: x for x in doc["levels"]}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import random
+import re
 
 import pytest
 from django.test import Client
@@ -211,3 +212,127 @@ def test_results_show_every_la_surveyed_and_education_professionals_own_counts()
     assert "England" not in page[page.index('id="survey-heading"'):page.index("</main>")]
     csv_text = Client().get(f"/survey/results/{LEEDS}.csv").content.decode()
     assert "all_surveyed,education,reported_share_agreed" in csv_text and "England" not in csv_text
+
+
+def _publish_families(code, rows):
+    """A published round of families' answers given as (ladder, belief, count) rows."""
+    round_ = Round.objects.create(area_code=code, instrument_version="1")
+    i = 0
+    for ladder, belief, count in rows:
+        for _ in range(count):
+            answer(Client(), code, "families", {"request_made_by": "school_or_college",
+                                                "ladder": ladder, "who_is_favoured": belief},
+                   remote=f"10.7.{i // 200}.{i % 200}")
+            i += 1
+    round_.closed_at = round_.published_at = round_.opened_at
+    round_.save()
+    return round_
+
+
+def test_every_share_shows_its_base_in_html_json_and_csv():
+    """24 families, 6 "don't know" on the ladder: the top-two share and the rung shares are of
+    the 18 on the ladder, the belief shares of the 20 with a view, and each says so."""
+    _publish_families(LEEDS, [("co_producing", "schools", 6), ("engaging", "dont_know", 4),
+                              ("informing", "parents", 8), ("dont_know", "schools", 6)])
+    doc = json.loads(Client().get(f"/survey/results/{LEEDS}.json").content)
+    fam = next(x for x in doc["levels"] if x["audience"] == "families")
+    assert fam["responses"] == 24
+    assert fam["top_two"]["ladder"]["answers"] == 18
+    assert fam["top_two"]["ladder"]["base"] == "who placed themselves on the ladder"
+    assert fam["distributions"]["ladder"]["answers"] == 18
+    assert fam["distributions"]["ladder"]["left_out"] == 6
+    assert "dont_know" not in fam["distributions"]["ladder"]["shares"]
+    beliefs = fam["beliefs_against_data"]
+    assert beliefs["answers"] == 20 and beliefs["believe_schools_favoured"]["answers"] == 20
+    assert beliefs["base"] == "who gave a view"
+    for page in (f"/survey/results/{LEEDS}", f"/la/{LEEDS}"):
+        text = html.unescape(Client().get(page).content.decode())
+        assert "56% (95% CI" in text and "of 18 who placed themselves on the ladder" in text
+        assert "60% (95% CI" in text and "of 20 who gave a view" in text  # 12 of 20
+    csv_text = Client().get(f"/survey/results/{LEEDS}.csv").content.decode()
+    assert csv_text.splitlines()[0].split(",")[5:7] == ["answers", "base"]
+    assert (f"{LEEDS},families,top_two_share,ladder,engaging or co_producing,18,"
+            "who placed themselves on the ladder,0.5556") in csv_text
+    assert f"{LEEDS},families,believe_schools_favoured,who_is_favoured,,20,who gave a view" \
+        in csv_text
+    assert f"{LEEDS},families,left_out_of_base,ladder,,6," in csv_text
+
+
+def test_answers_are_shown_by_the_questions_own_words_not_codes():
+    _publish_families(LEEDS, [("co_producing", "schools", 6), ("engaging", "dont_know", 4),
+                              ("informing", "parents", 8), ("dont_know", "schools", 6)])
+    page = html.unescape(Client().get(f"/survey/results/{LEEDS}").content.decode())
+    every = re.sub(r"<[^>]+>", " ", page[page.index("Every answer"):page.index("</main>")])
+    for code in ("request_made_by", "school_or_college", "dont_know", "co_producing",
+                 "who_is_favoured"):
+        assert code not in every, code
+    assert "Who made the request for an EHC needs assessment?" in every
+    assert "My child's school or college" in every
+    assert "We decided together as equal partners" in every and "Don't know" in every
+    # the method of the measured ratio is a note after the sentence, not inside it
+    la = html.unescape(Client().get(f"/la/{LEEDS}").content.decode())
+    sentence = la[la.index("The DfE figures show"):]
+    sentence = sentence[:sentence.index("</p>")]
+    assert "Katz" not in sentence and "0.5 added" not in sentence
+    assert "times as likely as requests from families to lead to an assessment." in sentence
+    assert "Katz" in la[la.index("Who is right"):la.index("Survey results for")]
+
+
+def test_the_coordinator_page_names_rounds_and_audiences_in_words():
+    coordinator("leeds-forum", LEEDS)
+    manager = signed_in("leeds-forum")
+    round_ = _open_round(manager)
+    round_.label = ""
+    round_.save()
+    page = html.unescape(manager.get("/survey/manage/").content.decode())
+    rounds = page[page.index('id="rounds-caption"'):]
+    rounds = rounds[:rounds.index("</table>")]
+    assert f'header">{round_.pk}<' not in rounds and "Round opened " in rounds
+    results = page[page.index('id="results-caption"'):]
+    results = results[:results.index("</table>")]
+    assert ">families<" not in results and ">Families<" in results
+    assert ">Education professionals<" in results and ">Parent carer forum members<" in results
+
+
+def test_the_survey_has_a_landing_page_and_a_menu_item():
+    coordinator("leeds-forum", LEEDS)
+    _open_round(signed_in("leeds-forum"))
+    Round.objects.create(area_code=KENT, instrument_version="1", closed_at=None).delete()
+    page = html.unescape(Client().get("/survey/").content.decode())
+    assert "The co-production survey" in page
+    assert f'href="/survey/{LEEDS}/families/"' in page  # Leeds has an open round
+    assert f'href="/survey/{LEEDS}/education/"' in page and f"/survey/{KENT}/" not in page
+    assert 'href="/illusion-gap"' in page and 'href="/survey/privacy/"' in page
+    for path in ("/", f"/la/{LEEDS}", "/illusion-gap"):
+        text = Client().get(path).content.decode()
+        menu = text[text.index('aria-label="Menu"'):]
+        assert '<a class="govuk-service-navigation__link" href="/survey/"' in \
+            menu[:menu.index("</nav>")], path
+
+
+def test_the_illusion_gap_figure_covers_every_point_and_numbers_them():
+    """A point at 5.66 (as Walsall's) is inside the axis, whose ticks run past it; each point
+    is numbered as in the table; the axis says 'schools'."""
+    import re as _re
+
+    from copro.stats import survey as st
+    from copro.stats.results import Rate
+    from copro.web.survey.figures import HEIGHT, gap_svg
+
+    def point(code, share, ratio, low, high):
+        return st.GapPoint(code, Rate(int(share * 20), 20, share, share - 0.1, share + 0.1,
+                                      "wilson"), st.MeasuredRatio(ratio, low, high, "katz"))
+
+    gap = st.IllusionGap((point("E08000030", 0.4, 5.66, 3.9, 8.2),
+                          point(LEEDS, 0.6, 1.27, 1.1, 1.45)), None, None, None)
+    svg = gap_svg(gap, {"E08000030": "Walsall", LEEDS: "Leeds"})
+    ticks = [float(t) for t in _re.findall(r'text-anchor="end" fill="#0b0c0c">([\d.]+)<', svg)]
+    assert max(ticks) >= 8.2 and 1.0 in ticks
+    ys = [float(v) for v in _re.findall(r'<circle cx="[\d.]+" cy="([-\d.]+)"', svg)]
+    ends = [float(v) for v in _re.findall(r'y[12]="([-\d.]+)" stroke="#1d70b8"', svg)]
+    assert all(0 <= v <= HEIGHT - 40 for v in ys + ends)
+    assert "<title>1: Walsall</title>" in svg and ">1</text>" in svg and ">2</text>" in svg
+    assert "education / families" not in svg and "schools" in svg
+    page = html.unescape(Client().get("/illusion-gap").content.decode())
+    for term in ("The ladder</dt>", "The top two rungs</dt>", "The illusion gap</dt>"):
+        assert term in page, term

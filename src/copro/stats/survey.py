@@ -1,7 +1,10 @@
 """Statistics of the co-production survey: pure functions over answers, no I/O.
 
 - shares of answers with Wilson 95% intervals (statsmodels, via :mod:`copro.stats.rates`);
-- the ladder's top-two share (engaging or co-producing) among those who chose a rung;
+- one rule for the base of every share: the answers that chose a counted option; "don't know"
+  and "prefer not to say" are counted beside it (``left_out``), never in it. So the ladder's
+  top-two share (engaging or co-producing) is among those who placed themselves on the ladder,
+  and equals the sum of its rungs' shares;
 - the partnership score (each respondent's mean of the five-point items, 1-5) and its mean with a
   bootstrap 95% interval (``scipy.stats.bootstrap``, BCa, seeded so a page always shows the same);
 - beliefs against the data: the share who believe schools' (or parents') requests are favoured,
@@ -55,9 +58,11 @@ class OptionShare:
 class Distribution:
     """One question's answers at one level. ``shares`` is empty when withheld."""
 
-    answers: int  # the base: answers to this question (respondents, for a multi-select)
+    answers: int  # the base: answers that chose a counted option (respondents, multi-select)
     shares: tuple[OptionShare, ...]
     withheld: str | None = None
+    #: answers left out of the base: only "don't know" / "prefer not to say" (None if withheld)
+    left_out: int | None = None
 
     def share(self, value: str) -> Rate | None:
         return next((s.rate for s in self.shares if s.value == value), None)
@@ -90,23 +95,44 @@ def shown(answers: int, min_answers: int = MIN_ANSWERS) -> bool:
 
 
 def distribution(answers: Sequence, options: Sequence[str], multi: bool = False,
-                 min_answers: int = MIN_ANSWERS) -> Distribution:
-    """Shares of ``options`` among ``answers`` (``None`` entries are not answers and are left
-    out). For a multi-select question each answer is a collection of values and a share is the
-    share of respondents who chose that option."""
+                 min_answers: int = MIN_ANSWERS,
+                 counted: Sequence[str] | None = None) -> Distribution:
+    """Shares of the ``counted`` options (all ``options`` unless given) among the answers that
+    chose one of them: the one rule for every share of the survey. Answers of the other options
+    ("don't know", "prefer not to say") are not in the base; their number is ``left_out``.
+    ``None`` entries are not answers and are left out. For a multi-select question each answer
+    is a collection of values, the base is the respondents who chose a counted option, and a
+    share is the share of them who chose that option."""
+    counted = tuple(options) if counted is None else tuple(counted)
+    for o in counted:
+        if o not in options:
+            raise ValueError(f"counted option {o!r} is not one of the options")
     given = [a for a in answers if a is not None and (not multi or len(a) > 0)]
-    n = len(given)
+    for a in given:
+        for v in (a if multi else (a,)):
+            if v not in options:
+                raise ValueError(f"answer {v!r} is not one of the options")
+    base = [a for a in given if (any(v in counted for v in a) if multi else a in counted)]
+    n = len(base)
     if not shown(n, min_answers):
         return Distribution(n, (), WITHHELD)
     if multi:
-        counts = {o: sum(o in a for a in given) for o in options}
+        counts = {o: sum(o in a for a in base) for o in counted}
     else:
-        counts = {o: 0 for o in options}
-        for a in given:
-            if a not in counts:
-                raise ValueError(f"answer {a!r} is not one of the options")
-            counts[a] += 1
-    return Distribution(n, tuple(OptionShare(o, rate(counts[o], n)) for o in options))
+        counts = {o: sum(a == o for a in base) for o in counted}
+    return Distribution(n, tuple(OptionShare(o, rate(counts[o], n)) for o in counted),
+                        left_out=len(given) - n)
+
+
+def counted_base(counted: Iterable[str], multi: bool = False) -> Callable[[Sequence], int]:
+    """The base of :func:`distribution` as a function of a cell's answers (for
+    :func:`pool_shown`)."""
+    counted = frozenset(counted)
+
+    def base(answers: Sequence) -> int:
+        return sum(1 for a in answers if a is not None
+                   and (any(v in counted for v in a) if multi else a in counted))
+    return base
 
 
 def share_of(answers: Sequence, chosen: Iterable[str], counted: Iterable[str],
@@ -222,8 +248,8 @@ class BeliefsAgainstData:
 def beliefs_against_data(beliefs: Distribution, favours: Mapping[str, str],
                          measured: MeasuredRatio | None) -> BeliefsAgainstData:
     """``beliefs`` is the distribution of the belief question; ``favours`` maps each option to
-    'education', 'family' or 'neither' (options not in it, such as "don't know", count in the
-    base but in no belief)."""
+    'education', 'family' or 'neither'. The base is the distribution's: those who gave a view
+    ("don't know" left out, as in every share)."""
     if beliefs.withheld:
         return BeliefsAgainstData(beliefs.answers, None, None, None, measured,
                                   measured.favours if measured else None, None,

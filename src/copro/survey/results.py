@@ -2,6 +2,10 @@
 its audiences together, per audience for England and for England overall. Pure: answers in,
 result objects out; the statistics are :mod:`copro.stats.survey`'s.
 
+Every share has one base: the answers that chose one of the question's options other than "don't
+know" / "prefer not to say" (those are counted beside the base, never in it). The ladder's top-two
+share is therefore the sum of its rungs' shares, and a belief share is among those who gave a view.
+
 Disclosure control is applied here, the same way at every level: a figure for one LA and one
 audience is shown only when it rests on at least 10 answers, and every wider figure pools only
 the LA-and-audience figures that are shown. So a wider figure is always the sum of shown ones
@@ -137,11 +141,12 @@ def survey_results(responses: Iterable[Answers],
         for qid, q in questions.items():
             if audience is not None and audience not in q.audiences:
                 continue
-            pooled = st.pool_shown({p: raw[p][0][qid] for p in parts}, len, min_answers)
-            if single:
-                pooled = raw[parts[0]][0][qid]
-            res.distributions[qid] = st.distribution(pooled, q.values, q.type == "multi",
-                                                     min_answers)
+            multi = q.type == "multi"
+            base = st.counted_base(q.answered_values, multi)
+            pooled = (raw[parts[0]][0][qid] if single else
+                      st.pool_shown({p: raw[p][0][qid] for p in parts}, base, min_answers))
+            res.distributions[qid] = st.distribution(pooled, q.values, multi, min_answers,
+                                                     counted=q.answered_values)
         for q in ladders:
             if audience is not None and audience not in q.audiences:
                 continue

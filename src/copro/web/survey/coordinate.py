@@ -114,7 +114,8 @@ def manage(request):
         "code": code, "area_name": store.local_authorities()[code],
         "rounds": [(r, counts[r.pk]) for r in rounds], "open_round": store.open_round(code),
         "links": _links(request, code), "results": results,
-        "levels": [(a, results.level(code, a)) for a in AUDIENCES],
+        "levels": [(load_instrument().audiences[a].label, results.level(code, a))
+                   for a in AUDIENCES],
         "instrument": load_instrument(), "admin_choice": request.GET.get("la")})
 
 

@@ -36,38 +36,65 @@ def _rate(r):
             "ci_low": _num(r.ci_low), "ci_high": _num(r.ci_high), "method": r.method}
 
 
+def base_phrase(question) -> str:
+    """Who a share of this question is out of, in words ('of 18 ...'): the answers that chose a
+    counted option; the options left out of every base are named."""
+    if question.measure == "ladder":
+        who = "who placed themselves on the ladder"
+    elif question.measure == "belief":
+        who = "who gave a view"
+    else:
+        who = "who answered"
+    return who
+
+
+def left_out_labels(question) -> list[str]:
+    """The options never in a share's base ("Don't know", "Prefer not to say")."""
+    return [o.label for o in question.options if o.missing]
+
+
 def level_document(level) -> dict:
-    """One level's figures as plain data (what JSON, CSV and the templates read)."""
+    """One level's figures as plain data (what JSON, CSV and the templates read). Every share
+    carries its base: ``answers`` (how many it is out of) and ``base`` (who they are)."""
     if level is None:
         return {"responses": 0, "withheld": st.WITHHELD}
+    instrument = load_instrument()
     doc = {"area_code": level.area_code, "audience": level.audience,
            "responses": None if level.responses_withheld else level.responses,
            "withheld": st.WITHHELD if level.responses_withheld else None,
            "local_authorities": level.areas, "distributions": {}, "top_two": {}}
     for qid, d in level.distributions.items():
+        q = instrument.question(qid)
         doc["distributions"][qid] = {
-            "answers": None if d.withheld else d.answers, "withheld": d.withheld,
+            "answers": None if d.withheld else d.answers, "base": base_phrase(q),
+            "left_out": None if d.withheld else d.left_out,
+            "left_out_options": left_out_labels(q), "withheld": d.withheld,
             "shares": {s.value: _rate(s.rate) for s in d.shares}}
     for qid, p in level.top_two.items():
         doc["top_two"][qid] = {"answers": None if p.withheld else p.answers,
+                               "base": base_phrase(instrument.question(qid)),
                                "withheld": p.withheld, "share": _rate(p.rate)}
     if level.partnership is not None:
         m = level.partnership
         doc["partnership"] = {"answers": None if m.withheld else m.answers,
+                              "base": "respondents who answered at least half the items",
                               "withheld": m.withheld, "mean": _num(m.estimate),
                               "ci_low": _num(m.ci_low), "ci_high": _num(m.ci_high),
                               "method": m.method}
     if level.reported_agreed is not None:
         m = level.reported_agreed
         doc["reported_share_agreed"] = {
-            "respondents": None if m.withheld else m.answers, "withheld": m.withheld,
+            "respondents": None if m.withheld else m.answers,
+            "base": "respondents who reported requests made", "withheld": m.withheld,
             "estimate": _num(m.estimate), "ci_low": _num(m.ci_low), "ci_high": _num(m.ci_high),
             "method": m.method,
             "of": "requests agreed of requests made in the last 12 months, as reported"}
     if level.beliefs is not None:
         b = level.beliefs
         doc["beliefs_against_data"] = {
-            "answers": None if b.withheld else b.answers, "withheld": b.withheld,
+            "answers": None if b.withheld else b.answers,
+            "base": base_phrase(next(iter(instrument.measure("belief")))),
+            "withheld": b.withheld,
             "believe_schools_favoured": _rate(b.believe_schools),
             "believe_parents_favoured": _rate(b.believe_parents),
             "believe_about_the_same": _rate(b.believe_same),
@@ -81,35 +108,49 @@ def level_document(level) -> dict:
 
 
 def _csv_rows(doc: dict):
-    """Long format: one row per figure."""
+    """Long format: one row per figure, each share with its base (``answers``, out of how many,
+    and ``base``, who they are)."""
     # the level above the LA pools every published round: the LAs surveyed, not England
     area, audience = doc.get("area_code") or ALL_SURVEYED, doc.get("audience") or "all"
-    yield (area, audience, "responses", "", "", doc.get("responses"), None, None, None, "",
-           doc.get("withheld") or "")
+    yield (area, audience, "responses", "", "", doc.get("responses"), "respondents", None, None,
+           None, "", doc.get("withheld") or "")
     for qid, d in doc.get("distributions", {}).items():
         if d["withheld"]:
-            yield (area, audience, "share", qid, "", None, None, None, None, "", d["withheld"])
+            yield (area, audience, "share", qid, "", None, d["base"], None, None, None, "",
+                   d["withheld"])
         for value, r in d["shares"].items():
-            yield (area, audience, "share", qid, value, r["answers"], r["estimate"],
+            yield (area, audience, "share", qid, value, r["answers"], d["base"], r["estimate"],
                    r["ci_low"], r["ci_high"], r["method"], "")
+        if not d["withheld"]:
+            yield (area, audience, "left_out_of_base", qid, "", d["left_out"],
+                   "answers left out of the base", None, None, None, "", "")
     for qid, p in doc.get("top_two", {}).items():
         r = p["share"] or {}
         yield (area, audience, "top_two_share", qid, "engaging or co_producing",
-               p["answers"], r.get("estimate"), r.get("ci_low"), r.get("ci_high"),
+               p["answers"], p["base"], r.get("estimate"), r.get("ci_low"), r.get("ci_high"),
                r.get("method", ""), p["withheld"] or "")
     if "partnership" in doc:
         m = doc["partnership"]
-        yield (area, audience, "partnership_score", "", "", m["answers"], m["mean"],
+        yield (area, audience, "partnership_score", "", "", m["answers"], m["base"], m["mean"],
                m["ci_low"], m["ci_high"], m["method"], m["withheld"] or "")
     if "reported_share_agreed" in doc:
         m = doc["reported_share_agreed"]
         yield (area, audience, "reported_share_agreed", "requests_agreed", "",
-               m["respondents"], m["estimate"], m["ci_low"], m["ci_high"], m["method"],
-               m["withheld"] or "")
+               m["respondents"], m["base"], m["estimate"], m["ci_low"], m["ci_high"],
+               m["method"], m["withheld"] or "")
+    if "beliefs_against_data" in doc:
+        b = doc["beliefs_against_data"]
+        for figure in ("believe_schools_favoured", "believe_parents_favoured",
+                       "believe_about_the_same", "share_whose_belief_the_data_bear_out"):
+            r = b[figure] or {}
+            if b["withheld"] or r:
+                yield (area, audience, figure, "who_is_favoured", "", b["answers"], b["base"],
+                       r.get("estimate"), r.get("ci_low"), r.get("ci_high"),
+                       r.get("method", ""), b["withheld"] or "")
 
 
-CSV_HEADER = ("area_code", "audience", "figure", "question", "option", "answers", "estimate",
-              "ci_low", "ci_high", "method", "withheld")
+CSV_HEADER = ("area_code", "audience", "figure", "question", "option", "answers", "base",
+              "estimate", "ci_low", "ci_high", "method", "withheld")
 
 
 def _data_response(fmt: str, document: dict, rows, filename: str) -> HttpResponse:
@@ -125,6 +166,19 @@ def _data_response(fmt: str, document: dict, rows, filename: str) -> HttpRespons
     if fmt == "csv":
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
+
+
+def _questions_shown(instrument, audience: str, doc: dict) -> list[dict]:
+    """Each question's distribution for the page: the question as this audience read it, each
+    option by its label, and the base."""
+    out = []
+    for qid, d in doc.get("distributions", {}).items():
+        q = instrument.question(qid)
+        out.append({"id": qid, "text": q.text(audience), "entry": d,
+                    "rows": [(q.option(v).label, {**d, "share": r})
+                             for v, r in d["shares"].items()],
+                    "left_out_options": " or ".join(f"“{x}”" for x in d["left_out_options"])})
+    return out
 
 
 def area_context(results, code: str) -> dict:
@@ -143,6 +197,8 @@ def area_context(results, code: str) -> dict:
                          "label": f"Every LA surveyed: "
                                   f"{instrument.audiences[audience].label.lower()}",
                          "doc": level_document(level), "level": level})
+    for x in levels:
+        x["questions"] = _questions_shown(instrument, x["audience"], x["doc"])
     measured = store.measured_ratios().get(code)
     return {"code": code, "levels": levels, "all_surveyed": surveyed, "caveat": results.caveat,
             "measured": measured,
@@ -205,7 +261,8 @@ def illusion_gap(request, suffix=None):
     fmt = (suffix or ".html").lstrip(".")
     if fmt != "html":
         rows = [(p["area_code"], "families", "illusion_gap_point", "ladder", p["area_name"],
-                 p["perceived"]["answers"], p["perceived"]["estimate"],
+                 p["perceived"]["answers"], "families who placed themselves on the ladder",
+                 p["perceived"]["estimate"],
                  p["perceived"]["ci_low"], p["perceived"]["ci_high"],
                  f"measured ratio {p['measured']['estimate']} ({p['measured']['ci_low']} to "
                  f"{p['measured']['ci_high']})", "") for p in points]

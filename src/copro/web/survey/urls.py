@@ -10,6 +10,7 @@ SUFFIX = r"(?P<suffix>\.json|\.csv)"
 CODE = r"(?P<code>[Ee]\d{8})"
 
 urlpatterns = [
+    path("", views.index, name="index"),
     path("privacy/", views.privacy, name="privacy"),
     path("login/", coordinate.login_view, name="login"),
     path("logout/", coordinate.logout_view, name="logout"),
@@ -30,6 +31,7 @@ urlpatterns = [
 
 #: Included at the site's root by copro.web.urls.
 root_urlpatterns = [
+    path("", views.index, name="index"),
     path("illusion-gap", published.illusion_gap, name="illusion-gap"),
     re_path(rf"^illusion-gap{SUFFIX}$", published.illusion_gap, name="illusion-gap-data"),
 ]

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
+from copro.stats import survey as st
 from copro.survey.answers import clean_answer, clean_answers, is_shown
 from copro.survey.instrument import AUDIENCES, load_instrument
 from copro.web.survey import security, store
@@ -246,6 +247,32 @@ def done(request, code, audience):
     return render(request, "survey/done.html", {
         "page_title": f"Thank you – {name} survey", "area_name": name, "code": code,
         "audience_id": audience})
+
+
+@require_safe
+def index(request):
+    """The survey's landing page: what it is, where a round is open (with a link for each
+    audience), which LAs have published results, the illusion gap and the privacy notice."""
+    from copro.web.survey.models import Round
+
+    instrument = load_instrument()
+    names = store.local_authorities()
+    open_codes = sorted({r.area_code for r in Round.objects.filter(closed_at__isnull=True)},
+                        key=lambda c: names.get(c, c))
+    published = sorted({r.area_code for r in Round.objects.filter(
+        published_at__isnull=False)}, key=lambda c: names.get(c, c))
+    return render(request, "survey/index.html", {
+        "page_title": "The co-production survey", "instrument": instrument,
+        "description": "An anonymous survey of families and professionals about how decisions "
+                       "on EHC needs assessment requests are made, local authority by local "
+                       "authority.",
+        "audiences": [instrument.audiences[a] for a in AUDIENCES],
+        "open": [{"code": c, "name": names.get(c, c),
+                  "links": [(instrument.audiences[a].label,
+                             reverse("survey:start", args=[c, a])) for a in AUDIENCES]}
+                 for c in open_codes],
+        "published": [{"code": c, "name": names.get(c, c)} for c in published],
+        "min_answers": st.MIN_ANSWERS})
 
 
 @require_safe

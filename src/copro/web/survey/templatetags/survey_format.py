@@ -37,12 +37,76 @@ def doc_ladder(doc):
 
 
 @register.filter
+def of_base(entry, rate_key: str = "share") -> str:
+    """A share with its base beside it: '56% (95% CI 35% to 75%) of 18 who placed themselves on
+    the ladder'; '–' with the reason if withheld. ``entry`` is a figure's document (with
+    ``answers`` and ``base``); ``rate_key`` names its share."""
+    if not entry:
+        return "–"
+    if entry.get("withheld"):
+        return f"– {entry['withheld']}"
+    rate = entry.get(rate_key)
+    if not rate:
+        return "–"
+    return f"{share_ci(rate)} of {entry['answers']} {entry['base']}"
+
+
+@register.filter
+def doc_ladder_entry(doc):
+    """A level document's ladder top-two figure with its base (the forum's ladder for forum
+    members)."""
+    top = (doc or {}).get("top_two", {})
+    return top.get("ladder") or top.get("forum_ladder")
+
+
+@register.filter
+def belief_of_base(beliefs, key: str) -> str:
+    """One belief share of the beliefs-against-data document, with its base."""
+    if not beliefs:
+        return "–"
+    return of_base({**beliefs, "share": beliefs.get(key)})
+
+
+@register.filter
+def mean_of_base(m) -> str:
+    """A partnership score with its base: '3.10 (95% CI 2.80 to 3.40) from 22 respondents'."""
+    if not m:
+        return "–"
+    if m.get("withheld"):
+        return f"– {m['withheld']}"
+    if m.get("mean") is None:
+        return "–"
+    return (f"{m['mean']:.2f} (95% CI {m['ci_low']:.2f} to {m['ci_high']:.2f}) "
+            f"from {m['answers']} {m['base']}")
+
+
+@register.filter
+def ladder_base(level):
+    """How many the level's ladder top-two share is out of (None if withheld)."""
+    if level is None:
+        return None
+    p = level.top_two.get("ladder") or level.top_two.get("forum_ladder")
+    return p.answers if p is not None and p.rate is not None else None
+
+
+@register.filter
 def ladder_share(level):
     """The level's ladder top-two share (families/education ladder, else the forum's)."""
     if level is None:
         return None
     p = level.top_two.get("ladder") or level.top_two.get("forum_ladder")
     return p.rate if p is not None else None
+
+
+@register.filter
+def round_name(r) -> str:
+    """A round as a coordinator knows it: its label, or when it was opened (never its database
+    id)."""
+    if r.label:
+        return r.label
+    from django.utils.timezone import localtime
+
+    return f"Round opened {localtime(r.opened_at):%-d %B %Y, %H:%M}"
 
 
 @register.inclusion_tag("survey/area_block.html")
