@@ -31,7 +31,6 @@ urlpatterns = [
 
 #: Included at the site's root by copro.web.urls.
 root_urlpatterns = [
-    path("", views.index, name="index"),
     path("illusion-gap", published.illusion_gap, name="illusion-gap"),
     re_path(rf"^illusion-gap{SUFFIX}$", published.illusion_gap, name="illusion-gap-data"),
 ]
