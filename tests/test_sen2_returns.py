@@ -114,8 +114,9 @@ def test_public_samples_read_to_the_counts_they_hold(name):
     assert not summary.unknown_codes and not summary.historical
     got = counts_of(counts, "E09000001", "2023")["unknown"]
     expected = {"received": 3, "decided_to_assess": 1, "decided_not_to_assess": 1,
-                "not_yet_decided": 1, "withdrawn": 0, "decided_within_6_weeks": 1,
-                "decided_after_6_weeks": 1, "mediation": 2, "tribunal": 2, "plan_issued": 1,
+                "not_yet_decided": 1, "withdrawn": 0, "outcome_not_known": 0,
+                "decided_within_6_weeks": 1, "decided_after_6_weeks": 1, "mediation": 2,
+                "tribunal": 2, "plan_issued": 1,
                 "plan_not_issued": 0, "assessment_open": 0, "plan_issued_no_exception": 1,
                 "plan_within_20_weeks": 1, "plan_within_20_weeks_any": 1}
     assert got == expected
@@ -215,7 +216,8 @@ def test_a_return_written_to_dfe_codes_reads_to_known_counts(dfe_return):
     assert summary.no_source == 11  # the 12 lines without RequestSource, less the H one
     # per line of ONE_OF_EACH, counted by hand: H is outside the cohort
     one = {"received": 11, "decided_to_assess": 7, "decided_not_to_assess": 2,
-           "not_yet_decided": 1, "withdrawn": 1, "decided_within_6_weeks": 7,
+           "not_yet_decided": 1, "withdrawn": 1, "outcome_not_known": 0,
+           "decided_within_6_weeks": 7,
            "decided_after_6_weeks": 2, "mediation": 1, "tribunal": 1, "plan_issued": 3,
            "plan_not_issued": 1, "assessment_open": 1, "plan_issued_no_exception": 2,
            "plan_within_20_weeks": 1, "plan_within_20_weeks_any": 1}
@@ -294,7 +296,8 @@ def test_2022_variants_are_read_for_that_year(tmp_path):
     assert summary.historical == {("AssessmentOutcome", "S"): 1}
     got = counts_of(counts, period="2021")["unknown"]
     assert (got["received"], got["decided_to_assess"], got["decided_not_to_assess"],
-            got["not_yet_decided"], got["withdrawn"]) == (9, 6, 1, 1, 1)
+            got["not_yet_decided"], got["withdrawn"], got["outcome_not_known"]) == (
+        10, 6, 1, 1, 1, 1)  # W is received, in no decision
     assert (got["plan_issued"], got["plan_not_issued"], got["assessment_open"],
             got["plan_within_20_weeks"]) == (2, 1, 1, 1)
     strata = {levels for *_, levels, _ in counts.strata[2]}
@@ -333,3 +336,83 @@ def test_request_source_is_read_from_the_2025_collection(tmp_path):
     counts, summary = read_sen2(path)
     assert not summary.unknown_codes
     assert counts_of(counts, period="2024")[RequesterGroup.EDUCATION.value]["received"] == 1
+
+
+# --- every request received counts: mediation, tribunal and codes the year lacks ----------
+
+# (RequestOutcome, mediation, tribunal) for each RequestSource; 'X' is in no year's list
+FLAGGED = [("A", "1", "0"), ("W", "1", "1"), ("N", "1", "0"), ("Y", "0", "0"),
+           ("X", "1", "1"), ("Z", "0", "1")]
+
+
+def flagged_return() -> str:
+    persons = []
+    for source, times in (("1", 1), ("2", 2)):
+        for n, (outcome, mediation, tribunal) in enumerate(FLAGGED * times):
+            r = (f"<Requests><ReceivedDate>2025-03-03</ReceivedDate><RequestSource>{source}"
+                 "</RequestSource><RYA>0</RYA>")
+            if outcome != "A":
+                r += f"<RequestOutcomeDate>{_day(20)}</RequestOutcomeDate>"
+            r += (f"<RequestOutcome>{outcome}</RequestOutcome><RequestMediation>{mediation}"
+                  f"</RequestMediation><RequestTribunal>{tribunal}</RequestTribunal>")
+            if outcome == "Y":
+                r += "<Assessment><AssessmentOutcome>A</AssessmentOutcome></Assessment>"
+            persons.append(f"<Person><Sex>{'MF'[n % 2]}</Sex><Ethnicity>WBRI</Ethnicity>"
+                           f"<UPN>A{300000000000 + len(persons)}</UPN>{r + '</Requests>'}"
+                           "</Person>")
+    return HEADER_2026 + "".join(persons) + "</Persons></Message>"
+
+
+@pytest.fixture(scope="module")
+def flagged(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("flagged") / "sen2-2026-flagged.xml"
+    path.write_text(flagged_return())
+    return path
+
+
+def test_mediation_and_tribunal_count_every_request_received(flagged):
+    """Pending (A) and withdrawn (W) requests with a mediation or tribunal flag are in the
+    numerator as they are in the denominator, 'of requests received'."""
+    counts, _ = read_sen2(flagged)
+    got = counts_of(counts)
+    for group, times in (("family", 1), ("education", 2)):
+        received = sum(1 for _ in FLAGGED) * times
+        mediation = sum(m == "1" for _, m, _ in FLAGGED) * times
+        tribunal = sum(t == "1" for *_, t in FLAGGED) * times
+        assert (got[group]["received"], got[group]["mediation"], got[group]["tribunal"]) == (
+            received, mediation, tribunal), group
+
+
+def test_a_request_outcome_the_year_lacks_is_received_but_in_no_decision(flagged):
+    counts, summary = read_sen2(flagged)
+    assert summary.unknown_codes == {("RequestOutcome", "X", 2026): 3,
+                                     ("RequestOutcome", "Z", 2026): 3}
+    assert summary.not_counted() == 0 and summary.cohort() == summary.requests == 18
+    fam = counts_of(counts)["family"]
+    assert fam["received"] == 6 and fam["outcome_not_known"] == 2
+    assert (fam["decided_to_assess"], fam["decided_not_to_assess"], fam["not_yet_decided"],
+            fam["withdrawn"]) == (1, 1, 1, 1)
+    assert fam["decided_within_6_weeks"] + fam["decided_after_6_weeks"] == 2
+    assert counts.provenance.rows_used == counts.provenance.rows_read == 18
+
+
+def test_every_total_the_audit_prints_agrees(flagged):
+    """The note's cohort, the table's received and the rates' bases are one number."""
+    import json
+
+    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", str(flagged),
+                           "--suppress-below", "1", "--json"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "3 of 18 requests in the cohort" not in proc.stderr  # every request has a source
+    assert "6 request(s) with RequestOutcome" not in proc.stderr
+    assert "3 request(s) with RequestOutcome code 'X'" in proc.stderr
+    assert "counted as received" in proc.stderr
+    result = json.loads(proc.stdout)
+    rates = result["national"]["outcomes"]
+    assert rates["mediation"]["rates"]["family"]["successes"] == 4
+    assert rates["mediation"]["rates"]["family"]["trials"] == 6
+    assert rates["mediation"]["rates"]["education"]["trials"] == 12
+    assert rates["tribunal"]["rates"]["education"]["successes"] == 6
+    # the assessment rate's decisions leave out the open, withdrawn and unknown outcomes
+    assert rates["assessment"]["rates"]["family"]["trials"] == 2

@@ -22,6 +22,8 @@ class Measure(StrEnum):
     DECIDED_NOT_TO_ASSESS = "decided_not_to_assess"
     NOT_YET_DECIDED = "not_yet_decided"
     WITHDRAWN = "withdrawn"
+    #: case-level data: received, but the decision's code is one the year does not define
+    OUTCOME_NOT_KNOWN = "outcome_not_known"
     DECIDED_WITHIN_6_WEEKS = "decided_within_6_weeks"
     DECIDED_AFTER_6_WEEKS = "decided_after_6_weeks"
     MEDIATION = "mediation"

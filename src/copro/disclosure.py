@@ -7,7 +7,8 @@ Rule (documented in the README):
 1. primary suppression: a count from 1 to ``threshold - 1`` is withheld (zero is shown);
 2. the published counts are tied together by sums: each area's total over requester groups,
    the total over areas (and a region's over its local authorities), and the stages of a
-   request (received = decided to assess + decided not to + undecided + withdrawn). The
+   request (received = decided to assess + decided not to + undecided + withdrawn, + outcome
+   not known in case-level data). The
    differences between measures are counts too (plans issued minus those without a 20-week
    exception is the number *with* one): these unpublished counts are protected like the
    published ones. For every such sum, if its unknown counts are one withheld count, or small
@@ -38,6 +39,9 @@ ALL = RequesterGroup.ALL.value
 #: Stages that add up exactly: the first is the sum of the rest.
 EXACT_SUMS = ((M.RECEIVED, (M.DECIDED_TO_ASSESS, M.DECIDED_NOT_TO_ASSESS, M.NOT_YET_DECIDED,
                             M.WITHDRAWN)),)
+#: Parts of a sum that only some sources have (case-level data: requests whose outcome code
+#: the year does not define are received but in no decision): in the sum where present.
+OPTIONAL_PARTS = {M.RECEIVED: (M.OUTCOME_NOT_KNOWN,)}
 #: A measure and the measures it contains: the difference is an unpublished count (e.g. the
 #: plans with a 20-week exception), protected as if it were published.
 DIFFERENCES = (
@@ -94,6 +98,8 @@ def _relations(counts: CountsTable, values: dict) -> list[dict[tuple, int]]:
 
             for total, parts in EXACT_SUMS:
                 if {total, *parts} <= measures:
+                    parts = (*parts, *(p for p in OPTIONAL_PARTS.get(total, ())
+                                       if p in measures))
                     relations.append({cell(total): 1, **{cell(p): -1 for p in parts}})
             for name, whole, parts in DIFFERENCES:
                 if {*whole, *parts} <= measures:
