@@ -416,3 +416,57 @@ def test_every_total_the_audit_prints_agrees(flagged):
     assert rates["tribunal"]["rates"]["education"]["successes"] == 6
     # the assessment rate's decisions leave out the open, withdrawn and unknown outcomes
     assert rates["assessment"]["rates"]["family"]["trials"] == 2
+
+
+# --- totals beside withheld counts ----------------------------------------------------
+
+def test_the_samples_totals_are_not_printed_where_its_counts_are_withheld(tmp_path):
+    """The public sample holds 2 persons and 3 requests: with the default threshold every
+    output says 'fewer than 5' (the table withholds the 3), in the JSON's provenance, the
+    CSV's text file and the notes; with a threshold of 1 the numbers are shown."""
+    import json
+
+    sample = str(SCHEMAS / "sen2_sample_2024.xml")
+    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", sample, "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    provenance = json.loads(proc.stdout)["provenance"]
+    assert "fewer than 5 persons" in provenance["description"]
+    assert "fewer than 5 requests" in provenance["description"]
+    assert provenance["rows_read"] is None and provenance["rows_used"] is None
+    csv = tmp_path / "areas.csv"
+    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", sample, "--csv", str(csv)],
+                          capture_output=True, text=True, timeout=120)
+    about = (tmp_path / "areas.about.txt").read_text()
+    for text in (about, proc.stderr, json.dumps(provenance)):
+        assert " 2 persons" not in text and " 3 requests" not in text
+        assert "of 3 " not in text and " 3 of" not in text and ": 3" not in text
+    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", sample, "--json",
+                           "--suppress-below", "1"], capture_output=True, text=True,
+                          timeout=120)
+    provenance = json.loads(proc.stdout)["provenance"]
+    assert "2 persons" in provenance["description"] and (provenance["rows_read"],
+                                                         provenance["rows_used"]) == (3, 3)
+    assert "3 of 3 requests in the cohort" in proc.stderr
+
+
+def test_a_total_is_not_exact_where_the_table_withholds_part_of_it(tmp_path):
+    """A return with 8 requests received in 2025 and 2 in 2024 (stragglers): the table
+    withholds 2024's total, so '10 requests' would give it away by subtraction."""
+    import json
+
+    def one(n, received):
+        return (f"<Person><UPN>A{400000000000 + n}</UPN><Requests><ReceivedDate>{received}"
+                "</ReceivedDate><RequestSource>1</RequestSource><RequestOutcome>A"
+                "</RequestOutcome></Requests></Person>")
+
+    body = "".join(one(n, "2025-03-03" if n < 8 else "2024-12-01") for n in range(10))
+    path = tmp_path / "sen2-2026-two-years.xml"
+    path.write_text(HEADER_2026 + body + "</Persons></Message>")
+    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", str(path), "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    provenance = json.loads(proc.stdout)["provenance"]
+    assert "10 persons" in provenance["description"]
+    assert "5 or more requests in the year's cohort" in provenance["description"]
+    assert "10" not in proc.stderr and provenance["rows_used"] is None

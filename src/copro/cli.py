@@ -189,9 +189,12 @@ def _run_case_level_audit(sen2: Path | None, cases: Path | None, reference: date
         from copro.sources.cases import read_cases
 
         counts, summary = read_cases(cases, reference, key)
-    for message in summary.messages(withhold_below=threshold):
+    from copro.disclosure import total_shown
+
+    counts = suppress_small_counts(counts, threshold)
+    for message in summary.messages(withhold_below=threshold, total_shown=total_shown(counts)):
         click.echo(message, err=True)
-    return audit(suppress_small_counts(counts, threshold), options)
+    return audit(counts, options)
 
 
 @click.group(cls=_Group)

@@ -78,8 +78,20 @@ class DataProvenance:
     sha256: str
     description: str
     attribution: str
-    rows_read: int
-    rows_used: int
+    rows_read: int | None  # None: withheld (disclosure control; see ``_totals``)
+    rows_used: int | None
+    #: Case-level data: the counts of persons and requests ``description`` names, as
+    #: ``(name, count, tied)``: ``description`` holds ``{name}`` fields, filled exactly here
+    #: and by disclosure control when the table is published (a count below the threshold is
+    #: "fewer than N"). ``tied``: the count is the sum of the table's total requests received
+    #: over periods (so it is exact only where those are all shown).
+    _totals: tuple = ()
+
+    @property
+    def text(self) -> str:
+        """The description with its counts (exact: use only before publication)."""
+        return self.description.format(**{n: f"{v:,}" for n, v, _ in self._totals}) \
+            if self._totals else self.description
 
 
 

@@ -81,7 +81,40 @@ def suppress_small_counts(counts: CountsTable, threshold: int = DEFAULT_THRESHOL
         (code, period, group, measure,
          *((None, why) if (code, period, group, measure) in withheld else (value, missing)))
         for code, period, group, measure, value, missing in counts.records)
-    return replace(counts, records=records, _cells={})
+    out = replace(counts, records=records, _cells={})
+    return replace(out, provenance=published_provenance(out, threshold))
+
+
+def total_shown(counts: CountsTable) -> bool:
+    """Whether every total of requests received (the national level, all groups, each
+    period) is shown in ``counts``: then their sum may be printed exactly."""
+    national = {a.code for a in counts.areas.values() if a.level is Level.NATIONAL}
+    return all(value is not None for code, _, group, measure, value, _ in counts.records
+               if code in national and group == ALL and measure == M.RECEIVED.value)
+
+
+def count_text(n: int, threshold: int, tied_withheld: bool = False) -> str:
+    """A total of persons or requests as printed beside published counts: exact if zero or
+    at least ``threshold``, else "fewer than N"; a total the table withholds part of
+    (``tied_withheld``) is given only as "N or more", so no subtraction recovers the part."""
+    if n == 0 or (n >= threshold and not tied_withheld):
+        return f"{n:,}"
+    return f"fewer than {threshold}" if n < threshold else f"{threshold:,} or more"
+
+
+def published_provenance(counts: CountsTable, threshold: int):
+    """``counts``' provenance with its totals (``DataProvenance._totals``) written as
+    :func:`count_text` does; the numbers of rows read and used are withheld (None) unless
+    every total is exact (their difference is a count too)."""
+    p = counts.provenance
+    if not p._totals:
+        return p
+    shown = total_shown(counts)
+    texts = {name: count_text(n, threshold, tied and not shown) for name, n, tied in p._totals}
+    exact = all(texts[name] == f"{n:,}" for name, n, _ in p._totals)
+    return replace(p, description=p.description.format(**texts), _totals=(),
+                   rows_read=p.rows_read if exact else None,
+                   rows_used=p.rows_used if exact else None)
 
 
 def _relations(counts: CountsTable, values: dict) -> list[dict[tuple, int]]:

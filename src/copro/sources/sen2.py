@@ -267,13 +267,21 @@ class Sen2Summary:
         """Requests in the year's cohort: every request read but the historical ones."""
         return self.requests - self.outside_cohort()
 
-    def messages(self, withhold_below: int = 1) -> list[str]:
+    def totals(self) -> tuple:
+        """The totals a description names (``DataProvenance._totals``): persons, requests in
+        the cohort (tied to the table's requests received) and historical ones."""
+        return (("persons", self.persons, False), ("cohort", self.cohort(), True),
+                ("historical", self.outside_cohort(), False))
+
+    def messages(self, withhold_below: int = 1, total_shown: bool = True) -> list[str]:
         """What to tell the user about the input, one line each: codes not in the year's
         lists, requests outside the cohort, requests without a source. A count from 1 to
-        ``withhold_below`` - 1 is withheld here as in every other output."""
+        ``withhold_below`` - 1 is withheld here as in every other output; a total of the
+        table's requests received is exact only if the table shows it (``total_shown``)."""
+        from copro.disclosure import count_text
 
-        def how_many(n: int) -> str:
-            return f"{n:,}" if n == 0 or n >= withhold_below else f"fewer than {withhold_below}"
+        def how_many(n: int, tied: bool = False) -> str:
+            return count_text(n, withhold_below, tied and not total_shown)
 
         out = []
         for (element, code, year), n in sorted(self.unknown_codes.items()):
@@ -302,7 +310,7 @@ class Sen2Summary:
                            f"{what}: counted at the request stage, left out of the plan stage")
         if self.no_source:
             out.append(f"copro: note: {how_many(self.no_source)} of "
-                       f"{how_many(self.cohort())} requests in the "
+                       f"{how_many(self.cohort(), tied=True)} requests in the "
                        "cohort have no RequestSource (counted as 'not known')")
         return out + [f"copro: note: {n}" for n in self.notes]
 
@@ -863,10 +871,10 @@ def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Su
             agg.add(k, r.bits())
     provenance = DataProvenance(
         source=Path(path).name, sha256=digest.hexdigest(),
-        description=f"SEN2 person-level returns ({summary.files} file(s), "
-                    f"{summary.persons:,} persons, {summary.requests:,} requests, of which "
-                    f"{summary.outside_cohort():,} historical (H): outside the year's cohort), "
-                    "pseudonymised on reading",
+        description=f"SEN2 person-level returns ({summary.files} file(s), {{persons}} "
+                    "persons; {cohort} requests in the year's cohort and {historical} "
+                    "historical (H) outside it), pseudonymised on reading",
+        _totals=summary.totals(),
         attribution="Derived from local authorities' SEN2 returns; counts below the "
                     "disclosure threshold are suppressed.",
         rows_read=summary.requests, rows_used=summary.requests - summary.not_counted())
