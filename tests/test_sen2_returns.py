@@ -3,6 +3,7 @@ samples in tests/data/sen2-schemas, from Social Finance's liia-tools-pipeline, M
 built here from DfE's code lists, written out literally rather than taken from copro's mapping.
 """
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -470,3 +471,21 @@ def test_a_total_is_not_exact_where_the_table_withholds_part_of_it(tmp_path):
     assert "10 persons" in provenance["description"]
     assert "5 or more requests in the year's cohort" in provenance["description"]
     assert "10" not in proc.stderr and provenance["rows_used"] is None
+
+
+@pytest.mark.parametrize("threshold", ["5", "1"])
+def test_the_samples_reason_and_title_do_not_depend_on_the_threshold(threshold):
+    """No request in the public sample has a RequestSource: whatever is withheld, the City of
+    London is not compared because the source was not recorded, and the title names it."""
+    import json
+
+    sample = str(SCHEMAS / "sen2_sample_2024.xml")
+    args = [COPRO, "audit", "--no-cache", "--sen2", sample, "--suppress-below", threshold]
+    result = json.loads(subprocess.run([*args, "--json"], capture_output=True, text=True,
+                                       timeout=120).stdout)
+    la = result["local_authorities"][0]
+    assert {o["not_comparable"] for o in la["outcomes"].values()} == {"source_not_recorded"}
+    terminal = subprocess.run(args, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "COLUMNS": "200"}).stdout
+    assert "does it matter who asks? City of London, 2023" in terminal
+    assert "too few requests" not in terminal

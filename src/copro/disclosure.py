@@ -60,8 +60,12 @@ DIFFERENCES = (
 )
 
 
+#: How every withheld count's reason begins (a withheld count is never 0).
+WITHHELD = "withheld (disclosure control"
+
+
 def reason(threshold: int) -> str:
-    return (f"withheld (disclosure control: a count from 1 to {threshold - 1}, or one that "
+    return (f"{WITHHELD}: a count from 1 to {threshold - 1}, or one that "
             "would let such a count be worked out)")
 
 

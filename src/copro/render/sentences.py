@@ -6,6 +6,7 @@ Shared by every renderer (terminal, JSON, report) so they all say the same thing
 from __future__ import annotations
 
 from copro.counts import Level
+from copro.disclosure import WITHHELD
 from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings, PooledOutcome
 from copro.groups import RequesterGroup
 from copro.render.numbers import interval, names, p_value, pct, ratio
@@ -20,8 +21,17 @@ def covers_england(findings: Findings) -> bool:
 def areas_with_figures(findings: Findings) -> list[str]:
     """Names of the local authorities that have any figures (an FOI campaign lists every
     authority, most with no return)."""
-    return [f.area.name for f in findings.local_authorities
-            if f.received.get(RequesterGroup.ALL) is not None]
+    return [f.area.name for f in findings.local_authorities if _has_figures(f)]
+
+
+def _has_figures(f: AreaFindings) -> bool:
+    """Whether an area has requests in the data: a total shown, or withheld by disclosure
+    control (a withheld count is never 0; a missing FOI return is missing for another
+    reason)."""
+    if f.received.get(RequesterGroup.ALL) is not None:
+        return True
+    return any(reason.startswith(WITHHELD) for o in f.outcomes.values()
+               for reason in o.missing.values())
 
 
 def national_name(findings: Findings) -> str:
