@@ -489,3 +489,25 @@ def test_the_samples_reason_and_title_do_not_depend_on_the_threshold(threshold):
                               env={**os.environ, "COLUMNS": "200"}).stdout
     assert "does it matter who asks? City of London, 2023" in terminal
     assert "too few requests" not in terminal
+
+
+def test_one_local_authoritys_return_is_not_compared_with_itself(tmp_path):
+    """`copro la Kent --sen2` on Kent's return alone: the figures for all the areas in the data
+    are Kent's own, so Kent is set beside nothing (it read 'consistent with the ratio for
+    Kent'), in the terminal and in the report's page."""
+    kent = find_local_authority("Kent")
+    path = write_synthetic(tmp_path / "in", SynthSpec((kent,), 1500, seed=3))[0]
+    proc = subprocess.run([COPRO, "la", "Kent", "--no-cache", "--sen2", str(path)],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "COLUMNS": "160"})
+    assert proc.returncode == 0, proc.stderr
+    assert "In Kent, requests from schools" in proc.stdout
+    assert "ratio for Kent" not in proc.stdout and "beside Kent" not in proc.stdout
+    assert "compared with families in Kent" in proc.stdout
+    out = tmp_path / "report"
+    proc = subprocess.run([COPRO, "report", "--no-cache", "--sen2", str(path), "--la", "Kent",
+                           "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    page = "".join(p.read_text() for p in out.rglob("*.html"))
+    assert "In Kent, requests from schools" in page
+    assert "ratio for Kent" not in page and "Beside Kent" not in page

@@ -54,6 +54,17 @@ def scope(findings: Findings) -> str:
     return f"{len(with_figures)} local authorities"
 
 
+def beside(findings: Findings, f: AreaFindings) -> list[AreaFindings]:
+    """What an area is set beside: its region and the national figures, leaving out any
+    whose figures are the area's own (one local authority's data: the national figures are
+    that authority's, and it is not compared with itself)."""
+    only = (f.area.level is not Level.NATIONAL and not covers_england(findings)
+            and areas_with_figures(findings) == [f.area.name])
+    return [x for x in (findings.region_of(f.area), findings.national)
+            if x is not None and x is not f and x.area.code != f.area.code
+            and not (only and x is findings.national)]
+
+
 def display_name(findings: Findings, f: AreaFindings) -> str:
     """An area's name as a reader should see it (the national figures by what they are)."""
     return national_name(findings) if f.area.level is Level.NATIONAL else f.area.name
@@ -264,8 +275,8 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
                 f"likely as {b.requests_from} {what} (95% CI {interval(rr.ci_low, rr.ci_high)}; "
                 f"{pct(o.comparison.rate_a.estimate)} against "
                 f"{pct(o.comparison.rate_b.estimate)}).")
-        for other in (findings.region_of(f.area), findings.national):
-            if other is None or other is f or other.outcomes[key].comparison is None:
+        for other in beside(findings, f):
+            if other.outcomes[key].comparison is None:
                 continue
             ref = other.outcomes[key].comparison.risk_ratio.estimate
             if rr.ci_low > ref:
