@@ -452,13 +452,14 @@ def test_the_samples_totals_are_not_printed_where_its_counts_are_withheld(tmp_pa
 
 
 def test_a_total_is_not_exact_where_the_table_withholds_part_of_it(tmp_path):
-    """A return with 8 requests received in 2025 and 2 in 2024 (stragglers): the table
-    withholds 2024's total, so '10 requests' would give it away by subtraction."""
+    """A return with 8 requests received in 2025 and 2 in 2024 (stragglers), none with a
+    RequestSource: the table withholds 2024's total, so '10 requests' (or '10 of 10 ... have
+    no RequestSource') would give it away by subtraction."""
     import json
 
     def one(n, received):
         return (f"<Person><UPN>A{400000000000 + n}</UPN><Requests><ReceivedDate>{received}"
-                "</ReceivedDate><RequestSource>1</RequestSource><RequestOutcome>A"
+                "</ReceivedDate><RequestOutcome>A"
                 "</RequestOutcome></Requests></Person>")
 
     body = "".join(one(n, "2025-03-03" if n < 8 else "2024-12-01") for n in range(10))
@@ -471,6 +472,7 @@ def test_a_total_is_not_exact_where_the_table_withholds_part_of_it(tmp_path):
     assert "10 persons" in provenance["description"]
     assert "5 or more requests in the year's cohort" in provenance["description"]
     assert "10" not in proc.stderr and provenance["rows_used"] is None
+    assert "5 or more of 5 or more requests in the cohort have no RequestSource" in proc.stderr
 
 
 @pytest.mark.parametrize("threshold", ["5", "1"])

@@ -190,9 +190,11 @@ def _run_case_level_audit(sen2: Path | None, cases: Path | None, reference: date
 
         counts, summary = read_cases(cases, reference, key)
     from copro.disclosure import total_shown
+    from copro.groups import RequesterGroup
 
     counts = suppress_small_counts(counts, threshold)
-    for message in summary.messages(withhold_below=threshold, total_shown=total_shown(counts)):
+    unknown = total_shown(counts, RequesterGroup.UNKNOWN.value)
+    for message in summary.messages(threshold, total_shown(counts), unknown):
         click.echo(message, err=True)
     return audit(counts, options)
 

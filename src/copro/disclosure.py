@@ -89,12 +89,12 @@ def suppress_small_counts(counts: CountsTable, threshold: int = DEFAULT_THRESHOL
     return replace(out, provenance=published_provenance(out, threshold))
 
 
-def total_shown(counts: CountsTable) -> bool:
-    """Whether every total of requests received (the national level, all groups, each
-    period) is shown in ``counts``: then their sum may be printed exactly."""
+def total_shown(counts: CountsTable, group: str = ALL) -> bool:
+    """Whether every national total of requests received from ``group`` (each period) is
+    shown in ``counts``: then their sum may be printed exactly."""
     national = {a.code for a in counts.areas.values() if a.level is Level.NATIONAL}
-    return all(value is not None for code, _, group, measure, value, _ in counts.records
-               if code in national and group == ALL and measure == M.RECEIVED.value)
+    return all(value is not None for code, _, g, measure, value, _ in counts.records
+               if code in national and g == group and measure == M.RECEIVED.value)
 
 
 def count_text(n: int, threshold: int, tied_withheld: bool = False) -> str:

@@ -273,15 +273,17 @@ class Sen2Summary:
         return (("persons", self.persons, False), ("cohort", self.cohort(), True),
                 ("historical", self.outside_cohort(), False))
 
-    def messages(self, withhold_below: int = 1, total_shown: bool = True) -> list[str]:
+    def messages(self, withhold_below: int = 1, total_shown: bool = True,
+                 unknown_shown: bool = True) -> list[str]:
         """What to tell the user about the input, one line each: codes not in the year's
         lists, requests outside the cohort, requests without a source. A count from 1 to
         ``withhold_below`` - 1 is withheld here as in every other output; a total of the
-        table's requests received is exact only if the table shows it (``total_shown``)."""
+        table's requests received is exact only if the table shows it (``total_shown``; and
+        ``unknown_shown`` for those from an unknown source)."""
         from copro.disclosure import count_text
 
-        def how_many(n: int, tied: bool = False) -> str:
-            return count_text(n, withhold_below, tied and not total_shown)
+        def how_many(n: int, tied: bool = False, shown: bool = total_shown) -> str:
+            return count_text(n, withhold_below, tied and not shown)
 
         out = []
         for (element, code, year), n in sorted(self.unknown_codes.items()):
@@ -309,7 +311,7 @@ class Sen2Summary:
                 out.append(f"copro: note: {how_many(n)} request(s) with an assessment outcome "
                            f"{what}: counted at the request stage, left out of the plan stage")
         if self.no_source:
-            out.append(f"copro: note: {how_many(self.no_source)} of "
+            out.append(f"copro: note: {how_many(self.no_source, True, unknown_shown)} of "
                        f"{how_many(self.cohort(), tied=True)} requests in the "
                        "cohort have no RequestSource (counted as 'not known')")
         return out + [f"copro: note: {n}" for n in self.notes]
