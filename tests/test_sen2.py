@@ -102,7 +102,10 @@ def test_unknown_codes_are_counted_not_guessed(tmp_path):
     reqs, summary = derived(write(tmp_path, body))
     assert summary.unknown_codes == {("RequestOutcome", "Q", 2026): 1,
                                      ("RequestSource", "9", 2026): 1}
-    assert len(reqs) == 1 and reqs[0].group is G.UNKNOWN
+    # the unknown outcome was still received: counted, in no decision
+    assert len(reqs) == 2 and reqs[1].group is G.UNKNOWN
+    from copro.sources.sen2 import BIT
+    assert reqs[0].bits() == BIT[M.RECEIVED] | BIT[M.OUTCOME_NOT_KNOWN]
 
 
 def test_an_unknown_assessment_code_leaves_the_request_at_the_request_stage(tmp_path):

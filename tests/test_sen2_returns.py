@@ -3,6 +3,7 @@ samples in tests/data/sen2-schemas, from Social Finance's liia-tools-pipeline, M
 built here from DfE's code lists, written out literally rather than taken from copro's mapping.
 """
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -114,8 +115,9 @@ def test_public_samples_read_to_the_counts_they_hold(name):
     assert not summary.unknown_codes and not summary.historical
     got = counts_of(counts, "E09000001", "2023")["unknown"]
     expected = {"received": 3, "decided_to_assess": 1, "decided_not_to_assess": 1,
-                "not_yet_decided": 1, "withdrawn": 0, "decided_within_6_weeks": 1,
-                "decided_after_6_weeks": 1, "mediation": 2, "tribunal": 2, "plan_issued": 1,
+                "not_yet_decided": 1, "withdrawn": 0, "outcome_not_known": 0,
+                "decided_within_6_weeks": 1, "decided_after_6_weeks": 1, "mediation": 2,
+                "tribunal": 2, "plan_issued": 1,
                 "plan_not_issued": 0, "assessment_open": 0, "plan_issued_no_exception": 1,
                 "plan_within_20_weeks": 1, "plan_within_20_weeks_any": 1}
     assert got == expected
@@ -215,7 +217,8 @@ def test_a_return_written_to_dfe_codes_reads_to_known_counts(dfe_return):
     assert summary.no_source == 11  # the 12 lines without RequestSource, less the H one
     # per line of ONE_OF_EACH, counted by hand: H is outside the cohort
     one = {"received": 11, "decided_to_assess": 7, "decided_not_to_assess": 2,
-           "not_yet_decided": 1, "withdrawn": 1, "decided_within_6_weeks": 7,
+           "not_yet_decided": 1, "withdrawn": 1, "outcome_not_known": 0,
+           "decided_within_6_weeks": 7,
            "decided_after_6_weeks": 2, "mediation": 1, "tribunal": 1, "plan_issued": 3,
            "plan_not_issued": 1, "assessment_open": 1, "plan_issued_no_exception": 2,
            "plan_within_20_weeks": 1, "plan_within_20_weeks_any": 1}
@@ -294,7 +297,8 @@ def test_2022_variants_are_read_for_that_year(tmp_path):
     assert summary.historical == {("AssessmentOutcome", "S"): 1}
     got = counts_of(counts, period="2021")["unknown"]
     assert (got["received"], got["decided_to_assess"], got["decided_not_to_assess"],
-            got["not_yet_decided"], got["withdrawn"]) == (9, 6, 1, 1, 1)
+            got["not_yet_decided"], got["withdrawn"], got["outcome_not_known"]) == (
+        10, 6, 1, 1, 1, 1)  # W is received, in no decision
     assert (got["plan_issued"], got["plan_not_issued"], got["assessment_open"],
             got["plan_within_20_weeks"]) == (2, 1, 1, 1)
     strata = {levels for *_, levels, _ in counts.strata[2]}
@@ -333,3 +337,179 @@ def test_request_source_is_read_from_the_2025_collection(tmp_path):
     counts, summary = read_sen2(path)
     assert not summary.unknown_codes
     assert counts_of(counts, period="2024")[RequesterGroup.EDUCATION.value]["received"] == 1
+
+
+# --- every request received counts: mediation, tribunal and codes the year lacks ----------
+
+# (RequestOutcome, mediation, tribunal) for each RequestSource; 'X' is in no year's list
+FLAGGED = [("A", "1", "0"), ("W", "1", "1"), ("N", "1", "0"), ("Y", "0", "0"),
+           ("X", "1", "1"), ("Z", "0", "1")]
+
+
+def flagged_return() -> str:
+    persons = []
+    for source, times in (("1", 1), ("2", 2)):
+        for n, (outcome, mediation, tribunal) in enumerate(FLAGGED * times):
+            r = (f"<Requests><ReceivedDate>2025-03-03</ReceivedDate><RequestSource>{source}"
+                 "</RequestSource><RYA>0</RYA>")
+            if outcome != "A":
+                r += f"<RequestOutcomeDate>{_day(20)}</RequestOutcomeDate>"
+            r += (f"<RequestOutcome>{outcome}</RequestOutcome><RequestMediation>{mediation}"
+                  f"</RequestMediation><RequestTribunal>{tribunal}</RequestTribunal>")
+            if outcome == "Y":
+                r += "<Assessment><AssessmentOutcome>A</AssessmentOutcome></Assessment>"
+            persons.append(f"<Person><Sex>{'MF'[n % 2]}</Sex><Ethnicity>WBRI</Ethnicity>"
+                           f"<UPN>A{300000000000 + len(persons)}</UPN>{r + '</Requests>'}"
+                           "</Person>")
+    return HEADER_2026 + "".join(persons) + "</Persons></Message>"
+
+
+@pytest.fixture(scope="module")
+def flagged(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("flagged") / "sen2-2026-flagged.xml"
+    path.write_text(flagged_return())
+    return path
+
+
+def test_mediation_and_tribunal_count_every_request_received(flagged):
+    """Pending (A) and withdrawn (W) requests with a mediation or tribunal flag are in the
+    numerator as they are in the denominator, 'of requests received'."""
+    counts, _ = read_sen2(flagged)
+    got = counts_of(counts)
+    for group, times in (("family", 1), ("education", 2)):
+        received = sum(1 for _ in FLAGGED) * times
+        mediation = sum(m == "1" for _, m, _ in FLAGGED) * times
+        tribunal = sum(t == "1" for *_, t in FLAGGED) * times
+        assert (got[group]["received"], got[group]["mediation"], got[group]["tribunal"]) == (
+            received, mediation, tribunal), group
+
+
+def test_a_request_outcome_the_year_lacks_is_received_but_in_no_decision(flagged):
+    counts, summary = read_sen2(flagged)
+    assert summary.unknown_codes == {("RequestOutcome", "X", 2026): 3,
+                                     ("RequestOutcome", "Z", 2026): 3}
+    assert summary.not_counted() == 0 and summary.cohort() == summary.requests == 18
+    fam = counts_of(counts)["family"]
+    assert fam["received"] == 6 and fam["outcome_not_known"] == 2
+    assert (fam["decided_to_assess"], fam["decided_not_to_assess"], fam["not_yet_decided"],
+            fam["withdrawn"]) == (1, 1, 1, 1)
+    assert fam["decided_within_6_weeks"] + fam["decided_after_6_weeks"] == 2
+    assert counts.provenance.rows_used == counts.provenance.rows_read == 18
+
+
+def test_every_total_the_audit_prints_agrees(flagged):
+    """The note's cohort, the table's received and the rates' bases are one number."""
+    import json
+
+    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", str(flagged),
+                           "--suppress-below", "1", "--json"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "3 of 18 requests in the cohort" not in proc.stderr  # every request has a source
+    assert "6 request(s) with RequestOutcome" not in proc.stderr
+    assert "3 request(s) with RequestOutcome code 'X'" in proc.stderr
+    assert "counted as received" in proc.stderr
+    result = json.loads(proc.stdout)
+    rates = result["national"]["outcomes"]
+    assert rates["mediation"]["rates"]["family"]["successes"] == 4
+    assert rates["mediation"]["rates"]["family"]["trials"] == 6
+    assert rates["mediation"]["rates"]["education"]["trials"] == 12
+    assert rates["tribunal"]["rates"]["education"]["successes"] == 6
+    # the assessment rate's decisions leave out the open, withdrawn and unknown outcomes
+    assert rates["assessment"]["rates"]["family"]["trials"] == 2
+
+
+# --- totals beside withheld counts ----------------------------------------------------
+
+def test_the_samples_totals_are_not_printed_where_its_counts_are_withheld(tmp_path):
+    """The public sample holds 2 persons and 3 requests: with the default threshold every
+    output says 'fewer than 5' (the table withholds the 3), in the JSON's provenance, the
+    CSV's text file and the notes; with a threshold of 1 the numbers are shown."""
+    import json
+
+    sample = str(SCHEMAS / "sen2_sample_2024.xml")
+    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", sample, "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    provenance = json.loads(proc.stdout)["provenance"]
+    assert "fewer than 5 persons" in provenance["description"]
+    assert "fewer than 5 requests" in provenance["description"]
+    assert provenance["rows_read"] is None and provenance["rows_used"] is None
+    csv = tmp_path / "areas.csv"
+    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", sample, "--csv", str(csv)],
+                          capture_output=True, text=True, timeout=120)
+    about = (tmp_path / "areas.about.txt").read_text()
+    for text in (about, proc.stderr, json.dumps(provenance)):
+        assert " 2 persons" not in text and " 3 requests" not in text
+        assert "of 3 " not in text and " 3 of" not in text and ": 3" not in text
+    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", sample, "--json",
+                           "--suppress-below", "1"], capture_output=True, text=True,
+                          timeout=120)
+    provenance = json.loads(proc.stdout)["provenance"]
+    assert "2 persons" in provenance["description"] and (provenance["rows_read"],
+                                                         provenance["rows_used"]) == (3, 3)
+    assert "3 of 3 requests in the cohort" in proc.stderr
+
+
+def test_a_total_is_not_exact_where_the_table_withholds_part_of_it(tmp_path):
+    """A return with 8 requests received in 2025 and 2 in 2024 (stragglers), none with a
+    RequestSource: the table withholds 2024's total, so '10 requests' (or '10 of 10 ... have
+    no RequestSource') would give it away by subtraction."""
+    import json
+
+    def one(n, received):
+        return (f"<Person><UPN>A{400000000000 + n}</UPN><Requests><ReceivedDate>{received}"
+                "</ReceivedDate><RequestOutcome>A"
+                "</RequestOutcome></Requests></Person>")
+
+    body = "".join(one(n, "2025-03-03" if n < 8 else "2024-12-01") for n in range(10))
+    path = tmp_path / "sen2-2026-two-years.xml"
+    path.write_text(HEADER_2026 + body + "</Persons></Message>")
+    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", str(path), "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    provenance = json.loads(proc.stdout)["provenance"]
+    assert "10 persons" in provenance["description"]
+    assert "5 or more requests in the year's cohort" in provenance["description"]
+    assert "10" not in proc.stderr and provenance["rows_used"] is None
+    assert "5 or more of 5 or more requests in the cohort have no RequestSource" in proc.stderr
+
+
+@pytest.mark.parametrize("threshold", ["5", "1"])
+def test_the_samples_reason_and_title_do_not_depend_on_the_threshold(threshold):
+    """No request in the public sample has a RequestSource: whatever is withheld, the City of
+    London is not compared because the source was not recorded, and the title names it."""
+    import json
+
+    sample = str(SCHEMAS / "sen2_sample_2024.xml")
+    args = [COPRO, "audit", "--no-cache", "--sen2", sample, "--suppress-below", threshold]
+    result = json.loads(subprocess.run([*args, "--json"], capture_output=True, text=True,
+                                       timeout=120).stdout)
+    la = result["local_authorities"][0]
+    assert {o["not_comparable"] for o in la["outcomes"].values()} == {"source_not_recorded"}
+    terminal = subprocess.run(args, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "COLUMNS": "200"}).stdout
+    assert "does it matter who asks? City of London, 2023" in terminal
+    assert "too few requests" not in terminal
+
+
+def test_one_local_authoritys_return_is_not_compared_with_itself(tmp_path):
+    """`copro la Kent --sen2` on Kent's return alone: the figures for all the areas in the data
+    are Kent's own, so Kent is set beside nothing (it read 'consistent with the ratio for
+    Kent'), in the terminal and in the report's page."""
+    kent = find_local_authority("Kent")
+    path = write_synthetic(tmp_path / "in", SynthSpec((kent,), 1500, seed=3))[0]
+    proc = subprocess.run([COPRO, "la", "Kent", "--no-cache", "--sen2", str(path)],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "COLUMNS": "160"})
+    assert proc.returncode == 0, proc.stderr
+    assert "In Kent, requests from schools" in proc.stdout
+    assert "ratio for Kent" not in proc.stdout and "beside Kent" not in proc.stdout
+    assert "compared with families in Kent" in proc.stdout
+    out = tmp_path / "report"
+    proc = subprocess.run([COPRO, "report", "--no-cache", "--sen2", str(path), "--la", "Kent",
+                           "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    page = "".join(p.read_text() for p in out.rglob("*.html"))
+    assert "In Kent, requests from schools" in page
+    assert "ratio for Kent" not in page and "Beside Kent" not in page

@@ -13,6 +13,7 @@ import numpy as np
 
 from copro import __version__
 from copro.counts import Area, Count, CountsTable, Level, Measure
+from copro.disclosure import WITHHELD
 from copro.errors import CoproError
 from copro.findings import (
     AreaFindings,
@@ -142,8 +143,7 @@ def _rates(outcome: Outcome, areas: list[Area], cells: dict, confidence: float) 
 def _area_findings(area: Area, counts: dict, outs: tuple[Outcome, ...], rates: dict,
                    options: AuditOptions) -> AreaFindings:
     received = {g: counts[g][Measure.RECEIVED].value for g in RATE_GROUPS}
-    total, unknown = received[RequesterGroup.ALL], received[RequesterGroup.UNKNOWN]
-    unknown_share = unknown / total if total and unknown is not None else None
+    unknown_share = _unknown_share(counts)
     result = {}
     for outcome in outs:
         r = rates[outcome.key]
@@ -153,6 +153,24 @@ def _area_findings(area: Area, counts: dict, outs: tuple[Outcome, ...], rates: d
         reason, detail = _not_comparable(group_rates, missing, unknown_share, options)
         result[outcome.key] = AreaOutcome(group_rates, missing, None, reason, detail)
     return AreaFindings(area, received, unknown_share, result)
+
+
+def _unknown_share(counts: dict) -> float | None:
+    """The share of an area's requests whose source was not known. Where disclosure control
+    withholds the total but every known source's count is shown as 0, every request (there
+    are some: a withheld count is never 0) had no known source: the share is 1, whatever the
+    threshold, so the reason an area is not compared does not change with it."""
+    def received(g):
+        return counts[g][Measure.RECEIVED]
+
+    total, unknown = received(RequesterGroup.ALL), received(RequesterGroup.UNKNOWN)
+    if total.value and unknown.value is not None:
+        return unknown.value / total.value
+    known = [received(g).value for g in COMPARABLE_GROUPS if g is not RequesterGroup.UNKNOWN]
+    if (total.missing and (total.missing_reason or "").startswith(WITHHELD)
+            and all(v == 0 for v in known)):
+        return 1.0
+    return None
 
 
 def _not_comparable(rates: dict, missing: dict, unknown_share: float | None,

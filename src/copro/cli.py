@@ -189,9 +189,14 @@ def _run_case_level_audit(sen2: Path | None, cases: Path | None, reference: date
         from copro.sources.cases import read_cases
 
         counts, summary = read_cases(cases, reference, key)
-    for message in summary.messages(withhold_below=threshold):
+    from copro.disclosure import total_shown
+    from copro.groups import RequesterGroup
+
+    counts = suppress_small_counts(counts, threshold)
+    unknown = total_shown(counts, RequesterGroup.UNKNOWN.value)
+    for message in summary.messages(threshold, total_shown(counts), unknown):
         click.echo(message, err=True)
-    return audit(suppress_small_counts(counts, threshold), options)
+    return audit(counts, options)
 
 
 @click.group(cls=_Group)

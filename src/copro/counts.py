@@ -22,6 +22,8 @@ class Measure(StrEnum):
     DECIDED_NOT_TO_ASSESS = "decided_not_to_assess"
     NOT_YET_DECIDED = "not_yet_decided"
     WITHDRAWN = "withdrawn"
+    #: case-level data: received, but the decision's code is one the year does not define
+    OUTCOME_NOT_KNOWN = "outcome_not_known"
     DECIDED_WITHIN_6_WEEKS = "decided_within_6_weeks"
     DECIDED_AFTER_6_WEEKS = "decided_after_6_weeks"
     MEDIATION = "mediation"
@@ -76,8 +78,20 @@ class DataProvenance:
     sha256: str
     description: str
     attribution: str
-    rows_read: int
-    rows_used: int
+    rows_read: int | None  # None: withheld (disclosure control; see ``_totals``)
+    rows_used: int | None
+    #: Case-level data: the counts of persons and requests ``description`` names, as
+    #: ``(name, count, tied)``: ``description`` holds ``{name}`` fields, filled exactly here
+    #: and by disclosure control when the table is published (a count below the threshold is
+    #: "fewer than N"). ``tied``: the count is the sum of the table's total requests received
+    #: over periods (so it is exact only where those are all shown).
+    _totals: tuple = ()
+
+    @property
+    def text(self) -> str:
+        """The description with its counts (exact: use only before publication)."""
+        return self.description.format(**{n: f"{v:,}" for n, v, _ in self._totals}) \
+            if self._totals else self.description
 
 
 

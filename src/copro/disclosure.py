@@ -7,7 +7,8 @@ Rule (documented in the README):
 1. primary suppression: a count from 1 to ``threshold - 1`` is withheld (zero is shown);
 2. the published counts are tied together by sums: each area's total over requester groups,
    the total over areas (and a region's over its local authorities), and the stages of a
-   request (received = decided to assess + decided not to + undecided + withdrawn). The
+   request (received = decided to assess + decided not to + undecided + withdrawn, + outcome
+   not known in case-level data). The
    differences between measures are counts too (plans issued minus those without a 20-week
    exception is the number *with* one): these unpublished counts are protected like the
    published ones. For every such sum, if its unknown counts are one withheld count, or small
@@ -38,6 +39,9 @@ ALL = RequesterGroup.ALL.value
 #: Stages that add up exactly: the first is the sum of the rest.
 EXACT_SUMS = ((M.RECEIVED, (M.DECIDED_TO_ASSESS, M.DECIDED_NOT_TO_ASSESS, M.NOT_YET_DECIDED,
                             M.WITHDRAWN)),)
+#: Parts of a sum that only some sources have (case-level data: requests whose outcome code
+#: the year does not define are received but in no decision): in the sum where present.
+OPTIONAL_PARTS = {M.RECEIVED: (M.OUTCOME_NOT_KNOWN,)}
 #: A measure and the measures it contains: the difference is an unpublished count (e.g. the
 #: plans with a 20-week exception), protected as if it were published.
 DIFFERENCES = (
@@ -56,8 +60,12 @@ DIFFERENCES = (
 )
 
 
+#: How every withheld count's reason begins (a withheld count is never 0).
+WITHHELD = "withheld (disclosure control"
+
+
 def reason(threshold: int) -> str:
-    return (f"withheld (disclosure control: a count from 1 to {threshold - 1}, or one that "
+    return (f"{WITHHELD}: a count from 1 to {threshold - 1}, or one that "
             "would let such a count be worked out)")
 
 
@@ -77,7 +85,40 @@ def suppress_small_counts(counts: CountsTable, threshold: int = DEFAULT_THRESHOL
         (code, period, group, measure,
          *((None, why) if (code, period, group, measure) in withheld else (value, missing)))
         for code, period, group, measure, value, missing in counts.records)
-    return replace(counts, records=records, _cells={})
+    out = replace(counts, records=records, _cells={})
+    return replace(out, provenance=published_provenance(out, threshold))
+
+
+def total_shown(counts: CountsTable, group: str = ALL) -> bool:
+    """Whether every national total of requests received from ``group`` (each period) is
+    shown in ``counts``: then their sum may be printed exactly."""
+    national = {a.code for a in counts.areas.values() if a.level is Level.NATIONAL}
+    return all(value is not None for code, _, g, measure, value, _ in counts.records
+               if code in national and g == group and measure == M.RECEIVED.value)
+
+
+def count_text(n: int, threshold: int, tied_withheld: bool = False) -> str:
+    """A total of persons or requests as printed beside published counts: exact if zero or
+    at least ``threshold``, else "fewer than N"; a total the table withholds part of
+    (``tied_withheld``) is given only as "N or more", so no subtraction recovers the part."""
+    if n == 0 or (n >= threshold and not tied_withheld):
+        return f"{n:,}"
+    return f"fewer than {threshold}" if n < threshold else f"{threshold:,} or more"
+
+
+def published_provenance(counts: CountsTable, threshold: int):
+    """``counts``' provenance with its totals (``DataProvenance._totals``) written as
+    :func:`count_text` does; the numbers of rows read and used are withheld (None) unless
+    every total is exact (their difference is a count too)."""
+    p = counts.provenance
+    if not p._totals:
+        return p
+    shown = total_shown(counts)
+    texts = {name: count_text(n, threshold, tied and not shown) for name, n, tied in p._totals}
+    exact = all(texts[name] == f"{n:,}" for name, n, _ in p._totals)
+    return replace(p, description=p.description.format(**texts), _totals=(),
+                   rows_read=p.rows_read if exact else None,
+                   rows_used=p.rows_used if exact else None)
 
 
 def _relations(counts: CountsTable, values: dict) -> list[dict[tuple, int]]:
@@ -94,6 +135,8 @@ def _relations(counts: CountsTable, values: dict) -> list[dict[tuple, int]]:
 
             for total, parts in EXACT_SUMS:
                 if {total, *parts} <= measures:
+                    parts = (*parts, *(p for p in OPTIONAL_PARTS.get(total, ())
+                                       if p in measures))
                     relations.append({cell(total): 1, **{cell(p): -1 for p in parts}})
             for name, whole, parts in DIFFERENCES:
                 if {*whole, *parts} <= measures:

@@ -46,3 +46,17 @@ def test_sen2_stored_as_aggregate_counts_with_small_counts_withheld(tmp_path):
     # nothing person-level: only the canonical table's columns exist
     assert {f.name for f in Count._meta.fields} == {
         "id", "dataset", "area_code", "period", "group", "measure", "value", "missing_reason"}
+
+
+def test_sen2_totals_below_the_threshold_are_not_stored(tmp_path):
+    """The public sample (2 persons, 3 requests): its description and rows say 'fewer than
+    5', never the numbers the counts withhold."""
+    import shutil
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sen2-schemas"
+    shutil.copy(sample / "sen2_sample_2024.xml", tmp_path)
+    d = import_sen2(tmp_path, suppress_below=5).dataset
+    assert "2 persons" not in d.description and "3 requests" not in d.description
+    assert "fewer than 5 persons" in d.description
+    assert d.rows_read is None and d.rows_used is None

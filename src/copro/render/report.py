@@ -23,6 +23,7 @@ from copro.render.numbers import MISSING, is_missing, missing_legend, missing_sy
 from copro.render.sentences import (
     area_sentences,
     authorities,
+    beside,
     caveats,
     coverage_sentence,
     covers_england,
@@ -146,11 +147,12 @@ def render_area(findings: Findings, f: AreaFindings, figs: ReportFigures, genera
         figs.funnel_plain, f.area.code, f.area.name)
     eb = None if pooled.empirical_bayes is None else pooled.empirical_bayes.by_area
     region = findings.region_of(f.area)
-    beside = {x.area.code: x for x in (f, region, findings.national) if x is not None}
+    others = beside(findings, f)
     return _environment().get_template("area.html.j2").render(
         findings=findings, f=f, generated=generated, sentences=area_sentences(findings, f),
         groups=(*COMPARABLE_GROUPS, RequesterGroup.ALL), region=region,
-        beside=list(beside.values()), funnel=funnel, point=point, figure=figure,
+        beside=[f, *others], national_beside=findings.national in others, funnel=funnel,
+        point=point, figure=figure,
         primary=findings.outcome(findings.primary), index_link=index_link,
         england=covers_england(findings), national_name=national_name(findings),
         scope=scope(findings), caveats=caveats(findings), shrunk=eb and eb.get(f.area.code))

@@ -6,6 +6,7 @@ Shared by every renderer (terminal, JSON, report) so they all say the same thing
 from __future__ import annotations
 
 from copro.counts import Level
+from copro.disclosure import WITHHELD
 from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings, PooledOutcome
 from copro.groups import RequesterGroup
 from copro.render.numbers import interval, names, p_value, pct, ratio
@@ -20,8 +21,17 @@ def covers_england(findings: Findings) -> bool:
 def areas_with_figures(findings: Findings) -> list[str]:
     """Names of the local authorities that have any figures (an FOI campaign lists every
     authority, most with no return)."""
-    return [f.area.name for f in findings.local_authorities
-            if f.received.get(RequesterGroup.ALL) is not None]
+    return [f.area.name for f in findings.local_authorities if _has_figures(f)]
+
+
+def _has_figures(f: AreaFindings) -> bool:
+    """Whether an area has requests in the data: a total shown, or withheld by disclosure
+    control (a withheld count is never 0; a missing FOI return is missing for another
+    reason)."""
+    if f.received.get(RequesterGroup.ALL) is not None:
+        return True
+    return any(reason.startswith(WITHHELD) for o in f.outcomes.values()
+               for reason in o.missing.values())
 
 
 def national_name(findings: Findings) -> str:
@@ -42,6 +52,17 @@ def scope(findings: Findings) -> str:
     if len(with_figures) <= 3:
         return names(with_figures)
     return f"{len(with_figures)} local authorities"
+
+
+def beside(findings: Findings, f: AreaFindings) -> list[AreaFindings]:
+    """What an area is set beside: its region and the national figures, leaving out any
+    whose figures are the area's own (one local authority's data: the national figures are
+    that authority's, and it is not compared with itself)."""
+    only = (f.area.level is not Level.NATIONAL and not covers_england(findings)
+            and areas_with_figures(findings) == [f.area.name])
+    return [x for x in (findings.region_of(f.area), findings.national)
+            if x is not None and x is not f and x.area.code != f.area.code
+            and not (only and x is findings.national)]
 
 
 def display_name(findings: Findings, f: AreaFindings) -> str:
@@ -270,8 +291,8 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
                 f"likely as {b.requests_from} {what} (95% CI {interval(rr.ci_low, rr.ci_high)}; "
                 f"{pct(o.comparison.rate_a.estimate)} against "
                 f"{pct(o.comparison.rate_b.estimate)}).")
-        for other in (findings.region_of(f.area), findings.national):
-            if other is None or other is f or other.outcomes[key].comparison is None:
+        for other in beside(findings, f):
+            if other.outcomes[key].comparison is None:
                 continue
             ref = other.outcomes[key].comparison.risk_ratio.estimate
             if rr.ci_low > ref:

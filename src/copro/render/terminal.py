@@ -22,6 +22,7 @@ from copro.render.numbers import (
 from copro.render.sentences import (
     area_sentences,
     authorities,
+    beside,
     caveats,
     display_name,
     headline,
@@ -256,9 +257,8 @@ def print_area(findings: Findings, f: AreaFindings, console: Console) -> None:
 
     a, b = findings.group_a, findings.group_b
     rows = []
-    beside = {x.area.code: x for x in (f, findings.region_of(area), findings.national)
-              if x is not None}
-    for other in beside.values():
+    others = beside(findings, f)
+    for other in (f, *others):
         for o in (o for o in findings.outcomes if o.compared):
             c = other.outcomes[o.key].comparison
             if c is None:
@@ -277,10 +277,11 @@ def print_area(findings: Findings, f: AreaFindings, console: Console) -> None:
                                                 else f"; q {_q(c.q_value)}")])
     headers = ["Area", "Outcome", b.label, a.label, "Ratio, 95% CI", "Difference, 95% CI",
                "Fisher's exact test"]
-    region = findings.region_of(area)
-    title = (f"{a.label} compared with {b.label.lower()}, beside "
-             + (f"{in_text(findings, region)} and " if region is not None else "")
-             + f"{national_name(findings)} (difference in percentage points)")
+    title = (f"{a.label} compared with {b.label.lower()}"
+             + (", beside " + " and ".join(in_text(findings, x) if x is not findings.national
+                                           else national_name(findings) for x in others)
+                if others else f" in {in_text(findings, f)}")
+             + " (difference in percentage points)")
     if console.width >= 90:
         console.print(_table(title, headers, rows, console.width, left=2))
     else:  # too narrow for every column: the tests in a table of their own

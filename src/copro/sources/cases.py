@@ -164,7 +164,9 @@ def read_cases(path: Path, reference: date, key: bytes | None = None
     summary.reference_dates.add(reference)
     provenance = DataProvenance(
         source=path.name, sha256=hashlib.sha256(raw).hexdigest(),
-        description=f"case file ({summary.requests:,} requests), pseudonymised on reading",
+        description="case file ({cohort} requests in the cohort and {historical} historical "
+                    "(H) outside it), pseudonymised on reading",
+        _totals=summary.totals()[1:],
         attribution="Derived from a local authority's case records; counts below the "
                     "disclosure threshold are suppressed.",
         rows_read=summary.requests, rows_used=summary.requests - summary.not_counted())

@@ -40,7 +40,8 @@ ALL_AREAS = Area("ALL", "All local authorities in the case-level data", Level.NA
 
 #: The measures a request can add to, as bits of one integer.
 MEASURES = (Measure.RECEIVED, Measure.DECIDED_TO_ASSESS, Measure.DECIDED_NOT_TO_ASSESS,
-            Measure.NOT_YET_DECIDED, Measure.WITHDRAWN, Measure.DECIDED_WITHIN_6_WEEKS,
+            Measure.NOT_YET_DECIDED, Measure.WITHDRAWN, Measure.OUTCOME_NOT_KNOWN,
+            Measure.DECIDED_WITHIN_6_WEEKS,
             Measure.DECIDED_AFTER_6_WEEKS, Measure.MEDIATION, Measure.TRIBUNAL,
             Measure.PLAN_ISSUED, Measure.PLAN_NOT_ISSUED, Measure.ASSESSMENT_OPEN,
             Measure.PLAN_ISSUED_NO_EXCEPTION, Measure.PLAN_WITHIN_20_WEEKS,
@@ -67,7 +68,9 @@ class Request:
     age_band: str
     need: str  # primary need recorded at the time of the request, else 'not recorded ...'
     received: date
-    decision: str | None  # 'assess', 'not_assess', 'withdrawn', None (open at reference date)
+    # 'assess', 'not_assess', 'withdrawn', None (open at the reference date), or 'not known'
+    # (a RequestOutcome code the year does not define: received, in no decision)
+    decision: str | None
     decided: date | None
     # 'plan', 'no_plan', None (open), or left out of the plan stage: 'withdrawn',
     # 'historical', 'other_la' (see sen2_codes), 'not known' (a code the year lacks)
@@ -87,21 +90,25 @@ class Request:
                 * len(codes.NEEDS) + need[self.need])
 
     def bits(self) -> int:
-        """The measures this request counts towards."""
+        """The measures this request counts towards. Mediation and tribunal are rates of
+        requests received: every request with the flag counts, whatever its outcome (open,
+        withdrawn, or a code the year does not define)."""
         b = BIT[Measure.RECEIVED]
+        if self.mediation:
+            b |= BIT[Measure.MEDIATION]
+        if self.tribunal:
+            b |= BIT[Measure.TRIBUNAL]
         if self.decision is None:
             return b | BIT[Measure.NOT_YET_DECIDED]
         if self.decision == codes.WITHDRAWN:
             return b | BIT[Measure.WITHDRAWN]
+        if self.decision == codes.NOT_KNOWN:
+            return b | BIT[Measure.OUTCOME_NOT_KNOWN]
         b |= BIT[Measure.DECIDED_TO_ASSESS if self.decision == codes.ASSESS
                  else Measure.DECIDED_NOT_TO_ASSESS]
         if self.decided is not None:
             late = (self.decided - self.received).days > SIX_WEEKS
             b |= BIT[Measure.DECIDED_AFTER_6_WEEKS if late else Measure.DECIDED_WITHIN_6_WEEKS]
-        if self.mediation:
-            b |= BIT[Measure.MEDIATION]
-        if self.tribunal:
-            b |= BIT[Measure.TRIBUNAL]
         if self.decision == codes.ASSESS:
             if self.assessment is None:
                 b |= BIT[Measure.ASSESSMENT_OPEN]
@@ -252,24 +259,41 @@ class Sen2Summary:
         return self.historical[("RequestOutcome", "H")]
 
     def not_counted(self) -> int:
-        """Requests in no count: historical, or with a RequestOutcome code the year lacks."""
-        return self.outside_cohort() + sum(
-            n for (element, *_), n in self.unknown_codes.items() if element == "RequestOutcome")
+        """Requests in no count: historical (a request whose RequestOutcome code the year
+        lacks was still received: it is counted, in no decision)."""
+        return self.outside_cohort()
 
-    def messages(self, withhold_below: int = 1) -> list[str]:
+    def cohort(self) -> int:
+        """Requests in the year's cohort: every request read but the historical ones."""
+        return self.requests - self.outside_cohort()
+
+    def totals(self) -> tuple:
+        """The totals a description names (``DataProvenance._totals``): persons, requests in
+        the cohort (tied to the table's requests received) and historical ones."""
+        return (("persons", self.persons, False), ("cohort", self.cohort(), True),
+                ("historical", self.outside_cohort(), False))
+
+    def messages(self, withhold_below: int = 1, total_shown: bool = True,
+                 unknown_shown: bool = True) -> list[str]:
         """What to tell the user about the input, one line each: codes not in the year's
         lists, requests outside the cohort, requests without a source. A count from 1 to
-        ``withhold_below`` - 1 is withheld here as in every other output."""
+        ``withhold_below`` - 1 is withheld here as in every other output; a total of the
+        table's requests received is exact only if the table shows it (``total_shown``; and
+        ``unknown_shown`` for those from an unknown source)."""
+        from copro.disclosure import count_text
 
-        def how_many(n: int) -> str:
-            return f"{n:,}" if n == 0 or n >= withhold_below else f"fewer than {withhold_below}"
+        def how_many(n: int, tied: bool = False, shown: bool = total_shown) -> str:
+            return count_text(n, withhold_below, tied and not shown)
 
         out = []
         for (element, code, year), n in sorted(self.unknown_codes.items()):
             code = f"code '{code}'" if is_code_shaped(code) else code
+            what = ("counted as received (and for mediation and tribunal), left out of the "
+                    "decision whether to assess and every later stage"
+                    if element == "RequestOutcome" else
+                    "not counted for the stage or item it would decide")
             out.append(f"copro: warning: {how_many(n)} request(s) with {element} {code}, which "
-                       f"is not in the {year} collection's SEN2 code lists: not counted for "
-                       "the stage or item it would decide")
+                       f"is not in the {year} collection's SEN2 code lists: {what}")
         for year in sorted({d.year for d in self.reference_dates}):
             used = codes.lists_year(year)
             if used != year:
@@ -287,8 +311,8 @@ class Sen2Summary:
                 out.append(f"copro: note: {how_many(n)} request(s) with an assessment outcome "
                            f"{what}: counted at the request stage, left out of the plan stage")
         if self.no_source:
-            out.append(f"copro: note: {how_many(self.no_source)} of "
-                       f"{how_many(self.requests - self.outside_cohort())} requests in the "
+            out.append(f"copro: note: {how_many(self.no_source, True, unknown_shown)} of "
+                       f"{how_many(self.cohort(), tied=True)} requests in the "
                        "cohort have no RequestSource (counted as 'not known')")
         return out + [f"copro: note: {n}" for n in self.notes]
 
@@ -439,14 +463,17 @@ def derive_request(fields: dict, person: str, birth: date | None, reference: dat
     code lists of the collection whose reference date is ``reference``.
 
     ``where(name)`` gives the location of a field for an error message; values are never
-    echoed. Returns None for a request outside the year's cohort (RequestOutcome H) or whose
-    outcome code the year does not define (both counted in ``summary``)."""
+    echoed. Returns None for a request outside the year's cohort (RequestOutcome H, counted in
+    ``summary``). A request whose RequestOutcome code the year does not define was still
+    received: it is counted as received (and in mediation and tribunal), with the decision
+    ``not known``, so it is in no decision or later stage (the code is counted in
+    ``summary``)."""
     lists = codes.code_lists(reference.year)
     year = lists.year
     decision = _code(fields.get("RequestOutcome"), "RequestOutcome", lists.request_outcome,
                      summary, year)
     if decision is KeyError:
-        return None  # an unknown code decides nothing: counted in summary.unknown_codes
+        decision = codes.NOT_KNOWN  # received; decides nothing (counted in unknown_codes)
     if decision == codes.HISTORICAL:
         summary.historical[("RequestOutcome", "H")] += 1
         return None  # decided before the collection period: not in this year's cohort
@@ -464,7 +491,8 @@ def derive_request(fields: dict, person: str, birth: date | None, reference: dat
     if decided is not None and received is not None and decided < received:
         raise where("RequestOutcomeDate", "before the request's ReceivedDate; a decision "
                                           "cannot come before its request")
-    if decision == codes.OPEN or (decided is not None and decided > reference):
+    if decision == codes.OPEN or (decided is not None and decided > reference
+                                  and decision != codes.NOT_KNOWN):
         decision = None  # no decision at the reference date: open (censored)
     assessment = plan_date = None
     exception = False
@@ -845,10 +873,10 @@ def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Su
             agg.add(k, r.bits())
     provenance = DataProvenance(
         source=Path(path).name, sha256=digest.hexdigest(),
-        description=f"SEN2 person-level returns ({summary.files} file(s), "
-                    f"{summary.persons:,} persons, {summary.requests:,} requests, of which "
-                    f"{summary.outside_cohort():,} historical (H): outside the year's cohort), "
-                    "pseudonymised on reading",
+        description=f"SEN2 person-level returns ({summary.files} file(s), {{persons}} "
+                    "persons; {cohort} requests in the year's cohort and {historical} "
+                    "historical (H) outside it), pseudonymised on reading",
+        _totals=summary.totals(),
         attribution="Derived from local authorities' SEN2 returns; counts below the "
                     "disclosure threshold are suppressed.",
         rows_read=summary.requests, rows_used=summary.requests - summary.not_counted())

@@ -37,6 +37,9 @@ YEARS = (2022, 2023, 2024, 2025, 2026)
 ASSESS, NOT_ASSESS, OPEN, WITHDRAWN, HISTORICAL = (
     "assess", "not_assess", "open", "withdrawn", "historical")
 PLAN, NO_PLAN, OTHER_LA = "plan", "no_plan", "other_la"
+#: A code the year's list does not have (never guessed): the request is counted at the stages
+#: before the one the code decides, and in none from it on.
+NOT_KNOWN = "not known"
 
 #: RequestOutcome: the decision whether to assess.
 _REQUEST_OUTCOME_2022 = {

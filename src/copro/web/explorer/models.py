@@ -23,8 +23,10 @@ class Dataset(models.Model):
     sha256 = models.CharField(max_length=64)
     licence = models.CharField(max_length=255)
     attribution = models.TextField()
-    rows_read = models.PositiveIntegerField()
-    rows_used = models.PositiveIntegerField()
+    rows_read = models.PositiveIntegerField(
+        null=True, blank=True, help_text="empty: withheld (disclosure control)")
+    rows_used = models.PositiveIntegerField(
+        null=True, blank=True, help_text="empty: withheld (disclosure control)")
     suppress_below = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="SEN2: counts from 1 to this minus 1 were withheld")
     imported_at = models.DateTimeField(auto_now_add=True)

@@ -14,6 +14,7 @@ from copro.render.json_out import findings_dict, to_plain
 from copro.render.numbers import pct, ratio
 from copro.render.sentences import (
     area_sentences,
+    beside,
     coverage_sentence,
     covers_england,
     display_name,
@@ -163,7 +164,7 @@ def area_page(findings: Findings, f: AreaFindings) -> Page:
         svg = figure.svg.replace(f'<g id="pt-{f.area.code}"',
                                  f'<g id="pt-{f.area.code}" class="copro-highlight"', 1)
     region = findings.region_of(f.area)
-    beside = [x for x in (f, region, findings.national) if x is not None]
+    others = beside(findings, f)
     sentences = area_sentences(findings, f)
     groups = (*COMPARABLE_GROUPS, RequesterGroup.ALL)
     scorecard = [{"group": g, "received": f.received.get(g),
@@ -174,10 +175,11 @@ def area_page(findings: Findings, f: AreaFindings) -> Page:
                     "comparison": x.outcomes[o.key].comparison,
                     "reason": NOT_COMPARABLE_REASONS.get(x.outcomes[o.key].not_comparable or ""),
                     "detail": x.outcomes[o.key].not_comparable_detail}
-                   for x in beside for o in compared]
+                   for x in (f, *others) for o in compared]
     area_notes = notes(findings).get(f.area.code, [])
     context = {
-        "national": national_name(findings), "covers_england": covers_england(findings),
+        "national": national_name(findings), "national_beside": findings.national in others,
+        "covers_england": covers_england(findings),
         "findings": findings, "f": f, "area": f.area, "a": a, "b": b, "sentences": sentences,
         "scorecard": scorecard, "beside": beside_rows, "region": region, "funnel": funnel,
         "point": point, "figure": figure, "funnel_svg": svg, "notes": area_notes,
@@ -196,7 +198,7 @@ def area_page(findings: Findings, f: AreaFindings) -> Page:
                 "england": to_plain(findings.national),
                 "funnel_point": None if point is None else to_plain(point),
                 "caveats": list(findings.caveats), **_provenance(findings)}
-    rows = [area_table._row(findings, x) for x in beside]
+    rows = [area_table._row(findings, x) for x in (f, *others)]
     return Page("explorer/area.html", context, document, area_table.columns(findings), rows)
 
 
