@@ -109,3 +109,12 @@ def test_la_columns_put_families_first_everywhere():
     leeds = next(line for line in out.stdout.splitlines()
                  if line.lstrip().startswith("Leeds") and "assessment" in line)
     assert leeds.index("73.3%") < leeds.index("93.3%")  # families' rate, then schools'
+
+
+def test_q_reads_as_p_does_and_a_negative_difference_has_a_minus_sign():
+    out = subprocess.run([COPRO, "la", "Leeds"], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "COLUMNS": "160"})
+    assert out.returncode == 0, out.stderr
+    assert "q < 0.001" in out.stdout and "q <0" not in out.stdout
+    assert re.search(r"\(−\d+\.\d–\+\d+\.\d\)", out.stdout)  # −2.3–+3.0, not -2.3–+3.0
+    assert not re.search(r"\(-\d", out.stdout)

@@ -190,7 +190,8 @@ def _gap_table(findings: Findings, areas: list[AreaFindings], title: str, width:
 
 
 def _q(q: float | None) -> str:
-    return MISSING if q is None else "<0.001" if q < 0.001 else f"{q:.3f}"
+    """'q < 0.001', 'q = 0.042': written as the p-value beside it is."""
+    return MISSING if q is None else "q < 0.001" if q < 0.001 else f"q = {q:.3f}"
 
 
 def _coverage_table(findings: Findings, width: int) -> Table:
@@ -223,7 +224,9 @@ def _footer(findings: Findings, console: Console) -> None:
 
 
 def _points(x: float) -> str:
-    return f"{100 * x:+.1f}"
+    """A difference in percentage points with its sign: '+20.0', '−2.3' (a minus sign, not a
+    hyphen, so that an interval's dash is not taken for one)."""
+    return f"{100 * x:+.1f}".replace("-", "−")
 
 
 def print_area(findings: Findings, f: AreaFindings, console: Console) -> None:
@@ -274,7 +277,7 @@ def print_area(findings: Findings, f: AreaFindings, console: Console) -> None:
                          f"{_points(rd.estimate)} "
                          f"({interval(rd.ci_low, rd.ci_high, _points, '–')})",
                          p_value(c.fisher_p) + ("" if c.q_value is None
-                                                else f"; q {_q(c.q_value)}")])
+                                                else f"; {_q(c.q_value)}")])
     headers = ["Area", "Outcome", b.label, a.label, "Ratio, 95% CI", "Difference, 95% CI",
                "Fisher's exact test"]
     title = (f"{a.label} compared with {b.label.lower()}"
