@@ -331,12 +331,22 @@ def _parser_iter(path: Path, tags: tuple[str, ...]):
                            remove_comments=True, remove_pis=True)
 
 
+#: tag -> its local name, for the few dozen tags a return uses (bounded: a hostile file may
+#: hold any number of distinct tags)
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def _local(tag) -> str | None:
     """An element's name without its namespace (None for a comment or processing
     instruction): returns may put every element under a namespace prefix."""
     if not isinstance(tag, str):
         return None
-    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag.rpartition("}")[2] if tag[:1] == "{" else tag
+        if len(_LOCAL_NAMES) < 1024:
+            _LOCAL_NAMES[tag] = name
+    return name
 
 
 def _outside_persons(el) -> bool:
