@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.web.pg import Cluster, pg_bin_dir  # noqa: E402
-from tests.web.serve import WRK_DONE, server_env, start_serve, wrk_result  # noqa: E402
+from tests.web.serve import WRK_DONE, server_env, start_serve  # noqa: E402
+from tests.web.serve import run_wrk as wrk  # noqa: E402
 from tests.web.survey_load import (  # noqa: E402
     PATH,
     csrf,
@@ -102,14 +102,8 @@ def run_wrk(url: str, workdir: Path, rate: float | None = None) -> dict:
     cookie, token = csrf(url)
     clients = PACED_CONNECTIONS if rate else CONNECTIONS
     (workdir / "bench.lua").write_text(LUA)
-    proc = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{SECONDS}s",
-                           "--timeout", "5s", "-s", str(workdir / "bench.lua"), url],
-                          capture_output=True, text=True, timeout=SECONDS + 60,
-                          env={**os.environ, "BENCH_COOKIE": cookie, "BENCH_CSRF": token,
-                               "BENCH_PATH": PATH,
-                               "BENCH_DELAY_MS": str(round(1000 * clients / rate)
-                                                     if rate else 0)})
-    return wrk_result(proc)
+    return wrk(url, workdir / "bench.lua", clients, SECONDS, rate,
+               {"BENCH_COOKIE": cookie, "BENCH_CSRF": token, "BENCH_PATH": PATH})
 
 
 def bench(name: str, database_url: str | None) -> list[tuple]:

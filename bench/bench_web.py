@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import urllib.request
@@ -24,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.web.pg import Cluster, pg_bin_dir  # noqa: E402
-from tests.web.serve import WRK_DONE, server_env, start_serve, wrk_result  # noqa: E402
+from tests.web.serve import WRK_DONE, server_env, start_serve  # noqa: E402
+from tests.web.serve import run_wrk as wrk  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_WEB_SECONDS", "10"))
 CONNECTIONS = 50
@@ -67,13 +67,8 @@ def run_wrk(url: str, paths: list[str], workdir: Path, rate: float | None = None
         urllib.request.urlopen(url + p, timeout=60).read()
     (workdir / "paths.txt").write_text("\n".join(paths) + "\n")
     (workdir / "bench.lua").write_text(LUA)
-    proc = subprocess.run(["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{SECONDS}s",
-                           "--timeout", "5s", "-s", str(workdir / "bench.lua"), url],
-                          capture_output=True, text=True, timeout=SECONDS + 60,
-                          env={**os.environ, "BENCH_PATHS": str(workdir / "paths.txt"),
-                               "BENCH_DELAY_MS": str(round(1000 * CONNECTIONS / rate)
-                                                     if rate else 0)})
-    return wrk_result(proc)
+    return wrk(url, workdir / "bench.lua", CONNECTIONS, SECONDS, rate,
+               {"BENCH_PATHS": str(workdir / "paths.txt")})
 
 
 def bench(name: str, database_url: str | None) -> list[tuple]:

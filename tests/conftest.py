@@ -101,3 +101,11 @@ def la_rows(la: str, code: str, fam: tuple, edu: tuple, **kw) -> list[dict]:
                         pending=0, withdrawn=0, six=total[2], over=total[3], mediation=0,
                         tribunal=0, **kw))
     return rows
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium, once per session, for every page test (tests/browser.py)."""
+    from tests.browser import launched
+
+    yield from launched()

@@ -4,7 +4,6 @@ Chromium) that it renders, passes automated accessibility checks, and its table 
 
 import html
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,9 +12,9 @@ import pytest
 from copro.audit import audit
 from copro.render.sentences import headline
 from copro.sources.dfe import read_dfe_requests
+from tests.browser import axe_violations
 from tests.test_cli import COPRO
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FIGURES = ("scatter", "forest", "funnel", "timeliness", "mediation")
 
 
@@ -131,28 +130,6 @@ def test_unknown_area_writes_nothing(tmp_path):
     assert proc.returncode == 2 and not (tmp_path / "r").exists()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:  # never a silent skip: `make test` installs it or says how
-        pytest.fail("Chromium is not installed: `make test` installs Debian's 'chromium' when "
-                    "run as root; otherwise install it (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
-
-
-def _axe_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
-        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})"
-            for v in results.response["violations"]]
 
 
 PAGES = {"index": "index.html", "area": "la/leeds.html"}
@@ -232,7 +209,7 @@ def test_phone_tables_scroll_inside_a_visible_container(browser, report, which):
 @pytest.mark.parametrize("which", list(PAGES))
 def test_pages_pass_axe(browser, report, which, width):
     page = _open(browser, report, which, width)
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
 
 
 def _overlap(a, b) -> float:

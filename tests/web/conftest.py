@@ -8,16 +8,16 @@
 - ``copro_server``: a factory that starts the real ``copro serve`` (gunicorn) on a free loopback
   port with its own data folder (SQLite, or ``database_url=``), waits until ``/healthz``
   answers, and stops it at the end of the session; ``live_url`` is one on SQLite;
-- ``browser``: headless Chromium (Debian's) through Playwright, and ``axe_violations(page)``.
+- ``browser`` (tests/conftest.py) and ``axe_violations`` (tests/browser.py), shared with the
+  report's page tests.
 
-A missing system component (Chromium, PostgreSQL) fails the test under CI=true, and is skipped
-only on a developer's machine.
+Without PostgreSQL a test fails under CI=true and is skipped only on a developer's machine;
+without Chromium the browser tests always fail (`make test` installs it as root).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import urllib.error
 import urllib.request
@@ -25,10 +25,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import axe_violations  # noqa: F401 - for the tests
 from tests.web.pg import Cluster, free_port  # noqa: F401 - free_port: for the tests
 from tests.web.serve import COPRO, server_env, start_serve  # noqa: F401 - COPRO: likewise
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def missing(what: str) -> None:
@@ -112,26 +111,3 @@ def live_url(copro_server) -> str:
     return copro_server().url
 
 
-@pytest.fixture(scope="session")
-def browser():
-    if CHROMIUM is None:
-        missing("Chromium is not installed (Debian package 'chromium')")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
-
-
-def axe_violations(page) -> list[str]:
-    """axe-core's WCAG 2.2 A and AA violations on the page, one line each."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
-        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}: "
-            f"{[n['target'] for n in v['nodes'][:3]]})"
-            for v in results.response["violations"]]

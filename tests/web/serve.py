@@ -71,6 +71,20 @@ def start_serve(env: dict, log: Path, workers: int | None = 2, timeout: float = 
                        f"{log.read_text()[-2000:]}")
 
 
+def run_wrk(url: str, script: Path, clients: int, seconds: int, rate: float | None = None,
+            env: dict | None = None) -> dict:
+    """wrk on ``url`` with the Lua ``script`` (ending with :data:`WRK_DONE`), ``clients``
+    connections for ``seconds``: flat out (``rate`` None), or each client pausing
+    (``BENCH_DELAY_MS``, read by the script) so that together they send ``rate`` a second.
+    ``env``: more variables for the script. Returns :func:`wrk_result`."""
+    pause = round(1000 * clients / rate) if rate else 0
+    proc = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s",
+                           "--timeout", "5s", "-s", str(script), url],
+                          capture_output=True, text=True, timeout=seconds + 60,
+                          env={**os.environ, **(env or {}), "BENCH_DELAY_MS": str(pause)})
+    return wrk_result(proc)
+
+
 def wrk_result(proc: subprocess.CompletedProcess) -> dict:
     """What a wrk run whose script ends with :data:`WRK_DONE` measured: ``rate`` (answered
     requests a second), ``requests``, ``errors``, and ``p50``, ``p95``, ``p99`` in ms."""
