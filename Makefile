@@ -9,7 +9,7 @@ PORT ?= 8000
 # The website's stylesheet: GOV.UK Frontend (npm, pinned by package-lock.json) compiled with Sass.
 CSS := src/copro/web/static/copro/copro.css
 
-.PHONY: audit test serve assets bench lint clean chromium
+.PHONY: audit test test-oldest-lxml serve assets bench lint clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,10 +45,26 @@ chromium:
 	  exit 1; \
 	fi
 
-## test: install what the tests need (Python packages; Chromium, see above), lint, run the suite
+## test: install what the tests need (Python packages; Chromium, see above), lint, run the suite;
+## then the XML readers' tests again on the oldest lxml pyproject.toml allows
 test: $(VENV)/.installed-test assets chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-oldest-lxml
+
+## test-oldest-lxml: the XML readers' tests on the lowest lxml pyproject.toml allows (installed
+## into a folder put first on PYTHONPATH; the venv keeps the newest the pins allow)
+LXML_OLDEST := 5.0.0
+XML_TESTS := tests/test_xml_prolog.py tests/test_sen2.py tests/test_sen2_returns.py \
+	tests/test_hostile.py
+$(VENV)/lxml-$(LXML_OLDEST)/.installed: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --no-deps --target $(VENV)/lxml-$(LXML_OLDEST) \
+	  "lxml==$(LXML_OLDEST)"
+	touch $@
+
+test-oldest-lxml: $(VENV)/.installed-test $(VENV)/lxml-$(LXML_OLDEST)/.installed
+	PYTHONPATH=$(VENV)/lxml-$(LXML_OLDEST) COPRO_EXPECT_LXML=$(LXML_OLDEST) \
+	  $(BIN)/python -m pytest -p no:cacheprovider -q $(XML_TESTS)
 
 ## serve: install, build the assets, and run the website on http://127.0.0.1:8000/ (SQLite in
 ## the data folder, created, migrated and loaded with the bundled data on first start)

@@ -17,9 +17,10 @@ Rules (the README's "Bad input" section says the same):
   :data:`MAX_XLSX_UNPACKED` bytes, or any part is compressed more than
   :data:`MAX_XLSX_RATIO` times (a zip bomb), or any XML part declares a DTD; hidden and very
   hidden sheets are never read (a hidden first sheet or a hidden draft is skipped);
-- an XML document is refused if the parser reports a document type declaration anywhere
-  before its root (internal subset, entities or an external DTD), however far into the file
-  and in whatever encoding;
+- an XML document is refused if it declares a document type anywhere before its root
+  (internal subset, entities or an external DTD), however far into the file and in whatever
+  encoding: copro reads the prolog's bytes itself, so no parser sees the DTD (and none can
+  expand an entity); the parser is then asked again, as a second line of defence;
 - a value from a file is echoed in a message only through :func:`shown`: printable
   characters only, cut to a length; and only from fields that cannot hold personal data
   (callers never pass a personal field's value: they name the field instead).
@@ -27,9 +28,11 @@ Rules (the README's "Bad input" section says the same):
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
+import re
 import stat
 import unicodedata
 import zipfile
@@ -204,12 +207,94 @@ def header_index(path: Path, header: list[str], wanted) -> dict[str, int]:
 
 # --- XML ----------------------------------------------------------------------------------
 
+_DTD_REFUSED = ("the document declares a DTD (DOCTYPE, entities or an external DTD), which "
+                "copro never needs: refused for safety")
+_PROLOG_CHUNK = 64 * 1024
+_UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+
+
+def _prolog_encoding(head: bytes) -> str | None:
+    """The encoding to read an XML document's prolog in, from its first bytes (a byte-order
+    mark, the zero bytes of UTF-16/32 around '<', or the XML declaration's ``encoding``), as
+    XML 1.0 appendix F describes; None where Python has no such codec (the parser decides)."""
+    if head.startswith(_UTF32_BOMS) or head[:4] in (b"<\0\0\0", b"\0\0\0<"):
+        return "utf-32"
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if head[:2] == b"<\0":
+        return "utf-16-le"
+    if head[:2] == b"\0<":
+        return "utf-16-be"
+    declared = re.match(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']", head)
+    name = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return None
+    # A declaration may name UTF-16 in a file that an ASCII-compatible read got this far in.
+    return "utf-8" if name.lower().replace("_", "-") in ("utf-16", "utf-32") else name
+
+
+_PROLOG_ITEM = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+#: Longest prolog (XML declaration, comments, processing instructions) copro reads through.
+MAX_PROLOG = 16 * MiB
+
+
+def declares_dtd(path: Path, source) -> bool:
+    """Whether the XML document's prolog (what comes before its root element) holds a
+    document type declaration, found by reading the bytes ourselves, so that no parser ever
+    sees a DTD copro will refuse (a parser may expand entities, or stop on a billion-laughs
+    file with its own wording, before it reports the DOCTYPE). Reads only up to the root
+    element, in chunks; ``source`` is a path or a binary file object. Anything that is not
+    whitespace, a comment, a processing instruction or a DOCTYPE before the root ends the scan
+    (the parser then says what is wrong)."""
+    stream = open(source, "rb") if isinstance(source, (str, Path)) else source
+    try:
+        head = stream.read(_PROLOG_CHUNK)
+        encoding = _prolog_encoding(head)
+        if encoding is None:
+            return b"<!DOCTYPE" in head.upper()
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        text, pos, ended = decoder.decode(head, final=not head), 0, not head
+        while True:
+            item = _PROLOG_ITEM.match(text, pos)
+            if item:
+                pos = item.end()
+                continue
+            rest = text[pos:pos + 9].upper()
+            if rest.startswith("<!DOCTYPE"):
+                return True
+            incomplete = (rest == "" or "<!DOCTYPE".startswith(rest) or "<!--".startswith(rest)
+                          or rest.startswith(("<?", "<!--")))
+            if ended or not incomplete:
+                return False
+            if len(text) - pos > MAX_PROLOG:
+                raise InputError(path, f"more than {MAX_PROLOG // MiB} MB before the root "
+                                       "element (comments or processing instructions); "
+                                       "expected an XML document")
+            chunk = stream.read(_PROLOG_CHUNK)
+            ended = not chunk
+            text, pos = text[pos:] + decoder.decode(chunk, final=ended), 0
+    finally:
+        if stream is not source:
+            stream.close()
+
+
 def check_xml_prolog(path: Path, source, root: str | None = None) -> None:
-    """Ask the parser whether the document declares a DTD (internal subset, entities or an
-    external DTD), and what its root element is; a DTD anywhere before the root is refused.
+    """Refuse a document that declares a DTD (internal subset, entities or an external DTD)
+    anywhere before its root, before any parser reads it (:func:`declares_dtd`); then ask the
+    parser what the root element is (and, as a second line of defence, about a DTD).
     ``source``: a path or a binary file object (read only up to the root element)."""
     from lxml import etree
 
+    if hasattr(source, "read") and not source.seekable():
+        source = io.BytesIO(source.read())  # scanned, then parsed from the start again
+    if declares_dtd(path, source):
+        raise InputError(path, _DTD_REFUSED)
+    if hasattr(source, "seek"):
+        source.seek(0)
     context = etree.iterparse(source, events=("start",), resolve_entities=False,
                               no_network=True, load_dtd=False, huge_tree=False)
     try:
@@ -222,8 +307,7 @@ def check_xml_prolog(path: Path, source, root: str | None = None) -> None:
                                f"({shown(exc.msg.split(',')[0], 80)})") from None
     info = el.getroottree().docinfo
     if info.doctype or info.internalDTD is not None or info.system_url or info.public_id:
-        raise InputError(path, "the document declares a DTD (DOCTYPE, entities or an external "
-                               "DTD), which copro never needs: refused for safety")
+        raise InputError(path, _DTD_REFUSED)
     name = etree.QName(el).localname
     if root is not None and name != root:
         raise InputError(path, f"line {el.sourceline}: the root element is "
