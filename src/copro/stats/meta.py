@@ -89,8 +89,9 @@ def random_effects(effects, variances, tau2_method: str = "REML", hksj: bool = F
     ``combine_effects``). ``combine_effects``' own HKSJ interval is not used: it cannot take
     the REML tau^2, and it uses DL's tau^2 untruncated (negative for homogeneous areas), where
     metafor truncates. Agrees with ``metafor::rma`` on its documented examples (see the tests).
-    The prediction interval is Higgins, Thompson & Spiegelhalter's (2009), t with k-2 df
-    (metafor's ``predict`` uses the normal quantile by default), checked against its formula.
+    The prediction interval is Higgins, Thompson & Spiegelhalter's (2009), mean +/- t(k-2 df)
+    sqrt(tau^2 + SE^2), SE the mean's (HKSJ's with ``hksj``); metafor's ``predict`` uses the
+    normal quantile by default, so it is checked against its formula, not metafor.
     """
     y = np.asarray(effects, dtype=float)
     v = np.asarray(variances, dtype=float)
