@@ -144,6 +144,11 @@ def test_dl_knha_matches_metafor_kacker():
     assert r.se == pytest.approx(0.29477605699879, rel=1e-8)
     assert (r.ci_low, r.ci_high) == pytest.approx((61.710383798052, 63.0698934108488),
                                                   rel=1e-10)
+    # and statsmodels' own HKSJ interval, which copro's agrees with where both apply
+    res = combine_effects(KACKER_Y, KACKER_V, method_re="dl", use_t=True)
+    assert res.sd_eff_w_re_hksj == pytest.approx(0.29477605699879, rel=1e-8)
+    assert tuple(res.conf_int(alpha=0.05)[3]) == pytest.approx(
+        (61.710383798052, 63.0698934108488), rel=1e-10)
 
 
 def test_pm_matches_metafor_kacker():
