@@ -91,6 +91,17 @@ def test_reml_is_the_exact_root_of_its_score(data):
     assert abs(knha.ci_high - (mu + crit * hksj_se)) < 1e-10
 
 
+@given(st.lists(st.tuples(st.floats(-3, 3), st.floats(0.001, 2.0)), min_size=2, max_size=30))
+def test_reml_is_a_root_of_its_score_or_zero(areas):
+    y, v = (np.array(x) for x in zip(*areas, strict=True))
+    tau2 = random_effects(y, v, "REML").tau2
+    w = 1 / (v + tau2)
+    if tau2 > 0:
+        assert abs(reml_score(tau2, y, v)) <= 1e-10 * np.sum(w)
+    else:  # the restricted likelihood falls from tau^2 = 0 on
+        assert reml_score(0.0, y, v) <= 1e-10 * np.sum(w)
+
+
 def test_reml_score_is_the_derivative_of_the_restricted_likelihood():
     y, v = bcg_effects()
 

@@ -55,7 +55,7 @@ def tau2_reml(y: np.ndarray, v: np.ndarray) -> float:
 
 def _score_root_near(tau2: float, y: np.ndarray, v: np.ndarray) -> float:
     """The root of the REML score in the smallest bracket around ``tau2`` (the approximate
-    maximum) found by widening it; ``tau2`` itself where the score does not change sign."""
+    maximum) found by widening it; 0 where the score is negative from 0 to past ``tau2``."""
     step = 1e-6 * max(tau2, 1e-6)
     low, high = max(0.0, tau2 - step), tau2 + step
     for _ in range(60):
@@ -68,8 +68,10 @@ def _score_root_near(tau2: float, y: np.ndarray, v: np.ndarray) -> float:
             break
         step *= 2
         high += step
-    if not (reml_score(low, y, v) > 0 > reml_score(high, y, v)):
+    if reml_score(high, y, v) >= 0:
         return tau2
+    if reml_score(low, y, v) <= 0:  # low is 0: the likelihood falls from 0 on
+        return 0.0
     return float(brentq(reml_score, low, high, args=(y, v), xtol=1e-15))
 
 
