@@ -167,3 +167,18 @@ def test_small_files_never_print_a_degenerate_estimate(tmp_path, persons):
                         assert x[key]["ci_high"] / x[key]["ci_low"] > 1.0001
                     elif x:
                         assert x[f"{key}_missing"]  # the reason, in words
+
+
+@pytest.mark.parametrize("confidence, label", [(0.95, "Wald 95% interval"),
+                                               (0.9, "Wald 90% interval")])
+def test_odds_ratio_method_names_the_level_used(confidence, label):
+    cells = rows_from([("A", "5 to 10", "male", True, 40, 100),
+                       ("A", "5 to 10", "male", False, 30, 100),
+                       ("A", "11 to 15", "female", True, 50, 100),
+                       ("A", "11 to 15", "female", False, 35, 100),
+                       ("A", "5 to 10", "female", True, 45, 100),
+                       ("A", "11 to 15", "male", False, 25, 100)])
+    x = case_mix_adjustment(cells, FACTORS, "assessment", confidence=confidence)
+    for odds_ratio in (x.crude_or, x.adjusted_or):
+        assert odds_ratio.confidence == confidence
+        assert odds_ratio.method.endswith(label)

@@ -1,6 +1,7 @@
 """Risk ratio, risk difference, Fisher's exact test and BH q-values for two groups."""
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -65,9 +66,67 @@ def test_katz_agrees_with_statsmodels_table2x2_without_zero_cells(t):
     assert se[0] == pytest.approx(ref.log_riskratio_se, rel=1e-9)
 
 
+def exact_two_sided_p(a: int, n1: int, c: int, n2: int, tolerance: Fraction) -> float:
+    """The two-sided p-value in exact integer arithmetic: the hypergeometric probability of the
+    tables with these margins at most ``1 + tolerance`` times as probable as the observed one.
+    ``tolerance`` 1e-7 is R's ``fisher.test`` (``relErr <- 1 + 10^(-7)``); 1e-14 is SciPy's."""
+    k = a + c
+    low, high = max(0, k - n2), min(k, n1)
+    weight = [math.comb(n1, low) * math.comb(n2, k - low)]  # C(n1, x) C(n2, k - x)
+    for x in range(low, high):
+        weight.append(weight[-1] * (n1 - x) * (k - x) // ((x + 1) * (n2 - k + x + 1)))
+    observed = weight[a - low]
+    bound = observed * (1 + tolerance)
+    return float(Fraction(sum(w for w in weight if w <= bound), math.comb(n1 + n2, k)))
+
+
+R_TOLERANCE, SCIPY_TOLERANCE = Fraction(1, 10**7), Fraction(1, 10**14)
+
+
+@pytest.mark.parametrize("m", [3200, 4000, 5000])
+@pytest.mark.parametrize("swap", [False, True])
+def test_fisher_near_ties_follow_r_fisher_test(m, swap):
+    # m - 1 of 2m against m + 1 of 2m + 2: the table one step along (m of 2m) is only
+    # 1 + 1/(m^2 + 2m) times as probable (6e-8 for m = 4000). R's fisher.test counts it as a
+    # tie, SciPy (tolerance 1e-14) does not.
+    table = (m - 1, 2 * m, m + 1, 2 * m + 2)
+    if swap:
+        table = table[2:] + table[:2]
+    r_value = exact_two_sided_p(*table, R_TOLERANCE)
+    scipy_value = exact_two_sided_p(*table, SCIPY_TOLERANCE)
+    assert r_value > scipy_value + 1e-3  # a real difference, not rounding
+    assert fisher_exact_pvalues(*([x] for x in table))[0] == pytest.approx(r_value, rel=1e-10)
+    a, n1, c, n2 = table
+    assert fisher_exact([[a, n1 - a], [c, n2 - c]]).pvalue == pytest.approx(scipy_value,
+                                                                             rel=1e-10)
+
+
+def test_fisher_ties_in_tables_with_equal_groups():
+    # exactly tied tables (equal group sizes, mirror images) are all counted
+    for a, n, c in ((700, 2000, 800), (1001, 2636, 1635), (3, 10, 7)):
+        assert fisher_exact_pvalues([a], [n], [c], [n])[0] == pytest.approx(
+            exact_two_sided_p(a, n, c, n, Fraction(0)), rel=1e-10)
+
+
+def test_fisher_method_names_the_tolerance():
+    method = compare_two(10, 20, 5, 20).fisher_method
+    assert "R's fisher.test" in method and "1e-7" in method
+
+
+@settings(max_examples=60)
+@given(st.lists(tables, min_size=1, max_size=8))
+def test_vectorised_fisher_is_r_fisher_test_exactly(ts):
+    a, n1, c, n2 = (np.array(x) for x in zip(*ts, strict=True))
+    got = fisher_exact_pvalues(a, n1, c, n2)
+    for i, table in enumerate(ts):
+        assert got[i] == pytest.approx(exact_two_sided_p(*table, R_TOLERANCE), rel=1e-9,
+                                       abs=1e-300)
+
+
 @settings(max_examples=60)
 @given(st.lists(tables, min_size=1, max_size=8))
 def test_vectorised_fisher_agrees_with_scipy(ts):
+    # tables this small have no near-tie (none with n1, n2 < 120, by exhaustive search)
     a, n1, c, n2 = (np.array(x) for x in zip(*ts, strict=True))
     got = fisher_exact_pvalues(a, n1, c, n2)
     for i, (ai, n1i, ci, n2i) in enumerate(ts):

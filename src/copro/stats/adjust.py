@@ -30,13 +30,17 @@ from copro.stats.compare import log_risk_ratios
 from copro.stats.pooling import mantel_haenszel_risk_ratio
 from copro.stats.results import CaseMixAdjustment, OddsRatio
 
-LOGIT = "logistic regression (binomial GLM, statsmodels), Wald 95% interval"
 #: Fewest events (and non-events) per model parameter for a logistic regression to be reported
 #: (Vittinghoff & McCulloch 2007, Am J Epidemiol 165:710-718: 5 to 9 is usually adequate).
 MIN_EVENTS_PER_PARAMETER = 5
 #: A standard error of the log odds ratio above this means the model is not identified in
 #: practice (quasi-separation): no estimate is shown.
 MAX_LOG_SE = 5.0
+
+
+def _logit_method(confidence: float) -> str:
+    return (f"logistic regression (binomial GLM, statsmodels), Wald {100 * confidence:g}% "
+            "interval")
 
 
 def _fit(succ, trials, X, confidence: float):
@@ -154,7 +158,8 @@ def case_mix_adjustment(rows: list[tuple[str, tuple[str, ...], bool, int, int]],
     succ = np.array([r[3] for r in rows], float)
     trials = np.array([r[4] for r in rows], float)
     is_a = np.array([r[2] for r in rows], float)
-    crude_or, crude_missing = _odds_ratio(succ, trials, is_a, [], "unadjusted: " + LOGIT,
+    crude_or, crude_missing = _odds_ratio(succ, trials, is_a, [],
+                                          "unadjusted: " + _logit_method(confidence),
                                           confidence)
     adjusted_for = _and(names) if names else "nothing (no characteristic varies)"
     factors = [[r[1][i] for r in rows] for i in used]
@@ -162,7 +167,8 @@ def case_mix_adjustment(rows: list[tuple[str, tuple[str, ...], bool, int, int]],
         factors.append([r[0] for r in rows])
         adjusted_for += ", with area fixed effects"
     adjusted_or, adjusted_missing = _odds_ratio(
-        succ, trials, is_a, factors, f"adjusted for {adjusted_for}: {LOGIT}", confidence)
+        succ, trials, is_a, factors, f"adjusted for {adjusted_for}: {_logit_method(confidence)}",
+        confidence)
     return CaseMixAdjustment(
         outcome_key=outcome_key, requests=int(trials.sum()), strata=len(tables),
         crude_rr=crude, crude_rr_low=float(crude * np.exp(-z * crude_se[0])),

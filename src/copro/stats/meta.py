@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from scipy.stats import chi2, norm
+from scipy.optimize import brentq, minimize_scalar
+from scipy.stats import chi2
 from scipy.stats import t as student_t
+from statsmodels.regression.linear_model import WLS
 from statsmodels.stats.meta_analysis import combine_effects
 
 from copro.stats.results import RandomEffects
@@ -17,33 +18,82 @@ TAU2_METHODS = {
 }
 
 
+def _neg_restricted_loglik(tau2: float, y: np.ndarray, v: np.ndarray) -> float:
+    w = 1.0 / (v + tau2)
+    mu = np.sum(w * y) / np.sum(w)
+    return 0.5 * (np.sum(np.log(v + tau2)) + np.log(np.sum(w)) + np.sum(w * (y - mu) ** 2))
 
+
+def reml_score(tau2: float, y: np.ndarray, v: np.ndarray) -> float:
+    """Derivative of the restricted log-likelihood in tau^2 (0 at an interior REML estimate):
+    (sum w^2 (y - mu)^2 - sum w + sum w^2 / sum w) / 2, w = 1 / (v + tau^2)."""
+    w = 1.0 / (v + tau2)
+    sw = np.sum(w)
+    mu = np.sum(w * y) / sw
+    return 0.5 * float(np.sum(w**2 * (y - mu) ** 2) - sw + np.sum(w**2) / sw)
 
 
 def tau2_reml(y: np.ndarray, v: np.ndarray) -> float:
-    """REML estimate of the between-area variance tau^2 (maximises the restricted likelihood)."""
-    def neg_restricted_loglik(tau2: float) -> float:
-        w = 1.0 / (v + tau2)
-        mu = np.sum(w * y) / np.sum(w)
-        return 0.5 * (np.sum(np.log(v + tau2)) + np.log(np.sum(w)) + np.sum(w * (y - mu) ** 2))
+    """REML estimate of the between-area variance tau^2.
 
+    The restricted likelihood is maximised over [0, upper] (SciPy's bounded Brent search, which
+    finds the maximum to only ~1e-8, the likelihood being flat there), then the root of its
+    score (:func:`reml_score`) is found next to that maximum by ``scipy.optimize.brentq``
+    (``xtol=1e-15``, ``rtol`` 4 machine epsilons): the estimate is the exact root to
+    ~1e-15 relative (see the tests). 0 when the likelihood is highest there (as metafor).
+    """
+    y = np.asarray(y, dtype=float)
+    v = np.asarray(v, dtype=float)
     upper = max(10.0 * float(np.var(y)) + float(np.max(v)), 1e-8)
-    res = minimize_scalar(neg_restricted_loglik, bounds=(0.0, upper), method="bounded",
-                          options={"xatol": 1e-12, "maxiter": 500})
-    tau2 = float(res.x)
+    res = minimize_scalar(_neg_restricted_loglik, bounds=(0.0, upper), args=(y, v),
+                          method="bounded", options={"xatol": 1e-12, "maxiter": 500})
+    tau2 = _score_root_near(float(res.x), y, v)
     # the optimum can sit on the boundary 0: compare explicitly
-    return 0.0 if neg_restricted_loglik(0.0) <= neg_restricted_loglik(tau2) else tau2
+    at_zero = _neg_restricted_loglik(0.0, y, v)
+    return 0.0 if at_zero <= _neg_restricted_loglik(tau2, y, v) else tau2
+
+
+def _score_root_near(tau2: float, y: np.ndarray, v: np.ndarray) -> float:
+    """The root of the REML score in the smallest bracket around ``tau2`` (the approximate
+    maximum) found by widening it; 0 where the score is negative from 0 to past ``tau2``."""
+    step = 1e-6 * max(tau2, 1e-6)
+    low, high = max(0.0, tau2 - step), tau2 + step
+    for _ in range(60):
+        if reml_score(low, y, v) > 0 or low == 0.0:
+            break
+        step *= 2
+        low = max(0.0, low - step)
+    for _ in range(60):
+        if reml_score(high, y, v) < 0:
+            break
+        step *= 2
+        high += step
+    if reml_score(high, y, v) >= 0:
+        return tau2
+    if reml_score(low, y, v) <= 0:  # low is 0: the likelihood falls from 0 on
+        return 0.0
+    return float(brentq(reml_score, low, high, args=(y, v), xtol=1e-15))
 
 
 def random_effects(effects, variances, tau2_method: str = "REML", hksj: bool = False,
                    confidence: float = 0.95) -> RandomEffects:
     """Random-effects meta-analysis of ``effects`` with sampling ``variances``.
 
-    tau^2: ``"REML"`` (written here), ``"DL"`` or ``"PM"`` (statsmodels ``combine_effects``,
-    ``method_re="dl"`` / ``"iterated"``). Cochran's Q, I^2 and H^2 follow R's ``metafor::rma``
-    (I^2 = tau^2 / (tau^2 + s^2), s^2 the 'typical' sampling variance). With ``hksj`` the interval
-    uses the Hartung-Knapp-Sidik-Jonkman variance and t with k-1 df. Agrees with ``metafor::rma``
-    on its documented examples (see the tests).
+    tau^2: ``"REML"`` (:func:`tau2_reml`, written here: no SciPy or statsmodels function
+    estimates it), ``"DL"`` or ``"PM"`` (statsmodels ``combine_effects``, ``method_re="dl"`` /
+    ``"iterated"``, truncated at 0 as in metafor). Cochran's Q, I^2 and H^2 follow R's
+    ``metafor::rma`` (I^2 = tau^2 / (tau^2 + s^2), s^2 the 'typical' sampling variance).
+
+    The mean, its standard error and interval are statsmodels' weighted least squares (``WLS``)
+    of the effects on a constant with weights 1 / (v + tau^2): with the scale fixed at 1 and a
+    normal interval by default; with ``hksj``, with the scale estimated and t on k-1 df, which
+    is the Hartung-Knapp-Sidik-Jonkman interval (statsmodels documents the equivalence in
+    ``combine_effects``). ``combine_effects``' own HKSJ interval is not used: it cannot take
+    the REML tau^2, and it uses DL's tau^2 untruncated (negative for homogeneous areas), where
+    metafor truncates. Agrees with ``metafor::rma`` on its documented examples (see the tests).
+    The prediction interval is Higgins, Thompson & Spiegelhalter's (2009), mean +/- t(k-2 df)
+    sqrt(tau^2 + SE^2), SE the mean's (HKSJ's with ``hksj``); metafor's ``predict`` uses the
+    normal quantile by default, so it is checked against its formula, not metafor.
     """
     y = np.asarray(effects, dtype=float)
     v = np.asarray(variances, dtype=float)
@@ -69,15 +119,12 @@ def random_effects(effects, variances, tau2_method: str = "REML", hksj: bool = F
     i2 = tau2 / (tau2 + typical_v)
     h2 = (tau2 + typical_v) / typical_v
 
-    w = 1.0 / (v + tau2)
-    mu = float(np.sum(w * y) / np.sum(w))
-    se = float(np.sqrt(1.0 / np.sum(w)))
+    wls = WLS(y, np.ones(k), weights=1.0 / (v + tau2))
+    with np.errstate(all="ignore"):  # identical effects: an estimated scale of 0 is fine
+        fit = wls.fit() if hksj else wls.fit(cov_type="fixed scale", use_t=False)
+    mu, se = float(fit.params[0]), float(fit.bse[0])
+    ci_low, ci_high = (float(b) for b in fit.conf_int(alpha=1 - confidence)[0])
     level = 0.5 + confidence / 2
-    if hksj:
-        se = float(np.sqrt(np.sum(w * (y - mu) ** 2) / (df * np.sum(w))))
-        crit = float(student_t.ppf(level, df))
-    else:
-        crit = float(norm.ppf(level))
     pi_low = pi_high = None
     if k >= 3:
         half = float(student_t.ppf(level, k - 2)) * np.sqrt(tau2 + se ** 2)
@@ -86,6 +133,6 @@ def random_effects(effects, variances, tau2_method: str = "REML", hksj: bool = F
     if hksj:
         method += ", Hartung-Knapp-Sidik-Jonkman interval (t, k-1 df)"
     method += "; prediction interval t with k-2 df (Higgins, Thompson & Spiegelhalter 2009)"
-    return RandomEffects(mu, se, mu - crit * se, mu + crit * se, tau2, float(i2), float(h2),
+    return RandomEffects(mu, se, ci_low, ci_high, tau2, float(i2), float(h2),
                          q, df, float(chi2.sf(q, df)), k, pi_low, pi_high, tau2_method, hksj,
                          confidence, method)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 WILSON = "Wilson score"
 KATZ = "Katz log interval; 0.5 added to every cell of a table with a zero cell"
 NEWCOMBE = "Newcombe hybrid score interval"
-FISHER = "Fisher's exact test, two-sided"
+FISHER = ("Fisher's exact test, two-sided (as R's fisher.test: tables up to 1e-7 more probable "
+          "than the one observed count as no more probable)")
 BH = "Benjamini-Hochberg q-value"
 MANTEL_HAENSZEL = ("Mantel-Haenszel pooled risk ratio; Greenland-Robins variance; "
                    "Cochran's Q test of homogeneity")
