@@ -91,8 +91,9 @@ class InvitationAdmin(admin.ModelAdmin):
         except invitations.InvitationError as exc:
             messages.error(request, str(exc))
             raise
-        obj.pk = invitation.pk
-        form.instance = invitation
+        for field in Invitation._meta.concrete_fields:  # the admin names and logs ``obj``
+            setattr(obj, field.attname, getattr(invitation, field.attname))
+        obj._state.adding = False
 
     def add_view(self, request, form_url="", extra_context=None):
         try:
