@@ -9,6 +9,7 @@ SIGN_IN, SIGN_IN_FAILED, SIGN_OUT = "sign-in", "failed sign-in", "sign-out"
 SECOND_FACTOR, SECOND_FACTOR_FAILED = "second factor", "failed second factor"
 ROUND_OPENED, ROUND_CLOSED, ROUND_PUBLISHED = "round opened", "round closed", "round published"
 DOWNLOAD, IMPORT, PURGE = "download", "import", "purge"
+BACKUP, RESTORE = "backup", "restore"
 ACCOUNT = "account"  # invited, activated, password set or reset, 2FA enrolled, deactivated
 
 #: The actor of a command run on the server
