@@ -82,6 +82,14 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     (COPRO_DATA_DIR, default ~/.local/share/copro) and imports the bundled DfE data;
     COPRO_DATABASE_URL points it at PostgreSQL instead."""
     setup_django()
+    from django.conf import settings
+
+    from copro.web.survey import config
+
+    if settings.HTTPS and config.notice_is_template():
+        raise CoproError("COPRO_HTTPS=1 but the privacy notice is still the template: set "
+                         "COPRO_SURVEY_CONTROLLER (the data controller) and COPRO_SURVEY_CONTACT "
+                         "(how to reach them), see docs/deploy.md")
     migrate()
     ensure_bundled_data()
     collect_static()

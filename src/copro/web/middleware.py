@@ -1,5 +1,5 @@
-"""Request middleware: structured access logs, the Content-Security-Policy header, and HEAD
-answered without a body."""
+"""Request middleware: the client's address behind a trusted proxy, structured access logs, the
+Content-Security-Policy header, and HEAD answered without a body."""
 
 from __future__ import annotations
 
@@ -65,3 +65,28 @@ class HeadWithoutBodyMiddleware:
         if request.method == "HEAD" and not response.streaming:
             response.content = b""
         return response
+
+
+class TrustedProxyMiddleware:
+    """Behind a reverse proxy (nginx), every request comes from the proxy's address: the
+    client's is in X-Forwarded-For. Only when the peer is one of ``settings.TRUSTED_PROXIES``
+    does ``REMOTE_ADDR`` become the last address there (the one the proxy wrote; anything a
+    client put before it is ignored); from any other peer, X-Forwarded-For and
+    X-Forwarded-Proto are dropped, so a client cannot choose the address the rate limits see
+    nor claim HTTPS."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.trusted = frozenset(settings.TRUSTED_PROXIES)
+
+    def __call__(self, request):
+        meta = request.META
+        if meta.get("REMOTE_ADDR", "") in self.trusted:
+            forwarded = [a.strip() for a in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                         if a.strip()]
+            if forwarded:
+                meta["REMOTE_ADDR"] = forwarded[-1]
+        else:
+            meta.pop("HTTP_X_FORWARDED_FOR", None)
+            meta.pop("HTTP_X_FORWARDED_PROTO", None)
+        return self.get_response(request)

@@ -10,6 +10,9 @@
   ``127.0.0.1,localhost,[::1]``);
 - ``COPRO_CSRF_TRUSTED_ORIGINS``: comma-separated origins, e.g. ``https://copro.example.org``;
 - ``COPRO_HTTPS``: ``1`` behind HTTPS: HSTS, secure cookies only, redirect to HTTPS;
+- ``COPRO_TRUSTED_PROXIES``: comma-separated addresses of reverse proxies whose
+  X-Forwarded-For / X-Forwarded-Proto are believed (default: loopback under ``COPRO_HTTPS=1``,
+  else none);
 - ``COPRO_DEBUG``: ``1`` for Django's debug pages; never in production;
 - ``COPRO_EMAIL_URL``: where email (invitations, password resets) is sent, e.g.
   ``smtp://user:pass@mail.example.org:587?tls=1`` (``smtp+tls://`` or ``smtp+ssl://`` also);
@@ -95,6 +98,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "copro.web.middleware.TrustedProxyMiddleware",
     "copro.web.middleware.HeadWithoutBodyMiddleware",
     "copro.web.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -196,9 +200,11 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz(\.json)?$"]  # a local monitor's plain-HTTP health check
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+TRUSTED_PROXIES = _list("COPRO_TRUSTED_PROXIES", "127.0.0.1,::1" if HTTPS else "")
 #: No inline script anywhere; inline styles only for SVG figures' presentation attributes.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
