@@ -9,6 +9,8 @@ import sqlite3
 import subprocess
 import time
 
+import pytest
+
 from tests.web.serve import COPRO, server_env, start_serve
 from tests.web.survey_load import Submitters, new_database, open_round
 
@@ -110,3 +112,21 @@ def test_backup_and_restore_under_load_postgresql(tmp_path, postgres_url):
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "a PostgreSQL dump" in copro(empty, None, "restore", "--yes",
                                         str(backup)).stderr
+
+
+def test_the_audit_log_refuses_update_and_delete_on_postgresql(tmp_path, postgres_url):
+    """Below the model: the trigger refuses UPDATE and DELETE from any client (psql, a script),
+    while INSERT works."""
+    import psycopg
+
+    url = new_database(postgres_url, "copro_audit_trigger")
+    r = copro(tmp_path, url, "migrate")
+    assert r.returncode == 0, r.stderr
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("insert into accounts_auditevent (at, actor, action, area_code, subject, "
+                    "detail) values (now(), 'a', 'purge', '', '', '')")
+        for sql in ("update accounts_auditevent set actor = 'b'",
+                    "delete from accounts_auditevent"):
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                con.execute(sql)
+        assert con.execute("select actor from accounts_auditevent").fetchall() == [("a",)]
