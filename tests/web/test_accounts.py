@@ -61,6 +61,19 @@ def test_an_invitation_sets_the_password_once_and_leads_to_the_authenticator_set
     assert _accept(Client(), path, "a third long passphrase 9").status_code == 404
 
 
+def test_the_access_log_never_holds_a_links_secret(caplog):
+    caplog.set_level("INFO", logger="copro.access")
+    path = _invite()
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    Client().get(path)
+    Client().get(f"/accounts/password-reset/MQ/{token}/")
+    Client().get("/accounts/password-reset/sent/")
+    logged = [r.getMessage() for r in caplog.records if r.name == "copro.access"]
+    assert '"/accounts/invitation/(secret)/"' in " ".join(logged)
+    assert '"/accounts/password-reset/sent/"' in " ".join(logged)
+    assert token not in " ".join(logged)
+
+
 def test_an_expired_invitation_is_refused():
     path = _invite()
     Invitation.objects.all().update(expires_at=timezone.now() - timedelta(seconds=1))

@@ -5,18 +5,27 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 
 from django.conf import settings
 
 access_log = logging.getLogger("copro.access")
 
+#: Paths that carry a secret (an invitation's or a password reset's link): logged without it
+_SECRET_PATH = re.compile(r"^(/accounts/(?:invitation|password-reset))/(?!sent/$|done/$).+$")
+
+
+def loggable_path(path: str) -> str:
+    return _SECRET_PATH.sub(r"\1/(secret)/", path)
+
 
 class AccessLogMiddleware:
     """One JSON line per request: time, method, path, status, bytes and duration.
 
     The path never includes the query string (a search box or a form could put personal data
-    there), and no client address, cookie or user agent is logged."""
+    there) nor an invitation's or password reset's secret, and no client address, cookie or
+    user agent is logged."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -29,7 +38,7 @@ class AccessLogMiddleware:
             access_log.info(json.dumps({
                 "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "method": request.method,
-                "path": request.path,
+                "path": loggable_path(request.path),
                 "status": response.status_code,
                 "bytes": size,
                 "ms": round((time.perf_counter() - start) * 1000, 2),
