@@ -149,6 +149,16 @@ def test_the_admin_needs_a_second_factor():
     assert c.get("/admin/").status_code == 200
     log = c.get("/admin/accounts/auditevent/")
     assert log.status_code == 200 and b"sign-in" in log.content
+    # a change in the admin (a coordinator's LA) is recorded: which field, not its value
+    leeds = coordinator("leeds", LEEDS).survey_coordinator
+    page = c.get(f"/admin/survey/coordinator/{leeds.pk}/change/").content.decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    r = c.post(f"/admin/survey/coordinator/{leeds.pk}/change/", {
+        "csrfmiddlewaretoken": csrf, "user": leeds.user_id, "area_code": KENT, "forum": ""})
+    assert r.status_code == 302, r.content[:2000]
+    event = AuditEvent.objects.filter(action=audit.ACCOUNT, actor="admin").latest("id")
+    assert event.detail.startswith("changed in the admin: Changed")
+    assert "Local authority" in event.detail and KENT not in event.detail
 
 
 def test_the_audit_log_records_who_did_what_and_never_an_answer():

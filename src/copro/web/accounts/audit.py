@@ -10,6 +10,7 @@ SECOND_FACTOR, SECOND_FACTOR_FAILED = "second factor", "failed second factor"
 ROUND_OPENED, ROUND_CLOSED, ROUND_PUBLISHED = "round opened", "round closed", "round published"
 DOWNLOAD, IMPORT, PURGE = "download", "import", "purge"
 BACKUP, RESTORE = "backup", "restore"
+ADMIN = "admin change"  # a round or another record changed in the admin
 ACCOUNT = "account"  # invited, activated, password set or reset, 2FA enrolled, deactivated
 
 #: The actor of a command run on the server
