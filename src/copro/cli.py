@@ -16,6 +16,7 @@ from copro.errors import CoproError
 from copro.foi.commands import foi_group
 from copro.inputs import one_line
 from copro.survey.commands import survey_group
+from copro.web.accounts.commands import COMMANDS as ACCOUNT_COMMANDS
 from copro.web.commands import db_group, serve_command
 from copro.web.survey.commands import users_group
 
@@ -377,6 +378,8 @@ cli.add_command(serve_command)
 cli.add_command(db_group)
 cli.add_command(survey_group)
 cli.add_command(users_group)
+for _command in ACCOUNT_COMMANDS:
+    users_group.add_command(_command)
 
 
 def main() -> None:

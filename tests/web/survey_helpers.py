@@ -23,10 +23,18 @@ def coordinator(username: str, code: str):
     return user
 
 
-def signed_in(username: str) -> Client:
+def signed_in(username: str, second_factor: bool = True) -> Client:
+    """A client signed in as ``username``, with a second factor given (as reading free text
+    needs) unless ``second_factor`` is False."""
+    from django.contrib.auth import get_user_model
+
+    from tests.web.accounts_helpers import with_second_factor
+
     c = Client()
     r = c.post("/survey/login/", {"username": username, "password": PASSWORD})
     assert r.status_code == 302, r.content[:300]
+    if second_factor:
+        with_second_factor(c, get_user_model().objects.get(username=username))
     return c
 
 

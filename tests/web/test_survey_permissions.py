@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from copro.web.survey.models import Response, Round
+from tests.web.accounts_helpers import with_second_factor
 from tests.web.survey_helpers import KENT, LEEDS, PASSWORD, answer, coordinator, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +136,7 @@ def test_the_admin_never_shows_free_text(two_las):
     get_user_model().objects.create_superuser("admin", password=PASSWORD)
     c = Client()
     c.force_login(get_user_model().objects.get(username="admin"))
+    with_second_factor(c, get_user_model().objects.get(username="admin"))
     listing = c.get("/admin/survey/response/")
     assert listing.status_code == 200
     detail = c.get(f"/admin/survey/response/{Response.objects.first().pk}/change/")

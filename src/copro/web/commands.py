@@ -82,6 +82,14 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     (COPRO_DATA_DIR, default ~/.local/share/copro) and imports the bundled DfE data;
     COPRO_DATABASE_URL points it at PostgreSQL instead."""
     setup_django()
+    from django.conf import settings
+
+    from copro.web.survey import config
+
+    if settings.HTTPS and config.notice_is_template():
+        raise CoproError("COPRO_HTTPS=1 but the privacy notice is still the template: set "
+                         "COPRO_SURVEY_CONTROLLER (the data controller) and COPRO_SURVEY_CONTACT "
+                         "(how to reach them), see docs/deploy.md")
     migrate()
     ensure_bundled_data()
     collect_static()
@@ -99,7 +107,8 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
 
 @click.group("db")
 def db_group() -> None:
-    """The website's database: create its tables, import data, list what it holds.
+    """The website's database: create its tables, import data, list what it holds, back it up
+    and restore it.
 
     SQLite in the data folder unless COPRO_DATABASE_URL names another database."""
 
@@ -160,3 +169,39 @@ def db_list_command() -> None:
         for d in Dataset.objects.all():
             click.echo(f"{d.slug}\t{d.kind}\t{d.source}\t{d.periods}\t{d.sha256}\t"
                        f"{d.imported_at:%Y-%m-%d %H:%M}")
+
+
+@db_group.command("backup")
+@click.argument("file", type=click.Path(path_type=Path))
+def db_backup_command(file: Path) -> None:
+    """Copy the whole database to FILE while the site runs (SQLite: its online backup API;
+    PostgreSQL: pg_dump's custom format)."""
+    setup_django()
+    from copro.web import backup
+    from copro.web.accounts import audit
+
+    with _database_errors():
+        audit.record(audit.BACKUP, actor=audit.COMMAND_LINE, subject=file.name)
+        what = backup.backup(file)
+    click.echo(f"copro: backed up the {what} to {file}", err=True)
+
+
+@db_group.command("restore")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def db_restore_command(file: Path, yes: bool) -> None:
+    """Replace the database's contents with the backup FILE (made by `copro db backup` of this
+    copro version: a file of another schema version is refused). Stop `copro serve` first."""
+    setup_django()
+    from copro.web import backup
+    from copro.web.accounts import audit
+
+    if not yes and not click.confirm(f"Replace everything in the database with {file}?"):
+        raise CoproError("not restored")
+    with _database_errors():
+        what = backup.restore(file)
+        from django.db import connections
+
+        connections.close_all()  # the tables were replaced under Django's connection
+        audit.record(audit.RESTORE, actor=audit.COMMAND_LINE, subject=file.name)
+    click.echo(f"copro: restored the {what} from {file}", err=True)

@@ -1,22 +1,31 @@
-"""Request middleware: structured access logs, the Content-Security-Policy header, and HEAD
-answered without a body."""
+"""Request middleware: the client's address behind a trusted proxy, structured access logs, the
+Content-Security-Policy header, and HEAD answered without a body."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 
 from django.conf import settings
 
 access_log = logging.getLogger("copro.access")
 
+#: Paths that carry a secret (an invitation's or a password reset's link): logged without it
+_SECRET_PATH = re.compile(r"^(/accounts/(?:invitation|password-reset))/(?!sent/$|done/$).+$")
+
+
+def loggable_path(path: str) -> str:
+    return _SECRET_PATH.sub(r"\1/(secret)/", path)
+
 
 class AccessLogMiddleware:
     """One JSON line per request: time, method, path, status, bytes and duration.
 
     The path never includes the query string (a search box or a form could put personal data
-    there), and no client address, cookie or user agent is logged."""
+    there) nor an invitation's or password reset's secret, and no client address, cookie or
+    user agent is logged."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -29,7 +38,7 @@ class AccessLogMiddleware:
             access_log.info(json.dumps({
                 "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "method": request.method,
-                "path": request.path,
+                "path": loggable_path(request.path),
                 "status": response.status_code,
                 "bytes": size,
                 "ms": round((time.perf_counter() - start) * 1000, 2),
@@ -65,3 +74,28 @@ class HeadWithoutBodyMiddleware:
         if request.method == "HEAD" and not response.streaming:
             response.content = b""
         return response
+
+
+class TrustedProxyMiddleware:
+    """Behind a reverse proxy (nginx), every request comes from the proxy's address: the
+    client's is in X-Forwarded-For. Only when the peer is one of ``settings.TRUSTED_PROXIES``
+    does ``REMOTE_ADDR`` become the last address there (the one the proxy wrote; anything a
+    client put before it is ignored); from any other peer, X-Forwarded-For and
+    X-Forwarded-Proto are dropped, so a client cannot choose the address the rate limits see
+    nor claim HTTPS."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.trusted = frozenset(settings.TRUSTED_PROXIES)
+
+    def __call__(self, request):
+        meta = request.META
+        if meta.get("REMOTE_ADDR", "") in self.trusted:
+            forwarded = [a.strip() for a in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                         if a.strip()]
+            if forwarded:
+                meta["REMOTE_ADDR"] = forwarded[-1]
+        else:
+            meta.pop("HTTP_X_FORWARDED_FOR", None)
+            meta.pop("HTTP_X_FORWARDED_PROTO", None)
+        return self.get_response(request)

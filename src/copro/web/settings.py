@@ -10,7 +10,16 @@
   ``127.0.0.1,localhost,[::1]``);
 - ``COPRO_CSRF_TRUSTED_ORIGINS``: comma-separated origins, e.g. ``https://copro.example.org``;
 - ``COPRO_HTTPS``: ``1`` behind HTTPS: HSTS, secure cookies only, redirect to HTTPS;
-- ``COPRO_DEBUG``: ``1`` for Django's debug pages; never in production.
+- ``COPRO_TRUSTED_PROXIES``: comma-separated addresses of reverse proxies whose
+  X-Forwarded-For / X-Forwarded-Proto are believed (default: loopback under ``COPRO_HTTPS=1``,
+  else none);
+- ``COPRO_DEBUG``: ``1`` for Django's debug pages; never in production;
+- ``COPRO_EMAIL_URL``: where email (invitations, password resets) is sent, e.g.
+  ``smtp://user:pass@mail.example.org:587?tls=1`` (``smtp+tls://`` or ``smtp+ssl://`` also);
+  unset: no email is sent, and inviting someone fails saying so;
+- ``COPRO_EMAIL_FROM``: the sender of that email (default ``copro@localhost``);
+- ``COPRO_SITE_URL``: the address people reach the site at, e.g. ``https://copro.example.org``,
+  for links in email sent from the command line (``copro users invite``).
 
 Safe by default: DEBUG off, a Content-Security-Policy with no inline script, no framing,
 ``nosniff``, a strict referrer policy, cookies HttpOnly and SameSite=Lax (and Secure under
@@ -24,6 +33,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 
 WEB_DIR = Path(__file__).resolve().parent
 
@@ -73,7 +83,7 @@ ALLOWED_HOSTS = _list("COPRO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = _list("COPRO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "copro.web.accounts.apps.CoproAdminConfig",  # Django's admin, behind two factors
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -81,9 +91,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "copro.web.explorer",
     "copro.web.survey",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "copro.web.accounts",
 ]
 
 MIDDLEWARE = [
+    "copro.web.middleware.TrustedProxyMiddleware",
     "copro.web.middleware.HeadWithoutBodyMiddleware",
     "copro.web.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -93,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -137,6 +153,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+LOGIN_URL = "/survey/login/"
+PASSWORD_RESET_TIMEOUT = 24 * 3600  # a reset link works for a day
+#: Invitations: a link that sets the first password, single-use, for this many days
+INVITATION_DAYS = 7
+OTP_TOTP_ISSUER = "copro"
+
+# Email: one URL from the environment, parsed here only.
+EMAIL_URL = os.environ.get("COPRO_EMAIL_URL", "").strip()
+if EMAIL_URL:
+    _email = dj_email_url.parse(EMAIL_URL)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, EMAIL_PORT = _email["EMAIL_HOST"], _email["EMAIL_PORT"]
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_USER"], _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS, EMAIL_USE_SSL = _email["EMAIL_USE_TLS"], _email["EMAIL_USE_SSL"]
+    EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 30
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("COPRO_EMAIL_FROM", "copro@localhost")
+SITE_URL = os.environ.get("COPRO_SITE_URL", "").strip().rstrip("/")
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = False
@@ -164,9 +200,11 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz(\.json)?$"]  # a local monitor's plain-HTTP health check
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+TRUSTED_PROXIES = _list("COPRO_TRUSTED_PROXIES", "127.0.0.1,::1" if HTTPS else "")
 #: No inline script anywhere; inline styles only for SVG figures' presentation attributes.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "

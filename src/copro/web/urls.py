@@ -1,4 +1,5 @@
-"""The site's addresses: the explorer (the audit's findings), the admin, and the survey."""
+"""The site's addresses: the explorer (the audit's findings), the admin, accounts (invitations, two
+factors, password resets) and the survey."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -7,6 +8,7 @@ from copro.web.survey.urls import root_urlpatterns as survey_root_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("copro.web.accounts.urls")),
     path("survey/", include("copro.web.survey.urls")),
     path("", include(survey_root_urls)),
     path("", include("copro.web.explorer.urls")),

@@ -66,6 +66,11 @@ def import_command(file: Path, la: str, audience: str, round_id: int | None, lab
         for answers in imported.rows:
             store.save_response(round_, audience, answers, client="", token=None,
                                 source="import")
+        from copro.web.accounts import audit
+
+        audit.record(audit.IMPORT, actor=audit.COMMAND_LINE, area_code=code,
+                     subject=f"round {round_.pk}",
+                     detail=f"{len(imported.rows)} {audience} response(s) from a file")
     click.echo(f"copro: imported {len(imported.rows)} {audience} response(s) for {code} into "
                f"round {round_.pk} ({imported.empty_rows} empty row(s) skipped; "
                f"{imported.free_text_cleaned} written answer(s) had identifiers removed)",
@@ -101,6 +106,10 @@ def purge_command(days: int | None) -> None:
     from django.core.management import call_command
 
     call_command("clearsessions")  # expired sessions, with any answers left in progress
+    from copro.web.accounts import audit
+
+    audit.record(audit.PURGE, actor=audit.COMMAND_LINE,
+                 detail=f"written answers of {n} response(s) older than {days} days deleted")
     click.echo(f"copro: deleted the written answers of {n} response(s) older than {days} days",
                err=True)
 
@@ -148,4 +157,8 @@ def users_create_command(username, la, forum, is_admin, password_env) -> None:
         if code:
             Coordinator.objects.create(user=user, area_code=code, forum=forum[:200])
     what = "administrator" if is_admin else f"coordinator for {code}"
+    from copro.web.accounts import audit
+
+    audit.record(audit.ACCOUNT, actor=audit.COMMAND_LINE, area_code=code or "",
+                 subject=username, detail=f"created as {what.split(' for ')[0]}")
     click.echo(f"copro: created {what} '{username}'", err=True)

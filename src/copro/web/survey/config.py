@@ -25,3 +25,9 @@ def controller() -> str:
 
 def contact() -> str:
     return os.environ.get("COPRO_SURVEY_CONTACT", "")
+
+
+def notice_is_template() -> bool:
+    """The privacy notice still lacks its data controller or their contact: `copro serve`
+    refuses to start under COPRO_HTTPS=1 (a public deployment) until both are set."""
+    return not (os.environ.get("COPRO_SURVEY_CONTROLLER", "").strip() and contact().strip())

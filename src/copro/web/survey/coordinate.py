@@ -18,6 +18,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from copro.survey.instrument import AUDIENCES, CURRENT_VERSION, load_instrument
+from copro.web.accounts import audit
+from copro.web.accounts.twofactor import second_factor_needed
 from copro.web.survey import security, store
 from copro.web.survey.models import Response, Round
 
@@ -131,9 +133,10 @@ def _redirect_manage(code, request):
 def open_round(request):
     code = _area_for(request, request.POST.get("la"))
     if store.open_round(code) is None:
-        Round.objects.create(area_code=code, instrument_version=CURRENT_VERSION,
-                             opened_by=request.user,
-                             label=request.POST.get("label", "")[:100])
+        r = Round.objects.create(area_code=code, instrument_version=CURRENT_VERSION,
+                                 opened_by=request.user,
+                                 label=request.POST.get("label", "")[:100])
+        audit.record(audit.ROUND_OPENED, request=request, area_code=code, subject=f"round {r.pk}")
     return _redirect_manage(code, request)
 
 
@@ -147,6 +150,7 @@ def close_round(request, round_id):
     if r.closed_at is None:
         r.closed_at = timezone.now()
         r.save(update_fields=["closed_at"])
+        audit.record(audit.ROUND_CLOSED, request=request, area_code=code, subject=f"round {r.pk}")
     return _redirect_manage(code, request)
 
 
@@ -161,8 +165,11 @@ def publish_round(request, round_id):
         raise Http404("No such round for this local authority")
     if r.closed_at is None and not r.imported:
         raise PermissionDenied("Close the round before publishing its results")
-    r.published_at = r.published_at or timezone.now()
-    r.save(update_fields=["published_at"])
+    if r.published_at is None:
+        r.published_at = timezone.now()
+        r.save(update_fields=["published_at"])
+        audit.record(audit.ROUND_PUBLISHED, request=request, area_code=code,
+                     subject=f"round {r.pk}")
     return _redirect_manage(code, request)
 
 
@@ -186,9 +193,12 @@ def qr_code(request, audience):
 @_guard
 @require_safe
 def download(request):
-    """The LA's answers as CSV. Free text only with ``free_text=1`` after the warning page."""
+    """The LA's answers as CSV. Free text only with ``free_text=1`` after the warning page, and
+    only to a session verified with a second factor."""
     code = _area_for(request, request.GET.get("la"))
     with_text = request.GET.get("free_text") == "1"
+    if with_text and (redirect := second_factor_needed(request)) is not None:
+        return redirect
     if request.GET.get("confirm") != "1":
         return render(request, "survey/download.html", {
             "page_title": "Download your answers", "code": code,
@@ -211,6 +221,8 @@ def download(request):
         if with_text:
             row.append(r.free_text)
         out.writerow(row)
+    audit.record(audit.DOWNLOAD, request=request, area_code=code, subject="answers (CSV)",
+                 detail="with written answers" if with_text else "without written answers")
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (f'attachment; filename="survey-{code}'
                                        f'{"-with-free-text" if with_text else ""}.csv"')

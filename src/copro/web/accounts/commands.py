@@ -1,0 +1,90 @@
+"""``copro users invite``, ``copro users deactivate`` and ``copro users handover``: accounts by
+invitation, from the command line on the server (added to the ``users`` group)."""
+
+from __future__ import annotations
+
+import click
+
+from copro.errors import CoproError
+
+
+def _setup():
+    from copro.web.commands import migrate, setup_django
+
+    setup_django()
+    migrate()
+
+
+def _invitation_errors():
+    from copro.web.accounts.invitations import InvitationError
+
+    return InvitationError
+
+
+@click.command("invite")
+@click.argument("email")
+@click.option("--la", "la", default=None, metavar="NAME_OR_CODE",
+              help="The local authority this coordinator's forum covers.")
+@click.option("--forum", default="", help="The parent carer forum's name.")
+@click.option("--admin", "is_admin", is_flag=True,
+              help="A site administrator (all LAs, the admin) instead of a coordinator.")
+def invite_command(email, la, forum, is_admin) -> None:
+    """Email EMAIL a single-use link (valid 7 days) to set their password: a coordinator for one
+    LA, or an administrator. Needs COPRO_EMAIL_URL and COPRO_SITE_URL."""
+    from copro.register import find_local_authority
+
+    if not is_admin and la is None:
+        raise CoproError("--la is required for a coordinator (or give --admin)")
+    code = find_local_authority(la).code if la else None
+    _setup()
+    from django.conf import settings
+
+    from copro.web.accounts import audit, invitations
+
+    try:
+        invitations.invite(email, area_code=code, forum=forum, admin=is_admin,
+                           invited_by=audit.COMMAND_LINE, base_url=settings.SITE_URL)
+    except _invitation_errors() as exc:
+        raise CoproError(str(exc)) from None
+    except OSError as exc:
+        raise CoproError(f"the invitation could not be emailed: {exc}") from None
+    what = "an administrator" if is_admin else f"coordinator for {code}"
+    click.echo(f"copro: invited {email.strip().lower()} as {what}", err=True)
+
+
+@click.command("deactivate")
+@click.argument("username")
+def deactivate_command(username) -> None:
+    """Stop USERNAME signing in (kept, with its rounds and the audit log)."""
+    _setup()
+    from copro.web.accounts import audit, invitations
+
+    try:
+        invitations.deactivate(username, actor=audit.COMMAND_LINE)
+    except _invitation_errors() as exc:
+        raise CoproError(str(exc)) from None
+    click.echo(f"copro: deactivated {username}", err=True)
+
+
+@click.command("handover")
+@click.argument("old")
+@click.argument("new_email")
+def handover_command(old, new_email) -> None:
+    """A forum's coordinator changes: deactivate OLD and invite NEW_EMAIL for the same LA and
+    forum (the rounds and answers stay with the LA)."""
+    _setup()
+    from django.conf import settings
+
+    from copro.web.accounts import audit, invitations
+
+    try:
+        invitations.hand_over(old, new_email, actor=audit.COMMAND_LINE,
+                              base_url=settings.SITE_URL)
+    except _invitation_errors() as exc:
+        raise CoproError(str(exc)) from None
+    except OSError as exc:
+        raise CoproError(f"the invitation could not be emailed: {exc}") from None
+    click.echo(f"copro: {old} deactivated; {new_email.strip().lower()} invited", err=True)
+
+
+COMMANDS = (invite_command, deactivate_command, handover_command)
