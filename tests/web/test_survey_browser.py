@@ -188,9 +188,13 @@ def test_done_when_30_families_12_professionals_and_an_import(browser, server, t
     page.get_by_label("User name").fill("leeds-forum")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Close this round").click()
-    while page.get_by_role("button", name="Publish results").count():
-        page.get_by_role("button", name="Publish results").first.click()
+    page.get_by_role("link", name="Close this round").click()
+    check_page(page, 1280)  # the check page before closing
+    page.get_by_role("button", name="Close the round").click()
+    while page.get_by_role("link", name="Publish results").count():
+        page.get_by_role("link", name="Publish results").first.click()
+        check_page(page, 1280)  # the check page before publishing
+        page.get_by_role("button", name="Publish the results").click()
     check_page(page, 1280)
     coordinator.close()
 

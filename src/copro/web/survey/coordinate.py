@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,8 +19,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from copro.stats import survey as st
 from copro.survey.instrument import AUDIENCES, CURRENT_VERSION, load_instrument
-from copro.web.survey import security, store
+from copro.web.survey import config, publishing, security, store
 from copro.web.survey.models import Response, Round
 
 
@@ -65,9 +68,12 @@ def login_view(request):
     if request.method == "POST":
         username = request.POST.get("username", "")[:150]
         password = request.POST.get("password", "")
-        if security.login_locked(username, request):
-            error = ("Too many failed attempts. Wait 15 minutes, then try again, or ask the "
-                     "site's administrator to reset your password.")
+        wait = security.login_wait(username, request)
+        if wait is not None:
+            minutes = max(1, -(-int(wait.total_seconds()) // 60))
+            error = (f"Too many failed attempts to sign in to this account from here. Wait "
+                     f"{minutes} minute{'s' if minutes != 1 else ''}, then try again, or ask "
+                     "the site's administrator to reset your password.")
             status = 429
         else:
             user = authenticate(request, username=username, password=password)
@@ -76,7 +82,7 @@ def login_view(request):
                 error = "Enter a correct user name and password"
                 status = 400
             else:
-                security.clear_failed_logins(username)
+                security.clear_failed_logins(username, request)
                 login(request, user)  # a new session key: no session fixation
                 target = request.GET.get("next", "")
                 if not target.startswith("/survey/manage"):
@@ -129,41 +135,118 @@ def _redirect_manage(code, request):
 @_guard
 @require_POST
 def open_round(request):
+    """Open a round, unless one is open: the database holds at most one open round per LA (a
+    partial unique constraint), so simultaneous requests open one between them."""
     code = _area_for(request, request.POST.get("la"))
     if store.open_round(code) is None:
-        Round.objects.create(area_code=code, instrument_version=CURRENT_VERSION,
-                             opened_by=request.user,
-                             label=request.POST.get("label", "")[:100])
+        try:
+            with transaction.atomic():
+                Round.objects.create(area_code=code, instrument_version=CURRENT_VERSION,
+                                     opened_by=request.user,
+                                     label=request.POST.get("label", "")[:100])
+        except IntegrityError:
+            pass  # another request opened one at the same moment: that one is the open round
     return _redirect_manage(code, request)
 
 
+def _round_for(request, round_id) -> tuple[str, Round]:
+    code = _area_for(request, request.POST.get("la") or request.GET.get("la"))
+    r = Round.objects.filter(pk=round_id, area_code=code).first()
+    if r is None:
+        raise Http404("No such round for this local authority")
+    return code, r
+
+
+def _confirmed(request) -> bool:
+    """A change made only from its check page's button (GOV.UK's 'check' pattern)."""
+    return request.method == "POST" and request.POST.get("confirm") == "yes"
+
+
+def _check_page(request, code, r, action: str, context: dict, status: int = 200):
+    return render(request, f"survey/confirm_{action}.html", {
+        "page_title": context.pop("page_title"), "code": code, "round": r,
+        "area_name": store.local_authorities()[code],
+        "la": request.POST.get("la") or request.GET.get("la") or "",
+        "back": _redirect_manage(code, request)["Location"], **context}, status=status)
+
+
+def _counts(r: Round) -> dict[str, int]:
+    counts = {a: 0 for a in AUDIENCES}
+    for audience in Response.objects.filter(round=r).values_list("audience", flat=True):
+        counts[audience] = counts.get(audience, 0) + 1
+    return counts
+
+
+def _audience_rows(counts: dict[str, int]) -> list[tuple[str, int]]:
+    inst = load_instrument()
+    return [(inst.audiences[a].label, counts.get(a, 0)) for a in AUDIENCES]
+
+
 @_guard
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def close_round(request, round_id):
-    code = _area_for(request, request.POST.get("la"))
-    r = Round.objects.filter(pk=round_id, area_code=code).first()
-    if r is None:
-        raise Http404("No such round for this local authority")
-    if r.closed_at is None:
-        r.closed_at = timezone.now()
-        r.save(update_fields=["closed_at"])
-    return _redirect_manage(code, request)
+    """Check page, then close: the survey links then say "not open", and answers begun before
+    closing are taken for a short grace period."""
+    code, r = _round_for(request, round_id)
+    if r.closed_at is not None or r.imported:
+        return _redirect_manage(code, request)
+    if _confirmed(request):
+        Round.objects.filter(pk=r.pk, closed_at__isnull=True).update(closed_at=timezone.now())
+        return _redirect_manage(code, request)
+    return _check_page(request, code, r, "close", {
+        "page_title": "Are you sure you want to close this round?",
+        "audiences": _audience_rows(_counts(r)), "grace_minutes": config.grace_minutes()})
 
 
 @_guard
 @require_POST
-def publish_round(request, round_id):
-    """Publish a closed round's results (never an open one: figures that change while answers
-    arrive could be differenced to reveal one person's answers)."""
-    code = _area_for(request, request.POST.get("la"))
-    r = Round.objects.filter(pk=round_id, area_code=code).first()
-    if r is None:
-        raise Http404("No such round for this local authority")
-    if r.closed_at is None and not r.imported:
-        raise PermissionDenied("Close the round before publishing its results")
-    r.published_at = r.published_at or timezone.now()
-    r.save(update_fields=["published_at"])
+def reopen_round(request, round_id):
+    """Reopen a round closed by mistake (not published, no other round open)."""
+    code, r = _round_for(request, round_id)
+    if r.published_at is not None or r.imported:
+        raise PermissionDenied("A published or imported round cannot be reopened")
+    if r.closed_at is not None:
+        try:
+            with transaction.atomic():
+                Round.objects.filter(pk=r.pk).update(closed_at=None)
+        except IntegrityError:
+            return _check_page(request, code, r, "reopen", {
+                "page_title": "Error: another round is open",
+                "error": "Another round is open. Close it before reopening this one."},
+                status=409)
     return _redirect_manage(code, request)
+
+
+@_guard
+@require_http_methods(["GET", "HEAD", "POST"])
+def publish_round(request, round_id):
+    """Check page, then publish a closed round's results (never an open one: figures that
+    change while answers arrive could be differenced to reveal one person's answers). Only
+    audiences with at least 10 answers are published (:mod:`copro.web.survey.publishing`)."""
+    code, r = _round_for(request, round_id)
+    if r.is_open:
+        raise PermissionDenied("Close the round before publishing its results")
+    p = publishing.plan(r)
+    error = None
+    if _confirmed(request):
+        try:
+            publishing.publish(r.pk, code)
+            return _redirect_manage(code, request)
+        except publishing.PublishRefused as exc:
+            error = str(exc)
+    elif not p.possible:
+        error = p.reason
+    inst = load_instrument()
+    grace_ends = (r.closed_at + timedelta(minutes=config.grace_minutes())
+                  if r.closed_at and not r.imported else None)
+    return _check_page(request, code, r, "publish", {
+        "page_title": ("Error: " if error else "") + "Check before you publish",
+        "error": error, "possible": p.possible and not error,
+        "audiences": [(inst.audiences[a].label, p.answers.get(a, 0), a in p.shown)
+                      for a in AUDIENCES],
+        "min_answers": st.MIN_ANSWERS,
+        "grace_ends": grace_ends if grace_ends and grace_ends > timezone.now() else None},
+        status=400 if error and request.method == "POST" else 200)
 
 
 @_guard

@@ -45,6 +45,13 @@ class Round(models.Model):
 
     class Meta:
         ordering = ["-opened_at", "-id"]
+        constraints = [
+            # one open round per LA (for all its audiences), held by the database itself so
+            # that simultaneous "open a new round" requests cannot open two
+            models.UniqueConstraint(
+                fields=["area_code"], name="one_open_round_per_la",
+                condition=models.Q(closed_at__isnull=True, imported=False)),
+        ]
 
     @property
     def is_open(self) -> bool:
@@ -71,10 +78,30 @@ class Response(models.Model):
     possible_duplicate = models.BooleanField(
         default=False, help_text="same answers from the same client in this round: left out "
                                  "of the results")
+    published = models.BooleanField(
+        default=False, db_index=True,
+        help_text="in the public figures: set when its round was published, for the answers "
+                  "then in an audience with at least 10 (an answer arriving later is not)")
 
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["round", "client_hash", "answers_hash"])]
+
+
+class PublishedBlock(models.Model):
+    """What one publication made public for one audience of a round: the responses in it. Kept
+    for ever (also if the round is unpublished): every later publication is checked against all
+    of them, so that no two published states can be subtracted to reveal fewer than 10
+    answers (:mod:`copro.survey.publication`)."""
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="blocks")
+    area_code = models.CharField(max_length=9, db_index=True)
+    audience = models.CharField(max_length=10, choices=AUDIENCE_CHOICES)
+    published_at = models.DateTimeField(default=timezone.now)
+    responses = models.JSONField(default=list, help_text="the ids of the responses published")
+
+    class Meta:
+        ordering = ["id"]
 
 
 class LoginAttempt(models.Model):

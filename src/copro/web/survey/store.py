@@ -57,12 +57,14 @@ def save_response(round_: Round, audience: str, answers: dict, client: str,
     return response, True
 
 
-def _answers(queryset) -> list[Answers]:
+def _answers(queryset, blocks: bool = False) -> list[Answers]:
+    """The answers in ``queryset`` (possible duplicates left out); with ``blocks``, each in the
+    block of its round (published figures pool whole blocks of at least 10)."""
     out = []
-    for area, audience, version, answers in queryset.filter(possible_duplicate=False
-                                                            ).values_list(
-            "area_code", "audience", "instrument_version", "answers"):
-        out.append(Answers(area, audience, version, answers))
+    for area, audience, version, answers, round_id in queryset.filter(
+            possible_duplicate=False).values_list(
+            "area_code", "audience", "instrument_version", "answers", "round_id"):
+        out.append(Answers(area, audience, version, answers, round_id if blocks else None))
     return out
 
 
@@ -100,7 +102,7 @@ def publication_stamp() -> tuple:
 
     now = time.monotonic()
     if now - _stamp_memo[0] > STAMP_SECONDS or _stamp_memo[1] is None:
-        published = Response.objects.filter(round__published_at__isnull=False)
+        published = Response.objects.filter(published=True, round__published_at__isnull=False)
         _stamp_memo[:] = [now, (*_stamp(published), Round.objects.filter(
             published_at__isnull=False).aggregate(m=Max("published_at"))["m"])]
     return _stamp_memo[1]
@@ -114,10 +116,10 @@ def _stamp(queryset) -> tuple:
 def published_results() -> SurveyResults:
     """Results from every published round (what the public sees), computed once per state of
     the published answers."""
-    qs = Response.objects.filter(round__published_at__isnull=False)
+    qs = Response.objects.filter(published=True, round__published_at__isnull=False)
     return _cached(("published", *_stamp(qs),
                     tuple(Round.objects.filter(published_at__isnull=False)
-                          .values_list("id", "published_at").order_by("id"))), qs)
+                          .values_list("id", "published_at").order_by("id"))), qs, blocks=True)
 
 
 def coordinator_results(area_code: str) -> SurveyResults:
@@ -126,7 +128,7 @@ def coordinator_results(area_code: str) -> SurveyResults:
     return _cached(("la", area_code, *_stamp(qs)), qs)
 
 
-def _cached(key: tuple, queryset) -> SurveyResults:
+def _cached(key: tuple, queryset, blocks: bool = False) -> SurveyResults:
     from copro.web.explorer.store import current_dataset
 
     dataset = current_dataset()  # the measured ratios come from it
@@ -135,7 +137,7 @@ def _cached(key: tuple, queryset) -> SurveyResults:
         hit = _results.get(key)
     if hit is not None:
         return hit
-    res = survey_results(_answers(queryset), measured_ratios(), load_instrument())
+    res = survey_results(_answers(queryset, blocks), measured_ratios(), load_instrument())
     with _lock:
         if len(_results) > 256:
             _results.clear()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("manage/open/", coordinate.open_round, name="open"),
     path("manage/round/<int:round_id>/close/", coordinate.close_round, name="close"),
     path("manage/round/<int:round_id>/publish/", coordinate.publish_round, name="publish"),
+    path("manage/round/<int:round_id>/reopen/", coordinate.reopen_round, name="reopen"),
     path("manage/qr/<str:audience>.svg", coordinate.qr_code, name="qr"),
     path("manage/download/", coordinate.download, name="download"),
     re_path(rf"^results/{CODE}$", published.area_results, name="results"),
