@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from copro.render.cells import neutralise_row
 from copro.stats import survey as st
 from copro.survey.instrument import AUDIENCES, CURRENT_VERSION, load_instrument
 from copro.web.survey import config, publishing, security, store
@@ -266,35 +267,56 @@ def qr_code(request, audience):
     return response
 
 
+def _answer_rows(code: str, with_text: bool):
+    """The header and each response of the LA as a row, every cell neutralised for
+    spreadsheets (a written answer or an imported cell beginning with ``=`` is shown, never
+    run)."""
+    questions = [q for q in load_instrument().questions if q.type != "text"]
+    header = ["round", "audience", "instrument_version", "submitted_date", "source",
+              "possible_duplicate", "published", *[q.id for q in questions]]
+    if with_text:
+        header.append(store.FREE_TEXT)
+    yield header
+    for r in Response.objects.filter(area_code=code).order_by("id"):
+        row = [r.round_id, r.audience, r.instrument_version, r.submitted_at.date().isoformat(),
+               r.source, int(r.possible_duplicate), int(r.published)]
+        for q in questions:
+            v = r.answers.get(q.id)
+            row.append(";".join(v) if isinstance(v, list) else "" if v is None else v)
+        if with_text:
+            row.append(r.free_text)
+        yield neutralise_row(row)
+
+
 @_guard
 @require_safe
 def download(request):
-    """The LA's answers as CSV. Free text only with ``free_text=1`` after the warning page."""
+    """The LA's answers as CSV or XLSX (``format=xlsx``). Free text only with ``free_text=1``
+    after the warning page."""
     code = _area_for(request, request.GET.get("la"))
     with_text = request.GET.get("free_text") == "1"
     if request.GET.get("confirm") != "1":
         return render(request, "survey/download.html", {
             "page_title": "Download your answers", "code": code,
             "area_name": store.local_authorities()[code], "la": request.GET.get("la", "")})
-    instrument = load_instrument()
-    questions = [q for q in instrument.questions if q.type != "text"]
+    name = f'survey-{code}{"-with-free-text" if with_text else ""}'
+    if request.GET.get("format") == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("Answers")
+        for row in _answer_rows(code, with_text):
+            ws.append(row)
+        buf = io.BytesIO()
+        wb.save(buf)
+        response = HttpResponse(buf.getvalue(), content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
     buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\n")
-    header = ["round", "audience", "instrument_version", "submitted_date", "source",
-              "possible_duplicate", *[q.id for q in questions]]
-    if with_text:
-        header.append(store.FREE_TEXT)
-    out.writerow(header)
-    for r in Response.objects.filter(area_code=code).order_by("id"):
-        row = [r.round_id, r.audience, r.instrument_version, r.submitted_at.date().isoformat(),
-               r.source, int(r.possible_duplicate)]
-        for q in questions:
-            v = r.answers.get(q.id)
-            row.append(";".join(v) if isinstance(v, list) else "" if v is None else v)
-        if with_text:
-            row.append(r.free_text)
-        out.writerow(row)
+    # CRLF (RFC 4180): a carriage return inside a written answer is then quoted too
+    out = csv.writer(buf, lineterminator="\r\n")
+    out.writerows(_answer_rows(code, with_text))
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (f'attachment; filename="survey-{code}'
-                                       f'{"-with-free-text" if with_text else ""}.csv"')
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response

@@ -78,6 +78,10 @@ class Response(models.Model):
     possible_duplicate = models.BooleanField(
         default=False, help_text="same answers from the same client in this round: left out "
                                  "of the results")
+    import_key = models.CharField(
+        max_length=64, null=True, blank=True, unique=True,
+        help_text="an imported row's identity (keyed hash): the same row imported again is "
+                  "recognised and not added")
     published = models.BooleanField(
         default=False, db_index=True,
         help_text="in the public figures: set when its round was published, for the answers "
@@ -86,6 +90,22 @@ class Response(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["round", "client_hash", "answers_hash"])]
+
+
+class ImportedFile(models.Model):
+    """A file imported by ``copro survey import`` (by its SHA-256): importing it again adds
+    nothing."""
+
+    area_code = models.CharField(max_length=9)
+    audience = models.CharField(max_length=10, choices=AUDIENCE_CHOICES)
+    file_hash = models.CharField(max_length=64)
+    round = models.ForeignKey(Round, null=True, on_delete=models.SET_NULL, related_name="+")
+    rows_added = models.PositiveIntegerField(default=0)
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["area_code", "audience", "file_hash"],
+                                               name="one_import_per_file")]
 
 
 class PublishedBlock(models.Model):

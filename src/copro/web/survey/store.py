@@ -36,7 +36,8 @@ def open_round(area_code: str) -> Round | None:
 
 
 def save_response(round_: Round, audience: str, answers: dict, client: str,
-                  token: str | None, source: str = "web") -> tuple[Response, bool]:
+                  token: str | None, source: str = "web", import_key: str | None = None
+                  ) -> tuple[Response, bool]:
     """Store one response (free text apart). Returns ``(response, created)``: a resubmitted
     token returns the stored response. Identical answers from the same client in the round are
     kept but marked as a possible duplicate (left out of results)."""
@@ -51,8 +52,11 @@ def save_response(round_: Round, audience: str, answers: dict, client: str,
                 round=round_, area_code=round_.area_code, audience=audience,
                 instrument_version=round_.instrument_version, answers=answers,
                 free_text=free_text, source=source, submission_token=token,
-                client_hash=client, answers_hash=digest, possible_duplicate=duplicate)
+                client_hash=client, answers_hash=digest, possible_duplicate=duplicate,
+                import_key=import_key)
     except IntegrityError:  # the same token submitted twice at once
+        if token is None:
+            raise  # another unique value (an imported row's key): the caller decides
         return Response.objects.get(submission_token=token), False
     return response, True
 
