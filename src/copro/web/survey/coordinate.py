@@ -111,10 +111,11 @@ def _links(request, code):
 def manage(request):
     code = _area_for(request, request.GET.get("la"))
     rounds = list(Round.objects.filter(area_code=code))
-    counts = {r.pk: {a: 0 for a in AUDIENCES} for r in rounds}
-    for rid, audience in Response.objects.filter(area_code=code).values_list("round_id",
-                                                                             "audience"):
+    counts = {r.pk: {**{a: 0 for a in AUDIENCES}, "set_aside": 0} for r in rounds}
+    for rid, audience, aside in Response.objects.filter(area_code=code).values_list(
+            "round_id", "audience", "set_aside_at"):
         counts[rid][audience] += 1
+        counts[rid]["set_aside"] += aside is not None
     results = store.coordinator_results(code)
     return render(request, "survey/manage.html", {
         "page_title": f"Manage the {store.local_authorities()[code]} survey",
@@ -245,9 +246,60 @@ def publish_round(request, round_id):
         "error": error, "possible": p.possible and not error,
         "audiences": [(inst.audiences[a].label, p.answers.get(a, 0), a in p.shown)
                       for a in AUDIENCES],
-        "min_answers": st.MIN_ANSWERS,
+        "min_answers": st.MIN_ANSWERS, "set_aside": p.set_aside,
         "grace_ends": grace_ends if grace_ends and grace_ends > timezone.now() else None},
         status=400 if error and request.method == "POST" else 200)
+
+
+@_guard
+@require_safe
+def round_checks(request, round_id):
+    """The round's anomaly report (:mod:`copro.survey.anomalies`): bursts, identical and
+    near-identical answers, one connection's share, time to complete; each with a button to
+    set its answers aside (or put them back) until the round is published."""
+    from copro.survey.anomalies import Submission, anomaly_report
+
+    code, r = _round_for(request, round_id)
+    rows = list(Response.objects.filter(round=r).values_list(
+        "id", "audience", "client_hash", "submitted_at", "seconds_to_complete", "answers",
+        "set_aside_at", "set_aside_reason"))
+    report = anomaly_report([Submission(i, a, c, at, sec, ans)
+                             for i, a, c, at, sec, ans, aside, _ in rows if aside is None])
+    aside: dict[str, list[int]] = {}
+    for i, *_, at, reason in rows:
+        if at is not None:
+            aside.setdefault(reason, []).append(i)
+    return render(request, "survey/checks.html", {
+        "page_title": "Check the answers for signs of one person answering many times",
+        "code": code, "round": r, "area_name": store.local_authorities()[code],
+        "report": report, "set_aside": sorted(aside.items()),
+        "la": request.GET.get("la", ""), "editable": r.published_at is None,
+        "back": _redirect_manage(code, request)["Location"]})
+
+
+@_guard
+@require_POST
+def set_aside(request, round_id):
+    """Set answers of the round aside (kept, never deleted; left out of the results and of
+    publication) or put them back. Not once the round is published: its figures are fixed."""
+    code, r = _round_for(request, round_id)
+    if r.published_at is not None:
+        raise PermissionDenied("This round is published: its answers can no longer be set aside")
+    try:
+        ids = [int(x) for x in request.POST.get("ids", "").split(",") if x.strip()]
+    except ValueError:
+        raise Http404("No such answers") from None
+    answers = Response.objects.filter(round=r, pk__in=ids)
+    if request.POST.get("action") == "restore":
+        answers.update(set_aside_at=None, set_aside_reason="")
+    else:
+        answers.filter(set_aside_at__isnull=True).update(
+            set_aside_at=timezone.now(),
+            set_aside_reason=request.POST.get("reason", "")[:200] or "set aside")
+    url = reverse("survey:checks", args=[r.pk])
+    if request.POST.get("la"):
+        url += f"?la={code}"
+    return HttpResponseRedirect(url)
 
 
 @_guard

@@ -82,6 +82,12 @@ class Response(models.Model):
         max_length=64, null=True, blank=True, unique=True,
         help_text="an imported row's identity (keyed hash): the same row imported again is "
                   "recognised and not added")
+    seconds_to_complete = models.PositiveIntegerField(
+        null=True, blank=True, help_text="from the first survey page to sending (web only)")
+    set_aside_at = models.DateTimeField(
+        null=True, blank=True, help_text="set aside by the coordinator (kept, left out of the "
+                                         "results and of publication)")
+    set_aside_reason = models.CharField(max_length=200, blank=True)
     published = models.BooleanField(
         default=False, db_index=True,
         help_text="in the public figures: set when its round was published, for the answers "
@@ -90,6 +96,22 @@ class Response(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["round", "client_hash", "answers_hash"])]
+
+
+class SubmissionCount(models.Model):
+    """Answers sent by one client (keyed hash) to one round in one clock hour: the rate limit's
+    counter, incremented atomically in the database (``INSERT ... ON CONFLICT DO UPDATE ...
+    RETURNING``) in the transaction that stores the answer, so simultaneous submissions cannot
+    all pass a check made before any of them is stored."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    client_hash = models.CharField(max_length=64)
+    hour = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "client_hash", "hour"],
+                                               name="one_count_per_client_hour")]
 
 
 class ImportedFile(models.Model):

@@ -1,9 +1,9 @@
 """Publishing a closed round: what would be made public, and the publication itself.
 
 A round is published by audience: an audience with at least 10 answers (possible duplicates and
-answers set aside left out) is published whole, one with fewer is not published at all (its
-answers stay with the coordinator), and a round with no such audience cannot be published. The
-responses published are marked (``Response.published``) and recorded as blocks
+answers the coordinator set aside left out) is published whole, one with fewer is not published
+at all (its answers stay with the coordinator), and a round with no such audience cannot be
+published. The responses published are marked (``Response.published``) and recorded as blocks
 (:class:`~copro.web.survey.models.PublishedBlock`), in one transaction with the round locked, so
 an answer arriving afterwards (one begun before the round closed) is never added to figures
 already public. Before anything is marked, every block ever published for the LA and the new
@@ -39,6 +39,7 @@ class Plan:
     shown: list[str] = field(default_factory=list)  # audiences that would be published
     problems: list[Problem] = field(default_factory=list)
     ids: dict[str, list[int]] = field(default_factory=dict)  # audience -> responses
+    set_aside: int = 0  # answers the coordinator set aside (kept, not published)
 
     @property
     def possible(self) -> bool:
@@ -62,7 +63,8 @@ class Plan:
 
 
 def _rows(round_: Round):
-    return Response.objects.filter(round=round_, possible_duplicate=False).values_list(
+    return Response.objects.filter(round=round_, possible_duplicate=False,
+                                   set_aside_at__isnull=True).values_list(
         "id", "audience", "answers").order_by("id")
 
 
@@ -75,6 +77,7 @@ def plan(round_: Round) -> Plan:
         by_audience.setdefault(audience, []).append(rid)
         answers[rid] = ans
     out.ids = by_audience
+    out.set_aside = Response.objects.filter(round=round_, set_aside_at__isnull=False).count()
     out.answers = {a: len(ids) for a, ids in by_audience.items()}
     out.shown = [a for a, ids in by_audience.items() if st.shown(len(ids))]
     if out.shown:

@@ -68,12 +68,35 @@ def answers_hash(audience: str, answers: dict, free_text: str) -> str:
     return keyed_hash("answers", audience, json.dumps(answers, sort_keys=True), free_text)
 
 
-def too_many_submissions(round_id: int, client: str) -> bool:
-    from copro.web.survey.models import Response
+class TooManySubmissions(Exception):
+    """The client has sent the round its hour's share of answers; ``retry_at`` is when the
+    next hour begins."""
 
-    since = timezone.now() - timedelta(hours=1)
-    return Response.objects.filter(round_id=round_id, client_hash=client,
-                                   submitted_at__gte=since).count() >= rate_limit()
+    def __init__(self, retry_at):
+        super().__init__("too many submissions")
+        self.retry_at = retry_at
+
+
+def count_submission(round_id: int, client: str) -> None:
+    """Count one submission of ``client`` to the round in this clock hour, atomically in the
+    database (one statement: no check-then-insert race), and raise
+    :class:`TooManySubmissions` beyond the limit. Call it inside the transaction that stores
+    the answer, so that a refused submission leaves the count as it was."""
+    from django.db import connection
+
+    from copro.web.survey.models import SubmissionCount
+
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    table = connection.ops.quote_name(SubmissionCount._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (round_id, client_hash, hour, count) VALUES (%s, %s, %s, 1) "
+            "ON CONFLICT (round_id, client_hash, hour) "
+            f"DO UPDATE SET count = {table}.count + 1 RETURNING count",
+            [round_id, client, hour])
+        (count,) = cursor.fetchone()
+    if count > rate_limit():
+        raise TooManySubmissions(hour + timedelta(hours=1))
 
 
 def _pair(username: str, request) -> tuple[str, str]:

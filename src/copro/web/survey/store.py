@@ -36,11 +36,15 @@ def open_round(area_code: str) -> Round | None:
 
 
 def save_response(round_: Round, audience: str, answers: dict, client: str,
-                  token: str | None, source: str = "web", import_key: str | None = None
+                  token: str | None, source: str = "web", import_key: str | None = None,
+                  limited: bool = False, seconds: int | None = None
                   ) -> tuple[Response, bool]:
     """Store one response (free text apart). Returns ``(response, created)``: a resubmitted
     token returns the stored response. Identical answers from the same client in the round are
-    kept but marked as a possible duplicate (left out of results)."""
+    kept but marked as a possible duplicate (left out of results). With ``limited``, the
+    client's submissions are counted in the same transaction and
+    :class:`~copro.web.survey.security.TooManySubmissions` is raised (nothing stored) beyond
+    the limit. ``seconds``: how long the respondent took."""
     answers = dict(answers)
     free_text = str(answers.pop(FREE_TEXT, "") or "")
     digest = security.answers_hash(audience, answers, free_text)
@@ -48,12 +52,14 @@ def save_response(round_: Round, audience: str, answers: dict, client: str,
         round=round_, client_hash=client, answers_hash=digest).exists()
     try:
         with transaction.atomic():
+            if limited and client:
+                security.count_submission(round_.pk, client)
             response = Response.objects.create(
                 round=round_, area_code=round_.area_code, audience=audience,
                 instrument_version=round_.instrument_version, answers=answers,
                 free_text=free_text, source=source, submission_token=token,
                 client_hash=client, answers_hash=digest, possible_duplicate=duplicate,
-                import_key=import_key)
+                import_key=import_key, seconds_to_complete=seconds)
     except IntegrityError:  # the same token submitted twice at once
         if token is None:
             raise  # another unique value (an imported row's key): the caller decides
@@ -66,7 +72,7 @@ def _answers(queryset, blocks: bool = False) -> list[Answers]:
     block of its round (published figures pool whole blocks of at least 10)."""
     out = []
     for area, audience, version, answers, round_id in queryset.filter(
-            possible_duplicate=False).values_list(
+            possible_duplicate=False, set_aside_at__isnull=True).values_list(
             "area_code", "audience", "instrument_version", "answers", "round_id"):
         out.append(Answers(area, audience, version, answers, round_id if blocks else None))
     return out

@@ -87,6 +87,20 @@ def _save_state(request, code, audience, state, round_=None) -> None:
         request.session.set_expiry(config.idle_minutes() * 60)
 
 
+def _seconds(state: dict) -> int | None:
+    """Seconds from the first survey page to now (None if not known)."""
+    started = state.get("started")
+    return max(0, int(time.time() - started)) if started else None
+
+
+def _busy(request, name, busy):
+    """A kind page when the connection (often a venue's shared Wi-Fi) has sent the round its
+    hour's share of answers: the answers stay on the device, and the page says when to try."""
+    return render(request, "survey/too_many.html", {
+        "page_title": "Lots of answers from this connection", "area_name": name,
+        "retry_at": busy.retry_at, "idle_minutes": config.idle_minutes()}, status=429)
+
+
 def _end_session(request, code, audience) -> None:
     """After sending: nothing of the answers is left for the next person on the device."""
     if request.user.is_authenticated:
@@ -227,10 +241,6 @@ def check(request, code, audience):
             _end_session(request, code, audience)
             return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
         client = security.client_hash(request, f"round:{round_.pk}")
-        if security.too_many_submissions(round_.pk, client):
-            return render(request, "survey/too_many.html", {
-                "page_title": "Too many answers from this device", "area_name": name},
-                status=429)
         token = (request.POST.get("token") or state.get("token") or "")[:64] or None
         if not state.get("raw"):
             # nothing in progress: a repeated submission (already stored) or an expired session
@@ -243,7 +253,11 @@ def check(request, code, audience):
             first = instrument.question(next(iter(errors)))
             return HttpResponseRedirect(reverse("survey:page", args=[code, audience,
                                                                      first.page]))
-        store.save_response(round_, audience, cleaned, client, token)
+        try:
+            store.save_response(round_, audience, cleaned, client, token, limited=True,
+                                seconds=_seconds(state))
+        except security.TooManySubmissions as busy:
+            return _busy(request, name, busy)
         _end_session(request, code, audience)
         return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
     if not state.get("token"):
@@ -291,11 +305,11 @@ def one_page(request, code, audience):
         token = (request.POST.get("token") or "")[:64] or token
         if not errors:
             client = security.client_hash(request, f"round:{round_.pk}")
-            if security.too_many_submissions(round_.pk, client):
-                return render(request, "survey/too_many.html", {
-                    "page_title": "Too many answers from this device", "area_name": name},
-                    status=429)
-            store.save_response(round_, audience, answers, client, token)
+            try:
+                store.save_response(round_, audience, answers, client, token, limited=True,
+                                    seconds=_seconds(_state(request, code, audience)))
+            except security.TooManySubmissions as busy:
+                return _busy(request, name, busy)
             _end_session(request, code, audience)
             return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
     sections = [{"title": page_.easy_read if easy else page_.title,
