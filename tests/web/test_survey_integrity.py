@@ -184,3 +184,49 @@ def test_the_database_itself_refuses_a_second_open_round_on_postgresql(tmp_path,
             con.execute(insert)
         con.execute("update survey_round set closed_at = now()")
         con.execute(insert)  # once the first is closed, another may open
+
+
+def one_code_at_once(tmp_path, database_url):
+    """Ten people sending the same single-use code at the same instant store one answer."""
+    from tests.web.survey_load import COPRO_PY
+
+    data_dir, proc, url = _server(tmp_path, database_url)
+    try:
+        script = ("from copro.web.commands import setup_django, migrate; setup_django(); "
+                  "migrate(); from copro.web.survey.models import Round; "
+                  "from copro.web.survey.invitations import make_codes; "
+                  "r = Round.objects.create(area_code='E08000035', instrument_version='1', "
+                  "access='codes'); print(make_codes(r, 'families', 1)[0])")
+        made = subprocess.run([COPRO_PY, "-c", script], env=server_env(data_dir, database_url),
+                              capture_output=True, text=True, timeout=300, check=True)
+        code = made.stdout.strip().splitlines()[-1]
+        cookie, form_token = csrf(url)
+        host = urllib.parse.urlsplit(url)
+        headers = {"Content-Type": "application/x-www-form-urlencoded",
+                   "Cookie": f"csrftoken={cookie}", "Referer": url}
+        connections = [http.client.HTTPConnection(host.hostname, host.port, timeout=120)
+                       for _ in range(10)]
+        for con in connections:
+            con.connect()
+
+        def send(i):
+            form = random_form(random.Random(i), f"code{i:04d}")
+            form.update(csrfmiddlewaretoken=form_token, code=code)
+            connections[i].request("POST", PATH, urllib.parse.urlencode(form), headers)
+            r = connections[i].getresponse()
+            r.read()
+            return r.status
+        statuses = _at_once(10, send)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert statuses.count(302) == 1, statuses
+    assert _rows(data_dir, database_url, "select count(*) from survey_response")[0][0] == 1
+
+
+def test_one_code_sent_ten_times_at_once_stores_one_answer_sqlite(tmp_path):
+    one_code_at_once(tmp_path, None)
+
+
+def test_one_code_sent_ten_times_at_once_stores_one_answer_postgresql(tmp_path, postgres_url):
+    one_code_at_once(tmp_path, new_database(postgres_url, "copro_integrity_codes"))

@@ -145,7 +145,9 @@ def open_round(request):
             with transaction.atomic():
                 Round.objects.create(area_code=code, instrument_version=CURRENT_VERSION,
                                      opened_by=request.user,
-                                     label=request.POST.get("label", "")[:100])
+                                     label=request.POST.get("label", "")[:100],
+                                     access="codes" if request.POST.get("access") == "codes"
+                                     else "open")
         except IntegrityError:
             pass  # another request opened one at the same moment: that one is the open round
     return _redirect_manage(code, request)
@@ -300,6 +302,40 @@ def set_aside(request, round_id):
     if request.POST.get("la"):
         url += f"?la={code}"
     return HttpResponseRedirect(url)
+
+
+@_guard
+@require_POST
+def make_codes(request, round_id):
+    """New single-use codes for one audience of a round answered with codes: a page of slips
+    to print, or a CSV (code and link) for a mail merge. Shown once: only their keyed hashes
+    are kept."""
+    from copro.web.survey import invitations
+
+    code, r = _round_for(request, round_id)
+    audience = request.POST.get("audience", "")
+    if audience not in AUDIENCES or r.access != "codes" or r.closed_at is not None:
+        raise Http404("No such survey to make codes for")
+    try:
+        n = int(request.POST.get("number", "0"))
+    except ValueError:
+        n = 0
+    codes = invitations.make_codes(r, audience, n)
+    link = request.build_absolute_uri(reverse("survey:start", args=[code, audience]))
+    if request.POST.get("format") == "csv":
+        buf = io.StringIO()
+        out = csv.writer(buf, lineterminator="\r\n")
+        out.writerow(["code", "link"])
+        out.writerows(neutralise_row([c, f"{link}?code={c}"]) for c in codes)
+        response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="survey-{code}-{audience}-codes.csv"')
+        return response
+    return render(request, "survey/codes.html", {
+        "page_title": f"{len(codes)} codes to hand out", "code": code, "round": r,
+        "area_name": store.local_authorities()[code], "link": link,
+        "audience": load_instrument().audiences[audience].label,
+        "codes": codes, "back": _redirect_manage(code, request)["Location"]})
 
 
 @_guard

@@ -42,6 +42,12 @@ class Round(models.Model):
     imported = models.BooleanField(default=False, help_text="answers imported from a file")
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
+    access = models.CharField(
+        max_length=10, default="open", choices=[
+            ("open", "Open link: anyone with the link can answer"),
+            ("codes", "Single-use codes: each code answers once")],
+        help_text="who may answer: anyone with the link, or only with a code the forum hands "
+                  "out")
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -96,6 +102,18 @@ class Response(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["round", "client_hash", "answers_hash"])]
+
+
+class InvitationCode(models.Model):
+    """A single-use code for one audience of a round. Only a keyed hash of the code is stored
+    (the coordinator prints or downloads the codes once, when they are made); a code is used up
+    by one atomic update in the transaction that stores the answer."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="codes")
+    audience = models.CharField(max_length=10, choices=AUDIENCE_CHOICES)
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
 
 
 class SubmissionCount(models.Model):

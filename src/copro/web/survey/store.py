@@ -37,14 +37,16 @@ def open_round(area_code: str) -> Round | None:
 
 def save_response(round_: Round, audience: str, answers: dict, client: str,
                   token: str | None, source: str = "web", import_key: str | None = None,
-                  limited: bool = False, seconds: int | None = None
-                  ) -> tuple[Response, bool]:
+                  limited: bool = False, seconds: int | None = None,
+                  code: str | None = None) -> tuple[Response, bool]:
     """Store one response (free text apart). Returns ``(response, created)``: a resubmitted
     token returns the stored response. Identical answers from the same client in the round are
     kept but marked as a possible duplicate (left out of results). With ``limited``, the
     client's submissions are counted in the same transaction and
     :class:`~copro.web.survey.security.TooManySubmissions` is raised (nothing stored) beyond
-    the limit. ``seconds``: how long the respondent took."""
+    the limit. ``seconds``: how long the respondent took. ``code``: the hash of the invitation
+    code it answers with, used up in the same transaction
+    (:class:`~copro.web.survey.invitations.CodeRefused` if it was used meanwhile)."""
     answers = dict(answers)
     free_text = str(answers.pop(FREE_TEXT, "") or "")
     digest = security.answers_hash(audience, answers, free_text)
@@ -52,7 +54,11 @@ def save_response(round_: Round, audience: str, answers: dict, client: str,
         round=round_, client_hash=client, answers_hash=digest).exists()
     try:
         with transaction.atomic():
-            if limited and client:
+            if code is not None:
+                from copro.web.survey import invitations
+
+                invitations.use_code(round_, audience, code)
+            elif limited and client:
                 security.count_submission(round_.pk, client)
             response = Response.objects.create(
                 round=round_, area_code=round_.area_code, audience=audience,

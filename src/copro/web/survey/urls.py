@@ -21,6 +21,7 @@ urlpatterns = [
     path("manage/round/<int:round_id>/reopen/", coordinate.reopen_round, name="reopen"),
     path("manage/round/<int:round_id>/checks/", coordinate.round_checks, name="checks"),
     path("manage/round/<int:round_id>/set-aside/", coordinate.set_aside, name="set-aside"),
+    path("manage/round/<int:round_id>/codes/", coordinate.make_codes, name="codes"),
     path("manage/qr/<str:audience>.svg", coordinate.qr_code, name="qr"),
     path("manage/download/", coordinate.download, name="download"),
     re_path(rf"^results/{CODE}$", published.area_results, name="results"),

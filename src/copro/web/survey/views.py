@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from copro.stats import survey as st
 from copro.survey.answers import clean_answer, clean_answers, is_shown
 from copro.survey.instrument import AUDIENCES, load_instrument
-from copro.web.survey import config, security, store
+from copro.web.survey import config, invitations, security, store
 from copro.web.survey.models import Round
 
 HONEYPOT = "website"
@@ -101,6 +101,12 @@ def _busy(request, name, busy):
         "retry_at": busy.retry_at, "idle_minutes": config.idle_minutes()}, status=429)
 
 
+def _code_refused(request, name, code, audience, message):
+    return render(request, "survey/code_refused.html", {
+        "page_title": "Your code cannot be used", "area_name": name, "code": code,
+        "audience_id": audience, "message": message}, status=409)
+
+
 def _end_session(request, code, audience) -> None:
     """After sending: nothing of the answers is left for the next person on the device."""
     if request.user.is_authenticated:
@@ -139,15 +145,31 @@ def start(request, code, audience):
     code, name, round_ = _survey(code, audience, request)
     if round_ is None:
         return _closed(request, code, name, audience)
-    _save_state(request, code, audience, _state(request, code, audience), round_)
+    state = _state(request, code, audience)
+    code_error = None
+    if round_.access == "codes" and request.GET.get("code"):
+        try:
+            state["code"] = invitations.check_code(round_, audience, request.GET["code"])
+        except invitations.CodeRefused as exc:
+            code_error = str(exc)
+    _save_state(request, code, audience, state, round_)
     instrument = load_instrument(round_.instrument_version)
     pages = _pages(instrument, audience, {})
     return render(request, "survey/start.html", {
-        "page_title": f"{name}: {instrument.title}", "area_name": name, "code": code,
+        "page_title": ("Error: " if code_error else "") + f"{name}: {instrument.title}",
+        "area_name": name, "code": code,
         "audience": instrument.audiences[audience], "audience_id": audience,
         "instrument": instrument, "easy": _easy(request),
+        "needs_code": round_.access == "codes" and not state.get("code"),
+        "code_error": code_error,
         "first": reverse("survey:page", args=[code, audience, pages[0][0].id]),
-        "description": f"An anonymous survey about EHC needs assessment requests in {name}."})
+        "description": f"An anonymous survey about EHC needs assessment requests in {name}."},
+        status=400 if code_error else 200)
+
+
+def _without_code(round_, state) -> bool:
+    """A round answered only with a code, and this respondent has not given one."""
+    return round_.access == "codes" and not state.get("code")
 
 
 @_no_store
@@ -159,6 +181,8 @@ def page(request, code, audience, page_id):
     instrument = load_instrument(round_.instrument_version)
     easy = _easy(request)
     state = _state(request, code, audience)
+    if _without_code(round_, state):
+        return HttpResponseRedirect(reverse("survey:start", args=[code, audience]))
     pages = _pages(instrument, audience, state["answers"])
     index = next((i for i, (p, _) in enumerate(pages) if p.id == page_id), None)
     if index is None:
@@ -234,6 +258,8 @@ def check(request, code, audience):
     instrument = load_instrument(round_.instrument_version)
     easy = _easy(request)
     state = _state(request, code, audience)
+    if _without_code(round_, state):
+        return HttpResponseRedirect(reverse("survey:start", args=[code, audience]))
     answers = state["answers"]
     if request.method == "POST":
         if request.POST.get(HONEYPOT):
@@ -255,9 +281,13 @@ def check(request, code, audience):
                                                                      first.page]))
         try:
             store.save_response(round_, audience, cleaned, client, token, limited=True,
-                                seconds=_seconds(state))
+                                seconds=_seconds(state), code=state.get("code"))
         except security.TooManySubmissions as busy:
             return _busy(request, name, busy)
+        except invitations.CodeRefused as exc:
+            if token and store.Response.objects.filter(submission_token=token).exists():
+                return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
+            return _code_refused(request, name, code, audience, str(exc))
         _end_session(request, code, audience)
         return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
     if not state.get("token"):
@@ -303,13 +333,23 @@ def one_page(request, code, audience):
                          else request.POST.get(q.id, ""))
         answers, errors = clean_answers(instrument, audience, raw)
         token = (request.POST.get("token") or "")[:64] or token
+        code_hash = None
+        if round_.access == "codes" and not errors:
+            try:
+                code_hash = invitations.check_code(round_, audience,
+                                                   request.POST.get("code", ""))
+            except invitations.CodeRefused as exc:
+                errors["code"] = str(exc)
         if not errors:
             client = security.client_hash(request, f"round:{round_.pk}")
             try:
                 store.save_response(round_, audience, answers, client, token, limited=True,
-                                    seconds=_seconds(_state(request, code, audience)))
+                                    seconds=_seconds(_state(request, code, audience)),
+                                    code=code_hash)
             except security.TooManySubmissions as busy:
                 return _busy(request, name, busy)
+            except invitations.CodeRefused as exc:
+                return _code_refused(request, name, code, audience, str(exc))
             _end_session(request, code, audience)
             return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
     sections = [{"title": page_.easy_read if easy else page_.title,
@@ -320,6 +360,8 @@ def one_page(request, code, audience):
         "page_title": ("Error: " if errors else "") + f"{name} survey on one page",
         "area_name": name, "code": code, "audience_id": audience, "sections": sections,
         "errors": [(f"q-{k}", v) for k, v in errors.items()], "token": token,
+        "needs_code": round_.access == "codes", "code_error": errors.get("code"),
+        "code_value": request.POST.get("code", "")[:40],
         "back": reverse("survey:start", args=[code, audience]), "honeypot": HONEYPOT},
         status=400 if errors else 200)
 
