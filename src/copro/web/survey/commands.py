@@ -125,8 +125,8 @@ def _store_import(code, audience, imported, new, round_id, label, file, instrume
               help="Delete free text from rounds closed more than this many days ago "
                    "(default: COPRO_SURVEY_RETENTION_DAYS, else 365).")
 def purge_command(days: int | None) -> None:
-    """Delete the free text of answers older than the retention period, and expired sessions
-    (run it daily)."""
+    """Delete the free text of answers older than the retention period, expired sessions and
+    the rate limit's old counters (run it daily)."""
     _setup()
     from datetime import timedelta
 
@@ -142,6 +142,10 @@ def purge_command(days: int | None) -> None:
                                   | Q(round__closed_at__isnull=True, submitted_at__lte=cutoff)
                                   ).exclude(free_text="")
     n = old.update(free_text="", free_text_purged_at=timezone.now())
+    from copro.web.survey.models import SubmissionCount
+
+    # the rate limit's counters (keyed hashes by the hour) are needed for an hour only
+    SubmissionCount.objects.filter(hour__lt=timezone.now() - timedelta(days=1)).delete()
     from django.core.management import call_command
 
     call_command("clearsessions")  # expired sessions, with any answers left in progress
