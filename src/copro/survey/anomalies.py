@@ -28,7 +28,6 @@ from datetime import datetime
 BURST_PER_MINUTE = 10
 GROUP_AT_LEAST = 3
 NEAR_MIN_ANSWERED = 5
-NEAR_MAX_RESPONSES = 3000
 CONNECTION_SHARE = 0.2
 CONNECTION_AT_LEAST = 5
 FAST_SECONDS = 30
@@ -68,16 +67,6 @@ def _key(answers: Mapping[str, object], free_text: Iterable[str]) -> str:
     return json.dumps({k: v for k, v in answers.items() if k not in skip}, sort_keys=True)
 
 
-def _distance(a: Mapping, b: Mapping, limit: int) -> int:
-    d = 0
-    for k in a.keys() | b.keys():
-        if a.get(k) != b.get(k):
-            d += 1
-            if d > limit:
-                break
-    return d
-
-
 def anomaly_report(submissions: Iterable[Submission], free_text: Iterable[str] = ()
                    ) -> AnomalyReport:
     subs = list(submissions)
@@ -102,33 +91,37 @@ def anomaly_report(submissions: Iterable[Submission], free_text: Iterable[str] =
             findings.append(Finding("identical", f"{len(group)} {audience} answers identical "
                                     "in every question", tuple(s.id for s in group)))
 
-    # near-identical: chains of answers at most one question apart (union-find)
+    # near-identical: chains of answers at most one question apart. Two answers differ in at
+    # most one question exactly when, with some one question masked, they are the same: so
+    # each answer is filed under one key per question masked (linear in the answers, not a
+    # comparison of every pair), and answers sharing a key are joined (union-find).
     candidates = [s for s in subs if len([k for k in s.answers if k not in free_text])
                   >= NEAR_MIN_ANSWERED]
-    if len(candidates) <= NEAR_MAX_RESPONSES:
-        parent = list(range(len(candidates)))
+    questions = sorted({k for s in candidates for k in s.answers if k not in free_text})
+    parent = list(range(len(candidates)))
 
-        def root(i):
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-        stripped = [{k: v for k, v in s.answers.items() if k not in free_text}
-                    for s in candidates]
-        for i in range(len(candidates)):
-            for j in range(i + 1, len(candidates)):
-                if candidates[i].audience == candidates[j].audience and \
-                        _distance(stripped[i], stripped[j], 1) <= 1:
-                    parent[root(i)] = root(j)
-        chains: dict[int, list] = defaultdict(list)
-        for i, s in enumerate(candidates):
-            chains[root(i)].append(s)
-        for chain in chains.values():
-            ids = {s.id for s in chain}
-            if len(chain) >= GROUP_AT_LEAST and not ids <= grouped:
-                findings.append(Finding(
-                    "near_identical", f"{len(chain)} {chain[0].audience} answers that differ "
-                    "from one another in at most one question", tuple(s.id for s in chain)))
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    first_with: dict[tuple, int] = {}
+    for i, s in enumerate(candidates):
+        row = [json.dumps(s.answers.get(q), sort_keys=True) for q in questions]
+        for k in range(len(questions)):
+            key = (s.audience, k, tuple(row[:k]), tuple(row[k + 1:]))
+            j = first_with.setdefault(key, i)
+            if j != i:
+                parent[root(i)] = root(j)
+    chains: dict[int, list] = defaultdict(list)
+    for i, s in enumerate(candidates):
+        chains[root(i)].append(s)
+    for chain in chains.values():
+        ids = {s.id for s in chain}
+        if len(chain) >= GROUP_AT_LEAST and not ids <= grouped:
+            findings.append(Finding(
+                "near_identical", f"{len(chain)} {chain[0].audience} answers that differ "
+                "from one another in at most one question", tuple(s.id for s in chain)))
 
     web = [s for s in subs if s.client]
     by_client = Counter(s.client for s in web)
