@@ -182,3 +182,44 @@ def test_every_share_of_one_question_has_one_base_dont_know_left_out():
     assert ladder.share("dont_know") is None
     assert level.beliefs.answers == 20 and level.beliefs.believe_schools.trials == 20
     assert level.beliefs.believe_schools.successes == 12
+
+
+@settings(max_examples=25, deadline=None)
+@given(rounds=hst.lists(hst.lists(hst.integers(0, 14), min_size=3, max_size=3), min_size=1,
+                        max_size=4), seed=hst.integers(0, 99))
+def test_publishing_round_after_round_changes_figures_only_by_blocks_of_ten(rounds, seed):
+    """Rounds published one after another (each a block per audience): between any two
+    published states, every figure's base changes by 0 or by at least 10 answers."""
+    from dataclasses import replace
+
+    rng = random.Random(seed)
+    area = AREAS[0]
+    published: list[Answers] = []
+    states = []
+    for block, sizes in enumerate(rounds):
+        for audience, n in zip(("families", "education", "forum"), sizes, strict=True):
+            published += [replace(random_answers(rng, area, audience), block=block)
+                          for _ in range(n)]
+        states.append(_shown_vectors(survey_results(published)))
+    for before, after in itertools.combinations(states, 2):
+        for key in before.keys() | after.keys():
+            n_before = before[key][0] if key in before else 0
+            n_after = after[key][0] if key in after else 0
+            assert n_after - n_before == 0 or abs(n_after - n_before) >= st.MIN_ANSWERS, key
+
+
+def test_a_small_round_is_never_pooled_into_a_published_cell():
+    big = [replace_block(family(AREAS[0]), 1) for _ in range(12)]
+    small = [replace_block(family(AREAS[0], ladder="decided_without_us"), 2) for _ in range(3)]
+    before = survey_results(big).level(AREAS[0], "families")
+    after = survey_results(big + small).level(AREAS[0], "families")
+    assert before == after and after.responses == 12
+    # without blocks (a coordinator's own view) the 15 are one cell
+    assert survey_results([replace_block(a, None) for a in big + small]).level(
+        AREAS[0], "families").responses == 15
+
+
+def replace_block(a: Answers, block) -> Answers:
+    from dataclasses import replace
+
+    return replace(a, block=block)

@@ -76,3 +76,15 @@ def answer(client: Client, code: str, audience: str, answers: dict, remote: str 
     assert r.status_code == 200
     token = r.context["token"]
     return client.post(url, {"token": token}, **extra)
+
+
+def publish(round_):
+    """Close ``round_`` (if open) and publish it as a coordinator's confirmed click does."""
+    from copro.web.survey import publishing
+
+    if round_.closed_at is None:
+        round_.closed_at = round_.opened_at
+        round_.save(update_fields=["closed_at"])
+    publishing.publish(round_.pk, round_.area_code)
+    round_.refresh_from_db()
+    return round_

@@ -188,9 +188,13 @@ def test_done_when_30_families_12_professionals_and_an_import(browser, server, t
     page.get_by_label("User name").fill("leeds-forum")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Close this round").click()
-    while page.get_by_role("button", name="Publish results").count():
-        page.get_by_role("button", name="Publish results").first.click()
+    page.get_by_role("link", name="Close this round").click()
+    check_page(page, 1280)  # the check page before closing
+    page.get_by_role("button", name="Close the round").click()
+    while page.get_by_role("link", name="Publish results").count():
+        page.get_by_role("link", name="Publish results").first.click()
+        check_page(page, 1280)  # the check page before publishing
+        page.get_by_role("button", name="Publish the results").click()
     check_page(page, 1280)
     coordinator.close()
 
@@ -230,3 +234,54 @@ def test_done_when_30_families_12_professionals_and_an_import(browser, server, t
     # send the same answers from the same client: the second is a possible duplicate, left out)
     assert by["families"]["responses"] in (30, 31)
     assert by["education"]["responses"] == 26  # 12 through the browser + 14 imported
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_codes_and_the_coordinators_checks_in_the_browser(browser, server, width):
+    """A Kent coordinator opens a round answered with codes and prints codes; a respondent is
+    asked for a code (a wrong one is an error), answers with a good one; the round's checks
+    page lists what stands out: every page passes axe and fits the width."""
+    import re
+
+    url = server.url
+    env = {**os.environ, "COPRO_DATA_DIR": str(server.data_dir), "COPRO_NEW_PASSWORD": PASSWORD}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run([COPRO, "users", "create", f"kent-{width}", "--la", "Kent"], env=env,
+                   capture_output=True, text=True, timeout=120)
+    coordinator = browser.new_context(viewport={"width": width, "height": 900})
+    page = coordinator.new_page()
+    page.goto(url + "/survey/login/")
+    page.get_by_label("User name").fill(f"kent-{width}")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(url + "/survey/manage/")
+    if page.get_by_role("button", name="Open a new round").count():
+        page.get_by_label("Only people with a code").check()
+        page.get_by_role("button", name="Open a new round").click()
+    check_page(page, width)
+    page.get_by_label("Codes for").select_option("forum")
+    page.get_by_label("How many codes").fill("2")
+    page.get_by_role("button", name="Make codes to print").click()
+    check_page(page, width)
+    codes = re.findall(r"Your code: ([A-Z0-9]{5}-[A-Z0-9]{5})", page.content())
+    assert len(codes) == 2
+
+    family = browser.new_context(viewport={"width": width, "height": 900})
+    answer = family.new_page()
+    answer.goto(f"{url}/survey/E10000016/forum/")
+    check_page(answer, width)
+    answer.get_by_label("Your code").fill("ABCDE-FGHJK")
+    answer.get_by_role("button", name="Continue").click()
+    assert "not one for this survey" in answer.locator("main").inner_text()
+    check_page(answer, width)
+    answer.get_by_label("Your code").fill(codes[0])
+    answer.get_by_role("button", name="Continue").click()
+    answer.get_by_role("button", name="Start now").count() or answer.get_by_role(
+        "link", name="Start now").click()
+    family.close()
+
+    page.goto(url + "/survey/manage/")
+    page.get_by_role("link", name="Check answers").first.click()
+    assert "Check the answers" in page.locator("h1").inner_text()
+    check_page(page, width)
+    coordinator.close()

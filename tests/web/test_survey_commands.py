@@ -27,7 +27,7 @@ def run(data_dir: Path, *args, env=None):
                           timeout=300)
 
 
-def forms_export(path: Path, n: int, bad_line: int | None = None) -> Path:
+def forms_export(path: Path, n: int, bad_line: int | None = None, first_id: int = 1) -> Path:
     with path.open("w", newline="", encoding="utf-8-sig") as fh:
         w = csv.writer(fh)
         w.writerow(FAMILY_HEADER)
@@ -35,7 +35,7 @@ def forms_export(path: Path, n: int, bad_line: int | None = None) -> Path:
             ladder = "Our views changed what happened" if i % 3 else "We were told afterwards"
             if i + 2 == bad_line:
                 ladder = "Somewhere in between"
-            w.writerow([i + 1, "t", "t", "anonymous", "", ladder, "Agree",
+            w.writerow([i + first_id, "t", "t", "anonymous", "", ladder, "Agree",
                         "Requests from schools", f"More time. ring 07700 900{i:03d}"])
     return path
 
@@ -91,10 +91,52 @@ def test_purge_deletes_old_free_text_only(db, tmp_path):
         "--audience", "families")
     with sqlite3.connect(db / "copro.sqlite3") as con:
         con.execute("update survey_round set closed_at = datetime('now', '-400 days')")
-    run(db, "survey", "import", str(forms_export(tmp_path / "b.csv", 2)), "--la", "Leeds",
-        "--audience", "families")
+    run(db, "survey", "import", str(forms_export(tmp_path / "b.csv", 2, first_id=4)), "--la",
+        "Leeds", "--audience", "families")
     r = run(db, "survey", "purge")
     assert r.returncode == 0 and "of 3 response(s) older than 365 days" in r.stderr
     assert sorted(bool(t) for (t,) in rows(db, "select free_text from survey_response")) == [
         False, False, False, True, True]
     assert rows(db, "select count(*) from survey_response where answers != '{}'") == [(5,)]
+
+
+def test_importing_the_same_export_twice_adds_nothing(db, tmp_path):
+    """The same file again is recognised by its hash; a later export of the same form (its
+    first rows and new ones) adds only the new rows; two identical answer rows with different
+    IDs are two people."""
+    first = forms_export(tmp_path / "forms.csv", 14)
+    assert run(db, "survey", "import", str(first), "--la", "Leeds", "--audience",
+               "families").returncode == 0
+    again = run(db, "survey", "import", str(first), "--la", "Leeds", "--audience", "families")
+    assert again.returncode == 0 and "already imported" in again.stderr
+    assert "nothing added" in again.stderr
+    assert rows(db, "select count(*) from survey_response") == [(14,)]
+    assert rows(db, "select count(*) from survey_round") == [(1,)]
+    copy = tmp_path / "copy of forms.csv"  # the same rows in another file (saved again)
+    copy.write_bytes(first.read_bytes().replace(b"\r\n", b"\n"))
+    r = run(db, "survey", "import", str(copy), "--la", "Leeds", "--audience", "families")
+    assert r.returncode == 0 and "every row" in r.stderr and "nothing added" in r.stderr
+    later = forms_export(tmp_path / "later.csv", 20)  # the form's export a week on
+    r = run(db, "survey", "import", str(later), "--la", "Leeds", "--audience", "families")
+    assert r.returncode == 0, r.stderr
+    assert "imported 6 families" in r.stderr and "14 row(s) already imported" in r.stderr
+    assert rows(db, "select count(*) from survey_response") == [(20,)]
+    # nothing of a row is stored but its keyed hash
+    keys = [k for (k,) in rows(db, "select import_key from survey_response")]
+    assert len(set(keys)) == 20 and all(len(k) == 64 for k in keys)
+
+
+def test_formulas_in_an_import_are_echoed_as_text(db, tmp_path):
+    """A header beginning with = is echoed as text; the cells are stored as written (the
+    coordinator's downloads neutralise them: tests/web/test_survey_files.py)."""
+    path = tmp_path / "forms.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow([*FAMILY_HEADER, "=cmd|' /C calc'!A0"])
+        for i in range(3):
+            w.writerow([i, "t", "t", "", "", "We were told afterwards", "Agree",
+                        "Requests from schools", '=HYPERLINK("http://evil.example/")', "x"])
+    r = run(db, "survey", "import", str(path), "--la", "Leeds", "--audience", "families")
+    assert r.returncode == 0, r.stderr
+    assert "not matched (ignored): \"'=cmd" in r.stderr  # shown as text
+    assert rows(db, "select free_text from survey_response")[0][0].startswith("=HYPERLINK")

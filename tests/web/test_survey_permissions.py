@@ -43,7 +43,7 @@ def test_anonymous_posts_change_nothing(two_las):
     c = Client()
     for path in ("/survey/manage/open/", f"/survey/manage/round/{two_las.pk}/close/",
                  f"/survey/manage/round/{two_las.pk}/publish/"):
-        assert c.post(path, {"la": KENT}).status_code == 302
+        assert c.post(path, {"la": KENT, "confirm": "yes"}).status_code == 302
     two_las.refresh_from_db()
     assert two_las.closed_at is None and two_las.published_at is None
 
@@ -56,8 +56,8 @@ def test_a_coordinator_cannot_reach_another_las_survey(two_las):
         assert leeds.get(path).status_code == 403, path
     for path in (f"/survey/manage/round/{two_las.pk}/close/",
                  f"/survey/manage/round/{two_las.pk}/publish/"):
-        assert leeds.post(path).status_code == 404  # not a round of Leeds
-        assert leeds.post(path, {"la": KENT}).status_code == 403
+        assert leeds.post(path, {"confirm": "yes"}).status_code == 404  # not Leeds's round
+        assert leeds.post(path, {"la": KENT, "confirm": "yes"}).status_code == 403
     two_las.refresh_from_db()
     assert two_las.closed_at is None and two_las.published_at is None
     # their own download holds only their own LA's answers
@@ -99,19 +99,45 @@ def test_an_account_without_an_la_gets_nothing():
     assert signed_in("nobody").get("/survey/manage/").status_code == 403
 
 
-def test_login_is_locked_after_repeated_failures():
+def test_wrong_passwords_from_one_address_never_lock_the_coordinator_out_elsewhere():
+    """Failures count per account AND address together: 5 wrong passwords for Leeds from one
+    address make that address wait, with a wait that doubles at each further lockout; the real
+    coordinator at another address signs in, and so do other accounts from the same address
+    (a venue's shared connection)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from copro.web.survey.models import LoginAttempt
+
     coordinator("leeds", LEEDS)
-    c = Client()
+    coordinator("kent", KENT)
+    attacker = Client(REMOTE_ADDR="10.9.9.9")
     for _ in range(5):
-        r = c.post("/survey/login/", {"username": "leeds", "password": "wrong"})
+        r = attacker.post("/survey/login/", {"username": "leeds", "password": "wrong"})
         assert r.status_code == 400
-    r = c.post("/survey/login/", {"username": "leeds", "password": PASSWORD})
+    r = attacker.post("/survey/login/", {"username": "leeds", "password": PASSWORD})
     assert r.status_code == 429 and b"Too many failed attempts" in r.content
-    assert "_auth_user_id" not in c.session
-    # the lock is on the account, from any client
-    r = Client(REMOTE_ADDR="10.8.8.8").post("/survey/login/", {"username": "leeds",
-                                                                "password": PASSWORD})
-    assert r.status_code == 429
+    assert b"Wait 15 minutes" in r.content and "_auth_user_id" not in attacker.session
+    # the real coordinator, elsewhere, is not locked out
+    real = Client(REMOTE_ADDR="10.8.8.8")
+    assert real.post("/survey/login/", {"username": "leeds",
+                                        "password": PASSWORD}).status_code == 302
+    # nor is another account from the attacker's (shared) address
+    for _ in range(25):
+        attacker.post("/survey/login/", {"username": f"nobody{_}", "password": "wrong"})
+    assert Client(REMOTE_ADDR="10.9.9.9").post("/survey/login/", {
+        "username": "kent", "password": PASSWORD}).status_code == 302
+    # back-off: after the wait, 5 more failures lock the pair for twice as long
+    LoginAttempt.objects.update(at=timezone.now() - timedelta(minutes=16))
+    for _ in range(5):
+        assert attacker.post("/survey/login/", {"username": "leeds",
+                                                "password": "wrong"}).status_code == 400
+    r = attacker.post("/survey/login/", {"username": "leeds", "password": PASSWORD})
+    assert r.status_code == 429 and b"Wait 30 minutes" in r.content
+    # nothing stored says who or where: only keyed hashes
+    for row in LoginAttempt.objects.values("username_hash", "client_hash"):
+        assert "leeds" not in str(row) and "10.9" not in str(row)
 
 
 def test_login_does_not_redirect_off_site():

@@ -12,7 +12,15 @@ import pytest
 from django.test import Client
 
 from copro.web.survey.models import Response, Round
-from tests.web.survey_helpers import KENT, LEEDS, answer, coordinator, random_answers, signed_in
+from tests.web.survey_helpers import (
+    KENT,
+    LEEDS,
+    answer,
+    coordinator,
+    publish,
+    random_answers,
+    signed_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +53,11 @@ def test_a_round_from_opening_to_the_la_page_and_the_illusion_gap():
     assert all(level["responses"] in (0, None) for level in public["levels"])
     assert "30" in manager.get("/survey/manage/").content.decode()
 
-    assert manager.post(f"/survey/manage/round/{round_.pk}/publish/").status_code == 403
-    manager.post(f"/survey/manage/round/{round_.pk}/close/")
-    assert manager.post(f"/survey/manage/round/{round_.pk}/publish/").status_code == 302
+    assert manager.post(f"/survey/manage/round/{round_.pk}/publish/",
+                        {"confirm": "yes"}).status_code == 403
+    manager.post(f"/survey/manage/round/{round_.pk}/close/", {"confirm": "yes"})
+    assert manager.post(f"/survey/manage/round/{round_.pk}/publish/",
+                        {"confirm": "yes"}).status_code == 302
 
     page = html.unescape(Client().get(f"/la/{LEEDS}").content.decode())
     assert "What families and professionals say" in page
@@ -184,9 +194,7 @@ def test_the_la_page_shows_a_round_published_after_it_was_first_served(monkeypat
         answer(Client(), LEEDS, "forum", {"who_is_favoured": "parents"}, remote=f"10.4.0.{i}")
     before = Client().get(f"/la/{LEEDS}").content.decode()  # served, and kept by the explorer
     assert "No survey results are published for Leeds yet" in before
-    round_.closed_at = round_.opened_at
-    round_.published_at = round_.opened_at
-    round_.save()
+    publish(round_)
     after = Client().get(f"/la/{LEEDS}").content.decode()
     assert "No survey results are published" not in after and "Parent carer forum" in after
 
@@ -199,8 +207,7 @@ def test_results_show_every_la_surveyed_and_education_professionals_own_counts()
         answer(Client(), LEEDS, "education", {"requests_made": "4", "requests_agreed": "3",
                                               "who_is_favoured": "parents"},
                remote=f"10.5.0.{i}")
-    round_.closed_at = round_.published_at = round_.opened_at
-    round_.save()
+    publish(round_)
     doc = json.loads(Client().get(f"/survey/results/{LEEDS}.json").content)
     edu = next(x for x in doc["levels"] if x["audience"] == "education")
     assert edu["reported_share_agreed"]["estimate"] == 0.75
@@ -224,9 +231,7 @@ def _publish_families(code, rows):
                                                 "ladder": ladder, "who_is_favoured": belief},
                    remote=f"10.7.{i // 200}.{i % 200}")
             i += 1
-    round_.closed_at = round_.published_at = round_.opened_at
-    round_.save()
-    return round_
+    return publish(round_)
 
 
 def test_every_share_shows_its_base_in_html_json_and_csv(monkeypatch):

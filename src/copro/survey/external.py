@@ -16,6 +16,7 @@ column (never the answer itself, which could be personal), so nothing is half-im
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -47,6 +48,12 @@ class ImportedAnswers:
     unmatched: tuple[str, ...]
     empty_rows: int
     free_text_cleaned: int
+    #: each row's identity: a SHA-256 of all its cells (the tool's own ID and times too, so two
+    #: people's identical answers differ) and of how many identical rows came before it; the
+    #: same row in a later export of the same form has the same key
+    row_keys: tuple[str, ...] = ()
+    #: SHA-256 of the whole file
+    file_hash: str = ""
 
 
 def _read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -168,7 +175,8 @@ def read_external(path: Path, instrument: Instrument, audience: str) -> Imported
             raise InputError(path, f"two columns for the same question ({q.id})", line=1,
                              column=header[i])
         seen_q[key] = i
-    out, empty, cleaned = [], 0, 0
+    out, empty, cleaned, keys = [], 0, 0, []
+    seen_rows: dict[str, int] = {}
     for line, cells in rows:
         raw: dict[str, object] = {}
         for i, (q, option) in columns.items():
@@ -203,5 +211,11 @@ def read_external(path: Path, instrument: Instrument, audience: str) -> Imported
             if q.type == "text" and q.id in answers and answers[q.id] != str(raw[q.id]).strip():
                 cleaned += 1
         out.append(answers)
+        digest = hashlib.sha256("\x1f".join(c.strip() for c in cells).encode()).hexdigest()
+        seen_rows[digest] = seen_rows.get(digest, 0) + 1
+        keys.append(hashlib.sha256(f"{digest}#{seen_rows[digest]}".encode()).hexdigest())
     matched = {header[i]: q.id + (f": {opt}" if opt else "") for i, (q, opt) in columns.items()}
-    return ImportedAnswers(str(path), tuple(out), matched, tuple(unmatched), empty, cleaned)
+    with path.open("rb") as fh:
+        file_hash = hashlib.file_digest(fh, "sha256").hexdigest()
+    return ImportedAnswers(str(path), tuple(out), matched, tuple(unmatched), empty, cleaned,
+                           tuple(keys), file_hash)

@@ -6,16 +6,20 @@ Every share has one base: the answers that chose one of the question's options o
 know" / "prefer not to say" (those are counted beside the base, never in it). The ladder's top-two
 share is therefore the sum of its rungs' shares, and a belief share is among those who gave a view.
 
-Disclosure control is applied here, the same way at every level: a figure for one LA and one
-audience is shown only when it rests on at least 10 answers, and every wider figure pools only
-the LA-and-audience figures that are shown. So a wider figure is always the sum of shown ones
-and no subtraction across audiences or levels can reveal a withheld one.
+Disclosure control is applied here, the same way at every level. The unit is a **block**: the
+answers of one publication (one round) for one LA and audience. A figure, at any level (one LA
+and audience, an LA's audiences together, England), pools only the blocks whose own figure rests
+on at least 10 answers. So every figure is a sum of blocks of 10 or more, and neither a
+subtraction across audiences or levels nor one between the figures before and after a round is
+published can reveal fewer than 10 people's answers (a round of 3 answers is never added to
+figures already public). Answers without a block (a coordinator's own view) form one block per
+LA and audience.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from copro.stats import survey as st
@@ -34,6 +38,8 @@ class Answers:
     audience: str
     version: str
     answers: Mapping[str, object]
+    #: the publication (round) the answer was published in; None: one block per LA and audience
+    block: Hashable = None
 
 
 @dataclass(frozen=True)
@@ -114,27 +120,27 @@ def survey_results(responses: Iterable[Answers],
     meaning is unchanged)."""
     instrument = instrument or load_instrument()
     measured = measured or {}
-    cells: dict[tuple[str, str], list[Answers]] = defaultdict(list)
+    units: dict[tuple[str, str, Hashable], list[Answers]] = defaultdict(list)
     for r in responses:
-        cells[(r.area_code, r.audience)].append(r)
+        units[(r.area_code, r.audience, r.block)].append(r)
+    cells = sorted({(a, au) for a, au, _ in units})
     questions = {q.id: q for q in instrument.questions if q.type in ("single", "multi")}
     ladders = [q for q in instrument.measure("ladder")]
     belief = next(iter(instrument.measure("belief")), None)
 
-    # the lowest level: each LA and audience
-    raw = {key: _figures(instrument, ans) for key, ans in cells.items()}
+    # the lowest level: each block (a publication of one LA and audience)
+    raw = {key: _figures(instrument, ans) for key, ans in units.items()}
     levels: dict = {}
 
-    def build(area, audience, parts: list[tuple[str, str]]):
-        """A level from the cells in ``parts``: a cell alone, or the shown figures of many."""
-        single = len(parts) == 1 and area is not None and audience is not None
-        n_resp = [len(cells[p]) for p in parts]
-        if single:
-            responses_n = n_resp[0]
-            withheld = not st.shown(responses_n, min_answers)
-        else:
-            responses_n = sum(n for n in n_resp if st.shown(n, min_answers))
-            withheld = False
+    def build(area, audience, parts: list[tuple]):
+        """A level from the blocks in ``parts``: each figure pools the blocks whose own figure
+        is shown (at least ``min_answers`` answers)."""
+        cell = area is not None and audience is not None
+        n_resp = [len(units[p]) for p in parts]
+        shown_n = sum(n for n in n_resp if st.shown(n, min_answers))
+        # one LA and audience with no block large enough: withheld (its count is not shown)
+        withheld = cell and shown_n == 0
+        responses_n = sum(n_resp) if withheld else shown_n
         contributing = {p[0] for p, n in zip(parts, n_resp, strict=True)
                         if st.shown(n, min_answers)}
         res = LevelResults(area, audience, responses_n, withheld, len(contributing))
@@ -143,8 +149,7 @@ def survey_results(responses: Iterable[Answers],
                 continue
             multi = q.type == "multi"
             base = st.counted_base(q.answered_values, multi)
-            pooled = (raw[parts[0]][0][qid] if single else
-                      st.pool_shown({p: raw[p][0][qid] for p in parts}, base, min_answers))
+            pooled = st.pool_shown({p: raw[p][0][qid] for p in parts}, base, min_answers)
             res.distributions[qid] = st.distribution(pooled, q.values, multi, min_answers,
                                                      counted=q.answered_values)
         for q in ladders:
@@ -155,17 +160,14 @@ def survey_results(responses: Iterable[Answers],
             def base(ans, rungs=rungs):
                 return sum(a in rungs for a in ans)
 
-            pooled = (raw[parts[0]][0][q.id] if single else
-                      st.pool_shown({p: raw[p][0][q.id] for p in parts}, base, min_answers))
+            pooled = st.pool_shown({p: raw[p][0][q.id] for p in parts}, base, min_answers)
             res.top_two[q.id] = st.share_of(pooled, top, rungs, min_answers)
         if audience is None or any(audience in q.audiences
                                    for q in _partnership_items(instrument)):
-            scores = (raw[parts[0]][1] if single else
-                      st.pool_shown({p: raw[p][1] for p in parts}, len, min_answers))
+            scores = st.pool_shown({p: raw[p][1] for p in parts}, len, min_answers)
             res = _with(res, partnership=st.mean_with_bootstrap(scores, min_answers))
         if audience in (None, "education"):
-            pairs = (raw[parts[0]][2] if single else
-                     st.pool_shown({p: raw[p][2] for p in parts}, len, min_answers))
+            pairs = st.pool_shown({p: raw[p][2] for p in parts}, len, min_answers)
             res = _with(res, reported_agreed=st.share_of_totals(
                 [a for a, _ in pairs], [m for _, m in pairs], min_answers))
         if belief is not None and (audience is None or audience in belief.audiences):
@@ -175,13 +177,14 @@ def survey_results(responses: Iterable[Answers],
         return res
 
     areas = sorted({k[0] for k in cells})
-    for key in cells:
-        levels[key] = build(key[0], key[1], [key])
+    for area, audience in cells:
+        levels[(area, audience)] = build(area, audience, [
+            k for k in units if k[0] == area and k[1] == audience])
     for area in areas:
-        levels[(area, None)] = build(area, None, [k for k in cells if k[0] == area])
+        levels[(area, None)] = build(area, None, [k for k in units if k[0] == area])
     for audience in AUDIENCES:
-        levels[(None, audience)] = build(None, audience, [k for k in cells if k[1] == audience])
-    levels[(None, None)] = build(None, None, list(cells))
+        levels[(None, audience)] = build(None, audience, [k for k in units if k[1] == audience])
+    levels[(None, None)] = build(None, None, list(units))
 
     points = []
     family_ladder = next((q for q in ladders if "families" in q.audiences), None)

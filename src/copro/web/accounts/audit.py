@@ -8,6 +8,7 @@ from copro.web.accounts.models import AuditEvent
 SIGN_IN, SIGN_IN_FAILED, SIGN_OUT = "sign-in", "failed sign-in", "sign-out"
 SECOND_FACTOR, SECOND_FACTOR_FAILED = "second factor", "failed second factor"
 ROUND_OPENED, ROUND_CLOSED, ROUND_PUBLISHED = "round opened", "round closed", "round published"
+ROUND_REOPENED, SET_ASIDE, CODES_MADE = "round reopened", "answers set aside", "codes made"
 DOWNLOAD, IMPORT, PURGE = "download", "import", "purge"
 BACKUP, RESTORE = "backup", "restore"
 ADMIN = "admin change"  # a round or another record changed in the admin

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from copro.errors import CoproError
+from copro.render.cells import neutralise
 from copro.survey.commands import survey_group
 from copro.survey.instrument import AUDIENCES
 
@@ -47,38 +48,81 @@ def import_command(file: Path, la: str, audience: str, round_id: int | None, lab
     instrument = load_instrument()
     imported = read_external(file, instrument, audience)  # all checked before anything stored
     _setup()
+    from django.db import IntegrityError
+
+    from copro.web.survey.models import ImportedFile, Response
+    from copro.web.survey.security import keyed_hash
+
+    done = ImportedFile.objects.filter(area_code=code, audience=audience,
+                                       file_hash=imported.file_hash).first()
+    if done is not None:
+        click.echo(f"copro: {file.name} was already imported for {code} ({audience}) on "
+                   f"{done.imported_at:%Y-%m-%d %H:%M}"
+                   + (f" into round {done.round_id}" if done.round_id else "")
+                   + ": nothing added", err=True)
+        return
+    keys = [keyed_hash("import", code, audience, k) for k in imported.row_keys]
+    known = set(Response.objects.filter(import_key__in=keys).values_list("import_key",
+                                                                          flat=True))
+    new = [(answers, key) for answers, key in zip(imported.rows, keys, strict=True)
+           if key not in known]
+    try:
+        round_ = _store_import(code, audience, imported, new, round_id, label, file, instrument)
+    except IntegrityError:  # the same file or rows imported at the same moment by another run
+        click.echo(f"copro: {file.name} was imported for {code} at the same moment by another "
+                   "run: nothing added by this one", err=True)
+        return
+    if not new:
+        click.echo(f"copro: every row of {file.name} was already imported for {code} "
+                   f"({len(imported.rows)} row(s)): nothing added", err=True)
+        return
+    already = len(imported.rows) - len(new)
+    from copro.web.accounts import audit
+
+    audit.record(audit.IMPORT, actor=audit.COMMAND_LINE, area_code=code,
+                 subject=f"round {round_.pk}",
+                 detail=f"{len(new)} {audience} response(s) from a file")
+    click.echo(f"copro: imported {len(new)} {audience} response(s) for {code} into "
+               f"round {round_.pk} ({imported.empty_rows} empty row(s) skipped; "
+               + (f"{already} row(s) already imported, not added again; " if already else "")
+               + f"{imported.free_text_cleaned} written answer(s) had identifiers removed)",
+               err=True)
+    for header, qid in imported.matched.items():
+        click.echo(f"  matched: {neutralise(header)!r} -> {qid}", err=True)
+    for header in imported.unmatched:
+        click.echo(f"  not matched (ignored): {neutralise(header)!r}", err=True)
+
+
+def _store_import(code, audience, imported, new, round_id, label, file, instrument):
+    """The new rows in their round (a new closed round unless ``round_id``) and the file's
+    record, in one transaction."""
     from django.db import transaction
     from django.utils import timezone
 
     from copro.web.survey import store
-    from copro.web.survey.models import Round
+    from copro.web.survey.models import ImportedFile, Round
 
     with transaction.atomic():
+        round_ = None
         if round_id is not None:
             round_ = Round.objects.filter(pk=round_id, area_code=code).first()
             if round_ is None:
                 raise CoproError(f"--round {round_id}: no such round for {code}")
-        else:
+            if round_.published_at is not None:
+                raise CoproError(f"--round {round_id}: that round is published; import into "
+                                 "a new round (leave out --round)")
+        elif new:
             now = timezone.now()
             round_ = Round.objects.create(area_code=code, instrument_version=instrument.version,
                                           label=label[:100] or f"imported from {file.name}"[:100],
                                           imported=True, opened_at=now, closed_at=now)
-        for answers in imported.rows:
+        for answers, key in new:
             store.save_response(round_, audience, answers, client="", token=None,
-                                source="import")
-        from copro.web.accounts import audit
-
-        audit.record(audit.IMPORT, actor=audit.COMMAND_LINE, area_code=code,
-                     subject=f"round {round_.pk}",
-                     detail=f"{len(imported.rows)} {audience} response(s) from a file")
-    click.echo(f"copro: imported {len(imported.rows)} {audience} response(s) for {code} into "
-               f"round {round_.pk} ({imported.empty_rows} empty row(s) skipped; "
-               f"{imported.free_text_cleaned} written answer(s) had identifiers removed)",
-               err=True)
-    for header, qid in imported.matched.items():
-        click.echo(f"  matched: {header!r} -> {qid}", err=True)
-    for header in imported.unmatched:
-        click.echo(f"  not matched (ignored): {header!r}", err=True)
+                                source="import", import_key=key)
+        ImportedFile.objects.create(area_code=code, audience=audience,
+                                    file_hash=imported.file_hash, rows_added=len(new),
+                                    round=round_)
+    return round_
 
 
 @survey_group.command("purge")
@@ -86,8 +130,8 @@ def import_command(file: Path, la: str, audience: str, round_id: int | None, lab
               help="Delete free text from rounds closed more than this many days ago "
                    "(default: COPRO_SURVEY_RETENTION_DAYS, else 365).")
 def purge_command(days: int | None) -> None:
-    """Delete the free text of answers older than the retention period, and expired sessions
-    (run it daily)."""
+    """Delete the free text of answers older than the retention period, expired sessions and
+    the rate limit's old counters (run it daily)."""
     _setup()
     from datetime import timedelta
 
@@ -103,6 +147,10 @@ def purge_command(days: int | None) -> None:
                                   | Q(round__closed_at__isnull=True, submitted_at__lte=cutoff)
                                   ).exclude(free_text="")
     n = old.update(free_text="", free_text_purged_at=timezone.now())
+    from copro.web.survey.models import SubmissionCount
+
+    # the rate limit's counters (keyed hashes by the hour) are needed for an hour only
+    SubmissionCount.objects.filter(hour__lt=timezone.now() - timedelta(days=1)).delete()
     from django.core.management import call_command
 
     call_command("clearsessions")  # expired sessions, with any answers left in progress

@@ -4,7 +4,11 @@
   ``copro survey purge`` (default 365);
 - ``COPRO_SURVEY_CONTROLLER``: who runs the survey, named in the privacy notice (default
   "the organisation running this site");
-- ``COPRO_SURVEY_CONTACT``: how to contact them about the data (default: none given).
+- ``COPRO_SURVEY_CONTACT``: how to contact them about the data (default: none given);
+- ``COPRO_SURVEY_GRACE_MINUTES``: after a round closes, how long an answer begun while it was
+  open is still taken (default 30; 0 for none);
+- ``COPRO_SURVEY_IDLE_MINUTES``: answers in progress are forgotten after this long without a
+  page sent (default 30), so the next person on a shared device cannot read them.
 """
 
 from __future__ import annotations
@@ -31,3 +35,18 @@ def notice_is_template() -> bool:
     """The privacy notice still lacks its data controller or their contact: `copro serve`
     refuses to start under COPRO_HTTPS=1 (a public deployment) until both are set."""
     return not (os.environ.get("COPRO_SURVEY_CONTROLLER", "").strip() and contact().strip())
+
+
+def _minutes(name: str, default: int, least: int) -> int:
+    try:
+        return max(least, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+def grace_minutes() -> int:
+    return _minutes("COPRO_SURVEY_GRACE_MINUTES", 30, 0)
+
+
+def idle_minutes() -> int:
+    return _minutes("COPRO_SURVEY_IDLE_MINUTES", 30, 1)

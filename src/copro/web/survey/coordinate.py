@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,10 +19,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from copro.render.cells import neutralise_row
+from copro.stats import survey as st
 from copro.survey.instrument import AUDIENCES, CURRENT_VERSION, load_instrument
 from copro.web.accounts import audit
 from copro.web.accounts.twofactor import second_factor_needed
-from copro.web.survey import security, store
+from copro.web.survey import config, publishing, security, store
 from copro.web.survey.models import Response, Round
 
 
@@ -67,9 +71,12 @@ def login_view(request):
     if request.method == "POST":
         username = request.POST.get("username", "")[:150]
         password = request.POST.get("password", "")
-        if security.login_locked(username, request):
-            error = ("Too many failed attempts. Wait 15 minutes, then try again, or ask the "
-                     "site's administrator to reset your password.")
+        wait = security.login_wait(username, request)
+        if wait is not None:
+            minutes = max(1, -(-int(wait.total_seconds()) // 60))
+            error = (f"Too many failed attempts to sign in to this account from here. Wait "
+                     f"{minutes} minute{'s' if minutes != 1 else ''}, then try again, or ask "
+                     "the site's administrator to reset your password.")
             status = 429
         else:
             user = authenticate(request, username=username, password=password)
@@ -78,7 +85,7 @@ def login_view(request):
                 error = "Enter a correct user name and password"
                 status = 400
             else:
-                security.clear_failed_logins(username)
+                security.clear_failed_logins(username, request)
                 login(request, user)  # a new session key: no session fixation
                 target = request.GET.get("next", "")
                 if not target.startswith("/survey/manage"):
@@ -106,10 +113,11 @@ def _links(request, code):
 def manage(request):
     code = _area_for(request, request.GET.get("la"))
     rounds = list(Round.objects.filter(area_code=code))
-    counts = {r.pk: {a: 0 for a in AUDIENCES} for r in rounds}
-    for rid, audience in Response.objects.filter(area_code=code).values_list("round_id",
-                                                                             "audience"):
+    counts = {r.pk: {**{a: 0 for a in AUDIENCES}, "set_aside": 0} for r in rounds}
+    for rid, audience, aside in Response.objects.filter(area_code=code).values_list(
+            "round_id", "audience", "set_aside_at"):
         counts[rid][audience] += 1
+        counts[rid]["set_aside"] += aside is not None
     results = store.coordinator_results(code)
     return render(request, "survey/manage.html", {
         "page_title": f"Manage the {store.local_authorities()[code]} survey",
@@ -131,46 +139,219 @@ def _redirect_manage(code, request):
 @_guard
 @require_POST
 def open_round(request):
+    """Open a round, unless one is open: the database holds at most one open round per LA (a
+    partial unique constraint), so simultaneous requests open one between them."""
     code = _area_for(request, request.POST.get("la"))
     if store.open_round(code) is None:
-        r = Round.objects.create(area_code=code, instrument_version=CURRENT_VERSION,
-                                 opened_by=request.user,
-                                 label=request.POST.get("label", "")[:100])
-        audit.record(audit.ROUND_OPENED, request=request, area_code=code, subject=f"round {r.pk}")
+        try:
+            with transaction.atomic():
+                r = Round.objects.create(area_code=code, instrument_version=CURRENT_VERSION,
+                                         opened_by=request.user,
+                                         label=request.POST.get("label", "")[:100],
+                                         access="codes" if request.POST.get("access") == "codes"
+                                         else "open")
+            audit.record(audit.ROUND_OPENED, request=request, area_code=code,
+                         subject=f"round {r.pk}")
+        except IntegrityError:
+            pass  # another request opened one at the same moment: that one is the open round
     return _redirect_manage(code, request)
 
 
+def _round_for(request, round_id) -> tuple[str, Round]:
+    code = _area_for(request, request.POST.get("la") or request.GET.get("la"))
+    r = Round.objects.filter(pk=round_id, area_code=code).first()
+    if r is None:
+        raise Http404("No such round for this local authority")
+    return code, r
+
+
+def _confirmed(request) -> bool:
+    """A change made only from its check page's button (GOV.UK's 'check' pattern)."""
+    return request.method == "POST" and request.POST.get("confirm") == "yes"
+
+
+def _check_page(request, code, r, action: str, context: dict, status: int = 200):
+    return render(request, f"survey/confirm_{action}.html", {
+        "page_title": context.pop("page_title"), "code": code, "round": r,
+        "area_name": store.local_authorities()[code],
+        "la": request.POST.get("la") or request.GET.get("la") or "",
+        "back": _redirect_manage(code, request)["Location"], **context}, status=status)
+
+
+def _counts(r: Round) -> dict[str, int]:
+    counts = {a: 0 for a in AUDIENCES}
+    for audience in Response.objects.filter(round=r).values_list("audience", flat=True):
+        counts[audience] = counts.get(audience, 0) + 1
+    return counts
+
+
+def _audience_rows(counts: dict[str, int]) -> list[tuple[str, int]]:
+    inst = load_instrument()
+    return [(inst.audiences[a].label, counts.get(a, 0)) for a in AUDIENCES]
+
+
 @_guard
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def close_round(request, round_id):
-    code = _area_for(request, request.POST.get("la"))
-    r = Round.objects.filter(pk=round_id, area_code=code).first()
-    if r is None:
-        raise Http404("No such round for this local authority")
-    if r.closed_at is None:
-        r.closed_at = timezone.now()
-        r.save(update_fields=["closed_at"])
-        audit.record(audit.ROUND_CLOSED, request=request, area_code=code, subject=f"round {r.pk}")
-    return _redirect_manage(code, request)
+    """Check page, then close: the survey links then say "not open", and answers begun before
+    closing are taken for a short grace period."""
+    code, r = _round_for(request, round_id)
+    if r.closed_at is not None or r.imported:
+        return _redirect_manage(code, request)
+    if _confirmed(request):
+        if Round.objects.filter(pk=r.pk, closed_at__isnull=True).update(closed_at=timezone.now()):
+            audit.record(audit.ROUND_CLOSED, request=request, area_code=code,
+                         subject=f"round {r.pk}")
+        return _redirect_manage(code, request)
+    return _check_page(request, code, r, "close", {
+        "page_title": "Are you sure you want to close this round?",
+        "audiences": _audience_rows(_counts(r)), "grace_minutes": config.grace_minutes()})
 
 
 @_guard
 @require_POST
-def publish_round(request, round_id):
-    """Publish a closed round's results (never an open one: figures that change while answers
-    arrive could be differenced to reveal one person's answers)."""
-    code = _area_for(request, request.POST.get("la"))
-    r = Round.objects.filter(pk=round_id, area_code=code).first()
-    if r is None:
-        raise Http404("No such round for this local authority")
-    if r.closed_at is None and not r.imported:
-        raise PermissionDenied("Close the round before publishing its results")
-    if r.published_at is None:
-        r.published_at = timezone.now()
-        r.save(update_fields=["published_at"])
-        audit.record(audit.ROUND_PUBLISHED, request=request, area_code=code,
-                     subject=f"round {r.pk}")
+def reopen_round(request, round_id):
+    """Reopen a round closed by mistake (not published, no other round open)."""
+    code, r = _round_for(request, round_id)
+    if r.published_at is not None or r.imported:
+        raise PermissionDenied("A published or imported round cannot be reopened")
+    if r.closed_at is not None:
+        try:
+            with transaction.atomic():
+                Round.objects.filter(pk=r.pk).update(closed_at=None)
+            audit.record(audit.ROUND_REOPENED, request=request, area_code=code,
+                         subject=f"round {r.pk}")
+        except IntegrityError:
+            return _check_page(request, code, r, "reopen", {
+                "page_title": "Error: another round is open",
+                "error": "Another round is open. Close it before reopening this one."},
+                status=409)
     return _redirect_manage(code, request)
+
+
+@_guard
+@require_http_methods(["GET", "HEAD", "POST"])
+def publish_round(request, round_id):
+    """Check page, then publish a closed round's results (never an open one: figures that
+    change while answers arrive could be differenced to reveal one person's answers). Only
+    audiences with at least 10 answers are published (:mod:`copro.web.survey.publishing`)."""
+    code, r = _round_for(request, round_id)
+    if r.is_open:
+        raise PermissionDenied("Close the round before publishing its results")
+    p = publishing.plan(r)
+    error = None
+    if _confirmed(request):
+        try:
+            publishing.publish(r.pk, code)
+            audit.record(audit.ROUND_PUBLISHED, request=request, area_code=code,
+                         subject=f"round {r.pk}")
+            return _redirect_manage(code, request)
+        except publishing.PublishRefused as exc:
+            error = str(exc)
+    elif not p.possible:
+        error = p.reason
+    inst = load_instrument()
+    grace_ends = (r.closed_at + timedelta(minutes=config.grace_minutes())
+                  if r.closed_at and not r.imported else None)
+    return _check_page(request, code, r, "publish", {
+        "page_title": ("Error: " if error else "") + "Check before you publish",
+        "error": error, "possible": p.possible and not error,
+        "audiences": [(inst.audiences[a].label, p.answers.get(a, 0), a in p.shown)
+                      for a in AUDIENCES],
+        "min_answers": st.MIN_ANSWERS, "set_aside": p.set_aside,
+        "grace_ends": grace_ends if grace_ends and grace_ends > timezone.now() else None},
+        status=400 if error and request.method == "POST" else 200)
+
+
+@_guard
+@require_safe
+def round_checks(request, round_id):
+    """The round's anomaly report (:mod:`copro.survey.anomalies`): bursts, identical and
+    near-identical answers, one connection's share, time to complete; each with a button to
+    set its answers aside (or put them back) until the round is published."""
+    from copro.survey.anomalies import Submission, anomaly_report
+
+    code, r = _round_for(request, round_id)
+    rows = list(Response.objects.filter(round=r).values_list(
+        "id", "audience", "client_hash", "submitted_at", "seconds_to_complete", "answers",
+        "set_aside_at", "set_aside_reason"))
+    report = anomaly_report([Submission(i, a, c, at, sec, ans)
+                             for i, a, c, at, sec, ans, aside, _ in rows if aside is None])
+    aside: dict[str, list[int]] = {}
+    for i, *_, at, reason in rows:
+        if at is not None:
+            aside.setdefault(reason, []).append(i)
+    return render(request, "survey/checks.html", {
+        "page_title": "Check the answers for signs of one person answering many times",
+        "code": code, "round": r, "area_name": store.local_authorities()[code],
+        "report": report, "set_aside": sorted(aside.items()),
+        "la": request.GET.get("la", ""), "editable": r.published_at is None,
+        "back": _redirect_manage(code, request)["Location"]})
+
+
+@_guard
+@require_POST
+def set_aside(request, round_id):
+    """Set answers of the round aside (kept, never deleted; left out of the results and of
+    publication) or put them back. Not once the round is published: its figures are fixed."""
+    code, r = _round_for(request, round_id)
+    if r.published_at is not None:
+        raise PermissionDenied("This round is published: its answers can no longer be set aside")
+    try:
+        ids = [int(x) for x in request.POST.get("ids", "").split(",") if x.strip()]
+    except ValueError:
+        raise Http404("No such answers") from None
+    answers = Response.objects.filter(round=r, pk__in=ids)
+    if request.POST.get("action") == "restore":
+        n = answers.update(set_aside_at=None, set_aside_reason="")
+        detail = f"{n} answer(s) put back"
+    else:
+        n = answers.filter(set_aside_at__isnull=True).update(
+            set_aside_at=timezone.now(),
+            set_aside_reason=request.POST.get("reason", "")[:200] or "set aside")
+        detail = f"{n} answer(s) set aside"
+    audit.record(audit.SET_ASIDE, request=request, area_code=code, subject=f"round {r.pk}",
+                 detail=detail)
+    url = reverse("survey:checks", args=[r.pk])
+    if request.POST.get("la"):
+        url += f"?la={code}"
+    return HttpResponseRedirect(url)
+
+
+@_guard
+@require_POST
+def make_codes(request, round_id):
+    """New single-use codes for one audience of a round answered with codes: a page of slips
+    to print, or a CSV (code and link) for a mail merge. Shown once: only their keyed hashes
+    are kept."""
+    from copro.web.survey import invitations
+
+    code, r = _round_for(request, round_id)
+    audience = request.POST.get("audience", "")
+    if audience not in AUDIENCES or r.access != "codes" or r.closed_at is not None:
+        raise Http404("No such survey to make codes for")
+    try:
+        n = int(request.POST.get("number", "0"))
+    except ValueError:
+        n = 0
+    codes = invitations.make_codes(r, audience, n)
+    audit.record(audit.CODES_MADE, request=request, area_code=code, subject=f"round {r.pk}",
+                 detail=f"{len(codes)} {audience} code(s)")
+    link = request.build_absolute_uri(reverse("survey:start", args=[code, audience]))
+    if request.POST.get("format") == "csv":
+        buf = io.StringIO()
+        out = csv.writer(buf, lineterminator="\r\n")
+        out.writerow(["code", "link"])
+        out.writerows(neutralise_row([c, f"{link}?code={c}"]) for c in codes)
+        response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="survey-{code}-{audience}-codes.csv"')
+        return response
+    return render(request, "survey/codes.html", {
+        "page_title": f"{len(codes)} codes to hand out", "code": code, "round": r,
+        "area_name": store.local_authorities()[code], "link": link,
+        "audience": load_instrument().audiences[audience].label,
+        "codes": codes, "back": _redirect_manage(code, request)["Location"]})
 
 
 @_guard
@@ -190,11 +371,32 @@ def qr_code(request, audience):
     return response
 
 
+def _answer_rows(code: str, with_text: bool):
+    """The header and each response of the LA as a row, every cell neutralised for
+    spreadsheets (a written answer or an imported cell beginning with ``=`` is shown, never
+    run)."""
+    questions = [q for q in load_instrument().questions if q.type != "text"]
+    header = ["round", "audience", "instrument_version", "submitted_date", "source",
+              "possible_duplicate", "published", *[q.id for q in questions]]
+    if with_text:
+        header.append(store.FREE_TEXT)
+    yield header
+    for r in Response.objects.filter(area_code=code).order_by("id"):
+        row = [r.round_id, r.audience, r.instrument_version, r.submitted_at.date().isoformat(),
+               r.source, int(r.possible_duplicate), int(r.published)]
+        for q in questions:
+            v = r.answers.get(q.id)
+            row.append(";".join(v) if isinstance(v, list) else "" if v is None else v)
+        if with_text:
+            row.append(r.free_text)
+        yield neutralise_row(row)
+
+
 @_guard
 @require_safe
 def download(request):
-    """The LA's answers as CSV. Free text only with ``free_text=1`` after the warning page, and
-    only to a session verified with a second factor."""
+    """The LA's answers as CSV or XLSX (``format=xlsx``). Free text only with ``free_text=1``
+    after the warning page, and only to a session verified with a second factor."""
     code = _area_for(request, request.GET.get("la"))
     with_text = request.GET.get("free_text") == "1"
     if with_text and (redirect := second_factor_needed(request)) is not None:
@@ -203,27 +405,27 @@ def download(request):
         return render(request, "survey/download.html", {
             "page_title": "Download your answers", "code": code,
             "area_name": store.local_authorities()[code], "la": request.GET.get("la", "")})
-    instrument = load_instrument()
-    questions = [q for q in instrument.questions if q.type != "text"]
-    buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\n")
-    header = ["round", "audience", "instrument_version", "submitted_date", "source",
-              "possible_duplicate", *[q.id for q in questions]]
-    if with_text:
-        header.append(store.FREE_TEXT)
-    out.writerow(header)
-    for r in Response.objects.filter(area_code=code).order_by("id"):
-        row = [r.round_id, r.audience, r.instrument_version, r.submitted_at.date().isoformat(),
-               r.source, int(r.possible_duplicate)]
-        for q in questions:
-            v = r.answers.get(q.id)
-            row.append(";".join(v) if isinstance(v, list) else "" if v is None else v)
-        if with_text:
-            row.append(r.free_text)
-        out.writerow(row)
-    audit.record(audit.DOWNLOAD, request=request, area_code=code, subject="answers (CSV)",
+    name = f'survey-{code}{"-with-free-text" if with_text else ""}'
+    kind = "XLSX" if request.GET.get("format") == "xlsx" else "CSV"
+    audit.record(audit.DOWNLOAD, request=request, area_code=code, subject=f"answers ({kind})",
                  detail="with written answers" if with_text else "without written answers")
+    if kind == "XLSX":
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("Answers")
+        for row in _answer_rows(code, with_text):
+            ws.append(row)
+        buf = io.BytesIO()
+        wb.save(buf)
+        response = HttpResponse(buf.getvalue(), content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    buf = io.StringIO()
+    # CRLF (RFC 4180): a carriage return inside a written answer is then quoted too
+    out = csv.writer(buf, lineterminator="\r\n")
+    out.writerows(_answer_rows(code, with_text))
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (f'attachment; filename="survey-{code}'
-                                       f'{"-with-free-text" if with_text else ""}.csv"')
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response

@@ -42,9 +42,22 @@ class Round(models.Model):
     imported = models.BooleanField(default=False, help_text="answers imported from a file")
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
+    access = models.CharField(
+        max_length=10, default="open", choices=[
+            ("open", "Open link: anyone with the link can answer"),
+            ("codes", "Single-use codes: each code answers once")],
+        help_text="who may answer: anyone with the link, or only with a code the forum hands "
+                  "out")
 
     class Meta:
         ordering = ["-opened_at", "-id"]
+        constraints = [
+            # one open round per LA (for all its audiences), held by the database itself so
+            # that simultaneous "open a new round" requests cannot open two
+            models.UniqueConstraint(
+                fields=["area_code"], name="one_open_round_per_la",
+                condition=models.Q(closed_at__isnull=True, imported=False)),
+        ]
 
     @property
     def is_open(self) -> bool:
@@ -71,10 +84,84 @@ class Response(models.Model):
     possible_duplicate = models.BooleanField(
         default=False, help_text="same answers from the same client in this round: left out "
                                  "of the results")
+    import_key = models.CharField(
+        max_length=64, null=True, blank=True, unique=True,
+        help_text="an imported row's identity (keyed hash): the same row imported again is "
+                  "recognised and not added")
+    seconds_to_complete = models.PositiveIntegerField(
+        null=True, blank=True, help_text="from the first survey page to sending (web only)")
+    set_aside_at = models.DateTimeField(
+        null=True, blank=True, help_text="set aside by the coordinator (kept, left out of the "
+                                         "results and of publication)")
+    set_aside_reason = models.CharField(max_length=200, blank=True)
+    published = models.BooleanField(
+        default=False, db_index=True,
+        help_text="in the public figures: set when its round was published, for the answers "
+                  "then in an audience with at least 10 (an answer arriving later is not)")
 
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["round", "client_hash", "answers_hash"])]
+
+
+class InvitationCode(models.Model):
+    """A single-use code for one audience of a round. Only a keyed hash of the code is stored
+    (the coordinator prints or downloads the codes once, when they are made); a code is used up
+    by one atomic update in the transaction that stores the answer."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="codes")
+    audience = models.CharField(max_length=10, choices=AUDIENCE_CHOICES)
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+
+class SubmissionCount(models.Model):
+    """Answers sent by one client (keyed hash) to one round in one clock hour: the rate limit's
+    counter, incremented atomically in the database (``INSERT ... ON CONFLICT DO UPDATE ...
+    RETURNING``) in the transaction that stores the answer, so simultaneous submissions cannot
+    all pass a check made before any of them is stored."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    client_hash = models.CharField(max_length=64)
+    hour = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "client_hash", "hour"],
+                                               name="one_count_per_client_hour")]
+
+
+class ImportedFile(models.Model):
+    """A file imported by ``copro survey import`` (by its SHA-256): importing it again adds
+    nothing."""
+
+    area_code = models.CharField(max_length=9)
+    audience = models.CharField(max_length=10, choices=AUDIENCE_CHOICES)
+    file_hash = models.CharField(max_length=64)
+    round = models.ForeignKey(Round, null=True, on_delete=models.SET_NULL, related_name="+")
+    rows_added = models.PositiveIntegerField(default=0)
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["area_code", "audience", "file_hash"],
+                                               name="one_import_per_file")]
+
+
+class PublishedBlock(models.Model):
+    """What one publication made public for one audience of a round: the responses in it. Kept
+    for ever (also if the round is unpublished): every later publication is checked against all
+    of them, so that no two published states can be subtracted to reveal fewer than 10
+    answers (:mod:`copro.survey.publication`)."""
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="blocks")
+    area_code = models.CharField(max_length=9, db_index=True)
+    audience = models.CharField(max_length=10, choices=AUDIENCE_CHOICES)
+    published_at = models.DateTimeField(default=timezone.now)
+    responses = models.JSONField(default=list, help_text="the ids of the responses published")
+
+    class Meta:
+        ordering = ["id"]
 
 
 class LoginAttempt(models.Model):

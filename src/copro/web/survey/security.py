@@ -1,10 +1,19 @@
 """Abuse controls: a keyed hash of the client (never its address), the per-client submission
-rate limit, duplicate detection within a round, and login lockout.
+rate limit, duplicate detection within a round, and login throttling.
+
+Login throttling follows django-axes' "username and address together" policy
+(``AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]`` with a growing cool-off), written
+over copro's own table because axes stores the raw address and user agent, which copro never
+stores: failures are counted per user name **and** client together (both keyed hashes), so
+wrong passwords from one address lock only that address out of that account: the real
+coordinator elsewhere, and other accounts from the same venue, still sign in. Each further
+lockout of the same pair within a day doubles the wait (back-off), up to a day.
 
 Limits come from the environment (read here only):
 - ``COPRO_SURVEY_RATE_LIMIT``: submissions per client per hour (default 20);
-- ``COPRO_LOGIN_MAX_FAILURES``: failed logins per user name, or per client, in
-  ``COPRO_LOGIN_LOCKOUT_MINUTES`` (default 5 in 15) before logins are refused for that long.
+- ``COPRO_LOGIN_MAX_FAILURES``: failed logins for one user name from one client in
+  ``COPRO_LOGIN_LOCKOUT_MINUTES`` (default 5 in 15) before that pair waits that long (then
+  twice as long after each further lockout).
 """
 
 from __future__ import annotations
@@ -59,33 +68,83 @@ def answers_hash(audience: str, answers: dict, free_text: str) -> str:
     return keyed_hash("answers", audience, json.dumps(answers, sort_keys=True), free_text)
 
 
-def too_many_submissions(round_id: int, client: str) -> bool:
-    from copro.web.survey.models import Response
+class TooManySubmissions(Exception):
+    """The client has sent the round its hour's share of answers; ``retry_at`` is when the
+    next hour begins."""
 
-    since = timezone.now() - timedelta(hours=1)
-    return Response.objects.filter(round_id=round_id, client_hash=client,
-                                   submitted_at__gte=since).count() >= rate_limit()
+    def __init__(self, retry_at):
+        super().__init__("too many submissions")
+        self.retry_at = retry_at
+
+
+def count_submission(round_id: int, client: str) -> None:
+    """Count one submission of ``client`` to the round in this clock hour, atomically in the
+    database (one statement: no check-then-insert race), and raise
+    :class:`TooManySubmissions` beyond the limit. Call it inside the transaction that stores
+    the answer, so that a refused submission leaves the count as it was."""
+    from django.db import connection
+
+    from copro.web.survey.models import SubmissionCount
+
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    table = connection.ops.quote_name(SubmissionCount._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (round_id, client_hash, hour, count) VALUES (%s, %s, %s, 1) "
+            "ON CONFLICT (round_id, client_hash, hour) "
+            f"DO UPDATE SET count = {table}.count + 1 RETURNING count",
+            [round_id, client, hour])
+        (count,) = cursor.fetchone()
+    if count > rate_limit():
+        raise TooManySubmissions(hour + timedelta(hours=1))
+
+
+def _pair(username: str, request) -> tuple[str, str]:
+    return keyed_hash("user", username.lower()), client_hash(request, "login")
+
+
+def login_wait(username: str, request) -> timedelta | None:
+    """How long this user name must wait before trying again from this client (None: it may
+    try now). Only failures of this user name from this client count."""
+    from copro.web.survey.models import LoginAttempt
+
+    user, client = _pair(username, request)
+    now = timezone.now()
+    failures = list(LoginAttempt.objects.filter(
+        username_hash=user, client_hash=client, at__gte=now - timedelta(days=1)
+    ).order_by("at").values_list("at", flat=True))
+    limit, window = login_max_failures(), lockout_window()
+    # walk the failures: every ``limit`` within a window is a lockout, each twice the last
+    lockouts, start, until = 0, 0, None
+    for i, at in enumerate(failures):
+        if until is not None and at < until:
+            continue  # refused while locked: not counted
+        if until is not None:
+            start, until = i, None
+        recent = [t for t in failures[start:i + 1] if t >= at - window]
+        if len(recent) >= limit:
+            until = at + min(window * 2 ** lockouts, timedelta(days=1))
+            lockouts += 1
+            start = i + 1
+    if until is not None and until > now:
+        return until - now
+    return None
 
 
 def login_locked(username: str, request) -> bool:
-    from copro.web.survey.models import LoginAttempt
-
-    since = timezone.now() - lockout_window()
-    recent = LoginAttempt.objects.filter(at__gte=since)
-    limit = login_max_failures()
-    return (recent.filter(username_hash=keyed_hash("user", username.lower())).count() >= limit
-            or recent.filter(client_hash=client_hash(request, "login")).count() >= limit * 4)
+    return login_wait(username, request) is not None
 
 
 def record_failed_login(username: str, request) -> None:
     from copro.web.survey.models import LoginAttempt
 
-    LoginAttempt.objects.create(username_hash=keyed_hash("user", username.lower()),
-                                client_hash=client_hash(request, "login"))
+    user, client = _pair(username, request)
+    LoginAttempt.objects.create(username_hash=user, client_hash=client)
     LoginAttempt.objects.filter(at__lt=timezone.now() - timedelta(days=1)).delete()
 
 
-def clear_failed_logins(username: str) -> None:
+def clear_failed_logins(username: str, request) -> None:
     from copro.web.survey.models import LoginAttempt
 
-    LoginAttempt.objects.filter(username_hash=keyed_hash("user", username.lower())).delete()
+    user, client = _pair(username, request)
+    LoginAttempt.objects.filter(username_hash=user, client_hash=client).delete()

@@ -36,10 +36,17 @@ def open_round(area_code: str) -> Round | None:
 
 
 def save_response(round_: Round, audience: str, answers: dict, client: str,
-                  token: str | None, source: str = "web") -> tuple[Response, bool]:
+                  token: str | None, source: str = "web", import_key: str | None = None,
+                  limited: bool = False, seconds: int | None = None,
+                  code: str | None = None) -> tuple[Response, bool]:
     """Store one response (free text apart). Returns ``(response, created)``: a resubmitted
     token returns the stored response. Identical answers from the same client in the round are
-    kept but marked as a possible duplicate (left out of results)."""
+    kept but marked as a possible duplicate (left out of results). With ``limited``, the
+    client's submissions are counted in the same transaction and
+    :class:`~copro.web.survey.security.TooManySubmissions` is raised (nothing stored) beyond
+    the limit. ``seconds``: how long the respondent took. ``code``: the hash of the invitation
+    code it answers with, used up in the same transaction
+    (:class:`~copro.web.survey.invitations.CodeRefused` if it was used meanwhile)."""
     answers = dict(answers)
     free_text = str(answers.pop(FREE_TEXT, "") or "")
     digest = security.answers_hash(audience, answers, free_text)
@@ -47,22 +54,33 @@ def save_response(round_: Round, audience: str, answers: dict, client: str,
         round=round_, client_hash=client, answers_hash=digest).exists()
     try:
         with transaction.atomic():
+            if code is not None:
+                from copro.web.survey import invitations
+
+                invitations.use_code(round_, audience, code)
+            elif limited and client:
+                security.count_submission(round_.pk, client)
             response = Response.objects.create(
                 round=round_, area_code=round_.area_code, audience=audience,
                 instrument_version=round_.instrument_version, answers=answers,
                 free_text=free_text, source=source, submission_token=token,
-                client_hash=client, answers_hash=digest, possible_duplicate=duplicate)
+                client_hash=client, answers_hash=digest, possible_duplicate=duplicate,
+                import_key=import_key, seconds_to_complete=seconds)
     except IntegrityError:  # the same token submitted twice at once
+        if token is None:
+            raise  # another unique value (an imported row's key): the caller decides
         return Response.objects.get(submission_token=token), False
     return response, True
 
 
-def _answers(queryset) -> list[Answers]:
+def _answers(queryset, blocks: bool = False) -> list[Answers]:
+    """The answers in ``queryset`` (possible duplicates left out); with ``blocks``, each in the
+    block of its round (published figures pool whole blocks of at least 10)."""
     out = []
-    for area, audience, version, answers in queryset.filter(possible_duplicate=False
-                                                            ).values_list(
-            "area_code", "audience", "instrument_version", "answers"):
-        out.append(Answers(area, audience, version, answers))
+    for area, audience, version, answers, round_id in queryset.filter(
+            possible_duplicate=False, set_aside_at__isnull=True).values_list(
+            "area_code", "audience", "instrument_version", "answers", "round_id"):
+        out.append(Answers(area, audience, version, answers, round_id if blocks else None))
     return out
 
 
@@ -100,7 +118,7 @@ def publication_stamp() -> tuple:
 
     now = time.monotonic()
     if now - _stamp_memo[0] > STAMP_SECONDS or _stamp_memo[1] is None:
-        published = Response.objects.filter(round__published_at__isnull=False)
+        published = Response.objects.filter(published=True, round__published_at__isnull=False)
         _stamp_memo[:] = [now, (*_stamp(published), Round.objects.filter(
             published_at__isnull=False).aggregate(m=Max("published_at"))["m"])]
     return _stamp_memo[1]
@@ -114,10 +132,10 @@ def _stamp(queryset) -> tuple:
 def published_results() -> SurveyResults:
     """Results from every published round (what the public sees), computed once per state of
     the published answers."""
-    qs = Response.objects.filter(round__published_at__isnull=False)
+    qs = Response.objects.filter(published=True, round__published_at__isnull=False)
     return _cached(("published", *_stamp(qs),
                     tuple(Round.objects.filter(published_at__isnull=False)
-                          .values_list("id", "published_at").order_by("id"))), qs)
+                          .values_list("id", "published_at").order_by("id"))), qs, blocks=True)
 
 
 def coordinator_results(area_code: str) -> SurveyResults:
@@ -126,7 +144,7 @@ def coordinator_results(area_code: str) -> SurveyResults:
     return _cached(("la", area_code, *_stamp(qs)), qs)
 
 
-def _cached(key: tuple, queryset) -> SurveyResults:
+def _cached(key: tuple, queryset, blocks: bool = False) -> SurveyResults:
     from copro.web.explorer.store import current_dataset
 
     dataset = current_dataset()  # the measured ratios come from it
@@ -135,7 +153,7 @@ def _cached(key: tuple, queryset) -> SurveyResults:
         hit = _results.get(key)
     if hit is not None:
         return hit
-    res = survey_results(_answers(queryset), measured_ratios(), load_instrument())
+    res = survey_results(_answers(queryset, blocks), measured_ratios(), load_instrument())
     with _lock:
         if len(_results) > 256:
             _results.clear()

@@ -1,32 +1,66 @@
 """The public survey for one LA and one audience, in GOV.UK's pattern: a start page, short
 question pages with an error summary and a back link, check your answers, confirmation. No
-JavaScript; answers in progress are kept in the session until submitted."""
+JavaScript; answers in progress are kept in the session until submitted.
+
+Shared devices: every survey page is sent with ``Cache-Control: no-store`` (the browser keeps
+no copy to show the next person), answers in progress are forgotten after
+``COPRO_SURVEY_IDLE_MINUTES`` without a page sent (the session cookie expires then too), and
+the confirmation page ends the session. An answer begun while the round was open is still
+taken for ``COPRO_SURVEY_GRACE_MINUTES`` after the round closes."""
 
 from __future__ import annotations
 
 import secrets
+import time
+from datetime import UTC, datetime, timedelta
 
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from copro.stats import survey as st
 from copro.survey.answers import clean_answer, clean_answers, is_shown
 from copro.survey.instrument import AUDIENCES, load_instrument
-from copro.web.survey import security, store
+from copro.web.survey import config, invitations, security, store
+from copro.web.survey.models import Round
 
 HONEYPOT = "website"
 
 
-def _survey(code: str, audience: str):
-    """The LA's name and its open round (or None); 404 for an unknown LA or audience."""
+def _survey(code: str, audience: str, request=None):
+    """The LA's name and the round an answer goes to (or None); 404 for an unknown LA or
+    audience. The round is the open one; after it closes, for ``grace_minutes``, the round a
+    respondent began answering while it was open (remembered in their session)."""
     if audience not in AUDIENCES:
         raise Http404("No such survey")
-    name = store.local_authorities().get(code.upper())
+    code = code.upper()
+    name = store.local_authorities().get(code)
     if name is None:
         raise Http404("No such local authority")
-    return code.upper(), name, store.open_round(code.upper())
+    round_ = store.open_round(code)
+    if round_ is None and request is not None:
+        round_ = _grace_round(request, code, audience)
+    return code, name, round_
+
+
+def _grace_round(request, code, audience) -> Round | None:
+    """The round this respondent began while it was open, if it closed less than the grace
+    period ago (and is not an imported one)."""
+    state = _state(request, code, audience)
+    if not state.get("round") or not state.get("started"):
+        return None
+    r = Round.objects.filter(pk=state["round"], area_code=code, imported=False,
+                             closed_at__isnull=False).first()
+    if r is None:
+        return None
+    began = datetime.fromtimestamp(state["started"], tz=UTC)
+    grace = timedelta(minutes=config.grace_minutes())
+    if began < r.closed_at and timezone.now() <= r.closed_at + grace:
+        return r
+    return None
 
 
 def _key(code: str, audience: str) -> str:
@@ -34,11 +68,56 @@ def _key(code: str, audience: str) -> str:
 
 
 def _state(request, code, audience) -> dict:
-    return request.session.get(_key(code, audience)) or {"answers": {}, "raw": {}}
+    """Answers in progress, forgotten once idle for longer than ``idle_minutes``."""
+    state = request.session.get(_key(code, audience))
+    if state and time.time() - state.get("touched", 0) > config.idle_minutes() * 60:
+        request.session.pop(_key(code, audience), None)
+        state = None
+    return state or {"answers": {}, "raw": {}}
 
 
-def _save_state(request, code, audience, state) -> None:
+def _save_state(request, code, audience, state, round_=None) -> None:
+    now = time.time()
+    state = {**state, "touched": now}
+    if round_ is not None and state.get("round") != round_.pk:
+        state["round"], state["started"] = round_.pk, now
     request.session[_key(code, audience)] = state
+    if not request.user.is_authenticated:
+        # a respondent's session (and its cookie) ends after the same idle time
+        request.session.set_expiry(config.idle_minutes() * 60)
+
+
+def _seconds(state: dict) -> int | None:
+    """Seconds from the first survey page to now (None if not known)."""
+    started = state.get("started")
+    return max(0, int(time.time() - started)) if started else None
+
+
+def _busy(request, name, busy):
+    """A kind page when the connection (often a venue's shared Wi-Fi) has sent the round its
+    hour's share of answers: the answers stay on the device, and the page says when to try."""
+    return render(request, "survey/too_many.html", {
+        "page_title": "Lots of answers from this connection", "area_name": name,
+        "retry_at": busy.retry_at, "idle_minutes": config.idle_minutes()}, status=429)
+
+
+def _code_refused(request, name, code, audience, message):
+    return render(request, "survey/code_refused.html", {
+        "page_title": "Your code cannot be used", "area_name": name, "code": code,
+        "audience_id": audience, "message": message}, status=409)
+
+
+def _end_session(request, code, audience) -> None:
+    """After sending: nothing of the answers is left for the next person on the device."""
+    if request.user.is_authenticated:
+        request.session.pop(_key(code, audience), None)  # a coordinator stays signed in
+    else:
+        request.session.flush()
+
+
+#: No copy of a survey page is kept by the browser or any cache (shared devices):
+#: ``Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private``.
+_no_store = never_cache
 
 
 def _easy(request) -> bool:
@@ -60,29 +139,50 @@ def _closed(request, code, name, audience):
         "audience": audience}, status=404)
 
 
+@_no_store
 @require_safe
 def start(request, code, audience):
-    code, name, round_ = _survey(code, audience)
+    code, name, round_ = _survey(code, audience, request)
     if round_ is None:
         return _closed(request, code, name, audience)
+    state = _state(request, code, audience)
+    code_error = None
+    if round_.access == "codes" and request.GET.get("code"):
+        try:
+            state["code"] = invitations.check_code(round_, audience, request.GET["code"])
+        except invitations.CodeRefused as exc:
+            code_error = str(exc)
+    _save_state(request, code, audience, state, round_)
     instrument = load_instrument(round_.instrument_version)
     pages = _pages(instrument, audience, {})
     return render(request, "survey/start.html", {
-        "page_title": f"{name}: {instrument.title}", "area_name": name, "code": code,
+        "page_title": ("Error: " if code_error else "") + f"{name}: {instrument.title}",
+        "area_name": name, "code": code,
         "audience": instrument.audiences[audience], "audience_id": audience,
         "instrument": instrument, "easy": _easy(request),
+        "needs_code": round_.access == "codes" and not state.get("code"),
+        "code_error": code_error,
         "first": reverse("survey:page", args=[code, audience, pages[0][0].id]),
-        "description": f"An anonymous survey about EHC needs assessment requests in {name}."})
+        "description": f"An anonymous survey about EHC needs assessment requests in {name}."},
+        status=400 if code_error else 200)
 
 
+def _without_code(round_, state) -> bool:
+    """A round answered only with a code, and this respondent has not given one."""
+    return round_.access == "codes" and not state.get("code")
+
+
+@_no_store
 @require_http_methods(["GET", "HEAD", "POST"])
 def page(request, code, audience, page_id):
-    code, name, round_ = _survey(code, audience)
+    code, name, round_ = _survey(code, audience, request)
     if round_ is None:
         return _closed(request, code, name, audience)
     instrument = load_instrument(round_.instrument_version)
     easy = _easy(request)
     state = _state(request, code, audience)
+    if _without_code(round_, state):
+        return HttpResponseRedirect(reverse("survey:start", args=[code, audience]))
     pages = _pages(instrument, audience, state["answers"])
     index = next((i for i, (p, _) in enumerate(pages) if p.id == page_id), None)
     if index is None:
@@ -103,14 +203,16 @@ def page(request, code, audience, page_id):
             answers, errors = clean_answers(instrument, audience, raw)
             errors = {k: v for k, v in errors.items() if k in {q.id for q in questions}}
         if not errors:
-            state = {"answers": answers, "raw": raw, "token": state.get("token")}
-            _save_state(request, code, audience, state)
+            state = {**state, "answers": answers, "raw": raw, "token": state.get("token")}
+            _save_state(request, code, audience, state, round_)
             pages = _pages(instrument, audience, answers)
             index = next(i for i, (p, _) in enumerate(pages) if p.id == page_id)
             if request.GET.get("change") == "1" or index + 1 >= len(pages):
                 return HttpResponseRedirect(reverse("survey:check", args=[code, audience]))
             return HttpResponseRedirect(reverse("survey:page", args=[
                 code, audience, pages[index + 1][0].id]))
+    if request.method != "POST":
+        _save_state(request, code, audience, state, round_)  # active: not idle
     back = (reverse("survey:page", args=[code, audience, pages[index - 1][0].id])
             if index > 0 else reverse("survey:start", args=[code, audience]))
     fields = [_field(q, audience, raw.get(q.id), errors.get(q.id), easy) for q in questions]
@@ -147,25 +249,24 @@ def _display(q, value, audience, easy) -> str:
     return str(value)
 
 
+@_no_store
 @require_http_methods(["GET", "HEAD", "POST"])
 def check(request, code, audience):
-    code, name, round_ = _survey(code, audience)
+    code, name, round_ = _survey(code, audience, request)
     if round_ is None:
         return _closed(request, code, name, audience)
     instrument = load_instrument(round_.instrument_version)
     easy = _easy(request)
     state = _state(request, code, audience)
+    if _without_code(round_, state):
+        return HttpResponseRedirect(reverse("survey:start", args=[code, audience]))
     answers = state["answers"]
     if request.method == "POST":
         if request.POST.get(HONEYPOT):
             # a bot filled the hidden field: thank it, store nothing
-            request.session.pop(_key(code, audience), None)
+            _end_session(request, code, audience)
             return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
         client = security.client_hash(request, f"round:{round_.pk}")
-        if security.too_many_submissions(round_.pk, client):
-            return render(request, "survey/too_many.html", {
-                "page_title": "Too many answers from this device", "area_name": name},
-                status=429)
         token = (request.POST.get("token") or state.get("token") or "")[:64] or None
         if not state.get("raw"):
             # nothing in progress: a repeated submission (already stored) or an expired session
@@ -178,12 +279,20 @@ def check(request, code, audience):
             first = instrument.question(next(iter(errors)))
             return HttpResponseRedirect(reverse("survey:page", args=[code, audience,
                                                                      first.page]))
-        store.save_response(round_, audience, cleaned, client, token)
-        request.session.pop(_key(code, audience), None)
+        try:
+            store.save_response(round_, audience, cleaned, client, token, limited=True,
+                                seconds=_seconds(state), code=state.get("code"))
+        except security.TooManySubmissions as busy:
+            return _busy(request, name, busy)
+        except invitations.CodeRefused as exc:
+            if token and store.Response.objects.filter(submission_token=token).exists():
+                return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
+            return _code_refused(request, name, code, audience, str(exc))
+        _end_session(request, code, audience)
         return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
     if not state.get("token"):
         state["token"] = secrets.token_hex(16)
-        _save_state(request, code, audience, state)
+    _save_state(request, code, audience, state, round_)
     rows = []
     for page_, questions in _pages(instrument, audience, answers):
         for q in questions:
@@ -200,14 +309,17 @@ def check(request, code, audience):
         "honeypot": HONEYPOT})
 
 
+@_no_store
 @require_http_methods(["GET", "HEAD", "POST"])
 def one_page(request, code, audience):
     """Every question on one page with one button: for entering paper forms, and for people
     who prefer to see the whole survey at once. The same checks as the page-by-page form; a
     question whose condition is not met is dropped, as there."""
-    code, name, round_ = _survey(code, audience)
+    code, name, round_ = _survey(code, audience, request)
     if round_ is None:
         return _closed(request, code, name, audience)
+    if request.method != "POST":  # remembered for the grace period, if the round closes
+        _save_state(request, code, audience, _state(request, code, audience), round_)
     instrument = load_instrument(round_.instrument_version)
     easy = _easy(request)
     errors: dict[str, str] = {}
@@ -221,13 +333,24 @@ def one_page(request, code, audience):
                          else request.POST.get(q.id, ""))
         answers, errors = clean_answers(instrument, audience, raw)
         token = (request.POST.get("token") or "")[:64] or token
+        code_hash = None
+        if round_.access == "codes" and not errors:
+            try:
+                code_hash = invitations.check_code(round_, audience,
+                                                   request.POST.get("code", ""))
+            except invitations.CodeRefused as exc:
+                errors["code"] = str(exc)
         if not errors:
             client = security.client_hash(request, f"round:{round_.pk}")
-            if security.too_many_submissions(round_.pk, client):
-                return render(request, "survey/too_many.html", {
-                    "page_title": "Too many answers from this device", "area_name": name},
-                    status=429)
-            store.save_response(round_, audience, answers, client, token)
+            try:
+                store.save_response(round_, audience, answers, client, token, limited=True,
+                                    seconds=_seconds(_state(request, code, audience)),
+                                    code=code_hash)
+            except security.TooManySubmissions as busy:
+                return _busy(request, name, busy)
+            except invitations.CodeRefused as exc:
+                return _code_refused(request, name, code, audience, str(exc))
+            _end_session(request, code, audience)
             return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
     sections = [{"title": page_.easy_read if easy else page_.title,
                  "fields": [_field(q, audience, raw.get(q.id), errors.get(q.id), easy)
@@ -237,13 +360,17 @@ def one_page(request, code, audience):
         "page_title": ("Error: " if errors else "") + f"{name} survey on one page",
         "area_name": name, "code": code, "audience_id": audience, "sections": sections,
         "errors": [(f"q-{k}", v) for k, v in errors.items()], "token": token,
+        "needs_code": round_.access == "codes", "code_error": errors.get("code"),
+        "code_value": request.POST.get("code", "")[:40],
         "back": reverse("survey:start", args=[code, audience]), "honeypot": HONEYPOT},
         status=400 if errors else 200)
 
 
+@_no_store
 @require_safe
 def done(request, code, audience):
     code, name, _ = _survey(code, audience)
+    _end_session(request, code, audience)
     return render(request, "survey/done.html", {
         "page_title": f"Thank you – {name} survey", "area_name": name, "code": code,
         "audience_id": audience})
