@@ -169,10 +169,14 @@ def test_the_audit_log_records_who_did_what_and_never_an_answer():
     c = signed_in("leeds")
     c.post("/survey/manage/open/", {"label": "Spring"})
     r = Round.objects.get(area_code=LEEDS)
-    answer(Client(), LEEDS, "families", {"ladder": "informing",
-                                         "biggest_difference": "My son's school, Oak Lane"})
-    c.post(f"/survey/manage/round/{r.pk}/close/")
-    c.post(f"/survey/manage/round/{r.pk}/publish/")
+    for i in range(10):  # a round is published only with at least 10 answers per audience
+        answer(Client(), LEEDS, "families", {"ladder": "informing",
+                                             "biggest_difference": "My son's school, Oak Lane"},
+               remote=f"10.0.1.{i}")
+    c.post(f"/survey/manage/round/{r.pk}/close/", {"confirm": "yes"})
+    c.post(f"/survey/manage/round/{r.pk}/publish/", {"confirm": "yes"})
+    r.refresh_from_db()
+    assert r.published_at is not None
     c.get("/survey/manage/download/?confirm=1&free_text=1")
     c.post("/survey/logout/")
     events = [(e.actor, e.action, e.area_code, e.detail)

@@ -177,7 +177,7 @@ def test_the_database_itself_refuses_a_second_open_round_on_postgresql(tmp_path,
                              capture_output=True, text=True, timeout=300)
     assert migrate.returncode == 0, migrate.stderr
     insert = ("insert into survey_round (area_code, instrument_version, label, opened_at, "
-              "imported) values ('E08000035', '1', '', now(), false)")
+              "imported, access) values ('E08000035', '1', '', now(), false, 'open')")
     with psycopg.connect(url, autocommit=True) as con:
         con.execute(insert)
         with pytest.raises(psycopg.errors.UniqueViolation):
