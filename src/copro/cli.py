@@ -21,8 +21,39 @@ from copro.web.survey.commands import users_group
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT):
-    click.echo(f"copro: error: {one_line(message)}", err=True)
+    try:
+        click.echo(f"copro: error: {one_line(message)}", err=True)
+    except OSError:  # standard error is gone too: the exit code says it
+        _silence()
     sys.exit(code)
+
+
+def _silence(streams=None) -> None:
+    """Point standard output and error (or ``streams``) at /dev/null, so that the
+    interpreter's last flush of what is still buffered cannot fail again (and print a
+    traceback) on the way out."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    for stream in streams or (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+def _os_error(exc: OSError) -> str:
+    """An operating-system error no command turned into a message of its own, as one line:
+    the file (or standard output, which has no name) and the system's reason."""
+    from copro.errors import cannot_write
+
+    if exc.filename is None:  # every file operation names its file: this was a stream
+        _silence([sys.stdout])
+        return str(cannot_write("standard output", exc))
+    return f"{exc.filename}: {exc.strerror or type(exc).__name__}"
 
 
 class _Group(click.Group):
@@ -50,6 +81,9 @@ class _Group(click.Group):
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
             result = super().main(args, prog_name, complete_var, False, **extra)
+            sys.stdout.flush()  # here, where a closed pipe is caught, not at interpreter exit
+        except BrokenPipeError:
+            _closed_pipe()
         except CoproError as exc:
             _fail(str(exc))
         except click.UsageError as exc:
@@ -61,21 +95,37 @@ class _Group(click.Group):
             _fail("interrupted", 130)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
-        except BrokenPipeError:
-            sys.stderr.close()
-            sys.exit(1)
         except MemoryError:
             _fail("out of memory", 1)
+        except OSError as exc:
+            _fail(_os_error(exc))
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         sys.exit(result if isinstance(result, int) else 0)
 
+    # Click turns a closed pipe into exit code 1 before main() sees it: caught here first,
+    # around everything that prints (the options' --help and --version, and every command).
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            _closed_pipe()
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            _closed_pipe()
         except CoproError as exc:
             click.echo(f"copro: error: {one_line(str(exc))}", err=True)
             ctx.exit(EXIT_BAD_INPUT)
+
+
+def _closed_pipe():
+    """The reader stopped reading (`copro audit | head -1`): a normal end, exit code 0, and
+    nothing more said anywhere."""
+    _silence()
+    sys.exit(0)
 
 
 def _data_options(f):
@@ -323,9 +373,7 @@ def synth_command(out_dir, las, persons, year, seed, assess_or, plan_or, six_wee
             raise CoproError(f"{name}: an odds ratio must be above 0, got {value}")
     spec = SynthSpec(areas, persons, year, seed, Effects(assess_or, plan_or, six_weeks_or,
                                                          twenty_weeks_or, area_sd), legacy)
-    from rich.console import Console
-
-    err = Console(stderr=True, highlight=False)
+    err = _console(stderr=True)
     with err.status("copro: writing synthetic SEN2 returns") as status:
         def progress(area, i, count):
             status.update(f"copro: writing {area.name} ({i + 1} of {count}, "
