@@ -34,8 +34,11 @@ CASES = corpus.cases()
 @pytest.fixture(scope="session")
 def corpus_dir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("hostile")
-    corpus.build(root)
-    return root
+    try:
+        corpus.build(root)
+        yield root
+    finally:
+        corpus.release(root)
 
 
 def snapshot(folder: Path) -> dict[str, tuple]:
@@ -70,6 +73,10 @@ def run_case(c: corpus.Case, folder: Path, monkeypatch):
 @pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
 def test_hostile_case(c: corpus.Case, corpus_dir: Path, monkeypatch):
     folder = corpus_dir / c.id
+    if c.id in corpus.UNAVAILABLE:  # a place the test could not make (no root, no chattr)
+        if os.environ.get("CI"):
+            pytest.fail(f"{corpus.UNAVAILABLE[c.id]} (CI runs as root: it must be possible)")
+        pytest.skip(corpus.UNAVAILABLE[c.id])
     before = snapshot(folder)
     result = run_case(c, folder, monkeypatch)
     out, err = result.stdout, result.stderr
@@ -113,7 +120,7 @@ def test_corpus_is_large_enough():
     kinds = {c.kind for c in CASES}
     assert len(CASES) >= 120, len(CASES)
     assert kinds >= {"DfE CSV", "SEN2 XML", "SEN2 XML over 4 MB", "case file", "FOI return",
-                     "tracker", "output path"}
+                     "tracker", "output path", "output place"}
 
 
 def test_special_files_survive():

@@ -45,15 +45,45 @@ def _silence(streams=None) -> None:
             pass
 
 
+class _OutputError(OSError):
+    """Standard output could not be written (a full disk, a device error)."""
+
+
+class _Output:
+    """Standard output, whose write errors (other than a closed pipe) say it was standard
+    output that failed: an operating system's error there names no file."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _do(self, action, *args):
+        try:
+            return action(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _OutputError(exc.errno, exc.strerror) from None
+
+    def write(self, text):
+        return self._do(self._stream.write, text)
+
+    def flush(self):
+        return self._do(self._stream.flush)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def _os_error(exc: OSError) -> str:
     """An operating-system error no command turned into a message of its own, as one line:
-    the file (or standard output, which has no name) and the system's reason."""
+    the file (or standard output) and the system's reason."""
     from copro.errors import cannot_write
 
-    if exc.filename is None:  # every file operation names its file: this was a stream
+    if isinstance(exc, _OutputError):
         _silence([sys.stdout])
         return str(cannot_write("standard output", exc))
-    return f"{exc.filename}: {exc.strerror or type(exc).__name__}"
+    reason = exc.strerror or type(exc).__name__
+    return f"{exc.filename}: {reason}" if exc.filename else reason
 
 
 class _Group(click.Group):
@@ -77,6 +107,8 @@ class _Group(click.Group):
                 click.echo(f"copro: warning: {text}", err=True)
 
         warnings.showwarning = show_warning
+        if not isinstance(sys.stdout, _Output):
+            sys.stdout = _Output(sys.stdout)
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
