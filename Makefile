@@ -9,7 +9,7 @@ PORT ?= 8000
 # The website's stylesheet: GOV.UK Frontend (npm, pinned by package-lock.json) compiled with Sass.
 CSS := src/copro/web/static/copro/copro.css
 
-.PHONY: audit test serve assets bench lint clean chromium
+.PHONY: audit test serve assets bench lint clean chromium postgresql
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,28 @@ chromium:
 	  exit 1; \
 	fi
 
-## test: install what the tests need (Python packages; Chromium, see above), lint, run the suite
-test: $(VENV)/.installed-test assets chromium
+## postgresql: the website's tests run on a real PostgreSQL (Debian's package; a throwaway
+## cluster per test session, tests/web/pg.py). Installed with apt-get when running as root;
+## otherwise stop and say how. POSTGRES_ROOT: where Debian puts its versions.
+POSTGRES_ROOT ?= /usr/lib/postgresql
+postgresql:
+	@set -- $(POSTGRES_ROOT)/*/bin/initdb; \
+	if [ -x "$$1" ]; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "make: installing Debian's postgresql for the website's tests"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql \
+	    >/dev/null; \
+	else \
+	  echo "make test needs PostgreSQL for the website's tests:" \
+	       "install it (Debian/Ubuntu: sudo apt-get install postgresql) and run make test again" >&2; \
+	  exit 1; \
+	fi
+
+## test: install what the tests need (Python packages; Chromium and PostgreSQL, see above),
+## lint, run the suite
+test: $(VENV)/.installed-test assets chromium postgresql
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest
 
