@@ -82,8 +82,16 @@ def _os_error(exc: OSError) -> str:
     if isinstance(exc, _OutputError):
         _silence([sys.stdout])
         return str(cannot_write("standard output", exc))
+    import errno
+
     reason = exc.strerror or type(exc).__name__
-    return f"{exc.filename}: {reason}" if exc.filename else reason
+    advice = {errno.ENOSPC: "; free some space or choose a place on another disk",
+              errno.EDQUOT: "; free some space or choose a place on another disk",
+              errno.EROFS: "; choose a place on a writable file system",
+              errno.EACCES: "; check its permissions (or choose another place)",
+              errno.EPERM: "; check its permissions (or choose another place)"}.get(
+                  exc.errno, "")
+    return f"{exc.filename}: {reason}{advice}" if exc.filename else f"{reason}{advice}"
 
 
 class _Group(click.Group):
