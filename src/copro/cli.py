@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from copro import __version__
+from copro.cli_streams import Output, closed_pipe, os_error_line, silence
 from copro.cli_support import DATE, EXIT_BAD_INPUT
 from copro.cli_support import console as _console
 from copro.cli_support import day as _day
@@ -24,74 +25,8 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT):
     try:
         click.echo(f"copro: error: {one_line(message)}", err=True)
     except OSError:  # standard error is gone too: the exit code says it
-        _silence()
+        silence()
     sys.exit(code)
-
-
-def _silence(streams=None) -> None:
-    """Point standard output and error (or ``streams``) at /dev/null, so that the
-    interpreter's last flush of what is still buffered cannot fail again (and print a
-    traceback) on the way out."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-    except OSError:
-        return
-    for stream in streams or (sys.stdout, sys.stderr):
-        try:
-            os.dup2(devnull, stream.fileno())
-        except (OSError, ValueError, AttributeError):
-            pass
-
-
-class _OutputError(OSError):
-    """Standard output could not be written (a full disk, a device error)."""
-
-
-class _Output:
-    """Standard output, whose write errors (other than a closed pipe) say it was standard
-    output that failed: an operating system's error there names no file."""
-
-    def __init__(self, stream):
-        self._stream = stream
-
-    def _do(self, action, *args):
-        try:
-            return action(*args)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise _OutputError(exc.errno, exc.strerror) from None
-
-    def write(self, text):
-        return self._do(self._stream.write, text)
-
-    def flush(self):
-        return self._do(self._stream.flush)
-
-    def __getattr__(self, name):
-        return getattr(self._stream, name)
-
-
-def _os_error(exc: OSError) -> str:
-    """An operating-system error no command turned into a message of its own, as one line:
-    the file (or standard output) and the system's reason."""
-    from copro.errors import cannot_write
-
-    if isinstance(exc, _OutputError):
-        _silence([sys.stdout])
-        return str(cannot_write("standard output", exc))
-    import errno
-
-    reason = exc.strerror or type(exc).__name__
-    advice = {errno.ENOSPC: "; free some space or choose a place on another disk",
-              errno.EDQUOT: "; free some space or choose a place on another disk",
-              errno.EROFS: "; choose a place on a writable file system",
-              errno.EACCES: "; check its permissions (or choose another place)",
-              errno.EPERM: "; check its permissions (or choose another place)"}.get(
-                  exc.errno, "")
-    return f"{exc.filename}: {reason}{advice}" if exc.filename else f"{reason}{advice}"
 
 
 class _Group(click.Group):
@@ -115,15 +50,15 @@ class _Group(click.Group):
                 click.echo(f"copro: warning: {text}", err=True)
 
         warnings.showwarning = show_warning
-        if not isinstance(sys.stdout, _Output):
-            sys.stdout = _Output(sys.stdout)
+        if not isinstance(sys.stdout, Output):
+            sys.stdout = Output(sys.stdout)
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
             result = super().main(args, prog_name, complete_var, False, **extra)
             sys.stdout.flush()  # here, where a closed pipe is caught, not at interpreter exit
         except BrokenPipeError:
-            _closed_pipe()
+            closed_pipe()
         except CoproError as exc:
             _fail(str(exc))
         except click.UsageError as exc:
@@ -138,7 +73,7 @@ class _Group(click.Group):
         except MemoryError:
             _fail("out of memory", 1)
         except OSError as exc:
-            _fail(_os_error(exc))
+            _fail(os_error_line(exc))
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         sys.exit(result if isinstance(result, int) else 0)
@@ -149,23 +84,16 @@ class _Group(click.Group):
         try:
             return super().make_context(*args, **kwargs)
         except BrokenPipeError:
-            _closed_pipe()
+            closed_pipe()
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
-            _closed_pipe()
+            closed_pipe()
         except CoproError as exc:
             click.echo(f"copro: error: {one_line(str(exc))}", err=True)
             ctx.exit(EXIT_BAD_INPUT)
-
-
-def _closed_pipe():
-    """The reader stopped reading (`copro audit | head -1`): a normal end, exit code 0, and
-    nothing more said anywhere."""
-    _silence()
-    sys.exit(0)
 
 
 def _data_options(f):

@@ -111,9 +111,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def sweep(parent: Path, name: str) -> list[Path]:
-    """Remove the temporaries of output ``name`` in ``parent`` that a dead process left (their
-    lock is free). Returns what was removed; anything it cannot judge or remove stays."""
+def sweep(parent: Path, name: str | set[str]) -> list[Path]:
+    """Remove the temporaries of output ``name`` (or of each of a set of names) in ``parent``
+    that a dead process left (their lock is free). Returns what was removed; anything it
+    cannot judge or remove stays."""
+    names = {name} if isinstance(name, str) else name
     removed = []
     try:
         entries = list(os.scandir(parent))
@@ -121,7 +123,7 @@ def sweep(parent: Path, name: str) -> list[Path]:
         return removed
     for entry in entries:
         match = _NAME.fullmatch(entry.name)
-        if match is None or match["name"] != name:
+        if match is None or match["name"] not in names:
             continue
         try:
             if not (entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False)):

@@ -95,10 +95,14 @@ def write_set(files: list[tuple[Path, Callable[[Path], None], str | None]]) -> N
     for path, _, kind in files:
         check_output(path, kind)
     held: list[tuple[temps.Temp, Path]] = []
+    by_folder: dict[Path, set[str]] = {}
+    for path, _, _ in files:
+        by_folder.setdefault(path.parent, set()).add(path.name)
+    for folder, names in by_folder.items():
+        temps.sweep(folder, names)
     path = files[0][0] if files else Path(".")
     try:
         for path, write, _ in files:
-            temps.sweep(path.parent, path.name)
             tmp = temps.make_file(path.parent, path.name)
             held.append((tmp, path))
             write(tmp.path)
