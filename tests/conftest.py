@@ -21,8 +21,6 @@ from copro.sources.dfe import REQUIRED_COLUMNS, bundled_dfe_path
 hypothesis_settings.register_profile("copro", deadline=None)
 hypothesis_settings.load_profile("copro")
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
 # The website's tests (tests/web): Django's settings read the environment when pytest-django
 # sets Django up, so the data folder (secret key, SQLite) is a throwaway one, never the user's.
 os.environ["COPRO_DATA_DIR"] = tempfile.mkdtemp(prefix="copro-test-data-")
@@ -41,7 +39,7 @@ def _isolated_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def dfe_csv() -> Path:
-    """The bundled DfE 2025 file (identical to ../shared/data's copy: checked in test_data)."""
+    """The bundled DfE 2025 file (its SHA-256 is checked against its provenance note)."""
     return bundled_dfe_path()
 
 

@@ -160,3 +160,76 @@ def test_bad_options_exit_2_with_one_line(args):
     proc = run(*args, check=False)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and proc.stderr.strip().count("\n") == 0
+
+
+# --- standard output that goes away or fills up -------------------------------------------
+
+def printing_commands(tmp_path) -> dict[str, list[str]]:
+    """Every command that prints on standard output, with what it needs to print."""
+    db = tmp_path / "campaign.sqlite"
+    run("foi", "track", "--db", str(db), "sent", "Leeds", "--year", "2025", "--date",
+        "2026-01-05")
+    return {
+        "audit": ["audit"],
+        "audit-json": ["audit", "--json"],
+        "audit-compare": ["audit", "--compare", "health", "family"],
+        "la": ["la", "Leeds"],
+        "las": ["las"],
+        "help": ["--help"],
+        "command-help": ["report", "--help"],
+        "version": ["--version"],
+        "foi-status": ["foi", "status", "--db", str(db), "--today", "2026-02-01"],
+        "foi-track": ["foi", "track", "--db", str(db), "note", "Leeds", "pipe"],
+        "survey-help": ["survey", "import", "--help"],
+        "db-list": ["db", "list"],
+    }
+
+
+COMMANDS = ["audit", "audit-json", "audit-compare", "la", "las", "help", "command-help",
+            "version", "foi-status", "foi-track", "survey-help", "db-list"]
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_a_closed_pipe_is_a_normal_end(name, tmp_path):
+    """`copro ... | head -1`: the reader leaves early; exit code 0, nothing on standard error.
+    The pipe's reading end is closed before copro writes a byte, so every write fails."""
+    import os
+
+    argv = printing_commands(tmp_path)[name]
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run([COPRO, *argv], stdout=write, stderr=subprocess.PIPE, text=True,
+                              timeout=300)
+    finally:
+        os.close(write)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+
+
+@pytest.mark.parametrize("name", ["audit", "audit-json", "la", "las", "foi-status", "help"])
+def test_piped_into_head(name, tmp_path):
+    """The same through a shell pipeline, as a person types it."""
+    import shlex
+
+    argv = printing_commands(tmp_path)[name]
+    line = " ".join(shlex.quote(a) for a in [COPRO, *argv])
+    proc = subprocess.run(["bash", "-c", f"{line} | head -1; exit ${{PIPESTATUS[0]}}"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert len(proc.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", ["audit", "audit-json", "la", "las", "help", "foi-status"])
+def test_standard_output_on_a_full_disk_is_one_line(name, tmp_path):
+    """`copro audit > /dev/full`: one line naming standard output and the reason, exit 2."""
+    argv = printing_commands(tmp_path)[name]
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([COPRO, *argv], stdout=full, stderr=subprocess.PIPE, text=True,
+                              timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("copro: error: standard output: cannot be written"), \
+        proc.stderr
+    assert "disk is full" in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1, proc.stderr

@@ -8,16 +8,27 @@ from copro.counts import Level, Measure
 from copro.errors import CoproError, InputError
 from copro.groups import RequesterGroup
 from copro.sources.dfe import SYMBOLS, read_dfe_requests
-from tests.conftest import SHARED_DATA, dfe_row, la_rows, write_dfe
+from tests.conftest import dfe_row, la_rows, write_dfe
 
 G = RequesterGroup
 
 
-def test_bundled_file_is_the_shared_data_file(dfe_csv):
-    shared = SHARED_DATA / "dfe-ehc-requests-by-source-2025.csv"
-    if not shared.exists():
-        pytest.skip("../shared/data is not beside this checkout")
-    assert dfe_csv.read_bytes() == shared.read_bytes()
+def test_bundled_file_is_the_one_its_provenance_note_describes(dfe_csv):
+    """The bundled file is the project's own copy (no test reads anything outside the
+    project): byte for byte the file whose SHA-256 and row count its README records."""
+    import csv
+    import hashlib
+    import re
+
+    note = (dfe_csv.parent / "README.md").read_text()
+    section = note.split(f"## {dfe_csv.name}", 1)[1].split("\n## ", 1)[0]
+    recorded = re.search(r"SHA-256\s+`([0-9a-f]{64})`", section)
+    assert recorded, "the data README records no SHA-256 for the bundled file"
+    assert hashlib.sha256(dfe_csv.read_bytes()).hexdigest() == recorded[1]
+    rows = int(re.search(r"\((\d+) rows\)", section)[1])
+    with dfe_csv.open(encoding="utf-8", newline="") as fh:
+        assert sum(1 for _ in csv.DictReader(fh)) == rows
+    assert "Open Government Licence v3.0" in section
 
 
 def test_reads_bundled_file(dfe_csv):

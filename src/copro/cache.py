@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -64,11 +63,25 @@ def store(entry: str, findings: Findings) -> None:
     folder = cache_dir()
     if folder is None:
         return
+    from copro import temps
+
+    name = f"{entry}.pickle"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(findings, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, folder / f"{entry}.pickle")
+        temps.sweep(folder, name)  # left by a run killed while storing this entry
+        tmp = temps.make_file(folder, name)
     except OSError:
         return  # a read-only or full disk only costs speed
+    try:
+        with open(tmp.path, "wb") as fh:
+            pickle.dump(findings, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp.path, folder / name)
+    except OSError:
+        pass
+    finally:
+        try:
+            if os.path.lexists(tmp.path):
+                os.unlink(tmp.path)
+        except OSError:
+            pass
+        tmp.release()

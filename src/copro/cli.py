@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from copro import __version__
+from copro.cli_streams import Output, closed_pipe, os_error_line, silence
 from copro.cli_support import DATE, EXIT_BAD_INPUT
 from copro.cli_support import console as _console
 from copro.cli_support import day as _day
@@ -22,7 +23,10 @@ from copro.web.survey.commands import users_group
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT):
-    click.echo(f"copro: error: {one_line(message)}", err=True)
+    try:
+        click.echo(f"copro: error: {one_line(message)}", err=True)
+    except OSError:  # standard error is gone too: the exit code says it
+        silence()
     sys.exit(code)
 
 
@@ -47,10 +51,15 @@ class _Group(click.Group):
                 click.echo(f"copro: warning: {text}", err=True)
 
         warnings.showwarning = show_warning
+        if not isinstance(sys.stdout, Output):
+            sys.stdout = Output(sys.stdout)
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
             result = super().main(args, prog_name, complete_var, False, **extra)
+            sys.stdout.flush()  # here, where a closed pipe is caught, not at interpreter exit
+        except BrokenPipeError:
+            closed_pipe()
         except CoproError as exc:
             _fail(str(exc))
         except click.UsageError as exc:
@@ -62,18 +71,27 @@ class _Group(click.Group):
             _fail("interrupted", 130)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
-        except BrokenPipeError:
-            sys.stderr.close()
-            sys.exit(1)
         except MemoryError:
             _fail("out of memory", 1)
+        except OSError as exc:
+            _fail(os_error_line(exc))
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         sys.exit(result if isinstance(result, int) else 0)
 
+    # Click turns a closed pipe into exit code 1 before main() sees it: caught here first,
+    # around everything that prints (the options' --help and --version, and every command).
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            closed_pipe()
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            closed_pipe()
         except CoproError as exc:
             click.echo(f"copro: error: {one_line(str(exc))}", err=True)
             ctx.exit(EXIT_BAD_INPUT)
@@ -324,9 +342,7 @@ def synth_command(out_dir, las, persons, year, seed, assess_or, plan_or, six_wee
             raise CoproError(f"{name}: an odds ratio must be above 0, got {value}")
     spec = SynthSpec(areas, persons, year, seed, Effects(assess_or, plan_or, six_weeks_or,
                                                          twenty_weeks_or, area_sd), legacy)
-    from rich.console import Console
-
-    err = Console(stderr=True, highlight=False)
+    err = _console(stderr=True)
     with err.status("copro: writing synthetic SEN2 returns") as status:
         def progress(area, i, count):
             status.update(f"copro: writing {area.name} ({i + 1} of {count}, "

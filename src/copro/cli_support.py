@@ -18,16 +18,24 @@ def day(value) -> date:
 PIPED_WIDTH = 110
 
 
-def console():
+def console(stderr: bool = False):
     """A Rich console: on a terminal, its width; piped, one line per sentence and tables as
-    wide as ``COLUMNS`` says (110 when it is not set)."""
+    wide as ``COLUMNS`` says (110 when it is not set). A closed pipe is left to the command's
+    entry point (a normal end), not turned into exit code 1 as Rich does by itself; with
+    ``stderr`` (progress messages), it silences the console and the command goes on."""
     import os
 
     from rich.console import Console
 
-    out = Console(highlight=False)
+    class PipedConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            if not stderr:  # progress on a closed standard error: the work goes on, unsaid
+                raise BrokenPipeError
+
+    out = PipedConsole(highlight=False, stderr=stderr)
     if not out.is_terminal:
         columns = os.environ.get("COLUMNS", "")
         width = int(columns) if columns.isdigit() and int(columns) >= 40 else PIPED_WIDTH
-        out = Console(highlight=False, width=width, soft_wrap=True)
+        out = PipedConsole(highlight=False, width=width, soft_wrap=True, stderr=stderr)
     return out

@@ -222,15 +222,20 @@ def write_sen2(path: Path, area: Area, spec: SynthSpec, rng: np.random.Generator
 
 
 def write_synthetic(out_dir: Path, spec: SynthSpec, progress=None) -> list[Path]:
-    """One file per area in ``out_dir``; reproducible for a given ``spec``. ``progress``, if
-    given, is called with (area, index, count) before each area is written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """One file per area in ``out_dir`` (made if missing), written as a set: all or none.
+    Reproducible for a given ``spec``. ``progress``, if given, is called with (area, index,
+    count) before each area is written."""
+    from copro.render.files import write_files
+
     rng = np.random.default_rng(spec.seed)
-    paths = []
-    for i, area in enumerate(spec.areas):
-        if progress is not None:
-            progress(area, i, len(spec.areas))
-        path = out_dir / f"sen2-{spec.collection_year}-{area.old_la_code}.xml"
-        write_sen2(path, area, spec, rng)
-        paths.append(path)
-    return paths
+
+    def writer(i: int, area: Area):
+        def write(tmp: Path) -> None:
+            if progress is not None:
+                progress(area, i, len(spec.areas))
+            write_sen2(tmp, area, spec, rng)
+        return write
+
+    return write_files(Path(out_dir), {
+        f"sen2-{spec.collection_year}-{area.old_la_code}.xml": writer(i, area)
+        for i, area in enumerate(spec.areas)})

@@ -794,8 +794,9 @@ def output_cases() -> None:
         {"r/leeds.html/x": b""}, names=["leeds.html", "folder"])
     run("las-dev-null", ["las", "--csv", "/dev/null"], names=["/dev/null"])
     run("las-as-json", ["las", "--csv", "las.json"], names=["las.json", ".csv"])
-    run("letters-onto-file", ["foi", "letters", "--year", "2025", "--name", "A", "--la",
-                              "Leeds", "--out", "o"], {"o": old}, names=["o"])
+    letters = ["foi", "letters", "--year", "2025", "--name", "A", "--email", "a@example.org",
+               "--la", "Leeds", "--out"]
+    run("letters-onto-file", [*letters, "o"], {"o": old}, names=["o", "a file is in the way"])
     run("bad-option", ["audit", "--nonsense"], names=["--nonsense"])
     run("bad-option-value", ["audit", "--min-requests", "lots"], names=["--min-requests"])
     run("bad-compare", ["audit", "--compare", "a\nb", "family"], names=["--compare"])
@@ -812,13 +813,107 @@ def output_cases() -> None:
         creates=["r/index.html", "r/la/", "r/la/E08000035.html"])
 
 
+# --- places that cannot be written: a protected folder, a full disk, a file in the way -----
+
+READONLY = ("readonly",)  # a folder nothing can be written in (made so after its files)
+FULL = ("full",)  # a folder on a file system with no room (a 4 KiB tmpfs)
+UNAVAILABLE: dict[str, str] = {}  # case id -> why its place could not be made (build())
+
+
+def place_cases() -> None:
+    """Every command that writes, into a folder it cannot write, onto a full disk, and under
+    a file where a folder should be: one line naming the place and what to do, exit 2, and
+    nothing half-written (no file, no folder, no temporary)."""
+    old = b"old contents\n"
+    letters = ["foi", "letters", "--year", "2025", "--name", "A", "--email", "a@example.org",
+               "--la", "Leeds", "--out"]
+    writers = {  # name -> (argv without the place, the place's form)
+        "synth": (["synth", "--persons", "30", "--out"], "{}"),
+        "synth-new-folder": (["synth", "--persons", "30", "--out"], "{}/s"),
+        "report": (["report", "--out"], "{}/r"),
+        "report-la": (["report", "--la", "Leeds", "--out"], "{}/r"),
+        "csv": (["audit", "--csv"], "{}/a.csv"),
+        "xlsx": (["audit", "--xlsx"], "{}/a.xlsx"),
+        "las-csv": (["las", "--csv"], "{}/l.csv"),
+        "letters": (letters, "{}/x"),
+        "survey-export": (["survey", "export", "--out"], "{}/x"),
+        "tracker": (["foi", "track", "--db"], "{}/c.sqlite"),
+    }
+    for name, (argv, form) in writers.items():
+        for where, marker, advice in (("readonly", READONLY, "write to"),
+                                      ("full", FULL, "disk is full")):
+            place = form.format("p")
+            args = [*argv, place]
+            if name == "tracker":
+                args += ["sent", "Leeds", "--year", "2025"]
+            # synth says which file it is writing before the disk fills up
+            lines = 2 if name.startswith("synth") and marker == FULL else 1
+            case(f"place-{name}-{where}", "output place", args, {"p/": marker},
+                 names=[place, advice], lines=lines)
+        if name not in ("tracker", "csv", "xlsx", "las-csv"):
+            place = form.format("f/sub")
+            args = [*argv, place]
+            case(f"place-{name}-under-file", "output place", args, {"f": old},
+                 names=["f", "a file is in the way"])
+    # a report already there, in a folder that became read-only: the old report stays whole
+    case("place-report-replace-readonly", "output place", ["report", "--out", "p/r"],
+         {"p/r/index.html": b"old report", "p/": READONLY}, names=["p/r", "write to"])
+
+
+def _make_place(folder: Path, marker: tuple) -> str | None:
+    """Make ``folder`` unwritable or full; None when done, else why it could not be."""
+    import shutil
+    import subprocess
+
+    root = os.geteuid() == 0
+    if marker == READONLY:
+        if not root:
+            os.chmod(folder, 0o555)
+            return None
+        chattr = shutil.which("chattr")
+        if chattr and subprocess.run([chattr, "+i", str(folder)],
+                                     capture_output=True).returncode == 0:
+            return None
+        if not any(folder.iterdir()) and _mount(folder, "ro,size=4k"):
+            return None
+        return f"{folder}: could not be made read-only (chattr +i, or a read-only tmpfs)"
+    if root and _mount(folder, "size=4k"):
+        return None
+    return f"{folder}: no full file system (mounting a 4 KiB tmpfs needs root)"
+
+
+def _mount(folder: Path, options: str) -> bool:
+    import subprocess
+
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
+                          capture_output=True).returncode == 0
+
+
+def release(root: Path) -> None:
+    """Undo what build() did to make places unwritable or full (so the corpus can be
+    deleted): unmount the tmpfs, clear the immutable flag, restore the mode."""
+    import shutil
+    import subprocess
+
+    for c in CASES:
+        for rel, data in FILES[c.id].items():
+            folder = root / c.id / rel
+            if data == FULL or data == READONLY:
+                if os.path.ismount(folder):
+                    subprocess.run(["umount", str(folder)], capture_output=True)
+                if data == READONLY and folder.exists():
+                    if shutil.which("chattr") and os.geteuid() == 0:
+                        subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
+                    os.chmod(folder, 0o755)
+
+
 def build(root: Path, only: set[str] | None = None) -> list[Case]:
     """Write every case's files under ``root`` (big files once); return the cases."""
     import stat as st_
 
     if not CASES:
         for make in (dfe_cases, sen2_cases, big_sen2_cases, case_file_cases, foi_cases,
-                     tracker_cases, output_cases):
+                     tracker_cases, output_cases, place_cases):
             make()
     root.mkdir(parents=True, exist_ok=True)
     big: dict[str, bytes] = {}
@@ -830,10 +925,14 @@ def build(root: Path, only: set[str] | None = None) -> list[Case]:
         if folder.exists():
             continue
         folder.mkdir()
+        places = []
         for rel, data in FILES[c.id].items():
             path = folder / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            if data == "fifo":
+            if data in (READONLY, FULL):
+                path.mkdir(exist_ok=True)
+                places.append((path, data))
+            elif data == "fifo":
                 os.mkfifo(path)
             elif isinstance(data, tuple) and data[0] == "big":
                 if data[1] not in big:
@@ -850,6 +949,10 @@ def build(root: Path, only: set[str] | None = None) -> list[Case]:
             else:
                 path.write_bytes(data)
                 os.chmod(path, st_.S_IRUSR | st_.S_IWUSR | st_.S_IRGRP | st_.S_IROTH)
+        for path, marker in places:  # after the files in them
+            why = _make_place(path, marker)
+            if why is not None:
+                UNAVAILABLE[c.id] = why
     (root / "manifest.json").write_text(json.dumps([asdict(c) for c in CASES], indent=1))
     return CASES
 
@@ -857,11 +960,13 @@ def build(root: Path, only: set[str] | None = None) -> list[Case]:
 def cases() -> list[Case]:
     if not CASES:
         for make in (dfe_cases, sen2_cases, big_sen2_cases, case_file_cases, foi_cases,
-                     tracker_cases, output_cases):
+                     tracker_cases, output_cases, place_cases):
             make()
     return CASES
 
 
 if __name__ == "__main__":
-    built = build(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("hostile-corpus"))
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("hostile-corpus")
+    built = build(target)
+    release(target)  # the read-only and full places are made again by the test suite
     print(f"{len(built)} cases written")

@@ -61,7 +61,31 @@ def test_bad_file_is_one_line_exit_2_and_imports_nothing(tmp_path):
 def test_unreachable_database_is_one_line(tmp_path):
     proc = _copro(["db", "migrate"], tmp_path, "postgresql://nobody@127.0.0.1:1/none")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.startswith("copro: error: database:")
+    assert proc.stderr.startswith("copro: error: database none on 127.0.0.1: ")
+    assert len(proc.stderr.splitlines()) == 1 and "nobody" not in proc.stderr
+
+
+def test_a_data_folder_on_a_full_disk_is_one_line(tmp_path):
+    """The website's database on a full disk: one line naming the file and what to do."""
+    from tests.hostile.corpus import FULL, _make_place
+
+    full = tmp_path / "full"
+    full.mkdir()
+    why = _make_place(full, FULL)
+    if why is not None:
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    try:
+        env = {**os.environ, "COPRO_DATA_DIR": str(full / "data")}
+        env.pop("COPRO_DATABASE_URL", None)
+        proc = subprocess.run([COPRO, "db", "migrate"], capture_output=True, text=True,
+                              env=env, timeout=300)
+    finally:
+        subprocess.run(["umount", str(full)], capture_output=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert f"{full}/data/copro.sqlite3" in proc.stderr and "free some space" in proc.stderr
 
 
 def test_postgresql_from_empty_and_the_same_pages(postgres_url, copro_server, live_url):

@@ -36,7 +36,7 @@ def foi_letters(year, out_dir, name, email, organisation, address, only, docx) -
     from copro.foi import templates
     from copro.foi.letters import Requester, letter
     from copro.register import find_local_authority, local_authorities, slug
-    from copro.render.files import write_atomic
+    from copro.render.files import write_files
 
     requester = Requester(name, email, organisation, address)
     areas = [find_local_authority(q) for q in only] if only else list(local_authorities())
@@ -50,13 +50,9 @@ def foi_letters(year, out_dir, name, email, organisation, address, only, docx) -
             files[out_dir / "letters" / f"{stem}.docx"] = text.docx()
         files[out_dir / "templates" / f"{stem}.xlsx"] = templates.xlsx(area, year)
         files[out_dir / "templates" / f"{stem}.csv"] = templates.csv_text(area, year).encode()
-    try:
-        for sub in ("letters", "templates"):
-            (out_dir / sub).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CoproError(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
-    for path, content in files.items():
-        write_atomic(path, lambda tmp, content=content: tmp.write_bytes(content))
+    write_files(out_dir, {str(path.relative_to(out_dir)):
+                          (lambda tmp, content=content: tmp.write_bytes(content))
+                          for path, content in files.items()})
     click.echo(f"copro: wrote {len(areas)} letters and templates to {out_dir}", err=True)
 
 

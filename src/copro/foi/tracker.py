@@ -98,6 +98,7 @@ class Tracker:
     def __init__(self, path: Path, read_only: bool = False):
         self.path = Path(path)
         self.db = None
+        self.created = not os.path.lexists(self.path)
         if os.path.lexists(self.path):
             st = os.stat(self.path) if os.path.exists(self.path) else os.lstat(self.path)
             if stat.S_ISDIR(st.st_mode):
@@ -149,14 +150,18 @@ class Tracker:
         if isinstance(exc, CoproError):
             return exc
         text = str(exc).lower()
-        if "readonly" in text or "read-only" in text:
+        if "disk is full" in text or "disk i/o" in text:
+            why = ("cannot be written (the disk is full, or failed); free some space or name a "
+                   "file on another disk")
+        elif "readonly" in text or "read-only" in text:
             why = "is read-only (or its folder is); copro cannot record changes in it"
         elif "not a database" in text or "malformed" in text or "corrupt" in text:
             why = "is damaged or is not an SQLite database; name the campaign's own file"
         elif "locked" in text or "busy" in text:
             why = f"is locked by another process (waited {BUSY_TIMEOUT:.0f} s); try again"
         elif "unable to open" in text:
-            why = "cannot be opened (check the folder exists and can be written)"
+            why = ("cannot be opened or created; choose a folder that exists and that you can "
+                   "write to")
         elif "no such table" in text or "no such column" in text:
             why = "is not a copro campaign database (its tables differ)"
         else:
@@ -182,8 +187,19 @@ class Tracker:
             except sqlite3.Error:
                 pass
             db.close()
+            self._forget_if_new()
             raise self._error(exc) from None
         db.close()
+        self._forget_if_new()
+
+    def _forget_if_new(self) -> None:
+        """A file this run created that still holds nothing (its first change failed) is
+        removed: a failed run leaves no empty database behind."""
+        try:
+            if self.created and os.path.isfile(self.path) and os.path.getsize(self.path) == 0:
+                os.unlink(self.path)
+        except OSError:
+            pass
 
     @_guarded
     def sent(self, area: Area, year: str, day: date) -> TrackedRequest:

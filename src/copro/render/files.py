@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
-import secrets
 import shutil
 import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from copro.errors import CoproError
+from copro import temps
+from copro.errors import CoproError, cannot_write
 from copro.findings import Findings
 from copro.render import area_table
-
-_TEMP = ".copro-"  # temporary names: .<name>.copro-<pid>-<random>
 
 
 def _umask() -> int:
@@ -84,43 +83,6 @@ def refuse_inputs(path: Path, inputs) -> None:
                              "overwrite its input")
 
 
-def _sweep(parent: Path, name: str) -> None:
-    """Remove temporary files or folders for ``name`` left by a copro process that was
-    killed (its process id no longer runs)."""
-    prefix = f".{name}{_TEMP}"
-    try:
-        entries = list(os.scandir(parent))
-    except OSError:
-        return
-    for entry in entries:
-        if not entry.name.startswith(prefix):
-            continue
-        pid = entry.name[len(prefix):].split("-")[0]
-        if not pid.isdigit() or _alive(int(pid)):
-            continue
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                os.unlink(entry.path)
-        except OSError:
-            pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
-def _temp_name(path: Path) -> str:
-    return f".{path.name}{_TEMP}{os.getpid()}-{secrets.token_hex(4)}"
-
-
 def write_atomic(path: Path, write: Callable[[Path], None], kind: str | None = None) -> None:
     """Write to a temporary file beside ``path`` and rename it into place: a failure leaves
     nothing half-written. The file's mode follows the umask."""
@@ -132,26 +94,84 @@ def write_set(files: list[tuple[Path, Callable[[Path], None], str | None]]) -> N
     full, and only then are all renamed into place (nothing is replaced if any fails)."""
     for path, _, kind in files:
         check_output(path, kind)
-    temps: list[tuple[Path, Path]] = []
+    held: list[tuple[temps.Temp, Path]] = []
+    by_folder: dict[Path, set[str]] = {}
+    for path, _, _ in files:
+        by_folder.setdefault(path.parent, set()).add(path.name)
+    for folder, names in by_folder.items():
+        temps.sweep(folder, names)
+    path = files[0][0] if files else Path(".")
     try:
         for path, write, _ in files:
-            _sweep(path.parent, path.name)
-            tmp = path.parent / _temp_name(path)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            os.close(fd)
-            temps.append((tmp, path))
-            write(tmp)
-            os.chmod(tmp, file_mode())
-        for tmp, path in temps:
-            os.replace(tmp, path)
+            tmp = temps.make_file(path.parent, path.name)
+            held.append((tmp, path))
+            write(tmp.path)
+            os.chmod(tmp.path, file_mode())
+        for tmp, path in held:
+            os.replace(tmp.path, path)
     except OSError as exc:
-        where = next((p for t, p in temps if exc.filename in (str(t), t)), None) or \
-            (temps[-1][1] if temps else files[0][0])
-        raise CoproError(f"{where}: cannot be written ({exc.strerror or exc})") from None
+        raise cannot_write(path, exc) from None
     finally:
-        for tmp, _ in temps:
-            if os.path.lexists(tmp):
-                os.unlink(tmp)
+        for tmp, _ in held:
+            try:
+                if os.path.lexists(tmp.path):
+                    os.unlink(tmp.path)
+            except OSError:
+                pass
+            tmp.release()
+
+
+def write_files(out_dir: Path, files: dict[str, Callable[[Path], None]]) -> list[Path]:
+    """A set of files in a folder (``files``: relative path -> writer), written as one with
+    :func:`write_set`; the folder and its sub-folders are made if missing, and removed again
+    (if still empty) when any file cannot be written. Returns the paths written."""
+    out_dir = Path(out_dir)
+    paths = {rel: out_dir / rel for rel in files}
+    made = make_folders([out_dir, *{p.parent for p in paths.values()}])
+    try:
+        write_set([(paths[rel], write, None) for rel, write in files.items()])
+    except CoproError:
+        for folder in reversed(made):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                pass
+        raise
+    return list(paths.values())
+
+
+def make_folders(folders) -> list[Path]:
+    """Create the folders (and those above them) that are missing; returns those it made,
+    outermost first. A folder that cannot be made stops with one line and undoes the rest."""
+    made: list[Path] = []
+    for folder in folders:
+        missing = []
+        for f in (Path(folder), *Path(folder).parents):
+            if os.path.isdir(f):
+                break
+            missing.append(f)
+        for f in reversed(missing):
+            try:
+                os.mkdir(f)
+            except FileExistsError:
+                if os.path.isdir(f):
+                    continue
+                _undo(made)
+                raise CoproError(f"{f}: cannot create the folder (a file is in the way); "
+                                 "choose another place") from None
+            except OSError as exc:
+                _undo(made)
+                raise cannot_write(f, exc, "cannot create the folder") from None
+            made.append(f)
+    return made
+
+
+def _undo(made: list[Path]) -> None:
+    for folder in reversed(made):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
 
 
 def replace_folder(out_dir: Path, pages: dict[str, bytes], owned) -> list[Path]:
@@ -160,54 +180,61 @@ def replace_folder(out_dir: Path, pages: dict[str, bytes], owned) -> list[Path]:
     -> content. ``owned(relative path)`` says which files a previous run may have written
     there; a folder holding anything else is refused, never replaced."""
     out_dir = Path(out_dir)
-    _make_parents(out_dir)
-    check_output(out_dir, folder=True)
-    if out_dir.exists():
-        for root, dirs, names in os.walk(out_dir):
-            for name in names + [d for d in dirs if os.path.islink(Path(root) / d)]:
-                rel = (Path(root) / name).relative_to(out_dir)
-                if not owned(rel):
-                    raise CoproError(f"{out_dir}: holds {rel}, which copro did not write; "
-                                     "choose a new or empty folder, or a previous report's")
-    parent = out_dir.parent
-    _sweep(parent, out_dir.name)
-    new = parent / _temp_name(out_dir)
-    mode = file_mode()
+    made = make_folders([out_dir.parent])
     try:
-        os.mkdir(new, 0o700)
-        for rel, content in pages.items():
-            target = new / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-            os.chmod(target, mode)
-        for root, _, _ in os.walk(new):
-            os.chmod(root, 0o777 & ~_umask())
+        check_output(out_dir, folder=True)
         if out_dir.exists():
-            old = parent / _temp_name(out_dir)
-            if not _exchange(new, out_dir):
-                os.rename(out_dir, old)
-                os.rename(new, out_dir)
-            else:
-                os.rename(new, old)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(new, out_dir)
-    except OSError as exc:
-        shutil.rmtree(new, ignore_errors=True)
-        raise CoproError(f"{out_dir}: cannot be written ({exc.strerror or exc})") from None
+            for root, dirs, names in os.walk(out_dir):
+                for name in names + [d for d in dirs if os.path.islink(Path(root) / d)]:
+                    rel = (Path(root) / name).relative_to(out_dir)
+                    if not owned(rel):
+                        raise CoproError(f"{out_dir}: holds {rel}, which copro did not write; "
+                                         "choose a new or empty folder, or a previous report's")
+        _build_and_swap(out_dir, pages)
+    except CoproError:
+        _undo(made)
+        raise
     return [out_dir / rel for rel in pages]
 
 
-def _make_parents(path: Path) -> None:
-    """Create the folders above ``path`` (as ``--out out/report`` needs on a fresh clone)."""
-    parent = Path(path).parent
-    if parent.is_dir():
-        return
+def _build_and_swap(out_dir: Path, pages: dict[str, bytes]) -> None:
+    parent = out_dir.parent
+    temps.sweep(parent, out_dir.name)
+    mode = file_mode()
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        new = temps.make_folder(parent, out_dir.name)
     except OSError as exc:
-        raise CoproError(f"{path}: cannot create the folder {parent} "
-                         f"({exc.strerror or exc})") from None
+        raise cannot_write(out_dir, exc) from None
+    garbage = None
+    try:
+        for rel, content in pages.items():
+            target = new.path / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+            os.chmod(target, mode)
+        for root, _, _ in os.walk(new.path):
+            os.chmod(root, 0o777 & ~_umask())
+        if out_dir.exists():
+            if _exchange(new.path, out_dir):
+                garbage = new.path  # now the old report, under the temporary name
+            else:
+                old = temps.temp_name(parent, out_dir.name)
+                os.rename(out_dir, old)
+                try:
+                    os.rename(new.path, out_dir)
+                except OSError:
+                    os.rename(old, out_dir)
+                    raise
+                garbage = old
+        else:
+            os.rename(new.path, out_dir)
+    except OSError as exc:
+        shutil.rmtree(new.path, ignore_errors=True)
+        raise cannot_write(out_dir, exc) from None
+    finally:
+        new.release()
+    if garbage is not None:
+        shutil.rmtree(garbage, ignore_errors=True)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -281,6 +308,8 @@ def write_xlsx(findings: Findings, path: Path) -> None:
         about = wb.create_sheet("About")
         for line in about_text(findings).splitlines():
             about.append([line])
-        wb.save(tmp)
+        buf = io.BytesIO()  # whole in memory first: a full disk fails once, in our write
+        wb.save(buf)
+        tmp.write_bytes(buf.getvalue())
 
     write_atomic(Path(path), write, ".xlsx")

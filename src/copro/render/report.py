@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.render import figures
-from copro.render.files import replace_folder, write_atomic
+from copro.render.files import replace_folder, write_files
 from copro.render.numbers import MISSING, is_missing, missing_legend, missing_symbol, pct, ratio
 from copro.render.sentences import (
     area_sentences,
@@ -180,10 +180,9 @@ def write_report(findings: Findings, out_dir: Path, area: AreaFindings | None = 
         pages[out_dir / "index.html"] = render_index(findings, figs, generated, area_pages)
     if area is not None:
         (path, html), = pages.items()
-        if not out_dir.exists():  # one page goes into the folder, made if need be
-            replace_folder(out_dir, {}, lambda _: False)
-        write_atomic(path, lambda tmp: tmp.write_text(html, encoding="utf-8"), ".html")
-        return [path]
+        # one page goes into the folder, made if need be (and removed again if it fails)
+        return write_files(out_dir, {path.name: lambda tmp: tmp.write_text(html,
+                                                                           encoding="utf-8")})
     # the report as a set: built whole beside the folder, then swapped in
     relative = {str(p.relative_to(out_dir)): html.encode("utf-8") for p, html in pages.items()}
     written = replace_folder(out_dir, relative, _report_file)

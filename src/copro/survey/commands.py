@@ -31,14 +31,13 @@ def survey_group() -> None:
 def export_command(out_dir: Path, audiences, version, easy_read) -> None:
     """Write the survey as a printable form (HTML and Markdown) and as a question list (CSV and
     Markdown) for building it in Microsoft Forms, Google Forms, SmartSurvey or JISC."""
-    from copro.render.files import write_atomic
+    from copro.render.files import write_files
     from copro.survey import printable
     from copro.survey.instrument import load_instrument
 
     instrument = load_instrument(version)
-    out_dir.mkdir(parents=True, exist_ok=True)
     suffix = "-easy-read" if easy_read else ""
-    written = []
+    files = {}
     for audience in audiences or AUDIENCES:
         for name, text in (
                 (f"{audience}-form{suffix}.html",
@@ -49,8 +48,7 @@ def export_command(out_dir: Path, audiences, version, easy_read) -> None:
                  printable.question_list_csv(instrument, audience, easy_read)),
                 (f"{audience}-questions{suffix}.md",
                  printable.question_list_markdown(instrument, audience, easy_read))):
-            path = out_dir / name
-            write_atomic(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
-            written.append(path)
+            files[name] = lambda tmp, text=text: tmp.write_text(text, encoding="utf-8")
+    written = write_files(out_dir, files)
     click.echo(f"copro: wrote {len(written)} files to {out_dir} (survey version "
                f"{instrument.version})", err=True)

@@ -32,7 +32,24 @@ def _database_errors():
         yield
     except DatabaseError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CoproError(f"database: {first}") from None
+        text = first.lower()
+        advice = ""
+        if "disk is full" in text or "no space" in text:
+            advice = "; free some space, or set COPRO_DATA_DIR to a folder on another disk"
+        elif "readonly" in text or "read-only" in text or "unable to open" in text:
+            advice = "; set COPRO_DATA_DIR to a folder you can write to"
+        raise CoproError(f"{_database_named()}: {first}{advice}") from None
+
+
+def _database_named() -> str:
+    """The database as a person can find it: the SQLite file, or PostgreSQL's database and
+    host (never its password)."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if "sqlite" in settings.get("ENGINE", ""):
+        return f"database {settings.get('NAME')}"
+    return f"database {settings.get('NAME')} on {settings.get('HOST') or 'localhost'}"
 
 
 def migrate(verbosity: int = 0) -> None:
