@@ -12,7 +12,7 @@ that the respondents' mix of (who asked x what was decided) matches the counts:
 - a category that no respondent is in (no respondent's request was withdrawn, say) cannot be
   matched: it is left out of the target, and the weighted figures describe the other requests
   (``left_out`` names it);
-- weights are trimmed: none above ``trim`` times the median weight, the weight taken off spread
+- weights are trimmed: none above ``trim`` times the mean weight, the weight taken off spread
   over the others so the total is kept (the matched mix is then close, not exact).
 
 The weighting itself is the ``svy`` library's (``Sample.weighting.poststratify``, ``.rake`` and
@@ -21,8 +21,8 @@ weights (:func:`weighted_share`, :func:`weighted_mean`) carry the weighting in t
 linearisation: the estimate's influence values are replaced by their residuals from a weighted
 regression on the calibration cells or margins (Deville & Särndal 1992; as R's ``survey``
 package does for calibrated designs), and a share's interval is Wilson's at the effective sample
-size that variance implies (Korn & Graubard 1998). Beside every weighted figure: the raw figure
-and Kish's effective sample size (sum w)^2 / sum w^2.
+size that variance implies (Korn & Graubard 1998), at most the number of answers. Beside every
+weighted figure: the raw figure and Kish's effective sample size (sum w)^2 / sum w^2.
 
 Weighting corrects for who answers only as far as answering depends on these two things.
 """
@@ -41,16 +41,17 @@ from copro.stats.results import Rate
 
 POST_STRATIFICATION = "post-stratification"
 RAKING = "raking"
-TRIM = 5.0  # no weight above this many times the median weight
+TRIM = 5.0  # no weight above this many times the mean weight
 Z95 = 1.959963984540054
 
 WEIGHTING_METHOD = (
     "weighted to the local authority's DfE counts of requests by who made them (families, "
     "schools) and what was decided (assessed, not assessed, pending, withdrawn): "
     "post-stratification where every combination has answers, raking on the two margins where "
-    "not (svy); weights trimmed at 5 times the median")
+    "not (svy); no weight above 5 times the mean weight")
 SHARE_METHOD = ("weighted share; Wilson 95% interval at the effective sample size implied by "
-                "the linearised variance of the calibrated estimator")
+                "the linearised variance of the calibrated estimator (at most the number of "
+                "answers)")
 MEAN_METHOD = ("weighted mean; normal 95% interval from the linearised variance of the "
                "calibrated estimator")
 CORRECTS_ONLY = ("Weighting corrects for who answers only as far as answering depends on who "
@@ -193,8 +194,8 @@ def _svy_rake(kept, row_totals: Mapping[str, int], col_totals: Mapping[str, int]
 
 
 def _svy_trim(w: np.ndarray, trim: float) -> tuple[np.ndarray, int]:
-    """Cap weights at ``trim`` times their median, spreading the excess over the others."""
-    cap = trim * float(np.median(w))
+    """Cap weights at ``trim`` times their mean, spreading the excess over the others."""
+    cap = trim * float(np.mean(w))
     if not np.any(w > cap * (1 + 1e-9)):
         return w, 0
     import polars as pl
@@ -264,8 +265,9 @@ def weighted_share(chosen: Sequence[bool | None], calibration: Calibration,
     z = d * (y - p) / wd.sum()
     var = _linearised_variance(calibration, units, z)
     n_eff = kish_effective_n(wd[d > 0])
-    # Korn & Graubard: the sample size at which a simple random sample has this variance
-    n_star = p * (1 - p) / var if var > 0 and 0 < p < 1 else n_eff
+    # Korn & Graubard: the sample size at which a simple random sample has this variance, never
+    # more than the respondents themselves (nor, when nothing varies, a zero-width interval)
+    n_star = min(base, p * (1 - p) / var) if var > 0 and 0 < p < 1 else min(base, n_eff)
     low, high = _wilson(p, n_star)
     return WeightedFigure(base, p, min(low, p), max(high, p), n_eff, SHARE_METHOD)
 
