@@ -92,6 +92,7 @@ def test_respondents_outside_the_counts_are_not_weighted_and_too_few_are_not_wei
     cal = calibrate(rows, cols, POPULATION)
     assert cal.weights[-2:] == (None, None) and cal.respondents == 12
     assert cal.respondents_mix["rows"] == {"family": 1.0, "education": 0.0}
+    assert cal.respondents_mix["columns"]["assessed"] == pytest.approx(8 / 14)  # all who said
     assert cal.population_mix["rows"]["family"] == pytest.approx(900 / 2100)
     few = calibrate(rows[:9], cols[:9], POPULATION)
     assert few.method is None and "fewer than 10" in few.not_weighted

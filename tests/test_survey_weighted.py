@@ -40,7 +40,10 @@ def test_the_families_figures_are_weighted_to_the_las_counts_beside_the_raw_ones
     assert w.method == "post-stratification"  # every cell of the four matched has answers
     assert w.respondents == 21  # the two made by a health professional are not weighted
     assert {c for _, c in w.left_out} == {"pending", "withdrawn"}
-    assert w.respondents_mix["columns"]["not_assessed"] == pytest.approx(14 / 21)
+    # the mix of what was decided among all who said (the question's own shares)
+    assert w.respondents_mix["columns"]["not_assessed"] == pytest.approx(16 / 23)
+    assert w.respondents_mix["columns"]["not_assessed"] == pytest.approx(
+        level.distributions["assessment_agreed"].share("no").estimate)
     assert w.population_mix["columns"]["not_assessed"] == pytest.approx(160 / 625)
     assert 1 < w.effective_n < 21
     raw_top, top = level.top_two["ladder"].rate.estimate, w.top_two["ladder"].estimate

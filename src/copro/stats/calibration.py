@@ -63,7 +63,8 @@ CORRECTS_ONLY = ("Weighting corrects for who answers only as far as answering de
 @dataclass(frozen=True)
 class Calibration:
     """Each respondent's weight (``None`` for a respondent outside the weighting: not in one of
-    the target's categories), how the weights were made, and the two mixes side by side."""
+    the target's categories), how the weights were made, and the two mixes side by side: each
+    margin's shares among the respondents who gave that answer, and among DfE's requests."""
 
     weights: tuple[float | None, ...]
     cells: tuple[tuple[str, str] | None, ...]  # each respondent's (row, column), if weighted
@@ -123,7 +124,12 @@ def calibrate(rows: Sequence[str | None], columns: Sequence[str | None],
     pop_cols = {c: sum(v for (_, b), v in counts.items() if b == c) for c in col_levels}
     resp_rows = {r: sum(1 for a, _ in sample if a == r) for r in row_levels}
     resp_cols = {c: sum(1 for _, b in sample if b == c) for c in col_levels}
-    respondents_mix = {"rows": _mix(row_levels, resp_rows), "columns": _mix(col_levels, resp_cols)}
+    # each margin's mix among all who gave that answer (the question's own shares, so the
+    # panel shows nothing the question's distribution does not)
+    respondents_mix = {"rows": _mix(row_levels, {r: sum(1 for a in rows if a == r)
+                                                 for r in row_levels}),
+                       "columns": _mix(col_levels, {c: sum(1 for b in columns if b == c)
+                                                    for c in col_levels})}
     population_mix = {"rows": _mix(row_levels, pop_rows), "columns": _mix(col_levels, pop_cols)}
 
     def none(reason: str) -> Calibration:

@@ -135,7 +135,10 @@ def _cached(key: tuple, queryset) -> SurveyResults:
         hit = _results.get(key)
     if hit is not None:
         return hit
-    res = survey_results(_answers(queryset), measured_ratios(), load_instrument())
+    from copro.web.survey.dfe_counts import dfe_margins
+
+    res = survey_results(_answers(queryset), measured_ratios(), load_instrument(),
+                         margins=dfe_margins())
     with _lock:
         if len(_results) > 256:
             _results.clear()
