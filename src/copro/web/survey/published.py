@@ -172,12 +172,15 @@ def _data_response(fmt: str, document: dict, rows, filename: str) -> HttpRespons
 
 def _questions_shown(instrument, audience: str, doc: dict) -> list[dict]:
     """Each question's distribution for the page: the question as this audience read it, each
-    option by its label, and the base."""
+    option by its label, and the base (and, for one LA's families, the weighted share)."""
     out = []
+    weighted = (doc.get("weighted") or {}).get("shares", {})
     for qid, d in doc.get("distributions", {}).items():
         q = instrument.question(qid)
         out.append({"id": qid, "text": q.text(audience), "entry": d,
-                    "rows": [(q.option(v).label, {**d, "share": r})
+                    "weighted": bool(weighted.get(qid)),
+                    "rows": [(q.option(v).label, {**d, "share": r},
+                              weighted.get(qid, {}).get(v))
                              for v, r in d["shares"].items()],
                     "left_out_options": " or ".join(f"“{x}”" for x in d["left_out_options"])})
     return out

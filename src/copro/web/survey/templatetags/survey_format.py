@@ -119,3 +119,53 @@ def survey_results_block(code: str):
     ctx["area_name"] = store.local_authorities().get(code, code)
     ctx["on_la_page"] = True
     return ctx
+
+
+@register.filter
+def weighted_share(f) -> str:
+    """A weighted share's document as '62% (95% CI 41% to 79%)'; '–' with the reason if
+    withheld."""
+    if not f:
+        return "–"
+    if f.get("withheld"):
+        return f"– {f['withheld']}"
+    return share_ci(f)
+
+
+@register.filter
+def weighted_mean(f) -> str:
+    """A weighted partnership score as '3.40 (95% CI 3.05 to 3.75)'."""
+    if not f:
+        return "–"
+    if f.get("withheld"):
+        return f"– {f['withheld']}"
+    return f"{f['estimate']:.2f} (95% CI {f['ci_low']:.2f} to {f['ci_high']:.2f})"
+
+
+@register.filter
+def effective_n(f) -> str:
+    """A weighted figure's Kish effective sample size, of how many answers: '14.5 of 21'."""
+    if not f or f.get("effective_n") is None:
+        return "–"
+    return f"{f['effective_n']:.1f} of {f['answers']}"
+
+
+@register.filter
+def pct(x) -> str:
+    return "–" if x is None or x == "" else _pct(x)
+
+
+@register.filter
+def alpha_ci(r) -> str:
+    """Cronbach's alpha as '0.84 (95% CI 0.76 to 0.90)'; the reason if not computed."""
+    if not r:
+        return "–"
+    if r.get("not_computed"):
+        return f"– {r['not_computed']}"
+    return f"{r['alpha']:.2f} (95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f})"
+
+
+@register.filter
+def left_out_phrase(left_out) -> str:
+    """'withdrawn or not yet decided' from the weighting's left-out categories."""
+    return " or ".join(x["label"].lower() for x in left_out or ())
