@@ -214,3 +214,11 @@ def test_the_interval_is_wilsons_at_its_sample_size():
 
     for k, n in ((3, 10), (17, 40), (0, 12)):
         assert _wilson(k / n, n) == pytest.approx(proportion_confint(k, n, method="wilson"))
+
+
+def test_raking_that_cannot_match_both_margins_is_not_weighted():
+    # every family's request refused, every school's agreed: the margins are tied together
+    rows = ["family"] * 12 + ["education"] * 12
+    cols = ["not_assessed"] * 12 + ["assessed"] * 12
+    cal = calibrate(rows, cols, POPULATION)
+    assert cal.method is None and "cannot match both" in cal.not_weighted

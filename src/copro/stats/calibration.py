@@ -54,6 +54,8 @@ SHARE_METHOD = ("weighted share; Wilson 95% interval at the effective sample siz
                 "answers)")
 MEAN_METHOD = ("weighted mean; normal 95% interval from the linearised variance of the "
                "calibrated estimator")
+NO_FIT = ("not weighted: the combinations of who made the request and what was decided among "
+          "the families who answered cannot match both of DfE's counts")
 CORRECTS_ONLY = ("Weighting corrects for who answers only as far as answering depends on who "
                  "made the request and what was decided: if, among families whose request was "
                  "refused, those who answer differ from those who do not, it cannot correct "
@@ -161,6 +163,8 @@ def calibrate(rows: Sequence[str | None], columns: Sequence[str | None],
         method = RAKING
         w = _svy_rake(kept, {r: sum(target[(r, c)] for c in cols_kept) for r in rows_kept},
                       {c: sum(target[(r, c)] for r in rows_kept) for c in cols_kept})
+        if w is None:
+            return none(NO_FIT)
     w, trimmed = _svy_trim(w, trim)
     weights: list[float | None] = [None] * n
     cells: list[tuple[str, str] | None] = [None] * n
@@ -190,12 +194,19 @@ def _svy_poststratify(kept, target: Mapping[tuple[str, str], int]) -> np.ndarray
     return out.data["calibrated"].to_numpy().astype(float)
 
 
-def _svy_rake(kept, row_totals: Mapping[str, int], col_totals: Mapping[str, int]) -> np.ndarray:
-    _, sample = _svy_sample(kept)
-    out = sample.weighting.rake(
-        controls={"row": {k: float(v) for k, v in row_totals.items()},
-                  "column": {k: float(v) for k, v in col_totals.items()}},
-        wgt_name="calibrated")
+def _svy_rake(kept, row_totals: Mapping[str, int], col_totals: Mapping[str, int]
+              ) -> np.ndarray | None:
+    """Raked weights, or None when no weights match both margins (the answered combinations
+    tie one margin to the other, e.g. every family's request refused and every school's
+    agreed)."""
+    svy, sample = _svy_sample(kept)
+    try:
+        out = sample.weighting.rake(
+            controls={"row": {k: float(v) for k, v in row_totals.items()},
+                      "column": {k: float(v) for k, v in col_totals.items()}},
+            wgt_name="calibrated", max_iter=1000)
+    except svy.errors.WeightingError:
+        return None
     return out.data["calibrated"].to_numpy().astype(float)
 
 
