@@ -18,6 +18,8 @@ from tests.web.test_survey_browser import LEEDS, PASSWORD, check_page
 WHO = "Who made the request for an EHC needs assessment?"
 AGREED = "Was an assessment agreed?"
 LADDER = "Which of these best describes how decisions about the request were made?"
+ITEMS = ("I was treated as an equal partner.", "What I know about my child was valued.",
+         "I was kept informed in good time.")
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +40,15 @@ def published(copro_server, tmp_path_factory):
             + [("My child's school or college", "No", "We were asked our views")] * 3)
     with export.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["ID", WHO, AGREED, LADDER])
+        w.writerow(["ID", WHO, AGREED, LADDER, *ITEMS])
         for i, row in enumerate(rows):
-            w.writerow([i, *row])
+            agree = "Agree" if row[1] == "Yes" else ("Disagree", "Strongly disagree")[i % 2]
+            w.writerow([i, *row, agree, agree, "Strongly agree" if i % 3 else agree])
     r = subprocess.run([COPRO, "survey", "import", str(export), "--la", "Leeds",
                         "--audience", "families"], env=env, capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 0, r.stderr
-    for question in (WHO, AGREED, LADDER):
+    for question in (WHO, AGREED, LADDER, *ITEMS):
         assert f"matched: {question!r}" in r.stderr, r.stderr
     return s
 
@@ -79,7 +82,13 @@ def test_weighted_figures_with_their_effective_n_at_390_and_1280(browser, publis
             assert "24 families weighted by post-stratification" in text
             assert "an effective sample size of" in text and " of 24" in text  # effective n
             table = block.get_by_role("table").first
-            assert "Effective n" in table.inner_text()
+            assert "effective n" in table.inner_text()
+            # the weighted figures and their effective n are on screen, not scrolled away
+            for cell in table.locator("td").all():
+                box, wrap = cell.bounding_box(), block.locator(".copro-table-wrap").first
+                edge = wrap.bounding_box()
+                assert box["x"] + box["width"] <= edge["x"] + edge["width"] + 1, width
+            assert " of 24" in table.inner_text()
             assert block.get_by_role("table", name="Who answered and who asked").count() == 1
             assert block.is_visible()
             block.scroll_into_view_if_needed()

@@ -79,7 +79,7 @@ def test_weighted_figures_and_alpha_in_json_csv_and_pages(monkeypatch):
         page = html.unescape(Client().get(path).content.decode())
         assert "Families' answers weighted to what DfE counted" in page
         assert f"an effective sample size of {w['effective_n']}" in page
-        assert f"{w['effective_n']:.1f} of 24" in page
+        assert f"effective n</span><span class=\"copro-ci\">{w['effective_n']:.1f} of 24" in page
         assert "Who answered and who asked" in page and "only as far as answering" in page
     page = html.unescape(Client().get(f"/survey/results/{LEEDS}").content.decode())
     assert "Weighted to DfE's counts (effective n)" in page
