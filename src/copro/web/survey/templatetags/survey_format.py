@@ -133,16 +133,6 @@ def weighted_share(f) -> str:
 
 
 @register.filter
-def weighted_mean(f) -> str:
-    """A weighted partnership score as '3.40 (95% CI 3.05 to 3.75)'."""
-    if not f:
-        return "–"
-    if f.get("withheld"):
-        return f"– {f['withheld']}"
-    return f"{f['estimate']:.2f} (95% CI {f['ci_low']:.2f} to {f['ci_high']:.2f})"
-
-
-@register.filter
 def effective_n(f) -> str:
     """A weighted figure's Kish effective sample size, of how many answers: '14.5 of 21'."""
     if not f or f.get("effective_n") is None:
