@@ -1,6 +1,7 @@
 """The weighted families' figures in headless Chromium through the production server: a
 families' export is imported and published, and the LA page's survey block and the results
-page show the weighted figures with their effective n, at a phone's width and a desktop's,
+page show the weighted figures with their effective n (and the results page the partnership
+items' alpha), at a phone's width and a desktop's,
 passing axe-core and without sideways overflow (screenshots in the test's temporary folder)."""
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ WHO = "Who made the request for an EHC needs assessment?"
 AGREED = "Was an assessment agreed?"
 LADDER = "Which of these best describes how decisions about the request were made?"
 ITEMS = ("I was treated as an equal partner.", "What I know about my child was valued.",
-         "I was kept informed in good time.")
+         "I was kept informed in good time.", "Communication was honest.",
+         "The people involved knew my child.", "I understood why the decision was made.")
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +45,8 @@ def published(copro_server, tmp_path_factory):
         w.writerow(["ID", WHO, AGREED, LADDER, *ITEMS])
         for i, row in enumerate(rows):
             agree = "Agree" if row[1] == "Yes" else ("Disagree", "Strongly disagree")[i % 2]
-            w.writerow([i, *row, agree, agree, "Strongly agree" if i % 3 else agree])
+            w.writerow([i, *row, agree, agree, "Strongly agree" if i % 3 else agree,
+                        agree, "Neither agree nor disagree" if i % 4 else agree, agree])
     r = subprocess.run([COPRO, "survey", "import", str(export), "--la", "Leeds",
                         "--audience", "families"], env=env, capture_output=True, text=True,
                        timeout=120)
@@ -94,5 +97,9 @@ def test_weighted_figures_with_their_effective_n_at_390_and_1280(browser, publis
             block.scroll_into_view_if_needed()
             block.screenshot(path=str(tmp_path / f"weighted-{width}{path.replace('/', '-')}.png"))
             check_page(page, width)
-        assert "Weighted to DfE's counts (effective n)" in page.locator("main").inner_text()
+        main = page.locator("main").inner_text()
+        assert "Weighted to DfE's counts (effective n)" in main
+        alpha = page.get_by_role("table", name="Cronbach's alpha")
+        assert alpha.get_by_role("row", name="Leeds: families").count() == 1
+        page.screenshot(path=str(tmp_path / f"results-{width}.png"), full_page=True)
         context.close()

@@ -84,7 +84,7 @@ def test_weighted_figures_and_alpha_in_json_csv_and_pages(monkeypatch):
     page = html.unescape(Client().get(f"/survey/results/{LEEDS}").content.decode())
     assert "Weighted to DfE's counts (effective n)" in page
     assert "Does the partnership score measure one thing?" in page
-    assert f"{r['alpha']:.2f} (95% CI" in page
+    assert f"{r['alpha']:.2f}<span class=\"copro-ci\">{r['ci_low']:.2f} to" in page
 
 
 def test_no_weighted_figures_from_fewer_than_ten_families(monkeypatch):
@@ -106,7 +106,7 @@ def test_no_weighted_figures_from_fewer_than_ten_families(monkeypatch):
     assert w["respondents_weighted"] is None and w["who_answered_vs_who_asked"] == []
     page = html.unescape(Client().get(f"/survey/results/{LEEDS}").content.decode())
     assert "Families' answers are not weighted here (not weighted: fewer than 10" in page
-    assert "not computed: fewer than 10 respondents answered every partnership item" in page
+    assert "– fewer than 10 answered every statement" in page
     assert fam_reliability(doc)["complete_sets"] is None  # the count under 10 is not shown
 
 

@@ -147,12 +147,13 @@ def pct(x) -> str:
 
 @register.filter
 def alpha_ci(r) -> str:
-    """Cronbach's alpha as '0.84 (95% CI 0.76 to 0.90)'; the reason if not computed."""
+    """Cronbach's alpha over its interval on the line under it; the reason if not computed."""
     if not r:
         return "–"
     if r.get("not_computed"):
-        return f"– {r['not_computed']}"
-    return f"{r['alpha']:.2f} (95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f})"
+        return "– " + r["not_computed"].removeprefix("not computed: ").replace(
+            "respondents answered every partnership item", "answered every statement")
+    return _cell(f"{r['alpha']:.2f}", f"{r['ci_low']:.2f} to {r['ci_high']:.2f}")
 
 
 @register.filter
