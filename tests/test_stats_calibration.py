@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 from copro.stats.calibration import (
     POST_STRATIFICATION,
@@ -222,3 +224,40 @@ def test_raking_that_cannot_match_both_margins_is_not_weighted():
     cols = ["not_assessed"] * 12 + ["assessed"] * 12
     cal = calibrate(rows, cols, POPULATION)
     assert cal.method is None and "cannot match both" in cal.not_weighted
+
+
+@settings(max_examples=60, deadline=None)
+@given(st_counts=hst.lists(hst.sampled_from([0, 0, 1, 3, 8]), min_size=8, max_size=8),
+       pop=hst.lists(hst.sampled_from([0, 0, 1, 40, 500]), min_size=8, max_size=8),
+       yes=hst.lists(hst.booleans(), min_size=64, max_size=64))
+def test_weights_and_shares_keep_their_invariants(st_counts, pop, yes):
+    """Whatever the answers and counts: weights are positive and sum to the counts matched
+    (before trimming, which keeps the total), every category no one answered is named, and a
+    weighted share lies in its interval within [0, 1]."""
+    cells = list(POPULATION)
+    population = dict(zip(cells, pop, strict=True))
+    rows, cols = _answers(dict(zip(cells, st_counts, strict=True)))
+    cal = calibrate(rows, cols, population)
+    if cal.method is None:
+        assert cal.not_weighted and all(w is None for w in cal.weights)
+        return
+    w = np.array([x for x in cal.weights if x is not None])
+    assert (w > 0).all()
+    kept = {c for c in cal.cells if c is not None}
+    left = {k for _, k in cal.left_out}
+    total = sum(v for (r, c), v in population.items()
+                if r in {a for a, _ in kept} and c in {b for _, b in kept})
+    assert w.sum() == pytest.approx(total, rel=1e-3)
+    assert cal.respondents == len(w) >= 10
+    for (margin, k) in cal.left_out:
+        assert k not in {(a if margin == "rows" else b) for a, b in kept}
+    assert not left & ({b for _, b in kept} | {a for a, _ in kept})
+    # every category the weights stand for has respondents, and every weighted respondent
+    # is in a category the counts hold
+    for r, c in kept:
+        assert sum(v for (a, _), v in population.items() if a == r) > 0
+        assert sum(v for (_, b), v in population.items() if b == c) > 0
+    share = weighted_share(yes[:len(rows)], cal)
+    if share.estimate is not None:
+        assert 0 <= share.ci_low <= share.estimate <= share.ci_high <= 1
+        assert 1 <= share.effective_n <= share.answers + 1e-9

@@ -74,7 +74,8 @@ class Calibration:
     respondents: int  # respondents weighted
     effective_n: float | None  # Kish: (sum w)^2 / sum w^2
     trimmed: int  # weights capped
-    left_out: tuple[tuple[str, str], ...]  # (margin, category) with no respondent
+    #: (margin, category) DfE counted that no weighted respondent is in: left out of the target
+    left_out: tuple[tuple[str, str], ...]
     #: respondents' and the population's shares of each margin's categories
     respondents_mix: dict[str, dict[str, float]]
     population_mix: dict[str, dict[str, float]]
@@ -141,14 +142,25 @@ def calibrate(rows: Sequence[str | None], columns: Sequence[str | None],
     if len(sample) < min_answers:
         return none(f"not weighted: fewer than {min_answers} families said both who made the "
                     f"request and what was decided")
-    # categories no respondent is in cannot be matched: leave them out of the target
-    left_out = tuple([("rows", r) for r in row_levels if resp_rows[r] == 0 and pop_rows[r] > 0]
-                     + [("columns", c) for c in col_levels
-                        if resp_cols[c] == 0 and pop_cols[c] > 0])
+    # categories no respondent is in cannot be matched: leave them out of the target; and a
+    # respondent in a category the counts hold none of cannot be weighted (which may leave
+    # another category with no respondent: repeat until nothing changes)
     rows_kept = [r for r in row_levels if resp_rows[r] > 0 and pop_rows[r] > 0]
     cols_kept = [c for c in col_levels if resp_cols[c] > 0 and pop_cols[c] > 0]
-    # a respondent in a category the counts hold none of cannot be weighted either
-    keep = [i for i, (r, c) in zip(idx, sample, strict=True) if r in rows_kept and c in cols_kept]
+    while True:
+        keep = [i for i, (r, c) in zip(idx, sample, strict=True)
+                if r in rows_kept and c in cols_kept]
+        answered_rows, answered_cols = {rows[i] for i in keep}, {columns[i] for i in keep}
+        new_rows = [r for r in rows_kept if r in answered_rows
+                    and sum(counts.get((r, c), 0) for c in cols_kept) > 0]
+        new_cols = [c for c in cols_kept if c in answered_cols
+                    and sum(counts.get((r, c), 0) for r in rows_kept) > 0]
+        if new_rows == rows_kept and new_cols == cols_kept:
+            break
+        rows_kept, cols_kept = new_rows, new_cols
+    left_out = tuple([("rows", r) for r in row_levels if pop_rows[r] > 0 and r not in rows_kept]
+                     + [("columns", c) for c in col_levels
+                        if pop_cols[c] > 0 and c not in cols_kept])
     if len(keep) < min_answers:
         return none(f"not weighted: fewer than {min_answers} families' requests are of a kind "
                     f"DfE counted in this local authority")
