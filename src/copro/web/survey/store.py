@@ -137,8 +137,9 @@ def _cached(key: tuple, queryset) -> SurveyResults:
         return hit
     from copro.web.survey.dfe_counts import dfe_margins
 
-    res = survey_results(_answers(queryset), measured_ratios(), load_instrument(),
-                         margins=dfe_margins())
+    answers = _answers(queryset)
+    margins = dfe_margins() if any(a.audience == "families" for a in answers) else {}
+    res = survey_results(answers, measured_ratios(), load_instrument(), margins=margins)
     with _lock:
         if len(_results) > 256:
             _results.clear()
