@@ -22,7 +22,9 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from copro.stats import reliability as rel
 from copro.stats import survey as st
+from copro.survey import weighted as wt
 from copro.survey.instrument import AUDIENCES, Instrument, Question, load_instrument
 
 #: A respondent's score needs at least this share of the partnership items answered.
@@ -58,6 +60,10 @@ class LevelResults:
     beliefs: st.BeliefsAgainstData | None = None
     #: education professionals' own count: requests agreed of requests made (pooled)
     reported_agreed: st.Mean | None = None
+    #: one LA's families only: their figures weighted to the LA's DfE counts
+    weighted: wt.WeightedFigures | None = None
+    #: whether the partnership items measure one thing (Cronbach's alpha)
+    reliability: rel.Reliability | None = None
 
 
 @dataclass(frozen=True)
@@ -93,13 +99,15 @@ def _score_row(items: tuple[Question, ...], a: Answers) -> list[float | None]:
 
 
 def _figures(instrument: Instrument, answers: list[Answers]):
-    """Each figure's raw inputs for one cell: question -> answers, ladder -> rung answers, and
-    the respondents' partnership scores."""
+    """Each figure's raw inputs for one cell: question -> answers, ladder -> rung answers, the
+    respondents' partnership scores, (number) pairs, and the item rows of those with a score."""
     per_q = {q.id: [v for a in answers if (v := _value_of(q, a)) is not None]
              for q in instrument.questions if q.type in ("single", "multi")}
     items = _partnership_items(instrument)
-    min_items = max(1, int(len(items) * MIN_ITEMS_SHARE + 0.5))
-    scores = st.respondent_scores([_score_row(items, a) for a in answers], min_items)
+    min_items = _min_items(items)
+    item_rows = [_score_row(items, a) for a in answers]
+    scores = st.respondent_scores(item_rows, min_items)
+    scored_rows = [r for r in item_rows if sum(v is not None for v in r) >= min_items]
     pairs = []
     for q in instrument.questions:
         if q.type == "number" and q.not_more_than:
@@ -107,17 +115,36 @@ def _figures(instrument: Instrument, answers: list[Answers]):
                       if isinstance(a.answers.get(q.id), int)
                       and isinstance(a.answers.get(q.not_more_than), int)
                       and a.answers[q.not_more_than] > 0]
-    return per_q, scores, pairs
+    return per_q, scores, pairs, scored_rows
+
+
+def _min_items(items: tuple[Question, ...]) -> int:
+    return max(1, int(len(items) * MIN_ITEMS_SHARE + 0.5))
+
+
+def _aligned_scores(instrument: Instrument, answers: list[Answers]) -> list[float | None]:
+    """Each respondent's partnership score, or None, in the answers' order."""
+    items = _partnership_items(instrument)
+    min_items = _min_items(items)
+    out: list[float | None] = []
+    for a in answers:
+        got = [v for v in _score_row(items, a) if v is not None]
+        out.append(sum(got) / len(got) if len(got) >= min_items else None)
+    return out
 
 
 def survey_results(responses: Iterable[Answers],
                    measured: Mapping[str | None, st.MeasuredRatio] | None = None,
                    instrument: Instrument | None = None,
-                   min_answers: int = st.MIN_ANSWERS) -> SurveyResults:
+                   min_answers: int = st.MIN_ANSWERS,
+                   margins: Mapping[str, Mapping[tuple[str, str], int] | None] | None = None
+                   ) -> SurveyResults:
     """Results at every level. ``measured`` gives each LA's ratio of assessment rates (and
     England's under the key None) for beliefs against the data and the illusion gap. Answers of
     any instrument version are read by question id (a question keeps its id only while its
-    meaning is unchanged)."""
+    meaning is unchanged). ``margins`` gives each LA's DfE counts of requests by (who asked,
+    what was decided) (:func:`copro.survey.weighted.margins_from_counts`; None where missing):
+    with them, each LA's families' figures are also weighted to its counts."""
     instrument = instrument or load_instrument()
     measured = measured or {}
     units: dict[tuple[str, str, Hashable], list[Answers]] = defaultdict(list)
@@ -166,6 +193,10 @@ def survey_results(responses: Iterable[Answers],
                                    for q in _partnership_items(instrument)):
             scores = st.pool_shown({p: raw[p][1] for p in parts}, len, min_answers)
             res = _with(res, partnership=st.mean_with_bootstrap(scores, min_answers))
+            # the items of the same respondents as the score: cells whose score is shown
+            rows = [r for p in parts if st.shown(len(raw[p][1]), min_answers)
+                    for r in raw[p][3]]
+            res = _with(res, reliability=rel.scale_reliability(rows))
         if audience in (None, "education"):
             pairs = st.pool_shown({p: raw[p][2] for p in parts}, len, min_answers)
             res = _with(res, reported_agreed=st.share_of_totals(
@@ -174,7 +205,22 @@ def survey_results(responses: Iterable[Answers],
             favours = {o.value: o.favours for o in belief.options if o.favours}
             res = _with(res, beliefs=st.beliefs_against_data(
                 res.distributions[belief.id], favours, measured.get(area)))
+        if cell and audience == "families" and margins is not None and not withheld:
+            # weighted over the answers of the blocks the raw figures pool
+            shown_answers = [a for p in parts if st.shown(len(units[p]), min_answers)
+                             for a in units[p]]
+            res = _with(res, weighted=_weighted(res, shown_answers))
         return res
+
+    def _weighted(res: LevelResults, answers: list[Answers]) -> wt.WeightedFigures:
+        shares = {qid: (questions[qid].answered_values, questions[qid].type == "multi", d)
+                  for qid, d in res.distributions.items()}
+        tops = {qid: ([o.value for o in q.options if o.top], q.answered_values,
+                      res.top_two[qid]) for q in ladders
+                if (qid := q.id) in res.top_two}
+        return wt.weighted_figures([a.answers for a in answers], margins.get(answers[0].area_code),
+                                   shares, tops, _aligned_scores(instrument, answers),
+                                   res.partnership, min_answers)
 
     areas = sorted({k[0] for k in cells})
     for area, audience in cells:

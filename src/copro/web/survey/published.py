@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 
 from copro.stats import survey as st
 from copro.survey.instrument import AUDIENCES, load_instrument
-from copro.web.survey import store
+from copro.web.survey import store, weighted_doc
 
 CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
 
@@ -104,6 +104,7 @@ def level_document(level) -> dict:
                 "of": "assessment rate, education settings over families"},
             "data_favour": b.data_favours, "share_whose_belief_the_data_bear_out":
                 _rate(b.right)}
+    doc.update(weighted_doc.level_keys(level))
     return doc
 
 
@@ -147,6 +148,7 @@ def _csv_rows(doc: dict):
                 yield (area, audience, figure, "who_is_favoured", "", b["answers"], b["base"],
                        r.get("estimate"), r.get("ci_low"), r.get("ci_high"),
                        r.get("method", ""), b["withheld"] or "")
+    yield from weighted_doc.csv_rows(area, audience, doc)
 
 
 CSV_HEADER = ("area_code", "audience", "figure", "question", "option", "answers", "base",
@@ -170,12 +172,15 @@ def _data_response(fmt: str, document: dict, rows, filename: str) -> HttpRespons
 
 def _questions_shown(instrument, audience: str, doc: dict) -> list[dict]:
     """Each question's distribution for the page: the question as this audience read it, each
-    option by its label, and the base."""
+    option by its label, and the base (and, for one LA's families, the weighted share)."""
     out = []
+    weighted = (doc.get("weighted") or {}).get("shares", {})
     for qid, d in doc.get("distributions", {}).items():
         q = instrument.question(qid)
         out.append({"id": qid, "text": q.text(audience), "entry": d,
-                    "rows": [(q.option(v).label, {**d, "share": r})
+                    "weighted": bool(weighted.get(qid)),
+                    "rows": [(q.option(v).label, {**d, "share": r},
+                              weighted.get(qid, {}).get(v))
                              for v, r in d["shares"].items()],
                     "left_out_options": " or ".join(f"“{x}”" for x in d["left_out_options"])})
     return out

@@ -153,7 +153,11 @@ def _cached(key: tuple, queryset, blocks: bool = False) -> SurveyResults:
         hit = _results.get(key)
     if hit is not None:
         return hit
-    res = survey_results(_answers(queryset, blocks), measured_ratios(), load_instrument())
+    from copro.web.survey.dfe_counts import dfe_margins
+
+    answers = _answers(queryset, blocks)
+    margins = dfe_margins() if any(a.audience == "families" for a in answers) else {}
+    res = survey_results(answers, measured_ratios(), load_instrument(), margins=margins)
     with _lock:
         if len(_results) > 256:
             _results.clear()

@@ -119,3 +119,91 @@ def survey_results_block(code: str):
     ctx["area_name"] = store.local_authorities().get(code, code)
     ctx["on_la_page"] = True
     return ctx
+
+
+@register.filter
+def weighted_share(f) -> str:
+    """A weighted share's document as '62% (95% CI 41% to 79%)'; '–' with the reason if
+    withheld."""
+    if not f:
+        return "–"
+    if f.get("withheld"):
+        return f"– {f['withheld']}"
+    return share_ci(f)
+
+
+@register.filter
+def effective_n(f) -> str:
+    """A weighted figure's Kish effective sample size, of how many answers: '14.5 of 21'."""
+    if not f or f.get("effective_n") is None:
+        return "–"
+    return f"{f['effective_n']:.1f} of {f['answers']}"
+
+
+@register.filter
+def pct(x) -> str:
+    return "–" if x is None or x == "" else _pct(x)
+
+
+@register.filter
+def alpha_ci(r) -> str:
+    """Cronbach's alpha over its interval on the line under it; the reason if not computed."""
+    if not r:
+        return "–"
+    if r.get("not_computed"):
+        return "– " + r["not_computed"].removeprefix("not computed: ").replace(
+            "respondents answered every partnership item", "answered every statement")
+    return _cell(f"{r['alpha']:.2f}", f"{r['ci_low']:.2f} to {r['ci_high']:.2f}")
+
+
+@register.filter
+def left_out_phrase(left_out) -> str:
+    """'withdrawn or not yet decided' from the weighting's left-out categories."""
+    return " or ".join(x["label"].lower() for x in left_out or ())
+
+
+def _cell(estimate: str, interval: str, *more: str):
+    from django.utils.html import format_html, format_html_join
+
+    return format_html('{}<span class="copro-ci">{}</span>{}', estimate, interval,
+                       format_html_join("", '<span class="copro-ci">{}</span>',
+                                        ((m,) for m in more)))
+
+
+def _withheld_cell(reason: str):
+    return "– " + reason.removeprefix("withheld: ").removeprefix("not weighted: ").split(" (")[0]
+
+
+@register.filter
+def figure_cell(entry, kind: str = "share"):
+    """A raw figure in a narrow cell: the estimate, its interval on the line under it, and its
+    base ('of 24'); '– fewer than 10 answers' when withheld."""
+    if not entry:
+        return "–"
+    if entry.get("withheld"):
+        return _withheld_cell(entry["withheld"])
+    if kind == "mean":
+        if entry.get("mean") is None:
+            return "–"
+        return _cell(f"{entry['mean']:.2f}", f"{entry['ci_low']:.2f} to {entry['ci_high']:.2f}",
+                     f"of {entry['answers']}")
+    r = entry.get("share")
+    if not r:
+        return "–"
+    return _cell(_pct(r["estimate"]), f"{_pct(r['ci_low'])} to {_pct(r['ci_high'])}",
+                 f"of {entry['answers']}")
+
+
+@register.filter
+def weighted_cell(f, kind: str = "share"):
+    """A weighted figure in a narrow cell: the estimate, its interval, and its effective n of
+    the answers weighted ('effective n' over '8.7 of 24', to keep the column narrow)."""
+    if not f:
+        return "–"
+    if f.get("withheld"):
+        return _withheld_cell(f["withheld"])
+    if kind == "mean":
+        est, ci = f"{f['estimate']:.2f}", f"{f['ci_low']:.2f} to {f['ci_high']:.2f}"
+    else:
+        est, ci = _pct(f["estimate"]), f"{_pct(f['ci_low'])} to {_pct(f['ci_high'])}"
+    return _cell(est, ci, "effective n", effective_n(f))

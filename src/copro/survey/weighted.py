@@ -1,0 +1,115 @@
+"""One LA's families' figures weighted to what DfE counted there: the families' answers to "who
+made the request" and "was an assessment agreed" read as DfE's requester groups and decisions,
+the LA's DfE counts as the population, and every families' share, the ladder's top-two share
+and the partnership score recomputed with the weights (:mod:`copro.stats.calibration`).
+
+Only requests from families (parent or young person) and from schools or colleges are weighted,
+as DfE counts them; a respondent whose request was made by someone else, or who did not say who
+made it or what was decided, is not in the weighted figures. Disclosure control is the raw
+figures': a weighted figure is withheld whenever its raw figure is, or when fewer than 10
+weighted respondents are in its base.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from copro.counts import Count, Measure
+from copro.groups import RequesterGroup
+from copro.stats import calibration as cal
+from copro.stats import survey as st
+
+WHO_QUESTION, DECIDED_QUESTION = "request_made_by", "assessment_agreed"
+#: the families' answers -> DfE's requester groups ...
+WHO_ASKED = {"me": "family", "school_or_college": "education"}
+#: ... and DfE's decisions
+DECIDED = {"yes": "assessed", "no": "not_assessed", "waiting": "pending",
+           "withdrawn": "withdrawn"}
+DFE_MEASURES = {"assessed": Measure.DECIDED_TO_ASSESS,
+                "not_assessed": Measure.DECIDED_NOT_TO_ASSESS,
+                "pending": Measure.NOT_YET_DECIDED, "withdrawn": Measure.WITHDRAWN}
+DFE_GROUPS = {"family": RequesterGroup.FAMILY, "education": RequesterGroup.EDUCATION}
+LABELS = {"family": "Parent or young person", "education": "School or college",
+          "assessed": "Assessed", "not_assessed": "Not assessed",
+          "pending": "Not yet decided", "withdrawn": "Withdrawn"}
+NO_COUNTS = "not weighted: DfE's counts for this local authority are missing or suppressed"
+TIMING = ("DfE's counts are for the latest published year; the survey asks about requests in "
+          "the last 24 months, and a request a family calls still waiting may since have been "
+          "decided.")
+
+
+@dataclass(frozen=True)
+class WeightedFigures:
+    """The families' figures in one LA weighted to its DfE counts, beside the mixes."""
+
+    method: str | None  # post-stratification, raking, or None when not weighted
+    respondents: int  # respondents weighted
+    effective_n: float | None
+    trimmed: int
+    left_out: tuple[tuple[str, str], ...]
+    respondents_mix: dict[str, dict[str, float]] | None  # None when not weighted
+    population_mix: dict[str, dict[str, float]] | None
+    shares: dict[str, dict[str, cal.WeightedFigure]] = field(default_factory=dict)
+    top_two: dict[str, cal.WeightedFigure] = field(default_factory=dict)
+    partnership: cal.WeightedFigure | None = None
+    not_weighted: str | None = None
+    description: str = cal.WEIGHTING_METHOD
+    caveat: str = cal.CORRECTS_ONLY
+
+
+def margins_from_counts(cells: Mapping[RequesterGroup, Mapping[Measure, Count]] | None
+                        ) -> dict[tuple[str, str], int] | None:
+    """An LA's DfE counts as the weighting's population: (who asked, what was decided) ->
+    requests; None when any of them is missing (suppressed, say)."""
+    if not cells:
+        return None
+    out = {}
+    for who, group in DFE_GROUPS.items():
+        for decided, measure in DFE_MEASURES.items():
+            count = cells.get(group, {}).get(measure)
+            if count is None or count.missing:
+                return None
+            out[(who, decided)] = int(count.value)
+    return out
+
+
+def weighted_figures(answers: Sequence[Mapping[str, object]],
+                     population: Mapping[tuple[str, str], int] | None,
+                     shares: Mapping[str, tuple[Sequence[str], bool, st.Distribution]],
+                     top_two: Mapping[str, tuple[Sequence[str], Sequence[str], st.Proportion]],
+                     scores: Sequence[float | None], partnership: st.Mean | None,
+                     min_answers: int = st.MIN_ANSWERS) -> WeightedFigures:
+    """The weighted figures of one LA's families. ``answers`` are their answers; ``shares``
+    maps each question to (counted options, multi-select?, its raw distribution);
+    ``top_two`` maps each ladder to (its top options, its rungs, its raw share); ``scores``
+    are the respondents' partnership scores (None: no score), in ``answers``' order."""
+    if population is None:
+        return WeightedFigures(None, 0, None, 0, (), None, None, not_weighted=NO_COUNTS)
+    rows = [WHO_ASKED.get(a.get(WHO_QUESTION)) for a in answers]
+    cols = [DECIDED.get(a.get(DECIDED_QUESTION)) for a in answers]
+    c = cal.calibrate(rows, cols, population, min_answers=min_answers)
+    if c.method is None:
+        return WeightedFigures(None, c.respondents, None, 0, (), None, None,
+                               not_weighted=c.not_weighted)
+    out_shares: dict[str, dict[str, cal.WeightedFigure]] = {}
+    for qid, (counted, multi, raw) in shares.items():
+        values = [a.get(qid) for a in answers]
+        in_base = [v is not None and (any(x in counted for x in v) if multi else v in counted)
+                   for v in values]
+        out_shares[qid] = {
+            o: cal.weighted_share([((o in v) if multi else v == o) if b else None
+                                   for v, b in zip(values, in_base, strict=True)],
+                                  c, min_answers, raw.withheld)
+            for o in counted}
+    out_top = {}
+    for qid, (top, rungs, raw) in top_two.items():
+        values = [a.get(qid) for a in answers]
+        out_top[qid] = cal.weighted_share([(v in top) if v in rungs else None for v in values],
+                                          c, min_answers, raw.withheld)
+    weighted_score = None
+    if partnership is not None:
+        weighted_score = cal.weighted_mean(scores, c, min_answers, partnership.withheld)
+    return WeightedFigures(c.method, c.respondents, c.effective_n, c.trimmed, c.left_out,
+                           c.respondents_mix, c.population_mix, out_shares, out_top,
+                           weighted_score)

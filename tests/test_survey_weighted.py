@@ -1,0 +1,101 @@
+"""An LA's families' figures weighted to its DfE counts (copro.survey.weighted via
+survey_results), and the partnership items' reliability at every level."""
+
+from __future__ import annotations
+
+import pytest
+
+from copro.counts import Count, Measure
+from copro.groups import RequesterGroup
+from copro.survey.results import survey_results
+from copro.survey.weighted import margins_from_counts
+from tests.test_survey_results import AREAS, family
+
+MARGINS = {("family", "assessed"): 100, ("family", "not_assessed"): 100,
+           ("family", "pending"): 20, ("family", "withdrawn"): 5,
+           ("education", "assessed"): 300, ("education", "not_assessed"): 60,
+           ("education", "pending"): 30, ("education", "withdrawn"): 10}
+
+
+def _families(area, n_refused=12, n_assessed=4):
+    """Families refused an assessment answer more (and rate the ladder low); those assessed
+    rate it high."""
+    out = [family(area, ladder="informing", request_made_by="me", assessment_agreed="no",
+                  scores=(2, 2, 3, 2, 2, 3)) for _ in range(n_refused)]
+    out += [family(area, ladder="co_producing", request_made_by="school_or_college",
+                   assessment_agreed="yes", scores=(5, 4, 5, 4, 5, 5)) for _ in range(n_assessed)]
+    out += [family(area, ladder="engaging", request_made_by="me", assessment_agreed="yes",
+                   scores=(4, 4, 4, 4, 4, 4)) for _ in range(3)]
+    out += [family(area, ladder="consulting", request_made_by="school_or_college",
+                   assessment_agreed="no", scores=(3, 3, 3, 3, 3, 3)) for _ in range(2)]
+    out += [family(area, ladder="consulting", request_made_by="health_or_social_care",
+                   assessment_agreed="no") for _ in range(2)]
+    return out
+
+
+def test_the_families_figures_are_weighted_to_the_las_counts_beside_the_raw_ones():
+    res = survey_results(_families(AREAS[0]), margins={AREAS[0]: MARGINS})
+    level = res.level(AREAS[0], "families")
+    w = level.weighted
+    assert w.method == "post-stratification"  # every cell of the four matched has answers
+    assert w.respondents == 21  # the two made by a health professional are not weighted
+    assert {c for _, c in w.left_out} == {"pending", "withdrawn"}
+    # the mix of what was decided among all who said (the question's own shares)
+    assert w.respondents_mix["columns"]["not_assessed"] == pytest.approx(16 / 23)
+    assert w.respondents_mix["columns"]["not_assessed"] == pytest.approx(
+        level.distributions["assessment_agreed"].share("no").estimate)
+    assert w.population_mix["columns"]["not_assessed"] == pytest.approx(160 / 625)
+    assert 1 < w.effective_n < 21
+    raw_top, top = level.top_two["ladder"].rate.estimate, w.top_two["ladder"].estimate
+    assert raw_top == pytest.approx(7 / 23)
+    assert top > raw_top + 0.2  # those assessed are under-represented among respondents
+    assert w.top_two["ladder"].ci_low < top < w.top_two["ladder"].ci_high
+    # the weighted share of what was decided is DfE's (among the categories matched)
+    agreed = w.shares["assessment_agreed"]
+    assert agreed["yes"].estimate == pytest.approx(400 / 560, abs=0.02)
+    assert w.partnership.estimate > level.partnership.estimate
+    assert w.partnership.effective_n == pytest.approx(w.effective_n)
+
+
+def test_a_weighted_figure_is_withheld_whenever_its_raw_figure_is():
+    small = _families(AREAS[1], n_refused=3, n_assessed=1)  # 11 respondents, 9 weighted
+    res = survey_results(small + _families(AREAS[0]), margins={AREAS[0]: MARGINS,
+                                                                 AREAS[1]: MARGINS})
+    w = res.level(AREAS[1], "families").weighted
+    assert w.method is None and "fewer than 10" in w.not_weighted
+    assert w.respondents_mix is None and not w.shares
+    # a raw figure withheld (fewer than 10 answered the plan question) stays withheld
+    big = res.level(AREAS[0], "families")
+    assert big.distributions["plan_issued"].withheld
+    assert all(f.estimate is None and f.withheld
+               for f in big.weighted.shares["plan_issued"].values())
+
+
+def test_not_weighted_without_the_las_counts_and_only_for_one_las_families():
+    res = survey_results(_families(AREAS[0]), margins={AREAS[0]: None})
+    assert "missing or suppressed" in res.level(AREAS[0], "families").weighted.not_weighted
+    res = survey_results(_families(AREAS[0]), margins={AREAS[0]: MARGINS})
+    assert res.level(None, "families").weighted is None
+    assert res.level(AREAS[0], None).weighted is None
+    assert survey_results(_families(AREAS[0])).level(AREAS[0], "families").weighted is None
+
+
+def test_margins_from_dfe_counts():
+    cells = {RequesterGroup.FAMILY: {m: Count(10) for m in Measure},
+             RequesterGroup.EDUCATION: {m: Count(20) for m in Measure}}
+    m = margins_from_counts(cells)
+    assert m[("education", "pending")] == 20 and len(m) == 8
+    cells[RequesterGroup.EDUCATION][Measure.WITHDRAWN] = Count(None, "c")
+    assert margins_from_counts(cells) is None
+    assert margins_from_counts(None) is None
+
+
+def test_reliability_of_the_partnership_items_at_every_level():
+    consistent = [family(AREAS[0], scores=(s, s, s, s, s, max(1, s - 1)))
+                  for s in (1, 2, 3, 4, 5) * 3]
+    res = survey_results(consistent + [family(AREAS[1]) for _ in range(5)])
+    r = res.level(AREAS[0], "families").reliability
+    assert r.complete_sets == 15 and r.alpha > 0.95 and r.ci_low <= r.alpha <= r.ci_high
+    assert res.level(AREAS[1], "families").reliability.alpha is None
+    # the level above pools only the cells whose score is shown
+    assert res.level(None, "families").reliability.complete_sets == 15
