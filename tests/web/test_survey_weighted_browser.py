@@ -64,8 +64,9 @@ def _publish(browser, url):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(url + "/survey/manage/")
-    while page.get_by_role("button", name="Publish results").count():
-        page.get_by_role("button", name="Publish results").first.click()
+    while page.get_by_role("link", name="Publish results").count():
+        page.get_by_role("link", name="Publish results").first.click()
+        page.get_by_role("button", name="Publish the results").click()
     context.close()
     time.sleep(2.5)  # the LA page's cache asks for newly published results every 2 s
 

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from copro.web.survey.models import Round
-from tests.web.survey_helpers import LEEDS, answer
+from tests.web.survey_helpers import LEEDS, answer, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +35,7 @@ def publish_families(code=LEEDS):
                                                            3)] * 3)
     for i, row in enumerate(rows):
         answer(Client(), code, "families", _family(*row), remote=f"10.9.0.{i}")
-    round_.closed_at = round_.published_at = round_.opened_at
-    round_.save()
+    publish(round_)
 
 
 def test_weighted_figures_and_alpha_in_json_csv_and_pages(monkeypatch):
@@ -98,8 +97,7 @@ def test_no_weighted_figures_from_fewer_than_ten_families(monkeypatch):
         if i >= 8:  # 8 answered every partnership statement
             del answers["knew_child"]
         answer(Client(), LEEDS, "families", answers, remote=f"10.9.1.{i}")
-    round_.closed_at = round_.published_at = round_.opened_at
-    round_.save()
+    publish(round_)
     doc = json.loads(Client().get(f"/survey/results/{LEEDS}.json").content)
     w = next(x for x in doc["levels"] if x["audience"] == "families")["weighted"]
     assert w["method"] is None and "fewer than 10" in w["not_weighted"]
