@@ -331,7 +331,7 @@ def test_case_file_errors_name_line_and_column(tmp_path):
 
 
 def test_parallel_reading_equals_serial(synthetic, monkeypatch):
-    from copro.sources import sen2
+    from copro.sources.sen2 import returns as sen2
     files = sorted((synthetic / "effect").glob("*.xml"))
     monkeypatch.setattr(sen2, "PARALLEL_MIN_BYTES", 1 << 40)
     serial, s_summary = read_sen2(files[0], b"k" * 32)
@@ -345,7 +345,7 @@ def test_parallel_reading_equals_serial(synthetic, monkeypatch):
 
 
 def test_parallel_reading_reports_the_same_line(tmp_path, monkeypatch):
-    from copro.sources import sen2
+    from copro.sources.sen2 import returns as sen2
     body = "\n".join(person(request()) for _ in range(50))
     body += "\n" + person(request(received="2025-02-30")) + "\n"
     body += "\n".join(person(request()) for _ in range(50))
