@@ -10,7 +10,15 @@ import numpy as np
 
 from copro.counts import Area, CountsTable, DataProvenance, Level
 from copro.groups import RequesterGroup
-from copro.sources.sen2.derive import FACTORS, GROUPS, MEASURES, STRATA, G, stratum_levels
+from copro.sources.sen2.derive import (
+    FACTORS,
+    GROUPS,
+    MEASURES,
+    STRATA,
+    G,
+    Request,
+    stratum_levels,
+)
 
 ALL_AREAS = Area("ALL", "All local authorities in the case-level data", Level.NATIONAL)
 CHUNK = 65536  # requests buffered before they are added with numpy
@@ -34,6 +42,7 @@ class Aggregator:
     #: cell key -> row of ``counts`` (-1: no request yet); 4 bytes per possible cell
     _row_index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     _size: int = 0  # rows of ``counts`` in use
+    _year_base: dict = field(default_factory=dict)  # (area, year) -> key of its first cell
 
     @property
     def counts(self) -> np.ndarray:
@@ -49,6 +58,18 @@ class Aggregator:
             self._row_index = np.concatenate(
                 [self._row_index, np.full(len(GROUPS) * STRATA, -1, np.int32)])
         return (block * len(GROUPS) + group) * STRATA + stratum
+
+    def add_request(self, area: str, r: Request) -> None:
+        """Count one derived request in its cell (area, the year it was received, group,
+        stratum)."""
+        year = r.received.year
+        base = self._year_base.get((area, year))
+        if base is None:
+            base = self._year_base[(area, year)] = self.key(area, str(year), 0, 0)
+        self._keys.append(base + GROUPS.index(r.group) * STRATA + r.stratum())
+        self._bits.append(r.bits())
+        if len(self._keys) >= CHUNK:
+            self.flush()
 
     def add(self, key: int, bits: int) -> None:
         self._keys.append(key)

@@ -10,8 +10,8 @@ place (``where``), never its value.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 
@@ -45,8 +45,16 @@ _INDEX = tuple({level: i for i, level in enumerate(levels)} for levels in LEVELS
 STRATA = int(np.prod([len(levels) for levels in LEVELS]))
 
 
-@dataclass(frozen=True)
-class Request:
+#: measure bits as plain integers (looking an enum up costs a Python-level hash per request)
+_RECEIVED, _DECIDED_TO_ASSESS, _DECIDED_NOT_TO_ASSESS, _NOT_YET_DECIDED, _WITHDRAWN, \
+    _OUTCOME_NOT_KNOWN, _WITHIN_6_WEEKS, _AFTER_6_WEEKS, _MEDIATION, _TRIBUNAL, _PLAN_ISSUED, \
+    _PLAN_NOT_ISSUED, _ASSESSMENT_OPEN, _PLAN_NO_EXCEPTION, _PLAN_WITHIN_20_WEEKS, \
+    _PLAN_WITHIN_20_WEEKS_ANY = (BIT[m] for m in MEASURES)
+_SEXES, _ETHNIC_GROUPS, _NEEDS = len(codes.SEXES), len(codes.ETHNIC_GROUPS), len(codes.NEEDS)
+_AGE_BAND = tuple(codes.age_band(age) for age in range(100))  # whole years -> band
+
+
+class Request(NamedTuple):
     """One request, derived and pseudonymised: nothing in it identifies a person."""
 
     person: str  # keyed hash of UPN or ULN ('' if neither)
@@ -71,45 +79,46 @@ class Request:
     def stratum(self) -> int:
         """The request's cell of age band x sex x ethnicity x need (an index)."""
         age, sex, eth, need = _INDEX
-        return (((age[self.age_band] * len(codes.SEXES) + sex[self.sex])
-                 * len(codes.ETHNIC_GROUPS) + eth[self.ethnicity])
-                * len(codes.NEEDS) + need[self.need])
+        return (((age[self.age_band] * _SEXES + sex[self.sex]) * _ETHNIC_GROUPS
+                 + eth[self.ethnicity]) * _NEEDS + need[self.need])
 
     def bits(self) -> int:
-        """The measures this request counts towards. Mediation and tribunal are rates of
-        requests received: every request with the flag counts, whatever its outcome (open,
-        withdrawn, or a code the year does not define)."""
-        b = BIT[Measure.RECEIVED]
+        """The measures this request counts towards (bits of :data:`BIT`). Mediation and
+        tribunal are rates of requests received: every request with the flag counts, whatever
+        its outcome (open, withdrawn, or a code the year does not define)."""
+        b = _RECEIVED
         if self.mediation:
-            b |= BIT[Measure.MEDIATION]
+            b |= _MEDIATION
         if self.tribunal:
-            b |= BIT[Measure.TRIBUNAL]
-        if self.decision is None:
-            return b | BIT[Measure.NOT_YET_DECIDED]
-        if self.decision == codes.WITHDRAWN:
-            return b | BIT[Measure.WITHDRAWN]
-        if self.decision == codes.NOT_KNOWN:
-            return b | BIT[Measure.OUTCOME_NOT_KNOWN]
-        b |= BIT[Measure.DECIDED_TO_ASSESS if self.decision == codes.ASSESS
-                 else Measure.DECIDED_NOT_TO_ASSESS]
+            b |= _TRIBUNAL
+        decision = self.decision
+        if decision is None:
+            return b | _NOT_YET_DECIDED
+        if decision == codes.WITHDRAWN:
+            return b | _WITHDRAWN
+        if decision == codes.NOT_KNOWN:
+            return b | _OUTCOME_NOT_KNOWN
+        assess = decision == codes.ASSESS
+        b |= _DECIDED_TO_ASSESS if assess else _DECIDED_NOT_TO_ASSESS
         if self.decided is not None:
             late = (self.decided - self.received).days > SIX_WEEKS
-            b |= BIT[Measure.DECIDED_AFTER_6_WEEKS if late else Measure.DECIDED_WITHIN_6_WEEKS]
-        if self.decision == codes.ASSESS:
-            if self.assessment is None:
-                b |= BIT[Measure.ASSESSMENT_OPEN]
-            elif self.assessment == codes.NO_PLAN:
-                b |= BIT[Measure.PLAN_NOT_ISSUED]
-            elif self.assessment == codes.PLAN:
-                b |= BIT[Measure.PLAN_ISSUED]
+            b |= _AFTER_6_WEEKS if late else _WITHIN_6_WEEKS
+        if assess:
+            assessment = self.assessment
+            if assessment is None:
+                b |= _ASSESSMENT_OPEN
+            elif assessment == codes.NO_PLAN:
+                b |= _PLAN_NOT_ISSUED
+            elif assessment == codes.PLAN:
+                b |= _PLAN_ISSUED
                 on_time = (self.plan_date is not None
                            and (self.plan_date - self.received).days <= TWENTY_WEEKS)
                 if on_time:
-                    b |= BIT[Measure.PLAN_WITHIN_20_WEEKS_ANY]
+                    b |= _PLAN_WITHIN_20_WEEKS_ANY
                 if not self.exception:
-                    b |= BIT[Measure.PLAN_ISSUED_NO_EXCEPTION]
+                    b |= _PLAN_NO_EXCEPTION
                     if on_time:
-                        b |= BIT[Measure.PLAN_WITHIN_20_WEEKS]
+                        b |= _PLAN_WITHIN_20_WEEKS
         return b
 
 
@@ -196,7 +205,8 @@ def derive_request(fields: dict, person: str, birth: date | None, reference: dat
     if _code(need, "primary need at request", lists.sen_types, summary, year) in (None,
                                                                                 KeyError):
         need = codes.NEED_NOT_RECORDED
-    return Request(person, group, codes.age_band(age), need, received,
+    band = _AGE_BAND[age] if age is not None and 0 <= age < 100 else codes.age_band(age)
+    return Request(person, group, band, need, received,
                    decision, decided, assessment, plan_date, exception,
                    _code(fields.get("RequestMediation"), "RequestMediation", lists.flags,
                          summary, year) is True,
@@ -207,6 +217,13 @@ def derive_request(fields: dict, person: str, birth: date | None, reference: dat
 
 
 def parse_date(text, where, name: str, required: bool = False) -> date | None:
+    """A date YYYY-MM-DD (surrounding white space allowed); ``where(name, problem)`` gives the
+    error for a missing (if ``required``) or malformed one. The value is never echoed."""
+    if text is not None:
+        try:
+            return date.fromisoformat(text)  # the usual case, without white space
+        except ValueError:
+            pass
     text = strip(text)
     if text is None:
         if required:
@@ -225,12 +242,20 @@ def strip(text: str | None) -> str | None:
     return text.strip() or None
 
 
+_ABSENT = object()
+
+
 def _code(text: str | None, name: str, table: dict, summary: Sen2Summary, year: int
           ) -> object:
     """The meaning of a code in ``table`` (None if absent; ``KeyError`` if the year's list
     does not have it, counted in ``summary``)."""
-    text = strip(text)
     if text is None:
+        return None
+    found = table.get(text, _ABSENT)  # the usual case, without white space
+    if found is not _ABSENT:
+        return found
+    text = text.strip()
+    if not text:
         return None
     if text not in table:
         summary.unknown_codes[(name, shown_code(text), year)] += 1

@@ -85,7 +85,8 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: boo
         if check_input_file(path, "sen2").st_size == 0:
             raise InputError(path, "the file is empty; expected an SEN2 return (XML)")
         check_xml_prolog(path, str(path), root="Message")
-        for _, el in _parser_iter(path, ("{*}Header", "{*}Person")):
+        events = _parser_iter(path, ("{*}Header", "{*}Person"))
+        for _, el in events:
             if local_name(el.tag) == "Header":
                 if area is not None:
                     raise InputError(path, f"line {el.sourceline}, element Header: a second "
@@ -116,10 +117,11 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: boo
             summary.persons += 1
             for r in person_requests(el, path, key, reference, summary):
                 yield area, reference, r
-            el.clear(keep_tail=False)
-            parent = el.getparent()
-            while parent is not None and el.getprevious() is not None:
-                del parent[0]
+            drop_read(el, summary)
+        if events.root is not None:
+            for persons in events.root:
+                if local_name(persons.tag) == "Persons":
+                    count_unread(persons, summary)
     except etree.XMLSyntaxError as exc:
         raise InputError(path, f"line {exc.lineno}: malformed or truncated XML "
                                f"({shown(exc.msg.split(',')[0], 80)})") from None
@@ -127,6 +129,22 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: boo
         raise CoproError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if area is None:
         raise InputError(path, "no Header element: is this an SEN2 person-level return?")
+
+
+def drop_read(person, summary: Sen2Summary) -> None:
+    """Free a Person element once read, and every element before it in Persons; one that is
+    not a Person is counted as not read (``summary.unread``)."""
+    person.clear(keep_tail=False)
+    persons = person.getparent()
+    while person.getprevious() is not None:
+        if local_name(persons[0].tag) not in (None, "Person"):  # None: a comment
+            summary.unread += 1
+        del persons[0]
+
+
+def count_unread(persons, summary: Sen2Summary) -> None:
+    """Count the elements left in a Persons element once read that are not a Person."""
+    summary.unread += sum(local_name(e.tag) not in (None, "Person") for e in persons)
 
 
 def shown_lea(lea: str) -> str:
@@ -149,56 +167,88 @@ def _area(lea: str, path: Path, line: int) -> Area:
 
 
 
-def person_requests(el, path: Path, key: bytes, reference: date, summary: Sen2Summary,
-            line_offset: int = 0) -> Iterator[Request]:
+_REQUEST_FIELDS = frozenset(REQUEST_FIELDS)
+_PERSON_FIELDS = frozenset(PERSON_FIELDS)
+#: where a field's element is, as a message names it
+_FIELD_PLACE = {"PlanStartDate": "Assessment/NamedPlan/StartDate",
+                "AssessmentOutcomeDate": "Assessment/AssessmentOutcomeDate"}
+
+
+def person_requests(el, path: Path, key: bytes | None, reference: date, summary: Sen2Summary,
+                    line_offset: int = 0) -> Iterator[Request]:
+    """The requests of one Person element, derived and pseudonymised (``key`` None: no
+    pseudonym, for counts that do not need one). Only the texts of the fields a request is
+    derived from are taken (names and postcodes are never read); an error's line is found
+    afterwards, from the element (:func:`_field_line`)."""
+    names = _LOCAL_NAMES
     identifier = birth_text = None
     requests = []
     characteristics = {}
-    for c in el:  # names and postcodes are never read
-        tag = local_name(c.tag)
+    for c in el:
+        tag = c.tag
+        tag = names.get(tag) or local_name(tag)
         if tag == "Requests":
             requests.append(c)
         elif tag == "UPN" or (tag == "UniqueLearnerNumber" and identifier is None):
             identifier = strip(c.text)
         elif tag == "PersonBirthDate":
             birth_text = c.text
-        elif tag in PERSON_FIELDS:
+        elif tag in _PERSON_FIELDS:
             characteristics[tag] = c.text
-    person = pseudonymise(identifier, key) if identifier else ""
+    person = pseudonymise(identifier, key) if identifier and key is not None else ""
     birth = _to_date(birth_text, el, "PersonBirthDate", path, line_offset=line_offset)
     for req in requests:
         summary.requests += 1
-        f = {local_name(c.tag): c for c in req}
-        fields = {name: c.text for name, c in f.items() if name in REQUEST_FIELDS}
+        fields = {}
+        a = None
+        for c in req:  # the last of a name counts
+            tag = c.tag
+            tag = names.get(tag) or local_name(tag)
+            if tag in _REQUEST_FIELDS:
+                fields[tag] = c.text
+            elif tag == "Assessment":
+                a = c
         fields.update(characteristics)
-        a = f.get("Assessment")
         if a is not None:
             for c in a:
-                tag = local_name(c.tag)
+                tag = c.tag
+                tag = names.get(tag) or local_name(tag)
                 if tag == "NamedPlan":
-                    start = c.find("{*}StartDate")
-                    fields["PlanStartDate"] = None if start is None else start.text
-                    f["PlanStartDate"] = c if start is None else start
+                    fields["PlanStartDate"] = next(
+                        (d.text for d in c if (names.get(d.tag) or local_name(d.tag))
+                         == "StartDate"), None)
                 elif tag == "StartDate":  # 2022 layout: the plan's date in Assessment
                     fields["PlanStartDate"] = c.text
-                    f["PlanStartDate"] = c
-                elif tag in REQUEST_FIELDS:
+                elif tag in _REQUEST_FIELDS:
                     fields[tag] = c.text
-                    f[tag] = c
 
-        def where(name: str, problem: str, req=req, f=f) -> InputError:
-            element = {"PlanStartDate": "Assessment/NamedPlan/StartDate",
-                       "AssessmentOutcomeDate": "Assessment/AssessmentOutcomeDate",
-                       }.get(name, name)
-            # the field's own line (libxml2 counts lines exactly for elements with text)
-            line = getattr(f.get(name), "sourceline", None) or req.sourceline
-            return InputError(path, f"line {line + line_offset}, element "
-                                    f"Requests/{element}: {problem}")
+        def where(name: str, problem: str, req=req) -> InputError:
+            line = _field_line(req, name) + line_offset
+            return InputError(path, f"line {line}, element Requests/"
+                                    f"{_FIELD_PLACE.get(name, name)}: {problem}")
 
         r = derive_request(fields, person, birth, reference, summary, where)
         if r is not None:
             yield r
 
+
+def _field_line(req, name: str) -> int:
+    """The line of the element a request's field was read from (the one
+    :func:`person_requests` took: the last of its name, an Assessment's over the request's),
+    else the request's own line. libxml2 counts lines exactly for elements with text."""
+    found = {local_name(c.tag): c for c in req}
+    a = found.get("Assessment")
+    if a is not None:
+        for c in a:
+            tag = local_name(c.tag)
+            if tag == "NamedPlan":
+                start = c.find("{*}StartDate")
+                found["PlanStartDate"] = c if start is None else start
+            elif tag == "StartDate":
+                found["PlanStartDate"] = c
+            elif tag in _REQUEST_FIELDS:
+                found[tag] = c
+    return getattr(found.get(name), "sourceline", None) or req.sourceline
 
 
 def sen2_files(path: Path) -> list[Path]:

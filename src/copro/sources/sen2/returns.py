@@ -14,7 +14,6 @@ from copro.counts import Area, CountsTable, DataProvenance
 from copro.errors import InputError
 from copro.inputs import check_input_file, shown
 from copro.sources.sen2.aggregate import Aggregator, to_counts
-from copro.sources.sen2.derive import GROUPS
 from copro.sources.sen2.read import read_requests, sen2_files
 from copro.sources.sen2.split import file_sha256, read_file_parallel
 from copro.sources.sen2.summary import Sen2Summary
@@ -62,9 +61,7 @@ def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Su
             if not checked:
                 one_return_per_la(area, file)
                 checked = True
-            k = agg.key(area.code, str(r.received.year), GROUPS.index(r.group),
-                        r.stratum())
-            agg.add(k, r.bits())
+            agg.add_request(area.code, r)
     provenance = DataProvenance(
         source=Path(path).name, sha256=digest.hexdigest(),
         description=f"SEN2 person-level returns ({summary.files} file(s), {{persons}} "

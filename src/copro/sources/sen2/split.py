@@ -14,11 +14,18 @@ from pathlib import Path
 from copro.counts import Area
 from copro.errors import InputError
 from copro.sources.sen2.aggregate import Aggregator
-from copro.sources.sen2.derive import GROUPS
-from copro.sources.sen2.read import local_name, person_requests, read_requests
+from copro.sources.sen2.read import (
+    count_unread,
+    drop_read,
+    local_name,
+    person_requests,
+    read_requests,
+)
 from copro.sources.sen2.summary import Sen2Summary
 
 _PERSONS_TAG = re.compile(rb"<Persons(?:\s[^<>]*)?>")
+#: where a Person element may begin (under a namespace prefix or none)
+_PERSON_START = re.compile(rb"<(?:[^\s<>/!?:]+:)?Person[\s>]")
 
 
 def _header(path: Path, summary: Sen2Summary) -> tuple[Area, date, int] | None:
@@ -73,9 +80,9 @@ def _split(path: Path, start: int, parts: int) -> list[tuple[int, int]]:
             offset = start + (end - start) * i // parts
             fh.seek(offset)
             window = fh.read(1 << 20)
-            found = window.find(b"<Person>")
-            if found >= 0 and offset + found > cuts[-1] and offset + found < end:
-                cuts.append(offset + found)
+            found = _PERSON_START.search(window)
+            if found and cuts[-1] < offset + found.start() < end:
+                cuts.append(offset + found.start())
     cuts.append(end)
     return list(zip(cuts, cuts[1:], strict=False))
 
@@ -139,20 +146,21 @@ def _read_range(path: Path, start: int, end: int, area: Area, reference: date, k
     offset = 0
     source = _Range(path, start, end)
     try:
-        for _, el in etree.iterparse(source, events=("end",), tag="Person",
-                                     resolve_entities=False, no_network=True, load_dtd=False,
-                                     huge_tree=False):
+        # Person in any namespace or none, as the one-process reader reads it
+        events = etree.iterparse(source, events=("end",), tag="{*}Person",
+                                 resolve_entities=False, no_network=True, load_dtd=False,
+                                 huge_tree=False)
+        for _, el in events:
             parent = el.getparent()
             if parent is None or parent.getparent() is not None:
                 return ("error", "a Person outside Persons")
             summary.persons += 1
-            for r in person_requests(el, path, key, reference, summary, offset):
-                agg.add(agg.key(area.code, str(r.received.year), GROUPS.index(r.group),
-                                r.stratum()), r.bits())
-            el.clear(keep_tail=False)
-            parent = el.getparent()
-            while parent is not None and el.getprevious() is not None:
-                del parent[0]
+            # no pseudonym (key None): the counts do not need one
+            for r in person_requests(el, path, None, reference, summary, offset):
+                agg.add_request(area.code, r)
+            drop_read(el, summary)
+        if events.root is not None:
+            count_unread(events.root, summary)
     except etree.XMLSyntaxError:
         return ("error", "malformed")
     except InputError as exc:

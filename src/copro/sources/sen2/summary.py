@@ -22,6 +22,8 @@ class Sen2Summary:
     #: requests outside the year's cohort or the plan stage: (element, code) -> requests
     historical: Counter = field(default_factory=Counter)
     no_source: int = 0
+    #: elements in Message/Persons that are not a Person (under any namespace): not read
+    unread: int = 0
     week20_not_recorded: int = 0
     reference_dates: set = field(default_factory=set)
     notes: list = field(default_factory=list)
@@ -47,17 +49,22 @@ class Sen2Summary:
 
     def messages(self, withhold_below: int = 1, total_shown: bool = True,
                  unknown_shown: bool = True) -> list[str]:
-        """What to tell the user about the input, one line each: codes not in the year's
-        lists, requests outside the cohort, requests without a source. A count from 1 to
-        ``withhold_below`` - 1 is withheld here as in every other output; a total of the
-        table's requests received is exact only if the table shows it (``total_shown``; and
-        ``unknown_shown`` for those from an unknown source)."""
+        """What to tell the user about the input, one line each: elements in Persons that are
+        not a Person (not read), codes not in the year's lists, requests outside the cohort,
+        requests without a source. A count from 1 to ``withhold_below`` - 1 is withheld here
+        as in every other output; a total of the table's requests received is exact only if
+        the table shows it (``total_shown``; and ``unknown_shown`` for those from an unknown
+        source)."""
         from copro.disclosure import count_text
 
         def how_many(n: int, tied: bool = False, shown: bool = total_shown) -> str:
             return count_text(n, withhold_below, tied and not shown)
 
         out = []
+        if self.unread:
+            out.append(f"copro: warning: {how_many(self.unread)} element(s) in Message/Persons "
+                       "are not Person elements: not read (every person must be a Person "
+                       "element; its namespace, if any, does not matter)")
         for (element, code, year), n in sorted(self.unknown_codes.items()):
             code = f"code '{code}'" if is_code_shaped(code) else code
             what = ("counted as received (and for mediation and tribunal), left out of the "
@@ -93,6 +100,7 @@ class Sen2Summary:
         self.persons += part.persons
         self.requests += part.requests
         self.no_source += part.no_source
+        self.unread += part.unread
         self.week20_not_recorded += part.week20_not_recorded
         self.unknown_codes.update(part.unknown_codes)
         self.historical.update(part.historical)
