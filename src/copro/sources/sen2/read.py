@@ -117,7 +117,7 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: boo
             summary.persons += 1
             for r in person_requests(el, path, key, reference, summary):
                 yield area, reference, r
-            drop_read(el, summary)
+            drop_read(el, el.getparent(), summary)
         if events.root is not None:
             for persons in events.root:
                 if local_name(persons.tag) == "Persons":
@@ -131,13 +131,12 @@ def read_requests(path: Path, key: bytes, summary: Sen2Summary, header_only: boo
         raise InputError(path, "no Header element: is this an SEN2 person-level return?")
 
 
-def drop_read(person, summary: Sen2Summary) -> None:
-    """Free a Person element once read, and every element before it in Persons; one that is
-    not a Person is counted as not read (``summary.unread``)."""
+def drop_read(person, persons, summary: Sen2Summary) -> None:
+    """Free a Person element once read, and every element before it in ``persons`` (its
+    parent); one that is not a Person is counted as not read (``summary.unread``)."""
     person.clear(keep_tail=False)
-    persons = person.getparent()
-    while person.getprevious() is not None:
-        if local_name(persons[0].tag) not in (None, "Person"):  # None: a comment
+    while (first := persons[0]) is not person:  # lxml: one Python object per element
+        if local_name(first.tag) not in (None, "Person"):  # None: a comment
             summary.unread += 1
         del persons[0]
 

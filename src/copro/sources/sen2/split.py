@@ -150,15 +150,18 @@ def _read_range(path: Path, start: int, end: int, area: Area, reference: date, k
         events = etree.iterparse(source, events=("end",), tag="{*}Person",
                                  resolve_entities=False, no_network=True, load_dtd=False,
                                  huge_tree=False)
+        root = None
         for _, el in events:
             parent = el.getparent()
-            if parent is None or parent.getparent() is not None:
-                return ("error", "a Person outside Persons")
+            if parent is not root:  # root: the range's <Persons>, once found
+                if parent is None or parent.getparent() is not None:
+                    return ("error", "a Person outside Persons")
+                root = parent
             summary.persons += 1
             # no pseudonym (key None): the counts do not need one
             for r in person_requests(el, path, None, reference, summary, offset):
                 agg.add_request(area.code, r)
-            drop_read(el, summary)
+            drop_read(el, parent, summary)
         if events.root is not None:
             count_unread(events.root, summary)
     except etree.XMLSyntaxError:
