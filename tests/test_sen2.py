@@ -331,7 +331,7 @@ def test_case_file_errors_name_line_and_column(tmp_path):
 
 
 def test_parallel_reading_equals_serial(synthetic, monkeypatch):
-    from copro.sources import sen2
+    from copro.sources.sen2 import returns as sen2
     files = sorted((synthetic / "effect").glob("*.xml"))
     monkeypatch.setattr(sen2, "PARALLEL_MIN_BYTES", 1 << 40)
     serial, s_summary = read_sen2(files[0], b"k" * 32)
@@ -345,7 +345,7 @@ def test_parallel_reading_equals_serial(synthetic, monkeypatch):
 
 
 def test_parallel_reading_reports_the_same_line(tmp_path, monkeypatch):
-    from copro.sources import sen2
+    from copro.sources.sen2 import returns as sen2
     body = "\n".join(person(request()) for _ in range(50))
     body += "\n" + person(request(received="2025-02-30")) + "\n"
     body += "\n".join(person(request()) for _ in range(50))
@@ -361,3 +361,26 @@ def test_parallel_reading_reports_the_same_line(tmp_path, monkeypatch):
     truncated.write_text(path.read_text()[:-500].replace("2025-02-30", "2025-02-03"))
     with pytest.raises(InputError, match="malformed or truncated"):
         read_sen2(truncated)
+
+
+def test_namespaced_persons_are_read_alike_by_both_readers(tmp_path, monkeypatch):
+    """A Person under a namespace (prefixed, or a default namespace on the Person) is read by
+    its local name by the one-process reader and the parallel one alike (the parallel reader
+    left them out); an element in Persons that is not a Person is counted, not read."""
+    from copro.sources.sen2 import returns as sen2
+    prefixed = person(request()).replace("<Person>", "<s:Person xmlns:s='urn:x'>").replace(
+        "</Person>", "</s:Person>").replace("<UPN>", "<s:UPN>").replace("</UPN>", "</s:UPN>")
+    default = person(request(source="2")).replace("<Person>", "<Person xmlns='urn:x'>")
+    pupil = person(request()).replace("Person>", "Pupil>")
+    body = "\n".join([prefixed, person(request()), default, pupil] * 40 + [pupil])
+    path = write(tmp_path, body)
+    results = []
+    for limit in (1 << 40, 0):  # one process; then the parallel reader, even for this file
+        monkeypatch.setattr(sen2, "PARALLEL_MIN_BYTES", limit)
+        counts, summary = read_sen2(path, b"k" * 32)
+        results.append((sorted(counts.records), summary.persons, summary.requests,
+                        summary.unread))
+    assert results[0] == results[1]
+    assert results[0][1:] == (120, 120, 41)
+    assert any("41 element(s) in Message/Persons are not Person" in m
+               for m in summary.messages(5))

@@ -97,6 +97,9 @@ def audit(counts: CountsTable, options: AuditOptions | None = None) -> Findings:
 
 def _period(counts: CountsTable, wanted: str | None) -> str:
     periods = counts.periods()
+    if not periods:
+        raise CoproError(f"{counts.provenance.source}: no request in any period; nothing to "
+                         "audit")
     if wanted is None:
         return counts.default_period if counts.default_period in periods else periods[-1]
     if wanted not in periods:

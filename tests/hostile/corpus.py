@@ -338,6 +338,7 @@ def big_sen2_cases() -> None:
     run("utf16", exit=0, received=BIG_PERSONS)
     run("nested-person", ["Person"])
     run("cdata-person", exit=0, received=BIG_PERSONS)
+    namespace_cases()
 
 
 BIG_BAD_AT = 7_001  # the person with a bad date (0-based)
@@ -347,6 +348,8 @@ BIG_BAD_LINE = _lines_head + 1 + BIG_BAD_AT * _lines_person + 5  # its ReceivedD
 
 
 def big_files(id: str) -> bytes:
+    if id in NAMESPACE_BIG:
+        return NAMESPACE_BIG[id]().encode()
     persons = [person(source=str(1 + i % 2)) for i in range(BIG_PERSONS)]
     head, tail = header(), "</Persons>\n</Message>\n"
     middle = BIG_PERSONS // 2
@@ -389,6 +392,63 @@ def big_files(id: str) -> bytes:
     if id == "utf16":
         return ("<?xml version='1.0' encoding='UTF-16'?>\n" + text[39:]).encode("utf-16")
     return text.encode()
+
+
+# --- SEN2: Person elements under a namespace, and elements in Persons that are not a Person --
+# DfE's SEN2 has no namespace. A Person is read by its local name whatever its namespace, by
+# the one-process reader and the parallel one alike; an element in Persons that is not a
+# Person is not read and a warning counts it; a return with no request is one line, exit 2.
+
+NS = "xmlns:s='http://www.example.invalid/sen2'"
+
+
+def ns_person(i: int = 0) -> str:
+    """A person whose elements carry a prefix declared on the Person itself."""
+    return person(source=str(1 + i % 2), p="s:").replace("<s:Person>", f"<s:Person {NS}>", 1)
+
+
+def default_ns_person(i: int = 0) -> str:
+    return person(source=str(1 + i % 2)).replace("<Person>", "<Person xmlns='urn:x-sen2'>", 1)
+
+
+NOT_A_PERSON = person().replace("Person>", "Pupil>")  # a person under another name
+
+NAMESPACE_BIG = {  # id -> the big file's text (written once per session)
+    "ns-prefixed-person": lambda: sen2("".join(ns_person(i) for i in range(BIG_PERSONS))),
+    "ns-mixed": lambda: sen2("".join(ns_person(i) if i % 2 else person(source=str(1 + i % 2))
+                                     for i in range(BIG_PERSONS))),
+    "ns-default-on-person": lambda: sen2("".join(default_ns_person(i)
+                                                 for i in range(BIG_PERSONS))),
+    "ns-prefix-on-message": lambda: sen2(
+        "".join(person(source=str(1 + i % 2), p="s:") for i in range(BIG_PERSONS)),
+        header().replace("<Message>", f"<Message {NS}>")),
+    "ns-not-a-person": lambda: sen2(GOOD_PERSONS * (BIG_PERSONS // 12) + NOT_A_PERSON * 6
+                                    + GOOD_PERSONS),
+}
+
+
+def namespace_cases() -> None:
+    def small(id, content, received=None, names=(), exit=0, lines=0):
+        argv = ["audit", "--sen2", "s.xml"]
+        argv += ["--json", "--no-cache"] if exit == 0 else ["--csv", "out.csv"]
+        case(f"sen2-{id}", "SEN2 XML", argv, {"s.xml": content.encode()},
+             names=(["s.xml", *names] if exit else list(names)), exit=exit,
+             received=received, lines=lines)
+
+    small("ns-prefixed-person", sen2("".join(ns_person(i) for i in range(12))), 12)
+    small("ns-default-on-person", sen2("".join(default_ns_person(i) for i in range(12))), 12)
+    small("ns-not-a-person", sen2(GOOD_PERSONS + NOT_A_PERSON), 12,
+          ["warning", "fewer than 5 element(s) in Message/Persons are not Person"], lines=1)
+    small("ns-only-not-persons", sen2(NOT_A_PERSON * 6), names=["not Person",
+                                                                "no request"], exit=2, lines=2)
+    small("no-persons", sen2(""), names=["no request"], exit=2, lines=1)
+    for id in NAMESPACE_BIG:
+        warned = id == "ns-not-a-person"
+        received = BIG_PERSONS // 12 * 12 + 12 if warned else BIG_PERSONS
+        case(f"big-{id}", "SEN2 XML over 4 MB", ["audit", "--sen2", "big.xml", "--json",
+                                                 "--no-cache"], {"big.xml": ("big", id)},
+             names=["6 element(s) in Message/Persons"] if warned else [], exit=0,
+             received=received, lines=1 if warned else 0)
 
 
 # --- case files ---------------------------------------------------------------------------

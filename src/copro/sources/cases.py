@@ -52,8 +52,8 @@ from copro.sources.sen2 import (
     GROUPS,
     Aggregator,
     Sen2Summary,
-    _parse_date,
     derive_request,
+    parse_date,
     pseudonymise,
     to_counts,
 )
@@ -146,7 +146,7 @@ def read_cases(path: Path, reference: date, key: bytes | None = None
                              column="la_code", unit=unit) from None
         areas[area.code] = area
         ident = (row.get("person_id") or "").strip()
-        birth = _parse_date(row.get("birth_date"), lambda n, p, line=line: InputError(
+        birth = parse_date(row.get("birth_date"), lambda n, p, line=line: InputError(
             path, p, line=line, column="birth_date", unit=unit), "birth_date")
         fields = {f: row.get(c) for c, f in COLUMNS.items()}
         r = derive_request(fields, pseudonymise(ident, key) if ident else "", birth, reference,
