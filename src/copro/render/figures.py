@@ -424,7 +424,8 @@ def two_rates(findings: Findings, f, fig_id: str = "answer") -> SvgFigure | None
     if any(r is None or not r.trials for r in rates):
         return None
     name = findings.outcome(key).name
-    fig = Figure(figsize=(WIDTH, 1.75), layout="constrained")
+    # narrower than the others: it sits indented, beside the answer, on a 390 px phone
+    fig = Figure(figsize=(WIDTH - 0.6, 1.6), layout="constrained")
     ax = fig.add_subplot()
     ys = [1, 0]
     for y, r, colour in zip(ys, rates, GROUP_COLOURS, strict=True):
@@ -465,26 +466,39 @@ def benchmark_plot(findings: Findings, rows, fig_id: str = "neighbours") -> SvgF
     a, b = findings.group_a, findings.group_b
     k = len(rows)
     row_height = 1.5 * FONT / 72
-    fig = Figure(figsize=(WIDTH, 1.3 + row_height * k), layout="constrained")
+    height = 1.3 + row_height * k
+    fig = Figure(figsize=(WIDTH, height))
+    # fixed margins (no layout engine: this figure is drawn for every local authority)
+    fig.subplots_adjust(left=0.37, right=0.97, top=1 - 0.12 / height, bottom=1.05 / height,
+                        wspace=0.08)
     left, right = fig.subplots(1, 2, sharey=True, width_ratios=[3, 2])
     ys = np.arange(k)[::-1]
-    for y, r in zip(ys, rows, strict=True):
-        for ax in (left, right):
-            if r.kind == "area":
-                ax.axhspan(y - 0.5, y + 0.5, color="#fff2cc", zorder=0)
-            elif r.kind == "region":
+    own = [y for y, r in zip(ys, rows, strict=True) if r.kind == "area"]
+    for ax in (left, right):
+        for y in own:
+            ax.axhspan(y - 0.5, y + 0.5, color="#fff2cc", zorder=0)
+        for y, r in zip(ys, rows, strict=True):
+            if r.kind == "region":
                 ax.axhline(y + 0.5, color="#b1b4b6", linewidth=0.8)
-        for rate, colour, marker, dy in ((r.rate_b, GROUP_COLOURS[0], "o", 0.15),
-                                         (r.rate_a, GROUP_COLOURS[1], "s", -0.15)):
-            if rate is not None and rate.trials:
-                left.hlines(y + dy, rate.ci_low * 100, rate.ci_high * 100, color=colour,
-                            linewidth=1.5)
-                left.scatter([rate.estimate * 100], [y + dy], s=22, marker=marker,
-                             color=colour, zorder=3)
-        if r.ratio is not None:
-            right.hlines(y, r.ratio.ci_low, r.ratio.ci_high, color="#0b0c0c", linewidth=1.5)
-            right.scatter([r.ratio.estimate], [y], s=22, marker="D", color="#0b0c0c", zorder=3)
-        else:
+    for key, colour, marker, dy in (("rate_b", GROUP_COLOURS[0], "o", 0.15),
+                                    ("rate_a", GROUP_COLOURS[1], "s", -0.15)):
+        shown = [(y + dy, getattr(r, key)) for y, r in zip(ys, rows, strict=True)
+                 if getattr(r, key) is not None and getattr(r, key).trials]
+        if shown:
+            at = np.array([y for y, _ in shown])
+            left.hlines(at, [x.ci_low * 100 for _, x in shown],
+                        [x.ci_high * 100 for _, x in shown], color=colour, linewidth=1.5)
+            left.scatter([x.estimate * 100 for _, x in shown], at, s=22, marker=marker,
+                         color=colour, zorder=3)
+    ratios = [(y, r.ratio) for y, r in zip(ys, rows, strict=True) if r.ratio is not None]
+    if ratios:
+        at = np.array([y for y, _ in ratios])
+        right.hlines(at, [x.ci_low for _, x in ratios], [x.ci_high for _, x in ratios],
+                     color="#0b0c0c", linewidth=1.5)
+        right.scatter([x.estimate for _, x in ratios], at, s=22, marker="D", color="#0b0c0c",
+                      zorder=3)
+    for y, r in zip(ys, rows, strict=True):
+        if r.ratio is None:
             right.text(0.04, y, "not compared", ha="left", va="center", color=GREY,
                        transform=right.get_yaxis_transform())
     left.scatter([], [], marker="o", color=GROUP_COLOURS[0], label=b.label)
@@ -509,7 +523,8 @@ def benchmark_plot(findings: Findings, rows, fig_id: str = "neighbours") -> SvgF
     right.xaxis.set_minor_locator(matplotlib_ticker.NullLocator())
     right.set_xlabel("Ratio")
     right.tick_params(axis="y", left=False)
-    fig.legend(loc="outside lower center", ncols=2, frameon=False, handletextpad=0.4)
+    fig.legend(loc="lower center", ncols=2, frameon=False, handletextpad=0.4,
+               bbox_to_anchor=(0.5, 0))
     area = rows[0]
     name = findings.outcome(findings.primary).name
     title = (f"{area.name} beside its statistical neighbours: {name} by who asked, and the "

@@ -404,7 +404,7 @@ def methods_page(findings: Findings) -> Page:
                    for x in findings.outcomes]
     context = {"findings": findings, "method": method, "definitions": definitions,
                "method_rows": [(METHOD_LABELS[k], v) for k, v in method.items()],
-               "page_title": "Methods",
+               "page_title": "About this measure: methods",
                "description": "How copro measures whether the outcome of a request depends "
                               "on who made it."}
     document = {"schema": "copro.web.methods/1", "methods": method,
