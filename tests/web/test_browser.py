@@ -9,7 +9,7 @@ import pytest
 from tests.web.conftest import axe_violations
 
 PAGES = ("/", "/la/E08000035", "/la/E10000012", "/compare?la=Leeds&la=Kent&la=Camden&la=York",
-         "/compare", "/methods", "/data", "/search?q=Leds")
+         "/compare", "/methods", "/data", "/search?q=Leds", "/accessibility", "/no-such-page")
 WIDTHS = (1280, 390)
 
 

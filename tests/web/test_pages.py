@@ -330,3 +330,48 @@ def test_methods_page_speaks_in_words(client):
     assert "In plain words" in text and "Ratio of two rates" in text
     assert "requests from schools and other education settings over requests from families" \
         in text
+
+
+@pytest.mark.parametrize("path, status, title", [
+    ("/no-such-page", 404, "Page not found"),
+    ("/la/E99999999", 404, "Page not found"),
+    ("/accessibility", 200, "Accessibility statement"),
+])
+def test_pages_have_proper_titles(client, path, status, title):
+    r = client.get(path)
+    assert r.status_code == status
+    page = _text(r)
+    assert f"<title>{title} – copro</title>" in page and 'rel="stylesheet"' in page
+
+
+def test_error_pages_403_and_500_are_styled_with_titles(rf):
+    """403 was an unstyled '403 Forbidden' and 500 a page without the site's look."""
+    from django.core.exceptions import PermissionDenied
+    from django.views import defaults
+
+    request = rf.get("/survey/manage/")
+    r = defaults.permission_denied(request, PermissionDenied("You coordinate another local "
+                                                             "authority's survey"))
+    page = html.unescape(r.content.decode())
+    assert r.status_code == 403 and "<title>You cannot see this page – copro</title>" in page
+    assert 'rel="stylesheet"' in page and "another local authority's survey" in page
+    r = defaults.server_error(request)
+    page = html.unescape(r.content.decode())
+    assert r.status_code == 500 and 'rel="stylesheet"' in page
+    assert "<title>Sorry, there is a problem with the service – copro</title>" in page
+
+
+def test_la_csv_and_json_carry_neighbours_and_survey(client):
+    r = client.get("/la/E08000035.csv")
+    rows = list(csv.DictReader(io.StringIO(r.content.decode())))
+    sections = [row["section"] for row in rows]
+    assert sections.count("neighbour") == 10  # the area table's row for each neighbour
+    table = [row for row in rows if row["section"] == "neighbours_table"]
+    assert [row["neighbours_name"] for row in table][:4] == [
+        "Leeds", "Portsmouth", "Southend-on-Sea", "Sheffield"]
+    assert table[1]["neighbours_closeness"] == "Very close"
+    assert "survey_audience" in rows[0]  # the survey's figures have their columns
+    doc = client.get("/la/E08000035.json").json()
+    assert doc["schema"] == "copro.web.area/2" and doc["survey"]["levels"]
+    assert [x["name"] for x in doc["statistical_neighbours"]["rows"]][-2:] == [
+        "Yorkshire and The Humber", "England"]

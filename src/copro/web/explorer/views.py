@@ -247,6 +247,16 @@ def data(request, suffix=None):
 
 
 @require_safe
+def accessibility(request):
+    """The accessibility statement: what the tests check, and what they do not."""
+    html = render_to_string("explorer/accessibility.html", {
+        "page_title": "Accessibility statement",
+        "description": "What is checked for accessibility on these pages, and what is not."},
+        request=request)
+    return HttpResponse(html)
+
+
+@require_safe
 def dataset_counts(request, slug):
     """A dataset's counts table as CSV: what the database holds, row for row."""
     dataset = Dataset.objects.filter(slug=slug).first()
