@@ -142,7 +142,11 @@ def render_index(findings: Findings, figs: ReportFigures, generated: str,
 
 def render_area(findings: Findings, f: AreaFindings, figs: ReportFigures, generated: str,
                 index_link: str | None = None,
-                neighbours: StatisticalNeighbours | None = None) -> str:
+                neighbours: StatisticalNeighbours | None = None,
+                own_figures: bool = True) -> str:
+    """One area's page. ``own_figures``: draw its own figures (the answer's two rates, the
+    neighbours); off for --all-las, where 153 of each would cost about 35 s of CPU (the
+    page then gives the same figures in its sentences and tables)."""
     pooled = findings.pooled[findings.primary]
     bench = [] if neighbours is None else benchmark(findings, f, neighbours)
     if not any(r.kind == "neighbour" and r.why_not != "not in these data" for r in bench):
@@ -163,8 +167,10 @@ def render_area(findings: Findings, f: AreaFindings, figs: ReportFigures, genera
         primary=findings.outcome(findings.primary), index_link=index_link,
         england=covers_england(findings), national_name=national_name(findings),
         scope=scope(findings), caveats=caveats(findings), shrunk=eb and eb.get(f.area.code),
-        answer=plain_answer(findings, f), answer_figure=figures.two_rates(findings, f),
-        neighbours=bench, neighbours_figure=figures.benchmark_plot(findings, bench),
+        answer=plain_answer(findings, f),
+        answer_figure=figures.two_rates(findings, f) if own_figures else None,
+        neighbours=bench,
+        neighbours_figure=figures.benchmark_plot(findings, bench) if own_figures else None,
         neighbours_sentences=benchmark_sentences(findings, bench),
         neighbours_credit="" if neighbours is None else neighbours.attribution)
 
@@ -190,7 +196,8 @@ def write_report(findings: Findings, out_dir: Path, area: AreaFindings | None = 
                 area_pages[f.area.code] = _area_file(f)
                 pages[out_dir / _area_file(f)] = render_area(findings, f, figs, generated,
                                                              index_link="../index.html",
-                                                             neighbours=neighbours)
+                                                             neighbours=neighbours,
+                                                             own_figures=False)
         pages[out_dir / "index.html"] = render_index(findings, figs, generated, area_pages)
     if area is not None:
         (path, html), = pages.items()
