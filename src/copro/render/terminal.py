@@ -250,8 +250,8 @@ def _print_neighbours(findings: Findings, f: AreaFindings, neighbours: Statistic
     console.print()
     console.print(_table(f"{f.area.name} beside its statistical neighbours (DfE's list, closest "
                          f"first): {findings.outcome(findings.primary).name}, % (95% CI)",
-                         ["Area", b.label, a.label, "Ratio, 95% CI", "Shrunken ratio, 95% CI"], cells,
-                         console.width))
+                         ["Area", b.label, a.label, "Ratio, 95% CI",
+                          "Shrunken ratio, 95% CI"], cells, console.width))
     for sentence in benchmark_sentences(findings, rows):
         console.print(f"• {sentence}")
     console.print(f"- Neighbours: {neighbours.attribution} A shrunken ratio is pulled towards "
