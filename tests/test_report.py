@@ -105,7 +105,8 @@ def test_area_page_numbers_and_funnel_highlight(report, findings):
     page = (report / "la" / "leeds.html").read_text()
     rr = leeds.outcomes["assessment"].comparison.risk_ratio
     assert f"{rr.estimate:.2f} times as likely" in page
-    figure = page[page.index('<figure id="figure-funnel">'):page.index("</figure>")]
+    start = page.index('<figure id="figure-funnel">')
+    figure = page[start:page.index("</figure>", start)]
     assert 'id="pt-E08000035"' in figure
     # the highlighted point is drawn last (on top of the others), large, and named
     highlight = figure[figure.index('<g class="highlight">'):]

@@ -280,7 +280,9 @@ def la_command(name_or_code, **data_options) -> None:
     from copro.render.terminal import print_area
 
     findings = _run_audit(**data_options)
-    print_area(findings, find_area(findings, name_or_code), _console())
+    from copro.sources.neighbours import bundled_neighbours
+
+    print_area(findings, find_area(findings, name_or_code), _console(), bundled_neighbours())
 
 
 @cli.command("report")
@@ -300,7 +302,10 @@ def report_command(out_dir, area, all_las, **data_options) -> None:
         raise CoproError("--la and --all-las cannot be combined: choose one area or all")
     findings = _run_audit(**data_options)
     chosen = find_area(findings, area) if area is not None else None
-    written = write_report(findings, out_dir, area=chosen, all_las=all_las)
+    from copro.sources.neighbours import bundled_neighbours
+
+    written = write_report(findings, out_dir, area=chosen, all_las=all_las,
+                           neighbours=bundled_neighbours())
     first = next((p for p in written if p.name == "index.html"), written[0])
     extra = f" and {len(written) - 1} area pages" if len(written) > 1 else ""
     click.echo(f"copro: wrote {first}{extra}", err=True)

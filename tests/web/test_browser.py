@@ -9,7 +9,7 @@ import pytest
 from tests.web.conftest import axe_violations
 
 PAGES = ("/", "/la/E08000035", "/la/E10000012", "/compare?la=Leeds&la=Kent&la=Camden&la=York",
-         "/compare", "/methods", "/data", "/search?q=Leds")
+         "/compare", "/methods", "/data", "/search?q=Leds", "/accessibility", "/no-such-page")
 WIDTHS = (1280, 390)
 
 
@@ -141,3 +141,73 @@ def test_table_captions_stay_whole_on_a_phone(pages, path):
               b = w.getBoundingClientRect();
         return [c.left - b.left, b.right - c.right]; })""")
     assert boxes and all(left >= -1 and right >= -1 for left, right in boxes), boxes
+
+
+ANSWER = """() => {
+  const box = (el) => el ? el.getBoundingClientRect() : null;
+  const sentence = document.querySelector(".copro-answer__sentence");
+  const figure = document.querySelector(".copro-answer__figure svg");
+  return {sentence: sentence && sentence.textContent, sentenceBottom: box(sentence).bottom,
+          figureBottom: box(figure).bottom, figureWidth: box(figure).width,
+          viewport: window.innerHeight};
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_answer_comes_first(pages, width):
+    """A parent reads the answer in the first screen: the plain sentence and the figure of
+    the two rates with their intervals are above the fold at a phone's width and a desktop's
+    (the page once opened on a 60-word sentence with a CI, the region and England)."""
+    by_width, url = pages
+    page = by_width[width]
+    page.goto(url + "/la/E08000035")
+    m = page.evaluate(ANSWER)
+    assert m["sentence"] == ("In Leeds, 73 in every 100 families' requests led to an "
+                             "assessment; 93 in every 100 from schools.")
+    assert m["sentenceBottom"] <= m["viewport"] and m["figureBottom"] <= m["viewport"], m
+    assert m["figureWidth"] <= width
+    desc = page.locator(".copro-answer__figure svg desc").text_content()
+    assert "Families: 73.3% (95% CI 70.2% to 76.3%)" in desc
+
+
+def test_leeds_statistical_neighbours_in_a_figure_and_a_table(pages):
+    by_width, url = pages
+    page = by_width[1280]
+    page.goto(url + "/la/E08000035")
+    expected = ["Portsmouth", "Southend-on-Sea", "Sheffield", "Milton Keynes", "Kirklees",
+                "Salford", "Bristol, City of", "Southampton", "Croydon",
+                "Bournemouth, Christchurch and Poole"]
+    table = page.locator("table.copro-neighbours-table tbody th")
+    names = [t.split("\n")[0] for t in table.all_inner_texts()]
+    assert names == ["Leeds", *[f"{i}. {n}" for i, n in enumerate(expected, 1)],
+                     "Yorkshire and The Humber", "England"]
+    figure = page.locator(".copro-neighbours-figure svg")
+    texts = figure.locator("text").all_text_contents()
+    for name in expected:  # named on the figure (long names cut to fit) and in its text
+        assert any(name.startswith(t.rstrip("…")) for t in texts if t.strip()), name
+        assert name in figure.locator("desc").text_content()
+
+
+def test_map_hexagons_are_links_reachable_by_keyboard(pages):
+    by_width, url = pages
+    page = by_width[1280]
+    page.goto(url + "/")
+    links = page.locator("svg a.copro-hex-link")
+    assert links.count() == 153
+    # the tab key moves from the link before the map to its first hexagon, which names itself
+    page.locator(".copro-hexmap").evaluate("f => f.previousElementSibling.setAttribute("
+                                           "'tabindex', '-1')")
+    page.locator(".copro-hexmap").evaluate("f => f.previousElementSibling.focus()")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("""() => { const a = document.activeElement;
+        return {tag: a.tagName, label: a.getAttribute('aria-label'), href: a.getAttribute('href'),
+                shown: getComputedStyle(a.querySelector('.copro-hex-name')).visibility}; }""")
+    assert focused["tag"] == "a" and focused["href"].startswith("/la/E"), focused
+    assert focused["shown"] == "visible" and ": " in focused["label"]
+    page.keyboard.press("Enter")
+    page.wait_for_url(url + focused["href"])
+    assert page.locator("h1").inner_text().endswith("does it matter who asks?")
+    # the LA's own page marks it on the map
+    page.goto(url + "/la/E08000035")
+    chosen = page.locator("svg .copro-hex--chosen")
+    assert chosen.count() == 1 and chosen.get_attribute("data-code") == "E08000035"

@@ -39,6 +39,11 @@ def _text(response) -> str:
     return html.unescape(response.content.decode())
 
 
+def _words(response) -> str:
+    """The page's text without its markup (technical terms in sentences are links)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", response.content.decode()))
+
+
 def test_leeds_page_shows_its_ratio(client, findings):
     r = client.get("/la/E08000035")
     assert r.status_code == 200
@@ -46,8 +51,10 @@ def test_leeds_page_shows_its_ratio(client, findings):
     rr = _la(findings, "E08000035").outcomes["assessment"].comparison.risk_ratio.estimate
     assert f"{rr:.2f}" == "1.27"
     assert "In Leeds, requests from schools and other education settings were 1.27 times" in page
+    assert "In Leeds, 73 in every 100 families' requests led to an assessment; 93 in every 100 " \
+           "from schools." in page
     assert '<meta property="og:title" content="Leeds: does it matter who asks' in page
-    assert '<meta name="description" content="In Leeds,' in page
+    assert '<meta name="description" content="In Leeds, 73 in every 100' in page
 
 
 @pytest.mark.parametrize("code", AREAS)
@@ -67,38 +74,56 @@ def test_area_json_is_the_audit(client, findings, code):
 @pytest.mark.parametrize("code", AREAS)
 def test_area_html_and_csv_are_the_audit(client, findings, code):
     f = _la(findings, code)
-    page = _text(client.get(f"/la/{code}"))
+    page = _words(client.get(f"/la/{code}"))
     for sentence in area_sentences(findings, f):
         assert sentence in page
-    assert f"<h1 class=\"govuk-heading-xl\">{f.area.name}: does it matter who asks?</h1>" in page
+    assert (f'<h1 class="govuk-heading-xl copro-answer__title">{f.area.name}: does it matter '
+            'who asks?</h1>') in _text(client.get(f"/la/{code}"))
     r = client.get(f"/la/{code}.csv")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(r.content.decode())))
-    assert rows[0] == area_table.columns(findings)
+    width = len(area_table.columns(findings))
+    assert rows[0][:width + 1] == ["section", *area_table.columns(findings)]
+    areas = [row[1:width + 1] for row in rows[1:] if row[0] == "area"]
     expected = [area_table._row(findings, x)
                 for x in (f, findings.region_of(f.area), findings.national)]
-    assert rows[1:] == [["" if v is None else str(v) for v in row] for row in expected]
+    assert areas == [["" if v is None else str(v) for v in row] for row in expected]
 
 
 def test_not_compared_area_says_why(client, findings):
     essex = _la(findings, "E10000012")
     assert essex.outcomes["assessment"].comparison is None
-    page = _text(client.get("/la/E10000012"))
+    page = _words(client.get("/la/E10000012"))
     assert "cannot be compared" in page and "Not compared:" in page
 
 
-def test_funnel_point_is_highlighted(client, findings):
-    page = client.get("/la/E08000035").content.decode()
-    assert '<g id="pt-E08000035" class="copro-highlight"' in page
-    assert page.count('class="copro-highlight"') == 1
-    assert 'role="img" aria-labelledby="funnel-title funnel-desc"' in page
+@pytest.mark.parametrize("code", ["E08000035", "E10000020", "E08000031"])
+def test_funnel_point_is_marked_unmistakably(client, code):
+    """The LA's point was drawn the same size as every other, in the orange of the limit
+    lines, and its name sat beside Norfolk's: now it is large, in a colour no line uses, and
+    named once, clear of every other label."""
+    from copro.render.figures import HIGHLIGHT, _text_boxes
+
+    page = client.get(f"/la/{code}").content.decode()
+    start = page.index('aria-labelledby="funnel-title funnel-desc"')
+    svg = page[start:page.index("</svg>", start)]
+    mark = svg[svg.index('<g class="highlight">'):]
+    assert f'fill="{HIGHLIGHT}"' in mark and 'r="9"' in mark
+    lines = set(re.findall(r"stroke: (#[0-9a-fA-F]{6})", svg[:svg.index('<g class="highlight">')]))
+    assert HIGHLIGHT.lower() not in {c.lower() for c in lines}
+    name = re.search(r'<text [^>]*>([^<]+)</text>', mark).group(1)
+    assert svg.count(f">{name}</text>") == 1  # its small label gave way to the large one
+    label = [b for b in _text_boxes(svg) if b in _text_boxes(mark)][-1]
+    others = [b for b in _text_boxes(svg[:svg.index('<g class="highlight">')])]
+    assert not any(label[0] < o[2] and o[0] < label[2] and label[1] < o[3] and o[1] < label[3]
+                   for o in others), name
 
 
 def test_index_headline_map_and_table(client, findings):
     r = client.get("/")
     page = _text(r)
     for sentence in headline(findings):
-        assert sentence in page
+        assert sentence in _words(r)
     codes = set(re.findall(r'<polygon class="copro-hex" data-code="(E\d{8})"', page))
     assert codes == {f.area.code for f in findings.local_authorities} and len(codes) == 153
     rows = re.findall(r'<tr class="govuk-table__row" data-code="(E\d{8})">', page)
@@ -305,3 +330,48 @@ def test_methods_page_speaks_in_words(client):
     assert "In plain words" in text and "Ratio of two rates" in text
     assert "requests from schools and other education settings over requests from families" \
         in text
+
+
+@pytest.mark.parametrize("path, status, title", [
+    ("/no-such-page", 404, "Page not found"),
+    ("/la/E99999999", 404, "Page not found"),
+    ("/accessibility", 200, "Accessibility statement"),
+])
+def test_pages_have_proper_titles(client, path, status, title):
+    r = client.get(path)
+    assert r.status_code == status
+    page = _text(r)
+    assert f"<title>{title} – copro</title>" in page and 'rel="stylesheet"' in page
+
+
+def test_error_pages_403_and_500_are_styled_with_titles(rf):
+    """403 was an unstyled '403 Forbidden' and 500 a page without the site's look."""
+    from django.core.exceptions import PermissionDenied
+    from django.views import defaults
+
+    request = rf.get("/survey/manage/")
+    r = defaults.permission_denied(request, PermissionDenied("You coordinate another local "
+                                                             "authority's survey"))
+    page = html.unescape(r.content.decode())
+    assert r.status_code == 403 and "<title>You cannot see this page – copro</title>" in page
+    assert 'rel="stylesheet"' in page and "another local authority's survey" in page
+    r = defaults.server_error(request)
+    page = html.unescape(r.content.decode())
+    assert r.status_code == 500 and 'rel="stylesheet"' in page
+    assert "<title>Sorry, there is a problem with the service – copro</title>" in page
+
+
+def test_la_csv_and_json_carry_neighbours_and_survey(client):
+    r = client.get("/la/E08000035.csv")
+    rows = list(csv.DictReader(io.StringIO(r.content.decode())))
+    sections = [row["section"] for row in rows]
+    assert sections.count("neighbour") == 10  # the area table's row for each neighbour
+    table = [row for row in rows if row["section"] == "neighbours_table"]
+    assert [row["neighbours_name"] for row in table][:4] == [
+        "Leeds", "Portsmouth", "Southend-on-Sea", "Sheffield"]
+    assert table[1]["neighbours_closeness"] == "Very close"
+    assert "survey_audience" in rows[0]  # the survey's figures have their columns
+    doc = client.get("/la/E08000035.json").json()
+    assert doc["schema"] == "copro.web.area/2" and doc["survey"]["levels"]
+    assert [x["name"] for x in doc["statistical_neighbours"]["rows"]][-2:] == [
+        "Yorkshire and The Humber", "England"]

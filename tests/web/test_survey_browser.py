@@ -14,6 +14,12 @@ from tests.test_report import FIGURE_TEXT
 from tests.web.conftest import COPRO, axe_violations
 
 PASSWORD = "a long test passphrase 42"
+# each table on the page: its caption, and whether it is wider than the box it sits in
+TABLE_WIDTHS = """() => [...document.querySelectorAll('main table')].map(t => {
+  const box = t.closest('.copro-table-wrap') || t.parentElement;
+  return {caption: (t.querySelector('caption') || {textContent: ''}).textContent.trim(),
+          wide: t.getBoundingClientRect().width > box.clientWidth + 1};
+})"""
 LEEDS = "E08000035"
 
 
@@ -196,6 +202,7 @@ def test_done_when_30_families_12_professionals_and_an_import(browser, server, t
         check_page(page, 1280)  # the check page before publishing
         page.get_by_role("button", name="Publish the results").click()
     check_page(page, 1280)
+    assert [t for t in page.evaluate(TABLE_WIDTHS) if t["wide"]] == []  # was 1,390 px wide
     coordinator.close()
 
     import time
@@ -208,6 +215,25 @@ def test_done_when_30_families_12_professionals_and_an_import(browser, server, t
     assert "Who is right in Leeds?" in main and "1.27 (95% CI" in main
     assert "The data side with those who believe schools' requests are favoured" in main
     check_page(page, 390)
+    # the survey's figures on the LA page fit its column (its one table was 2,922 px wide in
+    # 960 px at 1280), and the LA's JSON and CSV carry them
+    for width in (1280, 390):
+        wide = browser.new_context(viewport={"width": width, "height": 900})
+        la = wide.new_page()
+        la.goto(f"{url}/la/{LEEDS}")
+        tables = la.evaluate(TABLE_WIDTHS)
+        assert any(t["caption"].startswith("Families: Leeds beside every") for t in tables)
+        if width == 1280:
+            assert [t for t in tables if t["wide"]] == [], tables
+        check_page(la, width)
+        wide.close()
+    with urllib.request.urlopen(f"{url}/la/{LEEDS}.json", timeout=30) as resp:
+        survey = json.load(resp)["survey"]
+    assert {x["audience"]: x["responses"] for x in survey["levels"]}["education"] == 26
+    with urllib.request.urlopen(f"{url}/la/{LEEDS}.csv", timeout=30) as resp:
+        rows = list(csv.DictReader(resp.read().decode().splitlines()))
+    assert any(r["section"] == "survey" and r["survey_figure"] == "responses"
+               and r["survey_answers"] == "26" for r in rows)
     page.goto(url + "/illusion-gap")
     assert "Leeds" in page.locator("main").inner_text()
     check_page(page, 390)

@@ -345,3 +345,15 @@ def test_the_illusion_gap_figure_covers_every_point_and_numbers_them():
     page = html.unescape(Client().get("/illusion-gap").content.decode())
     for term in ("The ladder</dt>", "The top two rungs</dt>", "The illusion gap</dt>"):
         assert term in page, term
+
+
+def test_the_step_counter_never_changes_its_total():
+    """The counter said '1 of 7', then '2 of 8' once an answer showed another page: the number
+    of pages depends on the answers, so the counter gives the page's number only."""
+    Round.objects.create(area_code=LEEDS, instrument_version="1")
+    c = Client()
+    first = html.unescape(c.get(f"/survey/{LEEDS}/families/request/").content.decode())
+    r = c.post(f"/survey/{LEEDS}/families/request/", {"assessment_agreed": "yes"})
+    second = html.unescape(c.get(r["Location"]).content.decode())
+    counters = [re.search(r"question page (\d+)([^<]*)<", p).groups() for p in (first, second)]
+    assert counters == [("1", ""), ("2", "")]

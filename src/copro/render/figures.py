@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from copro.findings import Findings, Funnel
 from copro.groups import COMPARABLE_GROUPS
 from copro.render.numbers import interval, names, pct, ratio
-from copro.render.sentences import authorities
+from copro.render.sentences import authorities, display_name
 
 # Okabe & Ito (2008) colour-blind-safe palette
 BLUE, ORANGE, VERMILLION, SKY, GREEN, PURPLE, GREY = (
@@ -85,26 +85,82 @@ def _prefix_ids(svg: str, prefix: str) -> str:
     return svg
 
 
+#: The chosen area's mark on a funnel plot: a colour no limit line uses, drawn large.
+HIGHLIGHT = GREEN
+
+
+def _text_boxes(svg: str) -> list[tuple[float, float, float, float]]:
+    """Rough extents (x0, y0, x1, y1) of the figure's text (tick labels, named points,
+    legend), from each ``<text>`` element's position, anchor, size and length."""
+    boxes = []
+    for m in re.finditer(r"<text([^>]*)>([^<]*)</text>", svg):
+        attrs, content = m.group(1), m.group(2)
+        x, y = re.search(r'\bx="([-\d.]+)"', attrs), re.search(r'\by="([-\d.]+)"', attrs)
+        if x is None or y is None:
+            continue
+        size = re.search(r"font-size:\s*([\d.]+)px", attrs) or re.search(
+            r'font-size="([\d.]+)"', attrs)
+        fs = float(size.group(1)) if size else FONT * 4 / 3
+        w = 0.6 * fs * len(content.strip())
+        x0 = float(x.group(1))
+        if "text-anchor: end" in attrs or 'text-anchor="end"' in attrs:
+            x0 -= w
+        elif "text-anchor: middle" in attrs or 'text-anchor="middle"' in attrs:
+            x0 -= w / 2
+        y1 = float(y.group(1))
+        boxes.append((x0, y1 - fs, x0 + w, y1 + 0.25 * fs))
+    return boxes
+
+
 def highlight_point(figure: SvgFigure, area_code: str, label: str) -> SvgFigure | None:
-    """The same figure with one point (id ``pt-<area_code>``) drawn large on top of the others
-    and named beside it; None if the figure has no such point."""
+    """The same figure with one point (id ``pt-<area_code>``) drawn large, in a colour no
+    limit line uses, on top of the others, and named where its name covers no other text
+    (a thin line joins a name set further off to its point); None if the figure has no such
+    point."""
     svg = figure.svg
     start = svg.find(f'<g id="pt-{area_code}">')
     if start < 0:
         return None
+    # the point's own small label, if the figure named it, gives way to the large one
+    svg = re.sub(r"<text [^>]*>" + re.escape(_escape(label)) + r"</text>", "", svg)
+    start = svg.find(f'<g id="pt-{area_code}">')
     use = re.search(r'<use [^>]*x="([-\d.]+)" y="([-\d.]+)"', svg[start:])
     x, y = float(use.group(1)), float(use.group(2))
-    width = float(re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+)', svg).group(1))
-    right = x < width * 0.6
-    dy = 18 if y < 40 else -10  # below the point near the top, else above it
-    mark = (f'<g class="highlight"><circle cx="{x:.1f}" cy="{y:.1f}" r="6.5" fill="{VERMILLION}" '
-            f'stroke="#0b0c0c" stroke-width="1.5"/>'
-            f'<text x="{x + (8 if right else -8):.1f}" y="{y + dy:.1f}" '
-            f'text-anchor="{"start" if right else "end"}" font-size="{FONT + 1}" '
+    box = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', svg)
+    width, height = float(box.group(1)), float(box.group(2))
+    fs = FONT + 2
+    w, taken = 0.6 * fs * len(label), _text_boxes(svg)
+    choice = None
+    for dy in (-12, 18, -28, 34, -44, 50, -60, 66):
+        for right in ((True, False) if x < width * 0.6 else (False, True)):
+            x0 = x + 11 if right else x - 11 - w
+            box_ = (x0 - 2, y + dy - fs, x0 + w + 2, y + dy + 0.3 * fs)
+            if (box_[0] < 2 or box_[2] > width - 2 or box_[1] < 2 or box_[3] > height - 2
+                    or any(box_[0] < t[2] and t[0] < box_[2] and box_[1] < t[3]
+                           and t[1] < box_[3] for t in taken)):
+                continue
+            choice = (x0, y + dy, right)
+            break
+        if choice:
+            break
+    if choice is None:  # nowhere free: above the point, inside the figure
+        right = x < width * 0.6
+        choice = (min(max(x + 11 if right else x - 11 - w, 2), width - w - 2),
+                  max(y - 12, fs + 2), right)
+    tx, ty, right = choice
+    leader = ""
+    if abs(ty - y) > 20:
+        leader = (f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{tx + (0 if right else w):.1f}" '
+                  f'y2="{ty - fs / 3:.1f}" stroke="#0b0c0c" stroke-width="1"/>')
+    mark = (f'<g class="highlight">{leader}<circle cx="{x:.1f}" cy="{y:.1f}" r="9" '
+            f'fill="{HIGHLIGHT}" stroke="#0b0c0c" stroke-width="2"/>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#0b0c0c"/>'
+            f'<text x="{tx:.1f}" y="{ty:.1f}" text-anchor="start" font-size="{fs}" '
             f'font-weight="bold" fill="#0b0c0c" stroke="#ffffff" stroke-width="3" '
             f'paint-order="stroke">{_escape(label)}</text></g>')
     end = svg.rindex("</svg>")
-    return SvgFigure(figure.id, figure.title, figure.description + f" {label} is highlighted.",
+    return SvgFigure(figure.id, figure.title,
+                     figure.description + f" {label} is the large green point, named beside it.",
                      svg[:end] + mark + svg[end:])
 
 
@@ -351,3 +407,140 @@ def national_rates_by_group(findings: Findings, fig_id: str = "mediation",
                    f"appeal in {reference}, for each requester group, with 95% intervals. "
                    + "; ".join(parts) + ".")
     return _to_svg(fig, fig_id, title, description)
+
+
+#: The two groups' colours wherever they stand side by side (Okabe-Ito: blue and vermillion
+#: differ for every common colour vision deficiency); group B (families) first.
+GROUP_COLOURS = (BLUE, VERMILLION)
+
+
+def two_rates(findings: Findings, f, fig_id: str = "answer") -> SvgFigure | None:
+    """The comparison that matters, drawn small enough to sit at the top of a page on a
+    phone: group B's and group A's rate in one area, each with its 95% interval, on a 0-100
+    scale; None where either rate is missing."""
+    key = findings.primary
+    a, b = findings.group_a, findings.group_b
+    rates = [f.outcomes[key].rates.get(g) for g in (b, a)]
+    if any(r is None or not r.trials for r in rates):
+        return None
+    name = findings.outcome(key).name
+    # narrower than the others: it sits indented, beside the answer, on a 390 px phone
+    fig = Figure(figsize=(WIDTH - 0.6, 1.6), layout="constrained")
+    ax = fig.add_subplot()
+    ys = [1, 0]
+    for y, r, colour in zip(ys, rates, GROUP_COLOURS, strict=True):
+        ax.hlines(y, r.ci_low * 100, r.ci_high * 100, color=colour, linewidth=3)
+        ax.scatter([r.estimate * 100], [y], s=90, color=colour, edgecolor="#0b0c0c",
+                   linewidth=0.8, zorder=3)
+        right = r.ci_high * 100 < 70
+        ax.annotate(f"{round(r.estimate * 100)} in 100", (r.ci_high * 100 if right else
+                                                          r.ci_low * 100, y),
+                    xytext=(6 if right else -6, 0), textcoords="offset points",
+                    ha="left" if right else "right", va="center", fontweight="bold",
+                    color="#0b0c0c")
+    ax.set_yticks(ys, [b.label, a.label])
+    ax.set_ylim(-0.6, 1.6)
+    ax.set_xlim(0, 100)
+    ax.set_xticks([0, 25, 50, 75, 100])
+    ax.set_xlabel(f"{name.capitalize()} (%), with 95% interval")
+    ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    place = display_name(findings, f)
+    title = f"{name.capitalize()} in {place}: {b.label.lower()} and {a.label.lower()}"
+    description = (f"Two points on a scale from 0 to 100%, each with its 95% interval. "
+                   f"{b.label}: {pct(rates[0].estimate)} (95% CI "
+                   f"{interval(rates[0].ci_low, rates[0].ci_high, pct)}) of "
+                   f"{rates[0].trials:,} decisions. {a.label}: {pct(rates[1].estimate)} "
+                   f"(95% CI {interval(rates[1].ci_low, rates[1].ci_high, pct)}) of "
+                   f"{rates[1].trials:,} decisions.")
+    return _to_svg(fig, fig_id, title, description)
+
+
+def benchmark_plot(findings: Findings, rows, fig_id: str = "neighbours") -> SvgFigure | None:
+    """An area beside its statistical neighbours, its region and the national figures
+    (``rows`` from :func:`copro.render.benchmark.benchmark`): on the left each group's rate
+    with its interval, on the right the ratio with its interval (log scale); the area's own
+    row is shaded and its name in bold."""
+    if not rows:
+        return None
+    a, b = findings.group_a, findings.group_b
+    k = len(rows)
+    row_height = 1.5 * FONT / 72
+    height = 1.3 + row_height * k
+    fig = Figure(figsize=(WIDTH, height))
+    # fixed margins (no layout engine: this figure is drawn for every local authority)
+    fig.subplots_adjust(left=0.37, right=0.97, top=1 - 0.12 / height, bottom=1.05 / height,
+                        wspace=0.08)
+    left, right = fig.subplots(1, 2, sharey=True, width_ratios=[3, 2])
+    ys = np.arange(k)[::-1]
+    own = [y for y, r in zip(ys, rows, strict=True) if r.kind == "area"]
+    for ax in (left, right):
+        for y in own:
+            ax.axhspan(y - 0.5, y + 0.5, color="#fff2cc", zorder=0)
+        for y, r in zip(ys, rows, strict=True):
+            if r.kind == "region":
+                ax.axhline(y + 0.5, color="#b1b4b6", linewidth=0.8)
+    for key, colour, marker, dy in (("rate_b", GROUP_COLOURS[0], "o", 0.15),
+                                    ("rate_a", GROUP_COLOURS[1], "s", -0.15)):
+        shown = [(y + dy, getattr(r, key)) for y, r in zip(ys, rows, strict=True)
+                 if getattr(r, key) is not None and getattr(r, key).trials]
+        if shown:
+            at = np.array([y for y, _ in shown])
+            left.hlines(at, [x.ci_low * 100 for _, x in shown],
+                        [x.ci_high * 100 for _, x in shown], color=colour, linewidth=1.5)
+            left.scatter([x.estimate * 100 for _, x in shown], at, s=22, marker=marker,
+                         color=colour, zorder=3)
+    ratios = [(y, r.ratio) for y, r in zip(ys, rows, strict=True) if r.ratio is not None]
+    if ratios:
+        at = np.array([y for y, _ in ratios])
+        right.hlines(at, [x.ci_low for _, x in ratios], [x.ci_high for _, x in ratios],
+                     color="#0b0c0c", linewidth=1.5)
+        right.scatter([x.estimate for _, x in ratios], at, s=22, marker="D", color="#0b0c0c",
+                      zorder=3)
+    for y, r in zip(ys, rows, strict=True):
+        if r.ratio is None:
+            right.text(0.04, y, "not compared", ha="left", va="center", color=GREY,
+                       transform=right.get_yaxis_transform())
+    left.scatter([], [], marker="o", color=GROUP_COLOURS[0], label=b.label)
+    left.scatter([], [], marker="s", color=GROUP_COLOURS[1], label=a.label)
+    left.set_xlim(0, 100)
+    left.set_xticks([0, 50, 100])
+    left.set_xlabel("Rate (%)")
+    labels = [_short(r.name, 20) for r in rows]
+    left.set_yticks(ys, labels)
+    for tick, r in zip(left.get_yticklabels(), rows, strict=True):
+        if r.kind == "area":
+            tick.set_fontweight("bold")
+    left.set_ylim(-0.6, k - 0.4)
+    right.axvline(1, color=GREY, linestyle="--", linewidth=1)
+    right.set_xscale("log")
+    his = [r.ratio.ci_high for r in rows if r.ratio is not None] or [1.1]
+    los = [r.ratio.ci_low for r in rows if r.ratio is not None] or [0.9]
+    lo, hi = min(min(los), 0.9), max(max(his), 1.1)
+    ticks = [t for t in (0.5, 1, 1.5, 2, 3, 4, 6) if lo / 1.1 <= t <= hi * 1.1]
+    right.set_xlim(lo / 1.05, hi * 1.05)
+    right.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    right.xaxis.set_minor_locator(matplotlib_ticker.NullLocator())
+    right.set_xlabel("Ratio")
+    right.tick_params(axis="y", left=False)
+    fig.legend(loc="lower center", ncols=2, frameon=False, handletextpad=0.4,
+               bbox_to_anchor=(0.5, 0))
+    area = rows[0]
+    name = findings.outcome(findings.primary).name
+    title = (f"{area.name} beside its statistical neighbours: {name} by who asked, and the "
+             "ratio")
+    parts = []
+    for r in rows:
+        if r.ratio is None:
+            parts.append(f"{r.name}: not compared ({r.why_not})")
+        else:
+            parts.append(f"{r.name}: {b.label.lower()} {pct(r.rate_b.estimate, 0)}, "
+                         f"{a.label.lower()} {pct(r.rate_a.estimate, 0)}, ratio "
+                         f"{ratio(r.ratio.estimate)} "
+                         f"({interval(r.ratio.ci_low, r.ratio.ci_high)})")
+    description = (f"Dot plot, one row per area: {area.name} (shaded), its "
+                   f"{sum(r.kind == 'neighbour' for r in rows)} statistical neighbours closest "
+                   "first, then its region and the national figures. Left: each group's rate "
+                   "with its 95% interval; right: the ratio with its 95% interval (1 means no "
+                   "difference). " + "; ".join(parts) + ".")
+    return _to_svg(fig, fig_id, title, description, scale=1.0)

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.render import figures
+from copro.render.benchmark import benchmark, benchmark_sentences
 from copro.render.files import replace_folder, write_files
 from copro.render.numbers import MISSING, is_missing, missing_legend, missing_symbol, pct, ratio
 from copro.render.sentences import (
@@ -35,10 +36,12 @@ from copro.render.sentences import (
     national_name,
     not_on_funnel,
     outcome_sentences,
+    plain_answer,
     scope,
 )
 from copro.render.table_notes import LEGEND as NOTES_LEGEND
 from copro.render.table_notes import short_notes
+from copro.sources.neighbours import StatisticalNeighbours
 
 AREA_DIR = "la"
 
@@ -138,8 +141,16 @@ def render_index(findings: Findings, figs: ReportFigures, generated: str,
 
 
 def render_area(findings: Findings, f: AreaFindings, figs: ReportFigures, generated: str,
-                index_link: str | None = None) -> str:
+                index_link: str | None = None,
+                neighbours: StatisticalNeighbours | None = None,
+                own_figures: bool = True) -> str:
+    """One area's page. ``own_figures``: draw its own figures (the answer's two rates, the
+    neighbours); off for --all-las, where 153 of each would cost about 35 s of CPU (the
+    page then gives the same figures in its sentences and tables)."""
     pooled = findings.pooled[findings.primary]
+    bench = [] if neighbours is None else benchmark(findings, f, neighbours)
+    if not any(r.kind == "neighbour" and r.why_not != "not in these data" for r in bench):
+        bench = []
     funnel = pooled.funnels.get(findings.group_b)
     point = None if funnel is None else next(
         (p for p in funnel.points if p.area_code == f.area.code), None)
@@ -155,28 +166,38 @@ def render_area(findings: Findings, f: AreaFindings, figs: ReportFigures, genera
         point=point, figure=figure,
         primary=findings.outcome(findings.primary), index_link=index_link,
         england=covers_england(findings), national_name=national_name(findings),
-        scope=scope(findings), caveats=caveats(findings), shrunk=eb and eb.get(f.area.code))
+        scope=scope(findings), caveats=caveats(findings), shrunk=eb and eb.get(f.area.code),
+        answer=plain_answer(findings, f),
+        answer_figure=figures.two_rates(findings, f) if own_figures else None,
+        neighbours=bench,
+        neighbours_figure=figures.benchmark_plot(findings, bench) if own_figures else None,
+        neighbours_sentences=benchmark_sentences(findings, bench),
+        neighbours_credit="" if neighbours is None else neighbours.attribution)
 
 
 def write_report(findings: Findings, out_dir: Path, area: AreaFindings | None = None,
-                 all_las: bool = False) -> list[Path]:
+                 all_las: bool = False,
+                 neighbours: StatisticalNeighbours | None = None) -> list[Path]:
     """Write the report into ``out_dir``: ``index.html``; with ``all_las`` also
     ``la/<name>.html`` for every local authority, linked both ways; with ``area`` only that
-    area's page. Every page is rendered before any is written. Returns the paths written."""
+    area's page. An area's page sets it beside its statistical ``neighbours``, where given.
+    Every page is rendered before any is written. Returns the paths written."""
     out_dir = Path(out_dir)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     figs = build_figures(findings)
     pages: dict[Path, str] = {}
     if area is not None:
-        pages[out_dir / f"{slug(area.area.name)}.html"] = render_area(findings, area, figs,
-                                                                      generated)
+        pages[out_dir / f"{slug(area.area.name)}.html"] = render_area(
+            findings, area, figs, generated, neighbours=neighbours)
     else:
         area_pages = {}
         if all_las:
             for f in findings.local_authorities:
                 area_pages[f.area.code] = _area_file(f)
                 pages[out_dir / _area_file(f)] = render_area(findings, f, figs, generated,
-                                                             index_link="../index.html")
+                                                             index_link="../index.html",
+                                                             neighbours=neighbours,
+                                                             own_figures=False)
         pages[out_dir / "index.html"] = render_index(findings, figs, generated, area_pages)
     if area is not None:
         (path, html), = pages.items()

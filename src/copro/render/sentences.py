@@ -307,3 +307,54 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
                      f"({ratio(ref)}).")
         out.append(text)
     return out
+
+
+#: What a request's success was, in the plainest words, for the answer at the top of a page.
+_PLAIN_OUTCOME = {
+    "assessment": "led to an assessment",
+    "plan": "ended in an EHC plan",
+    "timeliness": "were decided within 6 weeks",
+    "plan_timeliness": "had their plan within 20 weeks",
+}
+_POSSESSIVE = {RequesterGroup.FAMILY: "families'", RequesterGroup.EDUCATION: "schools'"}
+
+
+def in_every_100(rate: float) -> str:
+    """A rate as 'N in every 100' (whole numbers: the page's tables carry the decimals)."""
+    return f"{round(100 * rate)} in every 100"
+
+
+def whose(group: RequesterGroup) -> str:
+    """'families'' requests, 'schools'' requests, else 'requests from health professionals'."""
+    own = _POSSESSIVE.get(group)
+    return f"{own} requests" if own else group.requests_from
+
+
+def plain_answer(findings: Findings, f: AreaFindings) -> tuple[str, str] | None:
+    """The answer first, as GOV.UK puts it: one plain sentence of the two groups' rates, and
+    one saying whether it matters who asks (from the ratio's interval); None where the area
+    has no rate for either group."""
+    key = findings.primary
+    o = f.outcomes[key]
+    a, b = findings.group_a, findings.group_b
+    rate_a, rate_b = o.rates.get(a), o.rates.get(b)
+    where = in_text(findings, f)
+    if rate_a is None or rate_b is None or not rate_a.trials or not rate_b.trials:
+        return None
+    done = _PLAIN_OUTCOME.get(key, f"were counted in the {findings.outcome(key).name}")
+    first = (f"In {where}, {in_every_100(rate_b.estimate)} {whose(b)} {done}; "
+             f"{in_every_100(rate_a.estimate)} from {a.label.lower()}.")
+    c = o.comparison
+    if c is None:
+        second = (f"These figures cannot say whether it matters who asks in {where}: it "
+                  f"{NOT_COMPARABLE_REASONS[o.not_comparable]} ({o.not_comparable_detail}).")
+    elif c.risk_ratio.ci_low > 1:
+        second = (f"It matters who asks: {whose(a)} were {ratio(c.risk_ratio.estimate)} times "
+                  f"as likely to succeed, a gap that chance alone is unlikely to explain.")
+    elif c.risk_ratio.ci_high < 1:
+        second = (f"It matters who asks: {whose(b)} were {ratio(1 / c.risk_ratio.estimate)} "
+                  f"times as likely to succeed, a gap that chance alone is unlikely to explain.")
+    else:
+        second = ("The gap is small enough to be chance: these figures cannot tell whether it "
+                  "matters who asks.")
+    return first, second

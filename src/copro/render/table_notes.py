@@ -9,10 +9,10 @@ from copro.findings import Findings
 from copro.render.numbers import pct
 
 #: What the table's marks mean, for the text under it.
-LEGEND = ("“Above funnel”, “below funnel”: the group's rate lies above or below the funnel "
-          "plot's exact 99.8% limits (common where local authorities differ more than chance "
-          "explains); ‡ (in red): "
-          "still outside once the real variation between local authorities (over-dispersion) is "
+LEGEND = ("“Unusually high”, “unusually low”: the group's rate is further from the national "
+          "rate than chance would explain for a council of its size (outside the funnel plot's "
+          "exact 99.8% limits; common, as councils differ more than chance explains); ‡ (in "
+          "red): still outside once that real variation between councils (over-dispersion) is "
           "allowed for.")
 
 
@@ -40,6 +40,7 @@ def short_notes(findings: Findings) -> dict[str, list[tuple[str, bool]]]:
             # between authorities is allowed for: outside the exact limits alone is common
             still = p.band_additive != "within"
             notes[p.area_code].append(
-                (f"{group.label} {p.band.split()[0]} funnel{' ‡' if still else ''}",
+                (f"{group.label}' rate unusually "
+                 f"{'high' if p.band.startswith('above') else 'low'}{' ‡' if still else ''}",
                  still))
     return notes

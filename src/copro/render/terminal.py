@@ -8,6 +8,7 @@ from rich.table import Table
 
 from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
+from copro.render.benchmark import benchmark, benchmark_sentences
 from copro.render.numbers import (
     MISSING,
     count,
@@ -29,8 +30,10 @@ from copro.render.sentences import (
     in_text,
     methods,
     national_name,
+    plain_answer,
     scope,
 )
+from copro.sources.neighbours import StatisticalNeighbours
 from copro.stats.results import Rate
 
 ROWS_EACH_WAY = 10
@@ -206,13 +209,14 @@ def _coverage_table(findings: Findings, width: int) -> Table:
 def _footer(findings: Findings, console: Console) -> None:
     console.print()
     console.print("[bold]Notes[/bold]")
+    # only what the audit's output shows: its compared outcomes (mediation and tribunal rates
+    # are in `copro la`, the JSON and the report), and no q-values or differences
     for o in findings.outcomes:
-        console.print(f"- {o.name.capitalize()}: {o.definition}.")
+        if o.compared:
+            console.print(f"- {o.name.capitalize()}: {o.definition}.")
     console.print(
-        "- Rates: Wilson score 95% intervals. Ratio: Katz log interval. Difference: Newcombe "
-        "hybrid score. q: Benjamini-Hochberg q-value of Fisher's exact test across local "
-        "authorities. Pooled: Mantel-Haenszel (Greenland-Robins variance)."
-        f" {MISSING} = missing (reason given).")
+        "- Rates: Wilson score 95% intervals. Ratio: Katz log interval. Pooled: Mantel-Haenszel "
+        f"(Greenland-Robins variance). {MISSING} = missing (reason given).")
     for line in methods(findings):
         console.print(f"- {line}")
     for caveat in caveats(findings):
@@ -223,19 +227,56 @@ def _footer(findings: Findings, console: Console) -> None:
                   "for everything.")
 
 
+def _print_neighbours(findings: Findings, f: AreaFindings, neighbours: StatisticalNeighbours,
+                      console: Console) -> None:
+    """The area beside its 10 statistical neighbours, its region and the national figures."""
+    rows = benchmark(findings, f, neighbours)
+    if not any(r.kind == "neighbour" and r.why_not != "not in these data" for r in rows):
+        return
+    a, b = findings.group_a, findings.group_b
+    cells = []
+    for r in rows:
+        name = (f"{r.rank}. {r.name} ({r.closeness.lower()})" if r.kind == "neighbour"
+                else r.name)
+        if r.ratio is None:
+            cells.append([name, _rate_cell(r.rate_b) if r.rate_b and r.rate_b.trials else
+                          MISSING, _rate_cell(r.rate_a) if r.rate_a and r.rate_a.trials else
+                          MISSING, f"not compared: {r.why_not}", ""])
+            continue
+        cells.append([name, _rate_cell(r.rate_b), _rate_cell(r.rate_a),
+                      _ratio_cell(r.ratio.estimate, r.ratio.ci_low, r.ratio.ci_high),
+                      MISSING if r.shrunken is None else
+                      _ratio_cell(r.shrunken.estimate, r.shrunken.ci_low, r.shrunken.ci_high)])
+    console.print()
+    console.print(_table(f"{f.area.name} beside its statistical neighbours (DfE's list, closest "
+                         f"first): {findings.outcome(findings.primary).name}, % (95% CI)",
+                         ["Area", b.label, a.label, "Ratio, 95% CI",
+                          "Shrunken ratio, 95% CI"], cells, console.width))
+    for sentence in benchmark_sentences(findings, rows):
+        console.print(f"• {sentence}")
+    console.print(f"- Neighbours: {neighbours.attribution} A shrunken ratio is pulled towards "
+                  "the average of all areas compared, the more so the fewer its requests.")
+
+
 def _points(x: float) -> str:
     """A difference in percentage points with its sign: '+20.0', '−2.3' (a minus sign, not a
     hyphen, so that an interval's dash is not taken for one)."""
     return f"{100 * x:+.1f}".replace("-", "−")
 
 
-def print_area(findings: Findings, f: AreaFindings, console: Console) -> None:
-    """One area's scorecard: every group's rates, the comparison, region and England (or the
-    areas in the data together) beside it."""
+def print_area(findings: Findings, f: AreaFindings, console: Console,
+               neighbours: StatisticalNeighbours | None = None) -> None:
+    """One area's scorecard: the answer in plain words, every group's rates, the comparison,
+    region and England (or the areas in the data together) beside it, and its statistical
+    neighbours (from ``neighbours``, where given)."""
     area = f.area
     codes = area.code + (f", DfE {area.old_la_code}" if area.old_la_code else "")
     where = f" — {area.region_name}" if area.region_name else ""
     console.print(f"[bold]{area.name}[/bold] ({codes}){where} — {findings.period}\n")
+    answer = plain_answer(findings, f)
+    if answer:
+        console.print(f"[bold]{answer[0]}[/bold]")
+        console.print(answer[1] + "\n")
     for sentence in area_sentences(findings, f):
         console.print(f"• {sentence}")
     console.print()
@@ -293,7 +334,15 @@ def print_area(findings: Findings, f: AreaFindings, console: Console) -> None:
                              [[*r[:2], r[-1]] for r in rows if r[-1]], console.width, left=2))
     if f.unknown_share:
         console.print(f"Source not recorded for {pct(f.unknown_share)} of requests.")
+    if neighbours is not None:
+        _print_neighbours(findings, f, neighbours, console)
     console.print()
+    for o in findings.outcomes:
+        console.print(f"- {o.name.capitalize()}: {o.definition}.")
+    console.print("- Rates: Wilson score 95% intervals. Ratio: Katz log interval. Difference: "
+                  "Newcombe hybrid score, in percentage points. p: Fisher's exact test; q: the "
+                  "same adjusted because every local authority is tested at once "
+                  "(Benjamini-Hochberg).")
     for caveat in caveats(findings):
         console.print(f"- {caveat}")
     console.print(f"- Data: {findings.provenance.source}. {findings.provenance.attribution}")

@@ -77,6 +77,8 @@ BANDS = (
     Band(2.0, None, "#54278f", "2 or more"),
 )
 NOT_COMPARED = Band(None, None, "#b1b4b6", "not compared")
+#: Bands dark enough to need white labels.
+DARK = {"#756bb1", "#54278f"}
 
 
 def band(ratio: float | None) -> Band:
@@ -93,28 +95,78 @@ def _points(cx: float, cy: float, size: float) -> str:
                     f"{cy + size * math.sin(math.radians(60 * i - 30)):.1f}" for i in range(6))
 
 
+_SMALL_WORDS = {"of", "and", "upon", "on", "the", "city", "county", "borough", "royal"}
+
+
+@cache
+def short_labels() -> dict[str, str]:
+    """A short label (two or three letters) for every hexagon, unique across the map: the
+    initials of a name of several words ('BCP', 'NYk' is not used: 'NY'), else its first
+    three letters ('Lee'); a clash takes the next letters of the name instead ('Lei', 'Lcs')."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for h in sorted(hexes(), key=lambda h: (len(h.name), h.name)):
+        words = [w for w in h.name.replace(",", " ").replace("-", " ").split()
+                 if w.lower() not in _SMALL_WORDS]
+        letters = "".join(c for c in h.name if c.isalpha())
+        candidates = []
+        if len(words) > 1:
+            candidates.append("".join(w[0].upper() for w in words[:3]))
+        candidates.append(letters[:3].capitalize())
+        candidates += [letters[0].upper() + letters[i].lower() + letters[j].lower()
+                       for i in range(1, len(letters)) for j in range(i + 1, len(letters))]
+        label = next(c for c in candidates if c.lower() not in used)
+        used.add(label.lower())
+        out[h.code] = label
+    return out
+
+
 def hex_svg(labels: dict[str, tuple[str, float | None]], title: str, description: str,
-            fig_id: str = "hexmap", size: float = 14.0) -> str:
-    """The map as an SVG string: ``labels`` maps ONS code -> (tooltip text, ratio or None)."""
+            fig_id: str = "hexmap", size: float = 14.0, href: str | None = None,
+            chosen: str | None = None) -> str:
+    """The map as an SVG string: ``labels`` maps ONS code -> (name and figure in words, ratio
+    or None). With ``href`` (a pattern with ``{code}``) every hexagon is a link, reachable by
+    keyboard, named by its words, which also show at the map's top left while it is hovered
+    or focused. Each hexagon carries its short label; ``chosen`` is drawn outlined, last, and
+    named at the top left."""
     from html import escape
 
     cells = hexes()
+    short = short_labels()
     width = math.sqrt(3) * size
     max_r = max(h.r for h in cells)
     max_q = max(h.q for h in cells)
     view_w = width * (max_q + 1.5) + 2
     view_h = 1.5 * size * max_r + 2 * size + 2
+    role = "group" if href else "img"
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {view_w:.0f} {view_h:.0f}" '
-             f'role="img" aria-labelledby="{fig_id}-title {fig_id}-desc">',
+             f'role="{role}" aria-labelledby="{fig_id}-title {fig_id}-desc" class="copro-map">',
              f'<title id="{fig_id}-title">{escape(title)}</title>',
              f'<desc id="{fig_id}-desc">{escape(description)}</desc>']
+    last = []
     for h in cells:
         cx = 1 + width * (h.q + 0.5 + 0.5 * (h.r & 1))
         cy = 1 + size + 1.5 * size * (max_r - h.r)
         text, ratio = labels.get(h.code, (f"{h.name}: no figures", None))
-        parts.append(f'<polygon class="copro-hex" data-code="{h.code}" '
-                     f'fill="{band(ratio).colour}" points="{_points(cx, cy, size)}">'
-                     f'<title>{escape(text)}</title></polygon>')
+        colour = band(ratio).colour
+        ink = "#ffffff" if colour in DARK else "#0b0c0c"
+        mine = h.code == chosen
+        cls = "copro-hex copro-hex--chosen" if mine else "copro-hex"
+        shape = (f'<polygon class="{cls}" data-code="{h.code}" fill="{colour}" '
+                 f'points="{_points(cx, cy, size)}">'
+                 f'<title>{escape(text)}</title></polygon>'
+                 f'<text class="copro-hex-label" x="{cx:.1f}" y="{cy + 3:.1f}" '
+                 f'text-anchor="middle" fill="{ink}" aria-hidden="true">{short[h.code]}</text>')
+        if href:
+            shape = (f'<a href="{escape(href.format(code=h.code))}" aria-label="{escape(text)}" '
+                     f'class="copro-hex-link">{shape}<text class="copro-hex-name" x="4" y="16" '
+                     f'aria-hidden="true">{escape(text)}</text></a>')
+        (last if mine else parts).append(shape)
+    parts += last
+    if chosen:
+        text = labels.get(chosen, ("", None))[0]
+        parts.append(f'<text class="copro-hex-chosen-name" x="4" y="16" aria-hidden="true">'
+                     f'{escape(text)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -22,6 +22,7 @@ from copro.render.sentences import (
     headline,
     national_name,
     not_on_funnel,
+    plain_answer,
     scope,
 )
 from copro.render.table_notes import LEGEND as NOTES_LEGEND
@@ -95,17 +96,8 @@ def index_page(findings: Findings) -> Page:
     a, b = findings.group_a, findings.group_b
     by_code = {f.area.code: f for f in findings.local_authorities}
     area_notes = short_notes(findings)
-    labels = {}
-    for code, f in by_code.items():
-        r = _ratio_of(f, key)
-        labels[code] = (f"{f.area.name}: ratio {ratio(r)}" if r is not None
-                        else f"{f.area.name}: not compared", r)
-    bands = []
-    for band in (*hexmap.BANDS, hexmap.NOT_COMPARED):
-        members = sorted(f.area.name for f in by_code.values()
-                         if hexmap.band(_ratio_of(f, key)) is band)
-        bands.append({"band": band, "swatch": hexmap.swatch(band.colour), "count": len(members),
-                      "names": members})
+    labels = _hex_labels(findings)
+    bands = _bands(findings)
     whose = "England's" if covers_england(findings) else "the"
     title = (f"Map of {whose} {len(by_code)} local authorities coloured by the ratio of "
              f"{a.label.lower()}' to {b.label.lower()}' {outcome.name}")
@@ -121,9 +113,12 @@ def index_page(findings: Findings) -> Page:
                       "comparison": c, "notes": area_notes[f.area.code],
                       "band": hexmap.band(_ratio_of(f, key)).label})
     pooled = findings.pooled[key]
+    answer = plain_answer(findings, findings.national)
     context = {
+        "answer": answer, "answer_figure": _two_rates(findings, findings.national),
+        "answer_rates": _answer_rates(findings, findings.national),
         "findings": findings, "headline": headline(findings), "outcome": outcome,
-        "hexmap": hexmap.hex_svg(labels, title, desc), "hexmap_title": title,
+        "hexmap": hexmap.hex_svg(labels, title, desc, href=_LA_HREF), "hexmap_title": title,
         "hexmap_desc": desc, "bands": bands, "credit": hexmap.CREDIT, "table": table,
         "notes_legend": NOTES_LEGEND,
         "coverage_sentence": coverage_sentence(pooled),
@@ -153,7 +148,75 @@ def _funnel_svg(findings: Findings):
     return figure
 
 
-def area_page(findings: Findings, f: AreaFindings) -> Page:
+def _la_href() -> str:
+    from django.urls import reverse
+
+    return reverse("explorer:area", args=["E00000000"]).replace("E00000000", "{code}")
+
+
+class _Href:
+    """The pattern of an LA page's address, looked up when first used (after URLs load)."""
+
+    def format(self, code: str) -> str:
+        return _la_href().format(code=code)
+
+    def __bool__(self) -> bool:
+        return True
+
+
+_LA_HREF = _Href()
+
+
+def _two_rates(findings: Findings, f: AreaFindings):
+    from copro.render.figures import two_rates
+
+    return two_rates(findings, f)
+
+
+def _answer_rates(findings: Findings, f: AreaFindings) -> list[dict]:
+    """The two big numbers under the answer: each group's rate as 'N in 100'."""
+    o = f.outcomes[findings.primary]
+    out = []
+    for g in (findings.group_b, findings.group_a):
+        r = o.rates.get(g)
+        if r is None or not r.trials:
+            return []
+        out.append({"group": g, "rate": r, "whole": round(100 * r.estimate)})
+    return out
+
+
+def _hex_labels(findings: Findings) -> dict[str, tuple[str, float | None]]:
+    key = findings.primary
+    out = {}
+    for f in findings.local_authorities:
+        r = _ratio_of(f, key)
+        out[f.area.code] = (f"{f.area.name}: ratio {ratio(r)}" if r is not None
+                            else f"{f.area.name}: not compared", r)
+    return out
+
+
+def neighbours_of(findings: Findings, f: AreaFindings):
+    """The area beside its statistical neighbours, region and England (bundled DfE list)."""
+    from copro.render.benchmark import benchmark
+    from copro.sources.neighbours import bundled_neighbours
+
+    rows = benchmark(findings, f, bundled_neighbours())
+    # neighbours none of which are in these data (an FOI or SEN2 audit) are not shown
+    if not any(r.kind == "neighbour" and r.why_not != "not in these data" for r in rows):
+        return []
+    return rows
+
+
+def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -> Page:
+    from copro.render.benchmark import (
+        CSV_HEADER,
+        benchmark_csv_rows,
+        benchmark_records,
+        benchmark_sentences,
+    )
+    from copro.render.figures import benchmark_plot, highlight_point
+    from copro.sources.neighbours import bundled_neighbours
+
     a, b = findings.group_a, findings.group_b
     funnel = funnel_of(findings)
     point = None if funnel is None else next(
@@ -161,8 +224,8 @@ def area_page(findings: Findings, f: AreaFindings) -> Page:
     figure = _funnel_svg(findings)
     svg = None
     if figure is not None and point is not None:
-        svg = figure.svg.replace(f'<g id="pt-{f.area.code}"',
-                                 f'<g id="pt-{f.area.code}" class="copro-highlight"', 1)
+        marked = highlight_point(figure, f.area.code, f.area.name)
+        svg = None if marked is None else marked.svg
     region = findings.region_of(f.area)
     others = beside(findings, f)
     sentences = area_sentences(findings, f)
@@ -177,29 +240,87 @@ def area_page(findings: Findings, f: AreaFindings) -> Page:
                     "detail": x.outcomes[o.key].not_comparable_detail}
                    for x in (f, *others) for o in compared]
     area_notes = notes(findings).get(f.area.code, [])
+    bench = neighbours_of(findings, f)
+    bench_figure = benchmark_plot(findings, bench)
+    eb = findings.pooled[findings.primary].empirical_bayes
+    answer = plain_answer(findings, f)
+    labels = _hex_labels(findings)
+    map_title = f"{f.area.name} on the map of local authorities"
+    map_desc = (f"Hex map, one hexagon per local authority, coloured by the ratio; "
+                f"{f.area.name} is outlined in black and named. "
+                f"{labels.get(f.area.code, ('', None))[0]}.")
     context = {
         "national": national_name(findings), "national_beside": findings.national in others,
         "covers_england": covers_england(findings),
         "findings": findings, "f": f, "area": f.area, "a": a, "b": b, "sentences": sentences,
+        "answer": answer, "answer_figure": _two_rates(findings, f),
+        "answer_rates": _answer_rates(findings, f),
+        "comparison": f.outcomes[findings.primary].comparison,
+        "shrunk": None if eb is None else eb.by_area.get(f.area.code),
         "scorecard": scorecard, "beside": beside_rows, "region": region, "funnel": funnel,
         "point": point, "figure": figure, "funnel_svg": svg, "notes": area_notes,
         "point_band": None if point is None else funnel_band(point.band),
         "off_funnel": not_on_funnel(findings, f),
         "point_band_additive": None if point is None else funnel_band(point.band_additive),
         "primary": findings.outcome(findings.primary),
-        "description": sentences[0] if sentences else "",
+        "neighbours": bench, "neighbours_figure": bench_figure,
+        "neighbours_sentences": benchmark_sentences(findings, bench),
+        "neighbours_credit": bundled_neighbours().attribution,
+        "hexmap": hexmap.hex_svg(labels, map_title, map_desc, fig_id="lamap", href=_LA_HREF,
+                                 chosen=f.area.code),
+        "hexmap_title": map_title, "bands": _bands(findings), "credit": hexmap.CREDIT,
+        "description": " ".join(answer) if answer else (sentences[0] if sentences else ""),
         "page_title": f"{f.area.name}: does it matter who asks for an EHC needs assessment? "
                       f"({findings.period})",
     }
-    document = {"schema": "copro.web.area/1", "area": to_plain(f.area),
+    document = {"schema": "copro.web.area/2", "area": to_plain(f.area),
+                "answer": list(answer) if answer else None,
                 "sentences": sentences, "notes": area_notes,
                 "findings": to_plain(f),
                 "region": None if region is None else to_plain(region),
                 "england": to_plain(findings.national),
                 "funnel_point": None if point is None else to_plain(point),
+                "statistical_neighbours": {
+                    "outcome": findings.primary, "group_a": a.value, "group_b": b.value,
+                    "source": bundled_neighbours().source,
+                    "sha256": bundled_neighbours().sha256,
+                    "attribution": bundled_neighbours().attribution,
+                    "sentences": benchmark_sentences(findings, bench),
+                    "rows": benchmark_records(bench)},
+                "survey": survey,
                 "caveats": list(findings.caveats), **_provenance(findings)}
-    rows = [area_table._row(findings, x) for x in (f, *others)]
-    return Page("explorer/area.html", context, document, area_table.columns(findings), rows)
+    header = ["section", *area_table.columns(findings)]
+    rows = [["area", *area_table._row(findings, x)] for x in (f, *others)]
+    by_code = {x.area.code: x for x in findings.local_authorities}
+    rows += [["neighbour", *area_table._row(findings, by_code[r.code])]
+             for r in bench if r.kind == "neighbour" and r.code in by_code]
+    width = len(header)
+    extra = [f"neighbours_{c}" for c in CSV_HEADER]
+    header += extra
+    rows = [row + [None] * len(extra) for row in rows]
+    rows += [["neighbours_table", *([None] * (width - 1)), *row]
+             for row in benchmark_csv_rows(bench)]
+    if survey and survey.get("csv_rows"):
+        survey_header = [f"survey_{c}" for c in survey["csv_header"]]
+        header += survey_header
+        rows = [row + [None] * len(survey_header) for row in rows]
+        rows += [["survey", *([None] * (len(header) - len(survey_header) - 1)), *row]
+                 for row in survey["csv_rows"]]
+    if survey:
+        document["survey"] = {k: v for k, v in survey.items()
+                              if k not in ("csv_rows", "csv_header")}
+    return Page("explorer/area.html", context, document, header, rows)
+
+
+def _bands(findings: Findings) -> list[dict]:
+    key = findings.primary
+    out = []
+    for band in (*hexmap.BANDS, hexmap.NOT_COMPARED):
+        members = sorted((f.area.name, f.area.code) for f in findings.local_authorities
+                         if hexmap.band(_ratio_of(f, key)) is band)
+        out.append({"band": band, "swatch": hexmap.swatch(band.colour), "count": len(members),
+                    "names": members})
+    return out
 
 
 def compare_page(findings: Findings, chosen: list[AreaFindings], errors: list[str]) -> Page:
@@ -283,7 +404,7 @@ def methods_page(findings: Findings) -> Page:
                    for x in findings.outcomes]
     context = {"findings": findings, "method": method, "definitions": definitions,
                "method_rows": [(METHOD_LABELS[k], v) for k, v in method.items()],
-               "page_title": "Methods",
+               "page_title": "About this measure: methods",
                "description": "How copro measures whether the outcome of a request depends "
                               "on who made it."}
     document = {"schema": "copro.web.methods/1", "methods": method,

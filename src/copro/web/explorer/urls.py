@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from copro.web.explorer import views
+from copro.web.explorer import api, views
 
 app_name = "explorer"
 SUFFIX = r"(?P<suffix>\.json|\.csv)"
@@ -25,4 +25,11 @@ urlpatterns = [
     *_both("data", views.data, "data"),
     path("data/<slug:slug>/counts.csv", views.dataset_counts, name="dataset-counts"),
     *_both("healthz", views.healthz, "healthz"),
+    path("accessibility", views.accessibility, name="accessibility"),
+    # the versioned JSON API, described by /api/v1/openapi.json
+    path("api/v1/openapi.json", api.description, name="api-description"),
+    path("api/v1/areas", api.areas, name="api-areas"),
+    path("api/v1/areas/<str:code>", api.area, name="api-area"),
+    path("api/v1/measures", api.measures, name="api-measures"),
+    path("api/v1/survey/<str:code>", api.survey, name="api-survey"),
 ]

@@ -133,8 +133,29 @@ def area(request, code, suffix=None):
     from copro.web.survey.store import publication_stamp  # issue 12: the LA page's survey block
 
     return _cached(request, (dataset.pk, dataset.sha256, "la", f.area.code, fmt,
-                             publication_stamp() if fmt == "html" else None), fmt,
-                   lambda: (pages.area_page(findings, f), f"copro-{findings.period}-{f.area.code}"))
+                             publication_stamp()), fmt,
+                   lambda: (pages.area_page(findings, f, _survey_figures(f.area.code)),
+                            f"copro-{findings.period}-{f.area.code}"))
+
+
+def _survey_figures(code: str) -> dict:
+    """The published survey figures the LA page shows, for its JSON and CSV (as the survey's
+    own results page gives them)."""
+    from copro.stats import survey as st
+    from copro.web.survey import store
+    from copro.web.survey.published import AUDIENCES, CSV_HEADER, _csv_rows, level_document
+
+    results = store.published_results()
+    levels = [level_document(results.level(code, a)) for a in AUDIENCES]
+    surveyed = [level_document(results.level(None, a)) for a in AUDIENCES]
+    for docs, area in ((levels, code), (surveyed, None)):
+        for d, a in zip(docs, AUDIENCES, strict=True):
+            d.setdefault("area_code", area)
+            d.setdefault("audience", a)
+    return {"caveat": results.caveat, "min_answers": st.MIN_ANSWERS,
+            "instrument_version": results.version, "levels": levels, "all_surveyed": surveyed,
+            "csv_header": list(CSV_HEADER),
+            "csv_rows": [list(r) for d in levels + surveyed for r in _csv_rows(d)]}
 
 
 @require_safe
@@ -223,6 +244,16 @@ def data(request, suffix=None):
     page = pages.data_page(datasets, current)
     status, body, filename, packed = _render(request, page, fmt, "copro-datasets")
     return _respond(status, body, fmt, filename, packed, request)
+
+
+@require_safe
+def accessibility(request):
+    """The accessibility statement: what the tests check, and what they do not."""
+    html = render_to_string("explorer/accessibility.html", {
+        "page_title": "Accessibility statement",
+        "description": "What is checked for accessibility on these pages, and what is not."},
+        request=request)
+    return HttpResponse(html)
 
 
 @require_safe

@@ -59,3 +59,65 @@ def ratio_stacked(c):
     rr = c.risk_ratio
     return format_html('{}<span class="copro-ci">{}</span>', numbers.ratio(rr.estimate),
                        numbers.interval(rr.ci_low, rr.ci_high))
+
+
+@register.filter
+def estimate_stacked(x):
+    """Anything with estimate, ci_low and ci_high (a ratio, a shrunken ratio), stacked."""
+    if x is None:
+        return numbers.MISSING
+    return format_html('{}<span class="copro-ci">{}</span>', numbers.ratio(x.estimate),
+                       numbers.interval(x.ci_low, x.ci_high))
+
+
+#: Technical terms as they appear in the pages' sentences -> their entry in "About this
+#: measure" on the methods page (longest first, so '95% CI' is matched before 'CI').
+TERMS = (
+    ("random-effects meta-analysis", "random-effects"),
+    ("95% prediction interval", "prediction-interval"),
+    ("Hartung-Knapp-Sidik-Jonkman", "random-effects"),
+    ("statistical neighbours", "statistical-neighbours"),
+    ("over-dispersion", "over-dispersion"),
+    ("Mantel-Haenszel", "mantel-haenszel"),
+    ("exact sign test", "sign-test"),
+    ("funnel plot", "funnel-plot"),
+    ("99.8% limits", "funnel-plot"),
+    ("95% limits", "funnel-plot"),
+    ("95% CI", "confidence-interval"),
+    ("empirical Bayes", "shrunken"),
+    ("shrunken ratio", "shrunken"),
+    ("assessment rate", "assessment-rate"),
+    ("significantly", "confidence-interval"),
+    ("REML", "random-effects"),
+    ("I²", "i2"),
+)
+
+
+@register.filter
+def explained(text):
+    """Plain text with its first use of each technical term linked to its plain-words
+    explanation on the methods page ('About this measure'); the rest escaped."""
+    import re
+
+    from django.urls import reverse
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    text = str(text)
+    base = reverse("explorer:methods")
+    pattern = re.compile("|".join([*(re.escape(t) for t, _ in TERMS), r"\bp [<=] [\d.]+"]))
+    anchors = dict(TERMS)
+    seen: set[str] = set()
+    out, at = [], 0
+    for m in pattern.finditer(str(text)):
+        term = m.group(0)
+        anchor = "p-value" if term.startswith("p ") else anchors[term]
+        if anchor in seen:
+            continue
+        seen.add(anchor)
+        out.append(escape(text[at:m.start()]))
+        out.append(f'<a class="govuk-link copro-term" href="{base}#{anchor}">'
+                   f'{escape(term)}</a>')
+        at = m.end()
+    out.append(escape(str(text)[at:]))
+    return mark_safe("".join(out))

@@ -99,6 +99,12 @@ def ladder_share(level):
 
 
 @register.filter
+def survey_level(levels, audience: str):
+    """The level for ``audience`` among a list of level entries (the LA page's block)."""
+    return next((x for x in levels or () if x.get("audience") == audience), None)
+
+
+@register.filter
 def round_name(r) -> str:
     """A round as a coordinator knows it: its label, or when it was opened (never its database
     id)."""
