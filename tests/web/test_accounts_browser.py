@@ -148,7 +148,7 @@ def test_invitation_two_factors_download_and_password_reset(browser, server, smt
 
     page.goto(url + "/survey/manage/download/")
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download answers with written answers").click()
+        page.get_by_role("link", name="Download answers with written answers (CSV)").click()
     text = open(download.value.path(), encoding="utf-8").read()
     assert "Being listened to at the first meeting" in text
 
@@ -187,7 +187,7 @@ def test_invitation_two_factors_download_and_password_reset(browser, server, smt
     # a new session: the written answers need the app's code again (the next one: a code
     # works once)
     page.goto(url + "/survey/manage/download/")
-    page.get_by_role("link", name="Download answers with written answers").click()
+    page.get_by_role("link", name="Download answers with written answers (CSV)").click()
     assert page.locator("h1").inner_text() == "Enter your code"
     assert axe_violations(page) == [], page.url
     page.get_by_label("Code").fill(totp_code(key, at=time.time() + 30))
