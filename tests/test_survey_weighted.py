@@ -99,3 +99,24 @@ def test_reliability_of_the_partnership_items_at_every_level():
     assert res.level(AREAS[1], "families").reliability.alpha is None
     # the level above pools only the cells whose score is shown
     assert res.level(None, "families").reliability.complete_sets == 15
+
+
+def test_a_weighted_figure_pools_only_what_its_raw_figure_pools():
+    """Two published blocks of one LA's families: 16 who all placed themselves on the ladder,
+    and 12 of whom only 5 did. The raw ladder share pools the first block alone (5 is too few
+    to show); the weighted share must not take in those 5 either."""
+    from dataclasses import replace
+
+    first = [replace(a, block=1) for a in _families(AREAS[0], n_refused=7, n_assessed=2)]
+    second = [replace(a, block=2) for a in _families(AREAS[0], n_refused=3, n_assessed=2)]
+    for i, a in enumerate(second):
+        if i >= 5:
+            a.answers.pop("ladder")
+    res = survey_results(first + second, margins={AREAS[0]: MARGINS})
+    level = res.level(AREAS[0], "families")
+    assert level.top_two["ladder"].answers == len(first)
+    assert level.weighted.top_two["ladder"].answers <= len(first)
+    # the questions both blocks show are weighted over both
+    weighted_in_first = [a for a in first
+                         if a.answers["request_made_by"] != "health_or_social_care"]
+    assert level.weighted.respondents > len(weighted_in_first)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from copro.stats import reliability as rel
 from copro.stats import survey as st
@@ -206,11 +206,26 @@ def survey_results(responses: Iterable[Answers],
             res = _with(res, beliefs=st.beliefs_against_data(
                 res.distributions[belief.id], favours, measured.get(area)))
         if cell and audience == "families" and margins is not None and not withheld:
-            # weighted over the answers of the blocks the raw figures pool
-            shown_answers = [a for p in parts if st.shown(len(units[p]), min_answers)
-                             for a in units[p]]
-            res = _with(res, weighted=_weighted(res, shown_answers))
+            res = _with(res, weighted=_weighted(res, [
+                a for p in parts if st.shown(len(units[p]), min_answers)
+                for a in _as_pooled(p)]))
         return res
+
+    def _as_pooled(p) -> list[Answers]:
+        """Block ``p``'s answers with every answer its own raw figure withholds left out (a
+        question with fewer than ``min_answers`` answers in the block; the partnership items
+        where the block's score is withheld), so a weighted figure pools what its raw figure
+        pools and nothing the raw figures hide."""
+        per_q, scores = raw[p][0], raw[p][1]
+        hidden = {qid for qid, q in questions.items()
+                  if not st.shown(st.counted_base(q.answered_values, q.type == "multi")(
+                      per_q[qid]), min_answers)}
+        if not st.shown(len(scores), min_answers):
+            hidden |= {q.id for q in _partnership_items(instrument)}
+        if not hidden:
+            return units[p]
+        return [replace(a, answers={k: v for k, v in a.answers.items() if k not in hidden})
+                for a in units[p]]
 
     def _weighted(res: LevelResults, answers: list[Answers]) -> wt.WeightedFigures:
         shares = {qid: (questions[qid].answered_values, questions[qid].type == "multi", d)
