@@ -275,25 +275,37 @@ def _domain(calibration: Calibration, values: Sequence) -> tuple[list[int], np.n
     return units, w, d, y
 
 
+def _weighted_ratio(values: Sequence, calibration: Calibration, min_answers: int,
+                    withheld: str | None, method: str
+                    ) -> WeightedFigure | tuple[int, float, float, float]:
+    """The weighted ratio of ``values`` over those with a value (``None``: not in the base):
+    (base, estimate, linearised variance, Kish's effective n of the base), or the withheld
+    figure (not weighted; ``withheld``, the raw figure's reason; fewer than ``min_answers``)."""
+    if calibration.method is None:
+        return WeightedFigure(0, None, None, None, None, method,
+                              withheld or calibration.not_weighted)
+    units, w, d, y = _domain(calibration, values)
+    base = int(d.sum())
+    if withheld or base < min_answers:
+        return WeightedFigure(base, None, None, None, None, method,
+                              withheld or f"withheld: fewer than {min_answers} answers "
+                                          f"(disclosure control)")
+    wd = w * d
+    est = float((wd * y).sum() / wd.sum())
+    z = d * (y - est) / wd.sum()
+    return (base, est, _linearised_variance(calibration, units, z),
+            kish_effective_n(wd[d > 0]))
+
+
 def weighted_share(chosen: Sequence[bool | None], calibration: Calibration,
                    min_answers: int = 10, withheld: str | None = None) -> WeightedFigure:
     """The weighted share of respondents with ``chosen[i]`` True among those with a value
     (``None``: not in the share's base). Withheld with ``withheld`` (the raw figure's reason),
     or when fewer than ``min_answers`` weighted respondents are in the base."""
-    if calibration.method is None:
-        return WeightedFigure(0, None, None, None, None, SHARE_METHOD,
-                              withheld or calibration.not_weighted)
-    units, w, d, y = _domain(calibration, chosen)
-    base = int(d.sum())
-    if withheld or base < min_answers:
-        return WeightedFigure(base, None, None, None, None, SHARE_METHOD,
-                              withheld or f"withheld: fewer than {min_answers} answers "
-                                          f"(disclosure control)")
-    wd = w * d
-    p = float((wd * y).sum() / wd.sum())
-    z = d * (y - p) / wd.sum()
-    var = _linearised_variance(calibration, units, z)
-    n_eff = kish_effective_n(wd[d > 0])
+    got = _weighted_ratio(chosen, calibration, min_answers, withheld, SHARE_METHOD)
+    if isinstance(got, WeightedFigure):
+        return got
+    base, p, var, n_eff = got
     # Korn & Graubard: the sample size at which a simple random sample has this variance, never
     # more than the respondents themselves (nor, when nothing varies, a zero-width interval)
     n_star = min(base, p * (1 - p) / var) if var > 0 and 0 < p < 1 else min(base, n_eff)
@@ -311,21 +323,12 @@ def _wilson(p: float, n: float) -> tuple[float, float]:
 def weighted_mean(values: Sequence[float | None], calibration: Calibration,
                   min_answers: int = 10, withheld: str | None = None) -> WeightedFigure:
     """The weighted mean of ``values`` (``None``: no value) with its linearised interval."""
-    if calibration.method is None:
-        return WeightedFigure(0, None, None, None, None, MEAN_METHOD,
-                              withheld or calibration.not_weighted)
-    units, w, d, y = _domain(calibration, values)
-    base = int(d.sum())
-    if withheld or base < min_answers:
-        return WeightedFigure(base, None, None, None, None, MEAN_METHOD,
-                              withheld or f"withheld: fewer than {min_answers} answers "
-                                          f"(disclosure control)")
-    wd = w * d
-    m = float((wd * y).sum() / wd.sum())
-    z = d * (y - m) / wd.sum()
-    se = math.sqrt(_linearised_variance(calibration, units, z))
-    return WeightedFigure(base, m, m - Z95 * se, m + Z95 * se, kish_effective_n(wd[d > 0]),
-                          MEAN_METHOD)
+    got = _weighted_ratio(values, calibration, min_answers, withheld, MEAN_METHOD)
+    if isinstance(got, WeightedFigure):
+        return got
+    base, m, var, n_eff = got
+    se = math.sqrt(var)
+    return WeightedFigure(base, m, m - Z95 * se, m + Z95 * se, n_eff, MEAN_METHOD)
 
 
 def raw_share(chosen: Sequence[bool | None]) -> Rate | None:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from copro.stats.survey import nan_percentile_interval
+
 MIN_COMPLETE_SETS = 10
 RESAMPLES = 9999
 SEED = 20240601
@@ -78,7 +80,6 @@ def scale_reliability(rows: Sequence[Sequence[float | None]],
     res = bootstrap((np.arange(n),), statistic, vectorized=True, confidence_level=confidence,
                     n_resamples=resamples, method="percentile", batch=500,
                     rng=np.random.default_rng(seed))
-    dist = res.bootstrap_distribution
-    a = (1 - confidence) / 2
-    low, high = np.nanquantile(dist, [a, 1 - a])  # a resample with no variance has no alpha
-    return Reliability(n, items, alpha, min(float(low), alpha), max(float(high), alpha))
+    # a resample with no variance has no alpha: left out
+    low, high = nan_percentile_interval(res.bootstrap_distribution, confidence)
+    return Reliability(n, items, alpha, min(low, alpha), max(high, alpha))

@@ -320,10 +320,16 @@ def illusion_gap(points: Sequence[GapPoint], confidence: float = 0.95,
         res = bootstrap((x, y), _spearman_rows, paired=True, vectorized=True,
                         confidence_level=confidence, n_resamples=resamples,
                         method="percentile", rng=np.random.default_rng(seed))
-    dist = res.bootstrap_distribution
+    low, high = nan_percentile_interval(res.bootstrap_distribution, confidence)
+    return IllusionGap(pts, rho, low, high)
+
+
+def nan_percentile_interval(distribution, confidence: float) -> tuple[float, float]:
+    """The percentile interval of a bootstrap ``distribution`` leaving out the resamples whose
+    statistic is undefined (NaN): ``scipy.stats.bootstrap``'s own would be NaN."""
     alpha = (1 - confidence) / 2
-    low, high = np.nanquantile(dist, [alpha, 1 - alpha])
-    return IllusionGap(pts, rho, float(low), float(high))
+    low, high = np.nanquantile(distribution, [alpha, 1 - alpha])
+    return float(low), float(high)
 
 
 # --- disclosure control across levels --------------------------------------------------------

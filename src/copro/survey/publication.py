@@ -13,10 +13,11 @@ is carried by fewer than ``MIN_ANSWERS`` people:
    published blocks. Every combination of blocks is constant on each atom, so it is carried by
    whole atoms; if every atom has at least ``MIN_ANSWERS`` people, nothing smaller can be
    worked out;
-2. where some atoms are smaller, the check asks (by the ranks of the matrices, as
-   :mod:`copro.disclosure` does for the audit) whether the space of combinations meets the
-   space of vectors carried by the small atoms alone; it does exactly when some combination of
-   published blocks reveals answers of small atoms only.
+2. where some atoms are smaller, the check asks (by the ranks of the matrices) whether the
+   space of combinations meets the space of vectors carried by the small atoms alone; it does
+   exactly when some combination of published blocks reveals answers of small atoms only.
+   (:mod:`copro.disclosure`'s check for the audit asks a narrower question, which single
+   counts the sums determine, so it is not reused here.)
 
 Pure: blocks of respondent ids in, problems out (no database).
 """
@@ -34,14 +35,6 @@ from copro.survey.instrument import Instrument, Question
 
 #: A respondent's answers, by question id (what :class:`copro.survey.results.Answers` holds).
 AnswerMap = Mapping[str, object]
-
-
-@dataclass(frozen=True)
-class Block:
-    """One published block: its key (round, audience) and the respondents in it."""
-
-    key: Hashable
-    respondents: frozenset
 
 
 @dataclass(frozen=True)
