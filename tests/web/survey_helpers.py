@@ -38,6 +38,26 @@ def signed_in(username: str, second_factor: bool = True) -> Client:
     return c
 
 
+def sign_in_page(page, url: str, username: str, password: str = PASSWORD) -> None:
+    """Sign a browser's ``page`` in through the survey's login form; waits for the manage
+    page."""
+    page.goto(url + "/survey/login/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(url + "/survey/manage/")
+
+
+def publish_all(page, on_check_page=None) -> None:
+    """On a signed-in manage ``page``, publish every round that can be, through its check
+    page (``on_check_page(page)`` called on each)."""
+    while page.get_by_role("link", name="Publish results").count():
+        page.get_by_role("link", name="Publish results").first.click()
+        if on_check_page is not None:
+            on_check_page(page)
+        page.get_by_role("button", name="Publish the results").click()
+
+
 def random_answers(rng: random.Random, audience: str) -> dict:
     """Plausible answers for every question (some skipped), as form values."""
     out = {}

@@ -19,6 +19,7 @@ import pytest
 
 from tests.web.accounts_helpers import totp_code
 from tests.web.conftest import COPRO, axe_violations, free_port
+from tests.web.survey_helpers import sign_in_page
 
 PASSWORD = "a long test passphrase 42"
 NEW_PASSWORD = "coordinator passphrase 2026"
@@ -179,11 +180,7 @@ def test_invitation_two_factors_download_and_password_reset(browser, server, smt
     page.get_by_role("button", name="Set password").click()
     assert page.locator("h1").inner_text() == "Your password has been changed"
 
-    page.goto(url + "/survey/login/")
-    page.get_by_label("User name").fill(COORDINATOR)
-    page.get_by_label("Password").fill(RESET_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(url + "/survey/manage/")
+    sign_in_page(page, url, COORDINATOR, RESET_PASSWORD)
     # a new session: the written answers need the app's code again (the next one: a code
     # works once)
     page.goto(url + "/survey/manage/download/")

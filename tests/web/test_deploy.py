@@ -79,6 +79,8 @@ http {{
 def deployed(tmp_path_factory):
     if NGINX is None:
         missing("nginx is not installed (Debian package 'nginx')")
+    if shutil.which("openssl") is None:
+        missing("openssl is not installed (Debian package 'openssl')")
     folder = tmp_path_factory.mktemp("deploy")
     data_dir = folder / "data"
     data_dir.mkdir()

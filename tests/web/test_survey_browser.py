@@ -12,8 +12,8 @@ import pytest
 
 from tests.test_report import FIGURE_TEXT
 from tests.web.conftest import COPRO, axe_violations
+from tests.web.survey_helpers import PASSWORD, publish_all, sign_in_page
 
-PASSWORD = "a long test passphrase 42"
 # each table on the page: its caption, and whether it is wider than the box it sits in
 TABLE_WIDTHS = """() => [...document.querySelectorAll('main table')].map(t => {
   const box = t.closest('.copro-table-wrap') || t.parentElement;
@@ -144,11 +144,7 @@ def test_done_when_30_families_12_professionals_and_an_import(browser, server, t
     rng = random.Random(5)
     coordinator = browser.new_context(viewport={"width": 1280, "height": 900})
     page = coordinator.new_page()
-    page.goto(url + "/survey/login/")
-    page.get_by_label("User name").fill("leeds-forum")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(url + "/survey/manage/")
+    sign_in_page(page, url, "leeds-forum")
     if page.get_by_role("button", name="Open a new round").count():
         page.get_by_role("button", name="Open a new round").click()
     coordinator.close()
@@ -190,17 +186,11 @@ def test_done_when_30_families_12_professionals_and_an_import(browser, server, t
 
     coordinator = browser.new_context(viewport={"width": 1280, "height": 900})
     page = coordinator.new_page()
-    page.goto(url + "/survey/login/")
-    page.get_by_label("User name").fill("leeds-forum")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_page(page, url, "leeds-forum")
     page.get_by_role("link", name="Close this round").click()
     check_page(page, 1280)  # the check page before closing
     page.get_by_role("button", name="Close the round").click()
-    while page.get_by_role("link", name="Publish results").count():
-        page.get_by_role("link", name="Publish results").first.click()
-        check_page(page, 1280)  # the check page before publishing
-        page.get_by_role("button", name="Publish the results").click()
+    publish_all(page, lambda p: check_page(p, 1280))  # and each check page before publishing
     check_page(page, 1280)
     assert [t for t in page.evaluate(TABLE_WIDTHS) if t["wide"]] == []  # was 1,390 px wide
     coordinator.close()
@@ -276,11 +266,7 @@ def test_codes_and_the_coordinators_checks_in_the_browser(browser, server, width
                    capture_output=True, text=True, timeout=120)
     coordinator = browser.new_context(viewport={"width": width, "height": 900})
     page = coordinator.new_page()
-    page.goto(url + "/survey/login/")
-    page.get_by_label("User name").fill(f"kent-{width}")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(url + "/survey/manage/")
+    sign_in_page(page, url, f"kent-{width}")
     if page.get_by_role("button", name="Open a new round").count():
         page.get_by_label("Only people with a code").check()
         page.get_by_role("button", name="Open a new round").click()

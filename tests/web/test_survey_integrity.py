@@ -39,6 +39,17 @@ def _server(tmp_path, database_url):
     return data_dir, proc, url
 
 
+def _connected(url: str, n: int) -> list[http.client.HTTPConnection]:
+    """``n`` connections to the server, each connected before the barrier: the posts go at
+    once."""
+    host = urllib.parse.urlsplit(url)
+    connections = [http.client.HTTPConnection(host.hostname, host.port, timeout=120)
+                   for _ in range(n)]
+    for con in connections:
+        con.connect()
+    return connections
+
+
 def _at_once(n: int, send) -> list:
     """``send(i)`` from ``n`` threads released together; their results."""
     barrier = threading.Barrier(n)
@@ -60,14 +71,9 @@ def ballot_stuffing(tmp_path, database_url):
     try:
         open_round(data_dir, database_url)
         cookie, form_token = csrf(url)
-        host = urllib.parse.urlsplit(url)
         headers = {"Content-Type": "application/x-www-form-urlencoded",
                    "Cookie": f"csrftoken={cookie}", "Referer": url}
-        connections = []
-        for _ in range(100):  # each connected before the barrier: the posts go at once
-            con = http.client.HTTPConnection(host.hostname, host.port, timeout=120)
-            con.connect()
-            connections.append(con)
+        connections = _connected(url, 100)
 
         def send(i):
             form = random_form(random.Random(i), f"stuff{i:04d}")
@@ -134,11 +140,7 @@ def open_rounds_at_once(tmp_path, database_url):
                               capture_output=True, text=True, timeout=300)
         assert made.returncode == 0, made.stderr
         cookies, token = _sign_in(url)
-        host = urllib.parse.urlsplit(url)
-        connections = [http.client.HTTPConnection(host.hostname, host.port, timeout=120)
-                       for _ in range(10)]
-        for con in connections:
-            con.connect()
+        connections = _connected(url, 10)
 
         def send(i):
             con = connections[i]
@@ -201,13 +203,9 @@ def one_code_at_once(tmp_path, database_url):
                               capture_output=True, text=True, timeout=300, check=True)
         code = made.stdout.strip().splitlines()[-1]
         cookie, form_token = csrf(url)
-        host = urllib.parse.urlsplit(url)
         headers = {"Content-Type": "application/x-www-form-urlencoded",
                    "Cookie": f"csrftoken={cookie}", "Referer": url}
-        connections = [http.client.HTTPConnection(host.hostname, host.port, timeout=120)
-                       for _ in range(10)]
-        for con in connections:
-            con.connect()
+        connections = _connected(url, 10)
 
         def send(i):
             form = random_form(random.Random(i), f"code{i:04d}")

@@ -135,6 +135,17 @@ def test_the_linear_check():
     assert revealing_combination([b | c, c]) is None
 
 
+def _only_once_confirmed(manager, r, action: str, field: str) -> None:
+    """Posting ``action`` without its check page's confirmation (the old one-click form)
+    changes nothing; confirmed, it sets ``field``."""
+    manager.post(f"/survey/manage/round/{r.pk}/{action}/")
+    r.refresh_from_db()
+    assert getattr(r, field) is None
+    manager.post(f"/survey/manage/round/{r.pk}/{action}/", {"confirm": "yes"})
+    r.refresh_from_db()
+    assert getattr(r, field) is not None
+
+
 def test_closing_and_publishing_go_through_check_pages_and_a_closed_round_reopens():
     coordinator("leeds", LEEDS)
     manager = signed_in("leeds")
@@ -142,12 +153,7 @@ def test_closing_and_publishing_go_through_check_pages_and_a_closed_round_reopen
     r = Round.objects.get(area_code=LEEDS)
     check = manager.get(f"/survey/manage/round/{r.pk}/close/")
     assert check.status_code == 200 and b"Are you sure you want to close" in check.content
-    manager.post(f"/survey/manage/round/{r.pk}/close/")  # the old one-click form: no change
-    r.refresh_from_db()
-    assert r.closed_at is None
-    manager.post(f"/survey/manage/round/{r.pk}/close/", {"confirm": "yes"})
-    r.refresh_from_db()
-    assert r.closed_at is not None
+    _only_once_confirmed(manager, r, "close", "closed_at")
     # closed by mistake: reopened
     assert manager.post(f"/survey/manage/round/{r.pk}/reopen/").status_code == 302
     r.refresh_from_db()
@@ -158,12 +164,7 @@ def test_closing_and_publishing_go_through_check_pages_and_a_closed_round_reopen
     check = manager.get(f"/survey/manage/round/{r.pk}/publish/")
     assert check.status_code == 200 and b"Check before you publish" in check.content
     assert b"cannot be undone" in check.content and b"fewer than 10" not in check.content
-    manager.post(f"/survey/manage/round/{r.pk}/publish/")
-    r.refresh_from_db()
-    assert r.published_at is None
-    manager.post(f"/survey/manage/round/{r.pk}/publish/", {"confirm": "yes"})
-    r.refresh_from_db()
-    assert r.published_at is not None
+    _only_once_confirmed(manager, r, "publish", "published_at")
     # a published round is never reopened
     assert manager.post(f"/survey/manage/round/{r.pk}/reopen/").status_code == 403
 

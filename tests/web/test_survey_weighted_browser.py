@@ -14,6 +14,7 @@ import time
 import pytest
 
 from tests.web.conftest import COPRO
+from tests.web.survey_helpers import publish_all, sign_in_page
 from tests.web.test_survey_browser import LEEDS, PASSWORD, check_page
 
 WHO = "Who made the request for an EHC needs assessment?"
@@ -59,14 +60,8 @@ def published(copro_server, tmp_path_factory):
 def _publish(browser, url):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(url + "/survey/login/")
-    page.get_by_label("User name").fill("leeds-forum")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(url + "/survey/manage/")
-    while page.get_by_role("link", name="Publish results").count():
-        page.get_by_role("link", name="Publish results").first.click()
-        page.get_by_role("button", name="Publish the results").click()
+    sign_in_page(page, url, "leeds-forum")
+    publish_all(page)
     context.close()
     time.sleep(2.5)  # the LA page's cache asks for newly published results every 2 s
 

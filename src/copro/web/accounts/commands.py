@@ -6,13 +6,7 @@ from __future__ import annotations
 import click
 
 from copro.errors import CoproError
-
-
-def _setup():
-    from copro.web.commands import migrate, setup_django
-
-    setup_django()
-    migrate()
+from copro.web.survey.commands import account_area, account_options, setup_database
 
 
 def _invitation_errors():
@@ -23,20 +17,12 @@ def _invitation_errors():
 
 @click.command("invite")
 @click.argument("email")
-@click.option("--la", "la", default=None, metavar="NAME_OR_CODE",
-              help="The local authority this coordinator's forum covers.")
-@click.option("--forum", default="", help="The parent carer forum's name.")
-@click.option("--admin", "is_admin", is_flag=True,
-              help="A site administrator (all LAs, the admin) instead of a coordinator.")
+@account_options
 def invite_command(email, la, forum, is_admin) -> None:
     """Email EMAIL a single-use link (valid 7 days) to set their password: a coordinator for one
     LA, or an administrator. Needs COPRO_EMAIL_URL and COPRO_SITE_URL."""
-    from copro.register import find_local_authority
-
-    if not is_admin and la is None:
-        raise CoproError("--la is required for a coordinator (or give --admin)")
-    code = find_local_authority(la).code if la else None
-    _setup()
+    code = account_area(la, is_admin)
+    setup_database()
     from django.conf import settings
 
     from copro.web.accounts import audit, invitations
@@ -56,7 +42,7 @@ def invite_command(email, la, forum, is_admin) -> None:
 @click.argument("username")
 def deactivate_command(username) -> None:
     """Stop USERNAME signing in (kept, with its rounds and the audit log)."""
-    _setup()
+    setup_database()
     from copro.web.accounts import audit, invitations
 
     try:
@@ -72,7 +58,7 @@ def deactivate_command(username) -> None:
 def handover_command(old, new_email) -> None:
     """A forum's coordinator changes: deactivate OLD and invite NEW_EMAIL for the same LA and
     forum (the rounds and answers stay with the LA)."""
-    _setup()
+    setup_database()
     from django.conf import settings
 
     from copro.web.accounts import audit, invitations

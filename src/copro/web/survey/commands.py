@@ -14,7 +14,8 @@ from copro.survey.commands import survey_group
 from copro.survey.instrument import AUDIENCES
 
 
-def _setup():
+def setup_database():
+    """Django set up and the database migrated, for a command that uses it."""
     from copro.web.commands import migrate, setup_django
 
     setup_django()
@@ -25,6 +26,27 @@ def _area(query: str) -> str:
     from copro.register import find_local_authority
 
     return find_local_authority(query).code
+
+
+def account_options(command):
+    """``--la``, ``--forum`` and ``--admin``: whom a new account is for (``users create`` and
+    ``users invite`` alike)."""
+    for option in reversed((
+            click.option("--la", "la", default=None, metavar="NAME_OR_CODE",
+                         help="The local authority this coordinator's forum covers."),
+            click.option("--forum", default="", help="The parent carer forum's name."),
+            click.option("--admin", "is_admin", is_flag=True,
+                         help="A site administrator (all LAs, the admin) instead of a "
+                              "coordinator."))):
+        command = option(command)
+    return command
+
+
+def account_area(la: str | None, is_admin: bool) -> str | None:
+    """The new account's LA code (None for an administrator without ``--la``)."""
+    if not is_admin and la is None:
+        raise CoproError("--la is required for a coordinator (or give --admin)")
+    return _area(la) if la else None
 
 
 @survey_group.command("import")
@@ -47,7 +69,7 @@ def import_command(file: Path, la: str, audience: str, round_id: int | None, lab
     code = _area(la)
     instrument = load_instrument()
     imported = read_external(file, instrument, audience)  # all checked before anything stored
-    _setup()
+    setup_database()
     from django.db import IntegrityError
 
     from copro.web.survey.models import ImportedFile, Response
@@ -132,7 +154,7 @@ def _store_import(code, audience, imported, new, round_id, label, file, instrume
 def purge_command(days: int | None) -> None:
     """Delete the free text of answers older than the retention period, expired sessions and
     the rate limit's old counters (run it daily)."""
-    _setup()
+    setup_database()
     from datetime import timedelta
 
     from django.db.models import Q
@@ -169,21 +191,15 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.argument("username")
-@click.option("--la", "la", default=None, metavar="NAME_OR_CODE",
-              help="The local authority this coordinator's forum covers.")
-@click.option("--forum", default="", help="The parent carer forum's name.")
-@click.option("--admin", "is_admin", is_flag=True,
-              help="A site administrator (all LAs, the admin) instead of a coordinator.")
+@account_options
 @click.option("--password-env", default="COPRO_NEW_PASSWORD", show_default=True,
               help="Read the password from this environment variable (else it is asked for).")
 def users_create_command(username, la, forum, is_admin, password_env) -> None:
     """Create a coordinator account tied to one LA (or an administrator)."""
-    if not is_admin and la is None:
-        raise CoproError("--la is required for a coordinator (or give --admin)")
-    code = _area(la) if la else None
+    code = account_area(la, is_admin)
     password = os.environ.get(password_env) or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True)
-    _setup()
+    setup_database()
     from django.contrib.auth import get_user_model
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
@@ -208,5 +224,6 @@ def users_create_command(username, la, forum, is_admin, password_env) -> None:
     from copro.web.accounts import audit
 
     audit.record(audit.ACCOUNT, actor=audit.COMMAND_LINE, area_code=code or "",
-                 subject=username, detail=f"created as {what.split(' for ')[0]}")
+                 subject=username,
+                 detail=f"created as {'administrator' if is_admin else 'coordinator'}")
     click.echo(f"copro: created {what} '{username}'", err=True)

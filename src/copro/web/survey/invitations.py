@@ -23,6 +23,10 @@ class CodeRefused(Exception):
     """The code is unknown, for another survey, or already used."""
 
 
+USED = ("This code has already been used to send answers. Each code can be used once: ask the "
+        "forum for another if you need one.")
+
+
 def normalise(code: str) -> str:
     """A code as typed: case, spaces and dashes ignored."""
     return "".join(c for c in code.upper() if c.isalnum())[:LENGTH * 2]
@@ -54,8 +58,7 @@ def check_code(round_: Round, audience: str, code: str) -> str:
     if found is None:
         raise CodeRefused("This code is not one for this survey. Check it and try again.")
     if found.used_at is not None:
-        raise CodeRefused("This code has already been used to send answers. Each code can be "
-                          "used once: ask the forum for another if you need one.")
+        raise CodeRefused(USED)
     return h
 
 
@@ -65,5 +68,4 @@ def use_code(round_: Round, audience: str, h: str) -> None:
     used = InvitationCode.objects.filter(code_hash=h, round=round_, audience=audience,
                                          used_at__isnull=True).update(used_at=timezone.now())
     if used != 1:
-        raise CodeRefused("This code has already been used to send answers. Each code can be "
-                          "used once: ask the forum for another if you need one.")
+        raise CodeRefused(USED)

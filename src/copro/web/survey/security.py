@@ -131,10 +131,6 @@ def login_wait(username: str, request) -> timedelta | None:
     return None
 
 
-def login_locked(username: str, request) -> bool:
-    return login_wait(username, request) is not None
-
-
 def record_failed_login(username: str, request) -> None:
     from copro.web.survey.models import LoginAttempt
 

@@ -106,6 +106,11 @@ def measured_ratios() -> dict[str | None, MeasuredRatio]:
     return out
 
 
+def _published_responses():
+    """The answers made public: marked at publication, in a round still published."""
+    return Response.objects.filter(published=True, round__published_at__isnull=False)
+
+
 STAMP_SECONDS = 2.0
 _stamp_memo: list = [0.0, None]
 
@@ -118,7 +123,7 @@ def publication_stamp() -> tuple:
 
     now = time.monotonic()
     if now - _stamp_memo[0] > STAMP_SECONDS or _stamp_memo[1] is None:
-        published = Response.objects.filter(published=True, round__published_at__isnull=False)
+        published = _published_responses()
         _stamp_memo[:] = [now, (*_stamp(published), Round.objects.filter(
             published_at__isnull=False).aggregate(m=Max("published_at"))["m"])]
     return _stamp_memo[1]
@@ -132,7 +137,7 @@ def _stamp(queryset) -> tuple:
 def published_results() -> SurveyResults:
     """Results from every published round (what the public sees), computed once per state of
     the published answers."""
-    qs = Response.objects.filter(published=True, round__published_at__isnull=False)
+    qs = _published_responses()
     return _cached(("published", *_stamp(qs),
                     tuple(Round.objects.filter(published_at__isnull=False)
                           .values_list("id", "published_at").order_by("id"))), qs, blocks=True)
