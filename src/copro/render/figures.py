@@ -431,12 +431,18 @@ def two_rates(findings: Findings, f, fig_id: str = "answer") -> SvgFigure | None
     for y, r, colour in zip(ys, rates, GROUP_COLOURS, strict=True):
         ax.hlines(y, r.ci_low * 100, r.ci_high * 100, color=colour, linewidth=3)
         ax.scatter([r.estimate * 100], [y], s=90, color=colour, edgecolor="#0b0c0c",
-                   linewidth=0.8, zorder=3)
-        right = r.ci_high * 100 < 70
-        ax.annotate(f"{round(r.estimate * 100)} in 100", (r.ci_high * 100 if right else
-                                                          r.ci_low * 100, y),
-                    xytext=(6 if right else -6, 0), textcoords="offset points",
-                    ha="left" if right else "right", va="center", fontweight="bold",
+                   linewidth=0.8, zorder=3, clip_on=False)
+        # the label beside the interval where there is room, else above the point (a wide
+        # interval leaves none on either side without running into the group's name)
+        if r.ci_high * 100 < 70:
+            at, offset, ha, va = r.ci_high * 100, (6, 0), "left", "center"
+        elif r.ci_low * 100 > 30:
+            at, offset, ha, va = r.ci_low * 100, (-6, 0), "right", "center"
+        else:
+            at, offset, va = r.estimate * 100, (0, 7), "bottom"
+            ha = "right" if r.estimate > 0.7 else "left" if r.estimate < 0.3 else "center"
+        ax.annotate(f"{round(r.estimate * 100)} in 100", (at, y), xytext=offset,
+                    textcoords="offset points", ha=ha, va=va, fontweight="bold",
                     color="#0b0c0c")
     ax.set_yticks(ys, [b.label, a.label])
     ax.set_ylim(-0.6, 1.6)
@@ -469,9 +475,11 @@ def benchmark_plot(findings: Findings, rows, fig_id: str = "neighbours") -> SvgF
     height = 1.3 + row_height * k
     fig = Figure(figsize=(WIDTH, height))
     # fixed margins (no layout engine: this figure is drawn for every local authority)
-    fig.subplots_adjust(left=0.37, right=0.97, top=1 - 0.12 / height, bottom=1.05 / height,
-                        wspace=0.08)
-    left, right = fig.subplots(1, 2, sharey=True, width_ratios=[3, 2])
+    # left: room for a 20-character name in bold; equal panels: "not compared" fits the right
+    # one; the gap keeps the rate axis's "100" clear of the ratio axis's "1"
+    fig.subplots_adjust(left=0.46, right=0.98, top=1 - 0.12 / height, bottom=1.05 / height,
+                        wspace=0.2)
+    left, right = fig.subplots(1, 2, sharey=True)
     ys = np.arange(k)[::-1]
     own = [y for y, r in zip(ys, rows, strict=True) if r.kind == "area"]
     for ax in (left, right):
@@ -488,8 +496,9 @@ def benchmark_plot(findings: Findings, rows, fig_id: str = "neighbours") -> SvgF
             at = np.array([y for y, _ in shown])
             left.hlines(at, [x.ci_low * 100 for _, x in shown],
                         [x.ci_high * 100 for _, x in shown], color=colour, linewidth=1.5)
+            # unclipped: a rate of 0% or 100% shows its whole mark
             left.scatter([x.estimate * 100 for _, x in shown], at, s=22, marker=marker,
-                         color=colour, zorder=3)
+                         color=colour, zorder=3, clip_on=False)
     ratios = [(y, r.ratio) for y, r in zip(ys, rows, strict=True) if r.ratio is not None]
     if ratios:
         at = np.array([y for y, _ in ratios])
@@ -499,8 +508,10 @@ def benchmark_plot(findings: Findings, rows, fig_id: str = "neighbours") -> SvgF
                       zorder=3)
     for y, r in zip(ys, rows, strict=True):
         if r.ratio is None:
-            right.text(0.04, y, "not compared", ha="left", va="center", color=GREY,
-                       transform=right.get_yaxis_transform())
+            right.text(0.5, y, "not compared", ha="center", va="center", color=GREY,
+                       transform=right.get_yaxis_transform(),
+                       bbox={"facecolor": "#fff2cc" if r.kind == "area" else "white",
+                             "edgecolor": "none", "pad": 1})
     left.scatter([], [], marker="o", color=GROUP_COLOURS[0], label=b.label)
     left.scatter([], [], marker="s", color=GROUP_COLOURS[1], label=a.label)
     left.set_xlim(0, 100)
@@ -517,8 +528,12 @@ def benchmark_plot(findings: Findings, rows, fig_id: str = "neighbours") -> SvgF
     his = [r.ratio.ci_high for r in rows if r.ratio is not None] or [1.1]
     los = [r.ratio.ci_low for r in rows if r.ratio is not None] or [0.9]
     lo, hi = min(min(los), 0.9), max(max(his), 1.1)
-    ticks = [t for t in (0.5, 1, 1.5, 2, 3, 4, 6) if lo / 1.1 <= t <= hi * 1.1]
     right.set_xlim(lo / 1.05, hi * 1.05)
+    # ticks at least a quarter of the panel apart, so that their labels do not touch
+    spread, ticks = np.log(hi * 1.05 / (lo / 1.05)), []
+    for t in (0.5, 1, 1.5, 2, 3, 4, 6):
+        if lo / 1.1 <= t <= hi * 1.1 and (not ticks or np.log(t / ticks[-1]) >= spread / 4):
+            ticks.append(t)
     right.set_xticks(ticks, [f"{t:g}" for t in ticks])
     right.xaxis.set_minor_locator(matplotlib_ticker.NullLocator())
     right.set_xlabel("Ratio")

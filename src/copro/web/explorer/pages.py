@@ -118,7 +118,7 @@ def index_page(findings: Findings) -> Page:
         "answer": answer, "answer_figure": _two_rates(findings, findings.national),
         "answer_rates": _answer_rates(findings, findings.national),
         "findings": findings, "headline": headline(findings), "outcome": outcome,
-        "hexmap": hexmap.hex_svg(labels, title, desc, href=_LA_HREF), "hexmap_title": title,
+        "hexmap": hexmap.hex_svg(labels, title, desc, href=_la_href()), "hexmap_title": title,
         "hexmap_desc": desc, "bands": bands, "credit": hexmap.CREDIT, "table": table,
         "notes_legend": NOTES_LEGEND,
         "coverage_sentence": coverage_sentence(pooled),
@@ -149,22 +149,11 @@ def _funnel_svg(findings: Findings):
 
 
 def _la_href() -> str:
+    """The pattern of an LA page's address (``{code}`` for the code), looked up when a page is
+    built (after URLs load), once for all its hexagons."""
     from django.urls import reverse
 
     return reverse("explorer:area", args=["E00000000"]).replace("E00000000", "{code}")
-
-
-class _Href:
-    """The pattern of an LA page's address, looked up when first used (after URLs load)."""
-
-    def format(self, code: str) -> str:
-        return _la_href().format(code=code)
-
-    def __bool__(self) -> bool:
-        return True
-
-
-_LA_HREF = _Href()
 
 
 def _two_rates(findings: Findings, f: AreaFindings):
@@ -242,6 +231,8 @@ def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -
     area_notes = notes(findings).get(f.area.code, [])
     bench = neighbours_of(findings, f)
     bench_figure = benchmark_plot(findings, bench)
+    bench_sentences = benchmark_sentences(findings, bench)
+    listed = bundled_neighbours()
     eb = findings.pooled[findings.primary].empirical_bayes
     answer = plain_answer(findings, f)
     labels = _hex_labels(findings)
@@ -264,9 +255,9 @@ def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -
         "point_band_additive": None if point is None else funnel_band(point.band_additive),
         "primary": findings.outcome(findings.primary),
         "neighbours": bench, "neighbours_figure": bench_figure,
-        "neighbours_sentences": benchmark_sentences(findings, bench),
-        "neighbours_credit": bundled_neighbours().attribution,
-        "hexmap": hexmap.hex_svg(labels, map_title, map_desc, fig_id="lamap", href=_LA_HREF,
+        "neighbours_sentences": bench_sentences,
+        "neighbours_credit": listed.attribution,
+        "hexmap": hexmap.hex_svg(labels, map_title, map_desc, fig_id="lamap", href=_la_href(),
                                  chosen=f.area.code),
         "hexmap_title": map_title, "bands": _bands(findings), "credit": hexmap.CREDIT,
         "description": " ".join(answer) if answer else (sentences[0] if sentences else ""),
@@ -282,10 +273,10 @@ def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -
                 "funnel_point": None if point is None else to_plain(point),
                 "statistical_neighbours": {
                     "outcome": findings.primary, "group_a": a.value, "group_b": b.value,
-                    "source": bundled_neighbours().source,
-                    "sha256": bundled_neighbours().sha256,
-                    "attribution": bundled_neighbours().attribution,
-                    "sentences": benchmark_sentences(findings, bench),
+                    "source": listed.source,
+                    "sha256": listed.sha256,
+                    "attribution": listed.attribution,
+                    "sentences": bench_sentences,
                     "rows": benchmark_records(bench)},
                 "survey": survey,
                 "caveats": list(findings.caveats), **_provenance(findings)}
