@@ -139,3 +139,15 @@ def test_over_dispersion_counts_say_which_limits():
     assert all(p.area_name in text for p in additive)
     assert text.endswith(f"widened by the factor {funnel.overdispersion.phi:.1f} instead, "
                          f"{len(multiplicative)}")
+
+
+def test_a_reason_in_brackets_holds_no_brackets_of_its_own():
+    """City of London's 'too few requests' reason sits inside the sentence's brackets: it
+    read '(Schools 3, Families 2 (at least 10 each needed))'."""
+    text = _run("la", "City of London")
+    assert "each needed" in text
+    for line in (x for x in text.splitlines() if "each needed" in x):
+        depth = 0
+        for ch in line:
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            assert depth <= 1, line

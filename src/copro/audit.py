@@ -191,7 +191,7 @@ def _not_comparable(rates: dict, missing: dict, unknown_share: float | None,
     few = [g for g in pair if rates[g].trials < options.min_trials]
     if few:
         shown = ", ".join(f"{g.label} {rates[g].trials}" for g in pair)
-        return "too_few_requests", f"{shown} (at least {options.min_trials} each needed)"
+        return "too_few_requests", f"{shown}; at least {options.min_trials} each needed"
     return None, None
 
 
