@@ -141,21 +141,13 @@ def area(request, code, suffix=None):
 def _survey_figures(code: str) -> dict:
     """The published survey figures the LA page shows, for its JSON and CSV (as the survey's
     own results page gives them)."""
-    from copro.stats import survey as st
     from copro.web.survey import store
-    from copro.web.survey.published import AUDIENCES, CSV_HEADER, _csv_rows, level_document
+    from copro.web.survey.published import CSV_HEADER, area_document
 
-    results = store.published_results()
-    levels = [level_document(results.level(code, a)) for a in AUDIENCES]
-    surveyed = [level_document(results.level(None, a)) for a in AUDIENCES]
-    for docs, area in ((levels, code), (surveyed, None)):
-        for d, a in zip(docs, AUDIENCES, strict=True):
-            d.setdefault("area_code", area)
-            d.setdefault("audience", a)
-    return {"caveat": results.caveat, "min_answers": st.MIN_ANSWERS,
-            "instrument_version": results.version, "levels": levels, "all_surveyed": surveyed,
-            "csv_header": list(CSV_HEADER),
-            "csv_rows": [list(r) for d in levels + surveyed for r in _csv_rows(d)]}
+    document, rows = area_document(store.published_results(), code)
+    for d in document["all_surveyed"]:
+        d.setdefault("area_code", None)
+    return {**document, "csv_header": list(CSV_HEADER), "csv_rows": [list(r) for r in rows]}
 
 
 @require_safe

@@ -212,6 +212,22 @@ def area_context(results, code: str) -> dict:
                              for x in levels)}
 
 
+def area_document(results, code: str) -> tuple[dict, list[tuple]]:
+    """One LA's published survey figures as data, beside those of every LA surveyed: the
+    document (JSON) and its rows in long format (CSV, :data:`CSV_HEADER`). Used by the survey's
+    results page and by the LA page's JSON and CSV."""
+    docs = [level_document(results.level(code, a)) for a in AUDIENCES]
+    for d, a in zip(docs, AUDIENCES, strict=True):
+        d.setdefault("area_code", code)
+        d.setdefault("audience", a)
+    surveyed = [level_document(results.level(None, a)) for a in AUDIENCES]
+    for d, a in zip(surveyed, AUDIENCES, strict=True):
+        d.setdefault("audience", a)
+    document = {"caveat": results.caveat, "min_answers": st.MIN_ANSWERS,
+                "instrument_version": results.version, "levels": docs, "all_surveyed": surveyed}
+    return document, [r for d in docs + surveyed for r in _csv_rows(d)]
+
+
 @require_safe
 def area_results(request, code, suffix=None):
     code = code.upper()
@@ -221,18 +237,8 @@ def area_results(request, code, suffix=None):
     results = store.published_results()
     fmt = (suffix or ".html").lstrip(".")
     if fmt != "html":
-        docs = [level_document(results.level(code, a)) for a in AUDIENCES]
-        for d, a in zip(docs, AUDIENCES, strict=True):
-            d.setdefault("area_code", code)
-            d.setdefault("audience", a)
-        surveyed = [level_document(results.level(None, a)) for a in AUDIENCES]
-        for d, a in zip(surveyed, AUDIENCES, strict=True):
-            d.setdefault("audience", a)
-        document = {"area_code": code, "area_name": name, "caveat": results.caveat,
-                    "min_answers": st.MIN_ANSWERS, "instrument_version": results.version,
-                    "levels": docs, "all_surveyed": surveyed}
-        return _data_response(fmt, document,
-                              [r for d in docs + surveyed for r in _csv_rows(d)],
+        document, rows = area_document(results, code)
+        return _data_response(fmt, {"area_code": code, "area_name": name, **document}, rows,
                               f"copro-survey-{code}")
     ctx = area_context(results, code)
     ctx.update({"page_title": f"{name}: what families and professionals say",
