@@ -29,40 +29,37 @@ audit: $(VENV)/.installed
 	$(BIN)/copro audit
 	$(BIN)/copro report --all-las --out $(OUT)/report
 
-## chromium: the report's browser tests need a real Chromium (Debian's package, never a
-## downloaded build). Installed with apt-get when running as root; otherwise stop and say how.
+# install_or_stop(found, package, Name, what for): nothing when the shell test `found`
+# succeeds; else, as root with apt-get, install Debian's `package` (never a downloaded build);
+# else stop and say how.
+define install_or_stop
+@if $(1); then \
+  :; \
+elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+  echo "make: installing Debian's $(2) for $(4)"; \
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(2) \
+    >/dev/null; \
+else \
+  echo "make test needs $(3) for $(4):" \
+       "install it (Debian/Ubuntu: sudo apt-get install $(2)) and run make test again" >&2; \
+  exit 1; \
+fi
+endef
+
+## chromium: the report's browser tests need a real Chromium (Debian's package). Installed
+## with apt-get when running as root; otherwise stop and say how.
+CHROMIUM_FOUND := { command -v chromium || command -v chromium-browser; } >/dev/null 2>&1
 chromium:
-	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
-	  :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "make: installing Debian's chromium for the report's browser tests"; \
-	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
-	    >/dev/null; \
-	else \
-	  echo "make test needs Chromium for the report's browser tests:" \
-	       "install it (Debian/Ubuntu: sudo apt-get install chromium) and run make test again" >&2; \
-	  exit 1; \
-	fi
+	$(call install_or_stop,$(CHROMIUM_FOUND),chromium,Chromium,the report's browser tests)
 
 ## postgresql: the website's tests run on a real PostgreSQL (Debian's package; a throwaway
 ## cluster per test session, tests/web/pg.py). Installed with apt-get when running as root;
 ## otherwise stop and say how. POSTGRES_ROOT: where Debian puts its versions.
 POSTGRES_ROOT ?= /usr/lib/postgresql
+POSTGRESQL_FOUND = set -- $(POSTGRES_ROOT)/*/bin/initdb; [ -x "$$1" ]
 postgresql:
-	@set -- $(POSTGRES_ROOT)/*/bin/initdb; \
-	if [ -x "$$1" ]; then \
-	  :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "make: installing Debian's postgresql for the website's tests"; \
-	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql \
-	    >/dev/null; \
-	else \
-	  echo "make test needs PostgreSQL for the website's tests:" \
-	       "install it (Debian/Ubuntu: sudo apt-get install postgresql) and run make test again" >&2; \
-	  exit 1; \
-	fi
+	$(call install_or_stop,$(POSTGRESQL_FOUND),postgresql,PostgreSQL,the website's tests)
 
 ## test: install what the tests need (Python packages; Chromium and PostgreSQL, see above),
 ## lint, run the suite; then the XML readers' tests again on the oldest lxml pyproject.toml

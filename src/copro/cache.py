@@ -79,9 +79,4 @@ def store(entry: str, findings: Findings) -> None:
     except OSError:
         pass
     finally:
-        try:
-            if os.path.lexists(tmp.path):
-                os.unlink(tmp.path)
-        except OSError:
-            pass
-        tmp.release()
+        tmp.discard()

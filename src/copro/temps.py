@@ -42,6 +42,16 @@ class Temp:
             os.close(self.fd)
             self.fd = None
 
+    def discard(self) -> None:
+        """Remove the temporary file if it is still there (not renamed into place; a failure
+        to remove is ignored), then release it."""
+        try:
+            if os.path.lexists(self.path):
+                os.unlink(self.path)
+        except OSError:
+            pass
+        self.release()
+
 
 def temp_name(parent: Path, name: str) -> Path:
     """A fresh temporary name for ``name`` in ``parent`` (nothing is created)."""

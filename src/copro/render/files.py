@@ -113,12 +113,7 @@ def write_set(files: list[tuple[Path, Callable[[Path], None], str | None]]) -> N
         raise cannot_write(path, exc) from None
     finally:
         for tmp, _ in held:
-            try:
-                if os.path.lexists(tmp.path):
-                    os.unlink(tmp.path)
-            except OSError:
-                pass
-            tmp.release()
+            tmp.discard()
 
 
 def write_files(out_dir: Path, files: dict[str, Callable[[Path], None]]) -> list[Path]:
@@ -131,11 +126,7 @@ def write_files(out_dir: Path, files: dict[str, Callable[[Path], None]]) -> list
     try:
         write_set([(paths[rel], write, None) for rel, write in files.items()])
     except CoproError:
-        for folder in reversed(made):
-            try:
-                os.rmdir(folder)
-            except OSError:
-                pass
+        _undo(made)
         raise
     return list(paths.values())
 
