@@ -47,7 +47,7 @@ def read_sen2(path: Path, key: bytes | None = None) -> tuple[CountsTable, Sen2Su
         workers = min(os.cpu_count() or 1, 8)
         if workers > 1 and file.stat().st_size >= PARALLEL_MIN_BYTES:
             part_agg, part_summary = Aggregator(), Sen2Summary()
-            done = read_file_parallel(file, key, part_summary, part_agg, areas, workers)
+            done = read_file_parallel(file, part_summary, part_agg, workers)
             if done is not None:
                 sha, area = done
                 one_return_per_la(area, file)

@@ -136,7 +136,7 @@ class _Range:
         self.fh.close()
 
 
-def _read_range(path: Path, start: int, end: int, area: Area, reference: date, key: bytes):
+def _read_range(path: Path, start: int, end: int, area: Area, reference: date):
     """One process's share of a file: its persons' requests, aggregated. Line numbers in an
     error are counted from the start of the range (the caller makes them absolute)."""
     from lxml import etree
@@ -174,11 +174,12 @@ def _read_range(path: Path, start: int, end: int, area: Area, reference: date, k
     return ("ok", agg, summary)
 
 
-def read_file_parallel(path: Path, key: bytes, summary: Sen2Summary, agg: Aggregator,
-                        areas: dict, workers: int) -> tuple[str, Area] | None:
+def read_file_parallel(path: Path, summary: Sen2Summary, agg: Aggregator,
+                       workers: int) -> tuple[str, Area] | None:
     """Read one large file with ``workers`` processes; returns its SHA-256 and LA, or None
     when it must be read in one process (a layout the byte ranges cannot follow, or any
-    error: the one-process reader then reports it with its exact line)."""
+    error: the one-process reader then reports it with its exact line). No pseudonym is
+    made: the counts do not need one."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -193,21 +194,25 @@ def read_file_parallel(path: Path, key: bytes, summary: Sen2Summary, agg: Aggreg
 
     # no signal while the workers are forked (a Ctrl-C then would interrupt the fork's
     # handlers and print a traceback); it is delivered as soon as they are running
+    # (a signal held back is raised as soon as it is unmasked: inside the outer try, so the
+    # workers are killed even then, not left for the interpreter's exit to wait on)
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    pool = None
     try:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_die_with_parent)
-        futures = [pool.submit(_read_range, path, a, b, area, reference, key)
-                   for a, b in ranges]
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-    try:
+        try:
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                       initializer=_die_with_parent)
+            futures = [pool.submit(_read_range, path, a, b, area, reference)
+                       for a, b in ranges]
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         sha = file_sha256(path)
         results = [f.result() for f in futures]
     except BaseException:  # interrupted: the workers go with the reader
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
     if any(result[0] == "error" for result in results):
