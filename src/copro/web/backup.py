@@ -170,7 +170,7 @@ def expected_tables() -> set[str]:
     """Every table this version of copro's database has."""
     from django.db import connection
 
-    return set(connection.introspection.django_table_names(include_auto_created=True)) | {
+    return set(connection.introspection.django_table_names(include_views=False)) | {
         "django_migrations"}
 
 
@@ -223,8 +223,9 @@ def check_schema(path: Path, found: set[tuple[str, str]]) -> None:
 
 
 def _read_manifest(src: Path, fh) -> dict:
-    head = fh.read(len(BACKUP_MAGIC))
-    if head != BACKUP_MAGIC:
+    head = fh.read(len(SQLITE_MAGIC))
+    fh.seek(len(BACKUP_MAGIC))
+    if not head.startswith(BACKUP_MAGIC):
         if head.startswith(SQLITE_MAGIC) or head.startswith(PGDUMP_MAGIC):
             raise CoproError(f"{src}: an unsigned database file, not a signed copro backup (made "
                              "by an older copro, or by hand); make a new one with `copro db "
