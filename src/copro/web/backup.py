@@ -161,7 +161,7 @@ def _payload_tables(kind: str, path: Path) -> set[str]:
     tables = set()
     for line in proc.stdout.splitlines():
         parts = line.split()  # "215; 1259 16390 TABLE public accounts_auditevent copro"
-        if len(parts) >= 6 and parts[3] == "TABLE":
+        if len(parts) >= 7 and parts[3] == "TABLE" and parts[4] != "DATA":
             tables.add(parts[5])
     return tables
 
@@ -222,7 +222,7 @@ def check_schema(path: Path, found: set[tuple[str, str]]) -> None:
                          "the copro version that made it")
 
 
-def _read_manifest(src: Path, fh) -> dict:
+def _read_manifest(src: Path, fh, site: str) -> dict:
     head = fh.read(len(SQLITE_MAGIC))
     fh.seek(len(BACKUP_MAGIC))
     if not head.startswith(BACKUP_MAGIC):
@@ -239,6 +239,11 @@ def _read_manifest(src: Path, fh) -> dict:
     except ValueError:
         raise CoproError(f"{src}: a damaged copro backup (its manifest cannot be read)"
                          ) from None
+    if manifest.get("database") != site:  # said before the signature: the likelier mistake
+        theirs = {"sqlite": "a SQLite", "postgresql": "a PostgreSQL"}.get(
+            manifest.get("database"), "another kind of")
+        raise CoproError(f"{src}: {theirs} database's backup; this site's database is "
+                         f"{'SQLite' if site == 'sqlite' else 'PostgreSQL'}")
     from copro.web import integrity
 
     signature = str(manifest.get("signature", ""))
@@ -285,12 +290,7 @@ def restore(src: Path) -> str:
         raise CoproError(f"{src}: {exc.strerror or exc}") from None
     site = "sqlite" if _is_sqlite(db) else "postgresql"
     with fh:
-        manifest = _read_manifest(src, fh)
-        if manifest.get("database") != site:
-            theirs = {"sqlite": "a SQLite", "postgresql": "a PostgreSQL"}.get(
-                manifest.get("database"), "another kind of")
-            raise CoproError(f"{src}: {theirs} database's backup; this site's database is "
-                             f"{'SQLite' if site == 'sqlite' else 'PostgreSQL'}")
+        manifest = _read_manifest(src, fh, site)
         if site == "sqlite":
             folder = Path(db["NAME"]).parent
             folder.mkdir(parents=True, exist_ok=True)
