@@ -290,3 +290,53 @@ def test_edited_backups_are_refused_and_the_live_database_untouched_postgresql(t
     assert r.returncode == 0 and "WARNING" not in r.stderr, r.stderr
     assert copro(env, "db", "verify").returncode == 0
     assert len(everything(env)[0]) == 30 + 1 + 1  # 30 appended, the backup, the restore
+
+
+# -- one audit entry per action --------------------------------------------------------------
+
+def reopen_at_once(tmp_path, database_url):
+    from tests.web.test_survey_integrity import _at_once, _connected, _rows, _server, _sign_in
+
+    data_dir, proc, url = _server(tmp_path, database_url)
+    try:
+        env = {**server_env(data_dir, database_url),
+               "COPRO_NEW_PASSWORD": "a long test passphrase 42"}
+        made = copro(env, "users", "create", "leeds", "--la", "Leeds")
+        assert made.returncode == 0, made.stderr
+        cookies, token = _sign_in(url)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies,
+                   "Referer": url}
+        con = _connected(url, 1)[0]
+        con.request("POST", "/survey/manage/open/",
+                    f"csrfmiddlewaretoken={token}&label=Spring", headers)
+        con.getresponse().read()
+        (round_id,), = _rows(data_dir, database_url, "select id from survey_round")
+        con.request("POST", f"/survey/manage/round/{round_id}/close/",
+                    f"csrfmiddlewaretoken={token}&confirm=yes", headers)
+        con.getresponse().read()
+        connections = _connected(url, 6)
+
+        def send(i):
+            connections[i].request("POST", f"/survey/manage/round/{round_id}/reopen/",
+                                   f"csrfmiddlewaretoken={token}", headers)
+            r = connections[i].getresponse()
+            r.read()
+            return r.status
+        statuses = _at_once(6, send)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert statuses == [302] * 6, statuses
+    logged = _rows(data_dir, database_url,
+                   "select action, count(*) from accounts_auditevent where action like 'round%' "
+                   "group by action order by action")
+    assert logged == [("round closed", 1), ("round opened", 1), ("round reopened", 1)]
+    assert copro(server_env(data_dir, database_url), "db", "verify").returncode == 0
+
+
+def test_six_simultaneous_reopen_posts_log_one_entry_sqlite(tmp_path):
+    reopen_at_once(tmp_path, None)
+
+
+def test_six_simultaneous_reopen_posts_log_one_entry_postgresql(tmp_path, postgres_url):
+    reopen_at_once(tmp_path, new_database(postgres_url, "copro_history_reopen"))
