@@ -6,7 +6,6 @@ version, or of the other kind of database, is refused with one line and exit 2."
 from __future__ import annotations
 
 import shutil
-import shutil
 import sqlite3
 import subprocess
 import time
@@ -71,8 +70,6 @@ def round_trip_under_load(tmp_path, database_url, restored_url):
 
     restored_dir = tmp_path / "restored"
     restored_dir.mkdir()
-    # another machine: the site's integrity key (kept outside the backup) is copied there first
-    shutil.copy(data_dir / "integrity_key", restored_dir / "integrity_key")
     # another machine: the site's integrity key (kept outside the backup) is copied there first
     shutil.copy(data_dir / "integrity_key", restored_dir / "integrity_key")
     r = copro(restored_dir, restored_url, "restore", "--yes", str(backup))
