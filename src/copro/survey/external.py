@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,9 +49,11 @@ class ImportedAnswers:
     unmatched: tuple[str, ...]
     empty_rows: int
     free_text_cleaned: int
-    #: each row's identity: a SHA-256 of all its cells (the tool's own ID and times too, so two
-    #: people's identical answers differ) and of how many identical rows came before it; the
-    #: same row in a later export of the same form has the same key
+    #: each row's identity: a SHA-256 of its answers as read (:func:`answer_content`: cleaned,
+    #: choices in a fixed order, spaces collapsed) and of how many rows with the same answers
+    #: came before it in the file. The same answers exported again, re-formatted (other dates
+    #: or IDs, other column order, CSV or XLSX), have the same keys; a second person giving the
+    #: same answers in a later export of the form is the next one and is added
     row_keys: tuple[str, ...] = ()
     #: SHA-256 of the whole file
     file_hash: str = ""
@@ -155,6 +158,20 @@ def _split_choices(cell: str, options: dict[str, str]) -> list[str] | None:
     return values
 
 
+def answer_content(answers: dict[str, object]) -> str:
+    """A row's answers in one normal form: questions in id order, a multi-select's choices
+    sorted, written answers with their spaces collapsed; nothing of the file's layout."""
+    def norm(value):
+        if isinstance(value, list):
+            return sorted(norm(v) for v in value)
+        if isinstance(value, str):
+            return " ".join(value.split())
+        return value
+
+    return json.dumps({k: norm(v) for k, v in answers.items()}, sort_keys=True,
+                      ensure_ascii=False)
+
+
 def read_external(path: Path, instrument: Instrument, audience: str) -> ImportedAnswers:
     """Every respondent's answers in ``path`` for ``audience``'s questions, cleaned and checked
     as the web form checks them."""
@@ -211,7 +228,7 @@ def read_external(path: Path, instrument: Instrument, audience: str) -> Imported
             if q.type == "text" and q.id in answers and answers[q.id] != str(raw[q.id]).strip():
                 cleaned += 1
         out.append(answers)
-        digest = hashlib.sha256("\x1f".join(c.strip() for c in cells).encode()).hexdigest()
+        digest = hashlib.sha256(answer_content(answers).encode()).hexdigest()
         seen_rows[digest] = seen_rows.get(digest, 0) + 1
         keys.append(hashlib.sha256(f"{digest}#{seen_rows[digest]}".encode()).hexdigest())
     matched = {header[i]: q.id + (f": {opt}" if opt else "") for i, (q, opt) in columns.items()}

@@ -92,7 +92,11 @@ def collect_static() -> None:
               help="Worker processes (default: 2 per CPU core, at most 8).")
 @click.option("--threads", type=click.IntRange(min=1), default=8, show_default=True,
               help="Threads per worker.")
-def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
+@click.option("--despite-broken-audit-log", "despite_broken", is_flag=True,
+              help="Serve even though `copro db verify` finds the audit log or the tables "
+                   "broken (after you have looked into it; see docs/deploy.md).")
+def serve_command(host: str, port: int, workers: int | None, threads: int,
+                  despite_broken: bool) -> None:
     """Run the website (gunicorn, a production WSGI server) on HOST:PORT.
 
     With no configuration it creates and migrates a SQLite database in the data folder
@@ -108,6 +112,14 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
                          "COPRO_SURVEY_CONTROLLER (the data controller) and COPRO_SURVEY_CONTACT "
                          "(how to reach them), see docs/deploy.md")
     migrate()
+    problem = integrity_problem()
+    if problem is not None:
+        if not despite_broken:
+            raise CoproError(f"{problem}; not serving: the database was changed outside copro "
+                             "(see docs/deploy.md, 'The audit log is broken'), or serve anyway "
+                             "with --despite-broken-audit-log")
+        click.echo(f"copro: WARNING: {problem}; serving anyway (--despite-broken-audit-log)",
+                   err=True)
     ensure_bundled_data()
     collect_static()
     from copro.web.explorer.store import current_dataset, findings_for
@@ -188,6 +200,43 @@ def db_list_command() -> None:
                        f"{d.imported_at:%Y-%m-%d %H:%M}")
 
 
+def integrity_problem() -> str | None:
+    """What `copro db verify` finds wrong with the database (a missing table, a pending
+    migration, a broken audit log), in one line, or None."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from copro.web import backup
+    from copro.web.accounts import audit
+
+    with _database_errors():
+        missing = sorted(backup.expected_tables() - set(connection.introspection.table_names()))
+        if missing:
+            return (f"{_database_named()}: the table {missing[0]} is missing"
+                    + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            return f"{_database_named()}: not up to date; run `copro db migrate` first"
+        checked = audit.verify()
+    return None if checked.intact else f"{_database_named()}: {checked.broken}"
+
+
+@db_group.command("verify")
+def db_verify_command() -> None:
+    """Check the database: every table present and the audit log's chain unbroken (no entry
+    deleted or changed since it was written). Exit 2 with the first problem, in one line."""
+    setup_django()
+    problem = integrity_problem()
+    if problem is not None:
+        raise CoproError(problem)
+    from copro.web.accounts import audit
+
+    with _database_errors():
+        n = audit.verify().entries
+    click.echo(f"copro: {_database_named()} is intact: every table present, the audit log's "
+               f"{n:,} entr{'y' if n == 1 else 'ies'} unbroken", err=True)
+
+
 @db_group.command("backup")
 @click.argument("file", type=click.Path(path_type=Path))
 def db_backup_command(file: Path) -> None:
@@ -208,7 +257,9 @@ def db_backup_command(file: Path) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def db_restore_command(file: Path, yes: bool) -> None:
     """Replace the database's contents with the backup FILE (made by `copro db backup` of this
-    copro version: a file of another schema version is refused). Stop `copro serve` first."""
+    copro version, signed with this site's integrity key: a file changed since, signed with
+    another key, of another schema version or with other tables is refused, and the database
+    left as it was). Stop `copro serve` first."""
     setup_django()
     from copro.web import backup
     from copro.web.accounts import audit
@@ -222,3 +273,6 @@ def db_restore_command(file: Path, yes: bool) -> None:
         connections.close_all()  # the tables were replaced under Django's connection
         audit.record(audit.RESTORE, actor=audit.COMMAND_LINE, subject=file.name)
     click.echo(f"copro: restored the {what} from {file}", err=True)
+    problem = integrity_problem()
+    if problem is not None:
+        click.echo(f"copro: WARNING: {problem} (it was so when backed up)", err=True)

@@ -6,6 +6,9 @@
   (default: SQLite in the data folder);
 - ``COPRO_SECRET_KEY``: Django's signing key (default: generated once and kept in the data
   folder, readable by its owner only);
+- ``COPRO_INTEGRITY_KEY``: the key that signs backups and chains the audit log (default:
+  generated once and kept in the data folder as ``integrity_key``); a backup restores only
+  where this key is the one that made it (docs/deploy.md);
 - ``COPRO_ALLOWED_HOSTS``: comma-separated host names served (default
   ``127.0.0.1,localhost,[::1]``);
 - ``COPRO_CSRF_TRUSTED_ORIGINS``: comma-separated origins, e.g. ``https://copro.example.org``;
@@ -54,11 +57,11 @@ def data_dir() -> Path:
     return Path(base) / "copro"
 
 
-def _secret_key(folder: Path) -> str:
+def _secret_key(folder: Path, name: str = "secret_key", env: str = "COPRO_SECRET_KEY") -> str:
     """``COPRO_SECRET_KEY``, else a key generated once and kept (readable by its owner only)."""
-    if os.environ.get("COPRO_SECRET_KEY"):
-        return os.environ["COPRO_SECRET_KEY"]
-    path = folder / "secret_key"
+    if os.environ.get(env):
+        return os.environ[env]
+    path = folder / name
     try:
         return path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
@@ -78,6 +81,9 @@ DATA_DIR = data_dir()
 DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)  # the key and the database
 
 SECRET_KEY = _secret_key(DATA_DIR)
+#: signs backups and chains the audit log (copro.web.integrity); kept apart from SECRET_KEY so
+#: that changing the session key does not orphan every backup
+INTEGRITY_KEY = _secret_key(DATA_DIR, "integrity_key", "COPRO_INTEGRITY_KEY")
 DEBUG = _flag("COPRO_DEBUG")
 ALLOWED_HOSTS = _list("COPRO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = _list("COPRO_CSRF_TRUSTED_ORIGINS")

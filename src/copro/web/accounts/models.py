@@ -48,7 +48,11 @@ class AuditEvent(models.Model):
     download, an import, a purge, an account change. ``actor`` is the account's user name as it
     was (kept when the account goes); ``area_code``, ``subject`` and ``detail`` say what was
     acted on, never what anyone answered. Rows are only ever added (on PostgreSQL a trigger
-    refuses UPDATE and DELETE too); ``copro survey purge`` does not touch them."""
+    refuses UPDATE and DELETE too); ``copro survey purge`` does not touch them.
+
+    Each entry is chained to the one before it (by id): ``entry_hash`` is a keyed hash
+    (:mod:`copro.web.integrity`) of ``previous_hash`` and the entry's own content, so an entry
+    deleted or edited in the database, even by hand, is found by ``copro db verify``."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.CharField(max_length=150, blank=True)
@@ -56,6 +60,8 @@ class AuditEvent(models.Model):
     area_code = models.CharField(max_length=9, blank=True)
     subject = models.CharField(max_length=200, blank=True)
     detail = models.CharField(max_length=200, blank=True)
+    previous_hash = models.CharField(max_length=64, blank=True, db_default="")
+    entry_hash = models.CharField(max_length=64, blank=True, db_default="")
 
     objects = AuditQuerySet.as_manager()
 
@@ -73,3 +79,17 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("the audit log is append-only")
+
+
+class AuditHead(models.Model):
+    """The audit log's end, one row: how many entries it holds and the last one's hash, with a
+    keyed hash of both (``seal``). Appending locks this row first (one append at a time, on
+    SQLite and PostgreSQL alike), and it lets ``copro db verify`` notice entries deleted from
+    the end of the log, which the chain alone cannot."""
+
+    entries = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+    seal = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        default_permissions = ()

@@ -144,14 +144,14 @@ def open_round(request):
     code = _area_for(request, request.POST.get("la"))
     if store.open_round(code) is None:
         try:
-            with transaction.atomic():
+            with transaction.atomic():  # the round and its audit entry, or neither
                 r = Round.objects.create(area_code=code, instrument_version=CURRENT_VERSION,
                                          opened_by=request.user,
                                          label=request.POST.get("label", "")[:100],
                                          access="codes" if request.POST.get("access") == "codes"
                                          else "open")
-            audit.record(audit.ROUND_OPENED, request=request, area_code=code,
-                         subject=f"round {r.pk}")
+                audit.record(audit.ROUND_OPENED, request=request, area_code=code,
+                             subject=f"round {r.pk}")
         except IntegrityError:
             pass  # another request opened one at the same moment: that one is the open round
     return _redirect_manage(code, request)
@@ -199,9 +199,11 @@ def close_round(request, round_id):
     if r.closed_at is not None or r.imported:
         return _redirect_manage(code, request)
     if _confirmed(request):
-        if Round.objects.filter(pk=r.pk, closed_at__isnull=True).update(closed_at=timezone.now()):
-            audit.record(audit.ROUND_CLOSED, request=request, area_code=code,
-                         subject=f"round {r.pk}")
+        with transaction.atomic():  # one audit entry for the one request that closed it
+            if Round.objects.filter(pk=r.pk, closed_at__isnull=True).update(
+                    closed_at=timezone.now()):
+                audit.record(audit.ROUND_CLOSED, request=request, area_code=code,
+                             subject=f"round {r.pk}")
         return _redirect_manage(code, request)
     return _check_page(request, code, r, "close", {
         "page_title": "Are you sure you want to close this round?",
@@ -217,10 +219,14 @@ def reopen_round(request, round_id):
         raise PermissionDenied("A published or imported round cannot be reopened")
     if r.closed_at is not None:
         try:
+            # conditional on the round being still closed and unpublished, and atomic with its
+            # audit entry: of simultaneous requests, the one that reopens it logs it
             with transaction.atomic():
-                Round.objects.filter(pk=r.pk).update(closed_at=None)
-            audit.record(audit.ROUND_REOPENED, request=request, area_code=code,
-                         subject=f"round {r.pk}")
+                if Round.objects.filter(pk=r.pk, closed_at__isnull=False,
+                                        published_at__isnull=True, imported=False).update(
+                        closed_at=None):
+                    audit.record(audit.ROUND_REOPENED, request=request, area_code=code,
+                                 subject=f"round {r.pk}")
         except IntegrityError:
             return _check_page(request, code, r, "reopen", {
                 "page_title": "Error: another round is open",
@@ -242,9 +248,10 @@ def publish_round(request, round_id):
     error = None
     if _confirmed(request):
         try:
-            publishing.publish(r.pk, code)
-            audit.record(audit.ROUND_PUBLISHED, request=request, area_code=code,
-                         subject=f"round {r.pk}")
+            with transaction.atomic():  # published and logged, or neither
+                publishing.publish(r.pk, code)
+                audit.record(audit.ROUND_PUBLISHED, request=request, area_code=code,
+                             subject=f"round {r.pk}")
             return _redirect_manage(code, request)
         except publishing.PublishRefused as exc:
             error = str(exc)
@@ -301,17 +308,22 @@ def set_aside(request, round_id):
         ids = [int(x) for x in request.POST.get("ids", "").split(",") if x.strip()]
     except ValueError:
         raise Http404("No such answers") from None
-    answers = Response.objects.filter(round=r, pk__in=ids)
-    if request.POST.get("action") == "restore":
-        n = answers.update(set_aside_at=None, set_aside_reason="")
-        detail = f"{n} answer(s) put back"
-    else:
-        n = answers.filter(set_aside_at__isnull=True).update(
-            set_aside_at=timezone.now(),
-            set_aside_reason=request.POST.get("reason", "")[:200] or "set aside")
-        detail = f"{n} answer(s) set aside"
-    audit.record(audit.SET_ASIDE, request=request, area_code=code, subject=f"round {r.pk}",
-                 detail=detail)
+    # only answers of a round still unpublished (checked again in the update itself), and the
+    # change with its audit entry in one transaction; nothing changed, nothing logged
+    answers = Response.objects.filter(round=r, pk__in=ids, round__published_at__isnull=True)
+    with transaction.atomic():
+        if request.POST.get("action") == "restore":
+            n = answers.filter(set_aside_at__isnull=False).update(set_aside_at=None,
+                                                                  set_aside_reason="")
+            detail = f"{n} answer(s) put back"
+        else:
+            n = answers.filter(set_aside_at__isnull=True).update(
+                set_aside_at=timezone.now(),
+                set_aside_reason=request.POST.get("reason", "")[:200] or "set aside")
+            detail = f"{n} answer(s) set aside"
+        if n:
+            audit.record(audit.SET_ASIDE, request=request, area_code=code,
+                         subject=f"round {r.pk}", detail=detail)
     url = reverse("survey:checks", args=[r.pk])
     if request.POST.get("la"):
         url += f"?la={code}"
