@@ -234,3 +234,23 @@ def test_a_larger_round_is_weighted_on_groups_of_10_and_still_recovers_nothing(m
     assert attack(doc, _margins(), min_cell=cal.MIN_CELL) == {}  # ... and give nobody away
     assert "Families' answers weighted to what DfE counted" in page
     assert any(r[2] == "weighted_share" and r[7] for r in csv_rows)
+
+
+def test_the_linear_check_alone_withholds_every_weighted_figure_of_the_small_cells(monkeypatch):
+    """The second line of defence: with cells of one allowed (no collapsing) but the linear
+    check on, every weighted figure of the 10-family round is withheld, and the attack finds
+    nothing."""
+    from copro.web.survey import store
+
+    monkeypatch.setattr(store, "STAMP_SECONDS", 0.0)
+    monkeypatch.setattr(cal, "MIN_CELL", 1)
+    _publish_round(ROUND)
+    doc, rows, _ = _public()
+    fam = next(x for x in doc["levels"] if x["audience"] == "families")
+    w = fam["weighted"]
+    assert w["method"] == "post-stratification"
+    figures = [f for opts in w["shares"].values() for f in opts.values()]
+    figures += [*w["top_two"].values(), w["partnership"]]
+    assert figures and all(f["estimate"] is None and "disclosure control" in f["withheld"]
+                           for f in figures if f is not None)
+    assert attack(doc, _margins(), min_cell=1) == {}
