@@ -69,7 +69,7 @@ def test_weighted_figures_are_withheld_where_they_would_reveal_the_families_left
     figures = [w.top_two["ladder"], w.partnership,
                *(f for opts in w.shares.values() for f in opts.values())]
     assert all(f.estimate is None and f.withheld for f in figures)
-    assert "could reveal the answers of fewer than 10" in w.top_two["ladder"].withheld
+    assert "could reveal fewer than 10 families' answers" in w.top_two["ladder"].withheld
     # with ten of them, nothing smaller than 10 is revealed
     res = survey_results(_families(AREAS[0], n_other=10), margins={AREAS[0]: MARGINS})
     assert res.level(AREAS[0], "families").weighted.top_two["ladder"].estimate is not None

@@ -87,6 +87,8 @@ def test_weighted_figures_and_alpha_in_json_csv_and_pages(monkeypatch):
         assert f"an effective sample size of {w['effective_n']}" in page
         assert f"effective n</span><span class=\"copro-ci\">{w['effective_n']:.1f} of 37" in page
         assert "Who answered and who asked" in page and "only as far as answering" in page
+        assert "numbers fewer than 10 in it; otherwise it is withheld" in page
+        assert "fewer than 10 answers is first merged with a neighbouring one" in page
     page = html.unescape(Client().get(f"/survey/results/{LEEDS}").content.decode())
     assert "Weighted to DfE's counts (effective n)" in page
     assert "Does the partnership score measure one thing?" in page

@@ -45,8 +45,9 @@ DFE_GROUPS = {"family": RequesterGroup.FAMILY, "education": RequesterGroup.EDUCA
 LABELS = {"family": "Parent or young person", "education": "School or college",
           "assessed": "Assessed", "not_assessed": "Not assessed",
           "pending": "Not yet decided", "withdrawn": "Withdrawn"}
-DISCLOSURE = ("withheld: with the figures as answered and DfE's counts, the weighted figure "
-              "could reveal the answers of fewer than {n} families (disclosure control)")
+DISCLOSURE = ("withheld: could reveal fewer than {n} families' answers (disclosure control: "
+              "the weights follow from DfE's counts, and the figure set beside the figures as "
+              "answered would give away a smaller group's answers)")
 NO_COUNTS = "not weighted: DfE's counts for this local authority are missing or suppressed"
 TIMING = ("DfE's counts are for the latest published year; the survey asks about requests in "
           "the last 24 months, and a request a family calls still waiting may since have been "
