@@ -146,6 +146,22 @@ def test_weights_are_trimmed_at_five_times_the_mean_keeping_the_total():
     assert cal.effective_n > untrimmed.effective_n
 
 
+def test_a_rounds_groups_never_change_when_a_later_round_is_published():
+    """Publishing a round adds groups of its own; the groups of rounds already published, and
+    so what their weighted figures revealed, stay as they were (the counts may change)."""
+    first = {("family", "not_assessed"): 12, ("education", "assessed"): 11,
+             ("family", "assessed"): 3}
+    second = {("family", "not_assessed"): 11, ("education", "assessed"): 1}
+    rows1, cols1 = _answers(first)
+    rows2, cols2 = _answers(second)
+    before = calibrate(rows1, cols1, POPULATION, blocks=[1] * len(rows1))
+    revised = {k: v + 7 for k, v in POPULATION.items()}  # DfE's counts revised meanwhile
+    after = calibrate(rows1 + rows2, cols1 + cols2, revised,
+                      blocks=[1] * len(rows1) + [2] * len(rows2))
+    assert after.groups[:len(rows1)] == before.groups
+    assert len({g for g in after.groups[len(rows1):]}) == 1  # the second round: one group
+
+
 def test_kish_effective_sample_size():
     assert kish_effective_n([1, 1, 1, 1]) == 4
     assert kish_effective_n([1, 3]) == pytest.approx(16 / 10)
@@ -256,7 +272,7 @@ def test_not_weighted_where_collapsing_leaves_one_group():
 @settings(max_examples=60, deadline=None)
 @given(st_counts=hst.lists(hst.sampled_from([0, 0, 1, 3, 8, 12]), min_size=8, max_size=8),
        pop=hst.lists(hst.sampled_from([0, 0, 1, 40, 500]), min_size=8, max_size=8),
-       yes=hst.lists(hst.booleans(), min_size=64, max_size=64))
+       yes=hst.lists(hst.booleans(), min_size=96, max_size=96))
 def test_weights_and_shares_keep_their_invariants(st_counts, pop, yes):
     """Whatever the answers and counts: weights are not negative and sum to the counts (before
     trimming, which keeps the total), every group of cells holds 10 answers, and a weighted

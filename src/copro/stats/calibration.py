@@ -259,7 +259,14 @@ def _svy_poststratify(groups: Sequence, target: Mapping) -> np.ndarray:
 
 
 def _svy_trim(w: np.ndarray, trim: float) -> tuple[np.ndarray, int]:
-    """Cap weights at ``trim`` times their mean, spreading the excess over the others."""
+    """Cap weights at ``trim`` times their mean, spreading the excess over the others. Weights
+    of 0 (a group whose requests DfE counted none of) stay 0, out of the mean."""
+    positive = w > 0
+    if not positive.all():
+        out, trimmed = _svy_trim(w[positive], trim) if positive.any() else (w[positive], 0)
+        full = np.zeros_like(w)
+        full[positive] = out
+        return full, trimmed
     cap = trim * float(np.mean(w))
     if not np.any(w > cap * (1 + 1e-9)):
         return w, 0

@@ -30,7 +30,7 @@ from copro.counts import Count, Measure
 from copro.groups import RequesterGroup
 from copro.stats import calibration as cal
 from copro.stats import survey as st
-from copro.survey.publication import revealing_combination
+from copro.survey.publication import weighted_figure_reveals
 
 WHO_QUESTION, DECIDED_QUESTION = "request_made_by", "assessment_agreed"
 #: the families' answers -> DfE's requester groups ...
@@ -91,17 +91,10 @@ def margins_from_counts(cells: Mapping[RequesterGroup, Mapping[Measure, Count]] 
 def disclosive(values: Sequence[object], calibration: cal.Calibration,
                min_answers: int = st.MIN_ANSWERS) -> bool:
     """Whether publishing a weighted figure over ``values`` (``None``: not in its base) beside
-    the raw figures could reveal fewer than ``min_answers`` people's answers: each block's base
-    (what the raw figures publish) and each group of weighting cells' part of the base (what
-    the weights let a reader work out) are checked together by the linear check."""
-    sets: dict[tuple, set[int]] = {}
-    for i, v in enumerate(values):
-        if v is None:
-            continue
-        sets.setdefault(("block", calibration.blocks[i]), set()).add(i)
-        if calibration.groups[i] is not None:
-            sets.setdefault(("group", calibration.groups[i]), set()).add(i)
-    return revealing_combination([frozenset(s) for s in sets.values()], min_answers) is not None
+    the raw figures could reveal fewer than ``min_answers`` people's answers
+    (:func:`copro.survey.publication.weighted_figure_reveals`)."""
+    return weighted_figure_reveals(values, calibration.blocks, calibration.groups,
+                                   min_answers)
 
 
 def _protected(figure: cal.WeightedFigure, values: Sequence[object],
