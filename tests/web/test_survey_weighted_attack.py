@@ -254,3 +254,4 @@ def test_the_linear_check_alone_withholds_every_weighted_figure_of_the_small_cel
     assert figures and all(f["estimate"] is None and "disclosure control" in f["withheld"]
                            for f in figures if f is not None)
     assert attack(doc, _margins(), min_cell=1) == {}
+
