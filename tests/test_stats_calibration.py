@@ -1,7 +1,7 @@
-"""Weighting respondents to DfE's counts (copro.stats.calibration): against an independent
-iterative proportional fitting written here in numpy, by the definition of post-stratification,
-and by simulation (answering depends on what was decided; the weighted share's interval covers
-the truth, the raw one's does not)."""
+"""Weighting respondents to DfE's counts (copro.stats.calibration): by the definition of
+post-stratification on collapsed cells, the collapsing rule, block by block, and by simulation
+(answering depends on what was decided; the weighted share's interval covers the truth, the raw
+one's does not)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as hst
 
 from copro.stats.calibration import (
+    MIN_CELL,
+    ONE_GROUP,
     POST_STRATIFICATION,
-    RAKING,
     _wilson,
     calibrate,
+    collapse,
     kish_effective_n,
     raw_share,
     weighted_mean,
@@ -29,19 +31,6 @@ POPULATION = {("family", "assessed"): 400, ("family", "not_assessed"): 350,
               ("education", "pending"): 110, ("education", "withdrawn"): 40}
 
 
-def independent_ipf(rows, cols, row_totals, col_totals, iterations=1000):
-    """Raking as Deming and Stephan (1940) define it, written here without svy: start from
-    equal weights and scale each margin's categories to their totals in turn."""
-    rows, cols = np.asarray(rows), np.asarray(cols)
-    w = np.ones(len(rows))
-    for _ in range(iterations):
-        for labels, totals in ((rows, row_totals), (cols, col_totals)):
-            for k, total in totals.items():
-                m = labels == k
-                w[m] *= total / w[m].sum()
-    return w
-
-
 def _answers(cells_n):
     rows, cols = [], []
     for (r, c), k in cells_n.items():
@@ -50,42 +39,82 @@ def _answers(cells_n):
     return rows, cols
 
 
-def test_post_stratification_when_every_cell_has_answers():
-    n = {k: 3 + i for i, k in enumerate(POPULATION)}
+def test_post_stratification_when_every_cell_has_enough_answers():
+    n = {k: MIN_CELL + i for i, k in enumerate(POPULATION)}
     rows, cols = _answers(n)
     cal = calibrate(rows, cols, POPULATION, trim=float("inf"))
     assert cal.method == POST_STRATIFICATION
-    for w, cell in zip(cal.weights, cal.cells, strict=True):
-        assert w == pytest.approx(POPULATION[cell] / n[cell])
+    for w, (block, cells) in zip(cal.weights, cal.groups, strict=True):
+        assert block == 0 and len(cells) == 1  # nothing collapsed
+        assert w == pytest.approx(POPULATION[cells[0]] / n[cells[0]])
     assert sum(cal.weights) == pytest.approx(sum(POPULATION.values()))
-    assert cal.left_out == ()
 
 
-def test_raking_matches_an_independent_ipf_when_a_cell_is_empty():
-    n = {k: 4 + 2 * i for i, k in enumerate(POPULATION)}
+def test_the_collapsing_rule():
+    cells = {("family", "assessed"): 12, ("family", "not_assessed"): 3,
+             ("family", "pending"): 8, ("family", "withdrawn"): 1,
+             ("education", "assessed"): 10, ("education", "not_assessed"): 10}
+    got = collapse(cells, WHO, DECIDED)
+    # withdrawn (1) joins pending (its only neighbour); then not assessed (3) joins its
+    # smaller neighbour (assessed 12 against pending-or-withdrawn 9); education's empty
+    # pending and withdrawn join not assessed
+    assert got == [(("family", "assessed"),),
+                   (("family", "not_assessed"), ("family", "pending"), ("family", "withdrawn")),
+                   (("education", "assessed"),),
+                   (("education", "not_assessed"), ("education", "pending"),
+                    ("education", "withdrawn"))]
+    # a requester group with fewer than 10 answers in all: the rows are merged, then the
+    # decisions collapsed the same way
+    few = {("family", "assessed"): 15, ("family", "not_assessed"): 14,
+           ("education", "assessed"): 4}
+    got = collapse(few, WHO, DECIDED)
+    assert got == [(("family", "assessed"), ("education", "assessed")),
+                   (("family", "not_assessed"), ("education", "not_assessed"),
+                    ("family", "pending"), ("education", "pending"),
+                    ("family", "withdrawn"), ("education", "withdrawn"))]
+    assert collapse({("family", "assessed"): 9}, WHO, DECIDED) is None
+    # every cell in exactly one group, every group with 10 answers
+    for table in (cells, few):
+        groups = collapse(table, WHO, DECIDED)
+        assert sorted(c for g in groups for c in g) == sorted(POPULATION)
+        assert all(sum(table.get(c, 0) for c in g) >= MIN_CELL for g in groups)
+
+
+def test_collapsed_cells_are_weighted_to_their_groups_counts():
+    n = {k: 12 for k in POPULATION}
     n[("education", "withdrawn")] = 0  # no school-made withdrawn request among respondents
+    n[("family", "withdrawn")] = 2
     rows, cols = _answers(n)
     cal = calibrate(rows, cols, POPULATION, trim=float("inf"))
-    assert cal.method == RAKING
-    row_totals = {r: sum(v for (a, _), v in POPULATION.items() if a == r) for r in WHO}
-    col_totals = {c: sum(v for (_, b), v in POPULATION.items() if b == c) for c in DECIDED}
-    expected = independent_ipf(rows, cols, row_totals, col_totals)
-    np.testing.assert_allclose(np.array(cal.weights), expected, rtol=1e-4)
-    # both margins matched, the joint cells not
     w = np.array(cal.weights)
-    for c, total in col_totals.items():
-        assert w[np.array(cols) == c].sum() == pytest.approx(total, rel=1e-4)
+    assert w.sum() == pytest.approx(sum(POPULATION.values()))
+    merged = [i for i, (r, c) in enumerate(zip(rows, cols, strict=True))
+              if r == "education" and c == "pending"]
+    assert w[merged].sum() == pytest.approx(POPULATION[("education", "pending")]
+                                            + POPULATION[("education", "withdrawn")])
+    # every group holds at least 10 answers
+    sizes = {g: cal.groups.count(g) for g in set(cal.groups)}
+    assert min(sizes.values()) >= MIN_CELL
 
 
-def test_a_category_no_one_answered_is_left_out_of_the_target():
-    n = {k: 5 for k in POPULATION}
-    n[("family", "withdrawn")] = n[("education", "withdrawn")] = 0
-    rows, cols = _answers(n)
-    cal = calibrate(rows, cols, POPULATION, trim=float("inf"))
-    assert cal.left_out == (("columns", "withdrawn"),)
-    assert cal.method == POST_STRATIFICATION  # every remaining cell has answers
-    assert sum(cal.weights) == pytest.approx(
-        sum(v for (_, c), v in POPULATION.items() if c != "withdrawn"))
+def test_each_block_is_weighted_on_its_own_and_a_small_block_is_left_out():
+    first = {k: 12 for k in POPULATION}
+    second = {("family", "assessed"): 10, ("family", "not_assessed"): 10}
+    rows1, cols1 = _answers(first)
+    rows2, cols2 = _answers(second)
+    rows3, cols3 = ["family"] * 9, ["assessed"] * 9  # a block of 9: not weighted
+    blocks = ["a"] * len(rows1) + ["b"] * len(rows2) + ["c"] * 9
+    cal = calibrate(rows1 + rows2 + rows3, cols1 + cols2 + cols3, POPULATION,
+                    trim=float("inf"), blocks=blocks)
+    w = np.array([x if x is not None else np.nan for x in cal.weights])
+    assert np.isnan(w[-9:]).all() and cal.respondents == len(rows1) + len(rows2)
+    total = sum(POPULATION.values())
+    share_b = len(rows2) / cal.respondents
+    assert np.nansum(w[len(rows1):]) == pytest.approx(total * share_b)
+    assert np.nansum(w) == pytest.approx(total)
+    # block b holds only families assessed or not: each of its two groups stands for its
+    # share of half the LA's requests
+    assert {cal.groups[i][0] for i in range(len(rows1), len(rows1) + len(rows2))} == {1}
 
 
 def test_respondents_outside_the_counts_are_not_weighted_and_too_few_are_not_weighted():
@@ -96,6 +125,7 @@ def test_respondents_outside_the_counts_are_not_weighted_and_too_few_are_not_wei
     assert cal.respondents_mix["rows"] == {"family": 1.0, "education": 0.0}
     assert cal.respondents_mix["columns"]["assessed"] == pytest.approx(8 / 14)  # all who said
     assert cal.population_mix["rows"]["family"] == pytest.approx(900 / 2100)
+    assert cal.method is None and cal.not_weighted == ONE_GROUP  # one group of 12
     few = calibrate(rows[:9], cols[:9], POPULATION)
     assert few.method is None and "fewer than 10" in few.not_weighted
     share = weighted_share([True] * 14, few)
@@ -103,18 +133,33 @@ def test_respondents_outside_the_counts_are_not_weighted_and_too_few_are_not_wei
 
 
 def test_weights_are_trimmed_at_five_times_the_mean_keeping_the_total():
-    n = {k: v // 10 for k, v in POPULATION.items()}  # every weight 10 ...
-    n[("family", "withdrawn")] = 1
+    n = {k: MIN_CELL for k in POPULATION}
     POP = dict(POPULATION)
-    POP[("family", "withdrawn")] = 2000  # one respondent would stand for 2,000 requests
+    POP[("family", "withdrawn")] = 20000  # ten respondents would stand for 20,000 requests
     rows, cols = _answers(n)
     untrimmed = calibrate(rows, cols, POP, trim=float("inf"))
     cal = calibrate(rows, cols, POP)
     w = np.array(cal.weights)
-    assert cal.trimmed == 1
+    assert cal.trimmed == MIN_CELL  # the group's ten weights
     assert w.max() <= 5 * np.mean(w) * 1.001
     assert w.sum() == pytest.approx(sum(POP.values()))
     assert cal.effective_n > untrimmed.effective_n
+
+
+def test_a_rounds_groups_never_change_when_a_later_round_is_published():
+    """Publishing a round adds groups of its own; the groups of rounds already published, and
+    so what their weighted figures revealed, stay as they were (the counts may change)."""
+    first = {("family", "not_assessed"): 12, ("education", "assessed"): 11,
+             ("family", "assessed"): 3}
+    second = {("family", "not_assessed"): 11, ("education", "assessed"): 1}
+    rows1, cols1 = _answers(first)
+    rows2, cols2 = _answers(second)
+    before = calibrate(rows1, cols1, POPULATION, blocks=[1] * len(rows1))
+    revised = {k: v + 7 for k, v in POPULATION.items()}  # DfE's counts revised meanwhile
+    after = calibrate(rows1 + rows2, cols1 + cols2, revised,
+                      blocks=[1] * len(rows1) + [2] * len(rows2))
+    assert after.groups[:len(rows1)] == before.groups
+    assert len({g for g in after.groups[len(rows1):]}) == 1  # the second round: one group
 
 
 def test_kish_effective_sample_size():
@@ -134,7 +179,7 @@ def test_a_weighted_share_is_withheld_whenever_its_raw_base_is():
 
 
 def test_a_share_of_a_calibration_variable_is_dfe_s_share():
-    n = {k: 4 + i for i, k in enumerate(POPULATION)}
+    n = {k: 10 + i for i, k in enumerate(POPULATION)}
     rows, cols = _answers(n)
     cal = calibrate(rows, cols, POPULATION, trim=float("inf"))
     share = weighted_share([c == "assessed" for c in cols], cal)
@@ -143,7 +188,7 @@ def test_a_share_of_a_calibration_variable_is_dfe_s_share():
     raw_n = sum(n.values())
     assert share.ci_low == pytest.approx(_wilson(share.estimate, raw_n)[0])
     raw = raw_share([c == "assessed" for c in cols])
-    assert raw.estimate == pytest.approx((4 + 8) / sum(n.values()))
+    assert raw.estimate == pytest.approx((10 + 14) / sum(n.values()))
 
 
 def _simulate(rng, n_respondents):
@@ -182,19 +227,17 @@ def test_simulation_weighting_recovers_the_true_share_where_the_raw_share_does_n
     assert POST_STRATIFICATION in methods
 
 
-def test_simulation_raking_interval_covers_when_the_joint_cells_are_not_all_answered():
+def test_simulation_interval_covers_when_a_cell_has_no_answers():
     rng = np.random.default_rng(7)
-    reps, covers, raked = 200, 0, 0
+    reps, covers = 200, 0
     for _ in range(reps):
         truth, rows, cols, yes = _simulate(rng, 250)
-        # drop every school-made withdrawn request: only the margins can be matched
+        # drop every school-made withdrawn request: the empty cell is collapsed into another
         keep = [i for i in range(len(rows)) if (rows[i], cols[i]) != ("education", "withdrawn")]
         cal = calibrate([rows[i] for i in keep], [cols[i] for i in keep], POPULATION)
-        raked += cal.method == RAKING  # else no respondent's request was withdrawn
         w = weighted_share([yes[i] for i in keep], cal)
         covers += w.ci_low <= truth <= w.ci_high
     assert covers / reps >= 0.88, covers
-    assert raked / reps >= 0.8
 
 
 def test_linearised_interval_agrees_with_a_bootstrap_of_the_whole_weighting():
@@ -218,22 +261,22 @@ def test_the_interval_is_wilsons_at_its_sample_size():
         assert _wilson(k / n, n) == pytest.approx(proportion_confint(k, n, method="wilson"))
 
 
-def test_raking_that_cannot_match_both_margins_is_not_weighted():
-    # every family's request refused, every school's agreed: the margins are tied together
-    rows = ["family"] * 12 + ["education"] * 12
-    cols = ["not_assessed"] * 12 + ["assessed"] * 12
+def test_not_weighted_where_collapsing_leaves_one_group():
+    # 15 answers spread thinly: every cell is collapsed into one group, every weight the same
+    rows = ["family"] * 8 + ["education"] * 7
+    cols = ["assessed", "not_assessed", "pending"] * 5
     cal = calibrate(rows, cols, POPULATION)
-    assert cal.method is None and "cannot match both" in cal.not_weighted
+    assert cal.method is None and cal.not_weighted == ONE_GROUP and cal.respondents == 15
 
 
 @settings(max_examples=60, deadline=None)
-@given(st_counts=hst.lists(hst.sampled_from([0, 0, 1, 3, 8]), min_size=8, max_size=8),
+@given(st_counts=hst.lists(hst.sampled_from([0, 0, 1, 3, 8, 12]), min_size=8, max_size=8),
        pop=hst.lists(hst.sampled_from([0, 0, 1, 40, 500]), min_size=8, max_size=8),
-       yes=hst.lists(hst.booleans(), min_size=64, max_size=64))
+       yes=hst.lists(hst.booleans(), min_size=96, max_size=96))
 def test_weights_and_shares_keep_their_invariants(st_counts, pop, yes):
-    """Whatever the answers and counts: weights are positive and sum to the counts matched
-    (before trimming, which keeps the total), every category no one answered is named, and a
-    weighted share lies in its interval within [0, 1]."""
+    """Whatever the answers and counts: weights are not negative and sum to the counts (before
+    trimming, which keeps the total), every group of cells holds 10 answers, and a weighted
+    share lies in its interval within [0, 1]."""
     cells = list(POPULATION)
     population = dict(zip(cells, pop, strict=True))
     rows, cols = _answers(dict(zip(cells, st_counts, strict=True)))
@@ -242,21 +285,13 @@ def test_weights_and_shares_keep_their_invariants(st_counts, pop, yes):
         assert cal.not_weighted and all(w is None for w in cal.weights)
         return
     w = np.array([x for x in cal.weights if x is not None])
-    assert (w > 0).all()
-    kept = {c for c in cal.cells if c is not None}
-    left = {k for _, k in cal.left_out}
-    total = sum(v for (r, c), v in population.items()
-                if r in {a for a, _ in kept} and c in {b for _, b in kept})
-    assert w.sum() == pytest.approx(total, rel=1e-3)
+    assert (w >= 0).all()
+    # every cell is in one group and every group holds 10 answers, so every count is matched
+    assert w.sum() == pytest.approx(sum(population.values()), rel=1e-3)
     assert cal.respondents == len(w) >= 10
-    for (margin, k) in cal.left_out:
-        assert k not in {(a if margin == "rows" else b) for a, b in kept}
-    assert not left & ({b for _, b in kept} | {a for a, _ in kept})
-    # every category the weights stand for has respondents, and every weighted respondent
-    # is in a category the counts hold
-    for r, c in kept:
-        assert sum(v for (a, _), v in population.items() if a == r) > 0
-        assert sum(v for (_, b), v in population.items() if b == c) > 0
+    sizes = {g: cal.groups.count(g) for g in set(cal.groups)}
+    assert min(sizes.values()) >= MIN_CELL and len(sizes) > 1
+    assert sorted(c for _, g in sizes for c in g) == sorted(population)
     share = weighted_share(yes[:len(rows)], cal)
     if share.estimate is not None:
         assert 0 <= share.ci_low <= share.estimate <= share.ci_high <= 1

@@ -17,19 +17,19 @@ MARGINS = {("family", "assessed"): 100, ("family", "not_assessed"): 100,
            ("education", "pending"): 30, ("education", "withdrawn"): 10}
 
 
-def _families(area, n_refused=12, n_assessed=4):
+def _families(area, n_refused=12, n_assessed=12, n_own=10, n_other=0):
     """Families refused an assessment answer more (and rate the ladder low); those assessed
-    rate it high."""
+    rate it high. ``n_other`` families' requests were made by a health professional."""
     out = [family(area, ladder="informing", request_made_by="me", assessment_agreed="no",
                   scores=(2, 2, 3, 2, 2, 3)) for _ in range(n_refused)]
     out += [family(area, ladder="co_producing", request_made_by="school_or_college",
                    assessment_agreed="yes", scores=(5, 4, 5, 4, 5, 5)) for _ in range(n_assessed)]
     out += [family(area, ladder="engaging", request_made_by="me", assessment_agreed="yes",
-                   scores=(4, 4, 4, 4, 4, 4)) for _ in range(3)]
+                   scores=(4, 4, 4, 4, 4, 4)) for _ in range(n_own)]
     out += [family(area, ladder="consulting", request_made_by="school_or_college",
                    assessment_agreed="no", scores=(3, 3, 3, 3, 3, 3)) for _ in range(2)]
     out += [family(area, ladder="consulting", request_made_by="health_or_social_care",
-                   assessment_agreed="no") for _ in range(2)]
+                   assessment_agreed="no") for _ in range(n_other)]
     return out
 
 
@@ -37,28 +37,46 @@ def test_the_families_figures_are_weighted_to_the_las_counts_beside_the_raw_ones
     res = survey_results(_families(AREAS[0]), margins={AREAS[0]: MARGINS})
     level = res.level(AREAS[0], "families")
     w = level.weighted
-    assert w.method == "post-stratification"  # every cell of the four matched has answers
-    assert w.respondents == 21  # the two made by a health professional are not weighted
-    assert {c for _, c in w.left_out} == {"pending", "withdrawn"}
-    # the mix of what was decided among all who said (the question's own shares)
-    assert w.respondents_mix["columns"]["not_assessed"] == pytest.approx(16 / 23)
+    # three groups of 10 or more: families assessed (10), families refused (12, with the
+    # pending and withdrawn cells no one answered), and every school's request (12 + 2)
+    assert w.method == "post-stratification" and w.respondents == 36
+    assert w.respondents_mix["columns"]["not_assessed"] == pytest.approx(14 / 36)
     assert w.respondents_mix["columns"]["not_assessed"] == pytest.approx(
         level.distributions["assessment_agreed"].share("no").estimate)
     assert w.population_mix["columns"]["not_assessed"] == pytest.approx(160 / 625)
-    assert 1 < w.effective_n < 21
+    assert 1 < w.effective_n < 36
     raw_top, top = level.top_two["ladder"].rate.estimate, w.top_two["ladder"].estimate
-    assert raw_top == pytest.approx(7 / 23)
-    assert top > raw_top + 0.2  # those assessed are under-represented among respondents
+    assert raw_top == pytest.approx(22 / 36)
+    # each group's weight is its DfE count over its answers
+    schools = 400 / 14
+    assert top == pytest.approx((10 * 100 / 10 + 12 * schools) / 625)
     assert w.top_two["ladder"].ci_low < top < w.top_two["ladder"].ci_high
-    # the weighted share of what was decided is DfE's (among the categories matched)
     agreed = w.shares["assessment_agreed"]
-    assert agreed["yes"].estimate == pytest.approx(400 / 560, abs=0.02)
+    assert agreed["yes"].estimate == pytest.approx((100 + 12 * schools) / 625)
     assert w.partnership.estimate > level.partnership.estimate
     assert w.partnership.effective_n == pytest.approx(w.effective_n)
 
 
+def test_weighted_figures_are_withheld_where_they_would_reveal_the_families_left_out():
+    """Two families whose request a health professional made are in the raw figures but not
+    in the weighted ones: the difference would be their answers, so every weighted figure
+    is withheld (the raw ones are shown)."""
+    res = survey_results(_families(AREAS[0], n_other=2), margins={AREAS[0]: MARGINS})
+    level = res.level(AREAS[0], "families")
+    w = level.weighted
+    assert w.method == "post-stratification" and w.respondents == 36
+    assert level.top_two["ladder"].rate.estimate == pytest.approx(22 / 38)
+    figures = [w.top_two["ladder"], w.partnership,
+               *(f for opts in w.shares.values() for f in opts.values())]
+    assert all(f.estimate is None and f.withheld for f in figures)
+    assert "could reveal fewer than 10 families' answers" in w.top_two["ladder"].withheld
+    # with ten of them, nothing smaller than 10 is revealed
+    res = survey_results(_families(AREAS[0], n_other=10), margins={AREAS[0]: MARGINS})
+    assert res.level(AREAS[0], "families").weighted.top_two["ladder"].estimate is not None
+
+
 def test_a_weighted_figure_is_withheld_whenever_its_raw_figure_is():
-    small = _families(AREAS[1], n_refused=3, n_assessed=1)  # 11 respondents, 9 weighted
+    small = _families(AREAS[1], n_refused=3, n_assessed=1, n_own=3, n_other=2)  # 9 weighted
     res = survey_results(small + _families(AREAS[0]), margins={AREAS[0]: MARGINS,
                                                                  AREAS[1]: MARGINS})
     w = res.level(AREAS[1], "families").weighted
@@ -102,21 +120,22 @@ def test_reliability_of_the_partnership_items_at_every_level():
 
 
 def test_a_weighted_figure_pools_only_what_its_raw_figure_pools():
-    """Two published blocks of one LA's families: 16 who all placed themselves on the ladder,
+    """Two published blocks of one LA's families: 36 who all placed themselves on the ladder,
     and 12 of whom only 5 did. The raw ladder share pools the first block alone (5 is too few
     to show); the weighted share must not take in those 5 either."""
     from dataclasses import replace
 
-    first = [replace(a, block=1) for a in _families(AREAS[0], n_refused=7, n_assessed=2)]
-    second = [replace(a, block=2) for a in _families(AREAS[0], n_refused=3, n_assessed=2)]
+    first = [replace(a, block=1) for a in _families(AREAS[0])]
+    second = [replace(a, block=2) for a in _families(AREAS[0], n_refused=5, n_assessed=5,
+                                                     n_own=0)]
     for i, a in enumerate(second):
         if i >= 5:
             a.answers.pop("ladder")
     res = survey_results(first + second, margins={AREAS[0]: MARGINS})
     level = res.level(AREAS[0], "families")
     assert level.top_two["ladder"].answers == len(first)
-    assert level.weighted.top_two["ladder"].answers <= len(first)
-    # the questions both blocks show are weighted over both
-    weighted_in_first = [a for a in first
-                         if a.answers["request_made_by"] != "health_or_social_care"]
-    assert level.weighted.respondents > len(weighted_in_first)
+    assert level.weighted.top_two["ladder"].answers == len(first)
+    assert level.weighted.top_two["ladder"].estimate is not None
+    # the questions both blocks show are weighted over both, each block on its own
+    assert level.weighted.respondents == len(first) + len(second)
+    assert level.weighted.partnership.answers == len(first) + len(second)

@@ -135,6 +135,26 @@ def test_the_linear_check():
     assert revealing_combination([b | c, c]) is None
 
 
+def test_the_linear_check_on_weighted_figures():
+    """A weighted figure publishes each group of weighting cells' part of its base beside
+    each block's (the raw figures): it reveals answers when a group, or the people of a block
+    left out of the weighting, number from 1 to 9."""
+    from copro.survey.publication import weighted_figure_reveals
+
+    def check(values, groups, blocks=None):
+        return weighted_figure_reveals(values, blocks or [1] * len(values), groups)
+
+    yes = [True] * 20
+    assert not check(yes, ["a"] * 10 + ["b"] * 10)
+    assert check(yes[:12], ["a"] * 10 + ["b"] * 2)  # a group of 2
+    assert check(yes[:12], ["a"] * 11 + [None])  # one family left out of the weighting
+    assert not check(yes, ["a"] * 10 + [None] * 10)  # ten left out
+    # a group of 10 with only 9 in this figure's base
+    assert check([None] + yes[:19], ["a"] * 10 + ["b"] * 10)
+    # two blocks, each a group of its own
+    assert not check([True] * 22, ["a"] * 12 + ["b"] * 10, [1] * 12 + [2] * 10)
+
+
 def _only_once_confirmed(manager, r, action: str, field: str) -> None:
     """Posting ``action`` without its check page's confirmation (the old one-click form)
     changes nothing; confirmed, it sets ``field``."""

@@ -27,12 +27,14 @@ def _family(who, agreed, ladder, score):
 
 
 def publish_families(code=LEEDS):
-    """14 families refused (low on the ladder), 4 assessed on a school's request and 3 on their
-    own (high), 3 refused on a school's request: refused families are over-represented."""
+    """14 families refused (low on the ladder), 10 assessed on a school's request and 10 on
+    their own (high), 3 refused on a school's request: refused families are over-represented.
+    Weighted in three groups of 10 or more: families assessed, families refused, schools'
+    requests."""
     round_ = Round.objects.create(area_code=code, instrument_version="1")
     rows = ([("me", "no", "informing", 2)] * 14 + [("school_or_college", "yes", "co_producing", 4)]
-            * 4 + [("me", "yes", "engaging", 4)] * 3 + [("school_or_college", "no", "consulting",
-                                                           3)] * 3)
+            * 10 + [("me", "yes", "engaging", 4)] * 10 + [("school_or_college", "no",
+                                                             "consulting", 3)] * 3)
     for i, row in enumerate(rows):
         answer(Client(), code, "families", _family(*row), remote=f"10.9.0.{i}")
     publish(round_)
@@ -46,21 +48,26 @@ def test_weighted_figures_and_alpha_in_json_csv_and_pages(monkeypatch):
     doc = json.loads(Client().get(f"/survey/results/{LEEDS}.json").content)
     fam = next(x for x in doc["levels"] if x["audience"] == "families")
     w = fam["weighted"]
-    assert w["method"] == "post-stratification" and w["respondents_weighted"] == 24
-    assert 1 < w["effective_n"] < 24
-    assert {x["category"] for x in w["left_out"]} == {"pending", "withdrawn"}
+    assert w["method"] == "post-stratification" and w["respondents_weighted"] == 37
+    assert 1 < w["effective_n"] < 37
+    assert "left_out" not in w and "groups" not in w  # nothing of the cells' make-up
     mix = {(m["margin"], m["category"]): m for m in w["who_answered_vs_who_asked"]}
-    assert mix[("what was decided", "not_assessed")]["respondents_share"] == pytest.approx(17 / 24,
+    assert mix[("what was decided", "not_assessed")]["respondents_share"] == pytest.approx(17 / 37,
                                                                                        abs=1e-4)
     # Leeds's DfE counts, not the respondents', set the weighted mix of what was decided
-    assert mix[("what was decided", "assessed")]["dfe_share"] > 7 / 24
+    from copro.web.survey.dfe_counts import dfe_margins
+
+    dfe = dfe_margins()[LEEDS]
+    assessed = sum(v for (_, c), v in dfe.items() if c == "assessed") / sum(dfe.values())
+    assert mix[("what was decided", "assessed")]["dfe_share"] == pytest.approx(assessed,
+                                                                               abs=1e-4)
     top, raw = w["top_two"]["ladder"], fam["top_two"]["ladder"]["share"]
     assert top["estimate"] > raw["estimate"] and top["effective_n"] == w["effective_n"]
-    assert top["answers"] == 24 and top["ci_low"] < top["estimate"] < top["ci_high"]
+    assert top["answers"] == 37 and top["ci_low"] < top["estimate"] < top["ci_high"]
     assert w["partnership"]["estimate"] > fam["partnership"]["mean"]
     assert "only as far as answering depends" in w["caveat"]
     r = fam["reliability"]
-    assert r["complete_sets"] == 24 and 0 < r["alpha"] <= 1 and r["ci_low"] <= r["alpha"]
+    assert r["complete_sets"] == 37 and 0 < r["alpha"] <= 1 and r["ci_low"] <= r["alpha"]
     edu = next(x for x in doc["levels"] if x["audience"] == "education")
     assert "weighted" not in edu  # families only
 
@@ -78,8 +85,10 @@ def test_weighted_figures_and_alpha_in_json_csv_and_pages(monkeypatch):
         page = html.unescape(Client().get(path).content.decode())
         assert "Families' answers weighted to what DfE counted" in page
         assert f"an effective sample size of {w['effective_n']}" in page
-        assert f"effective n</span><span class=\"copro-ci\">{w['effective_n']:.1f} of 24" in page
+        assert f"effective n</span><span class=\"copro-ci\">{w['effective_n']:.1f} of 37" in page
         assert "Who answered and who asked" in page and "only as far as answering" in page
+        assert "numbers fewer than 10 in it; otherwise it is withheld" in page
+        assert "fewer than 10 answers is first merged with a neighbouring one" in page
     page = html.unescape(Client().get(f"/survey/results/{LEEDS}").content.decode())
     assert "Weighted to DfE's counts (effective n)" in page
     assert "Does the partnership score measure one thing?" in page

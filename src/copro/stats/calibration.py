@@ -2,27 +2,34 @@
 
 The families' survey asks who made the request and what was decided; DfE counts, for every local
 authority, requests by the same two things. :func:`calibrate` gives each respondent a weight so
-that the respondents' mix of (who asked x what was decided) matches the counts:
+that the respondents' mix matches the counts, by **post-stratification on collapsed cells**:
 
-- **post-stratification** when every cell the counts hold has at least one respondent (and no
-  respondent is in a cell the counts hold none of): each respondent's weight is their cell's
-  count over the cell's respondents;
-- **raking** (iterative proportional fitting) on the two margins otherwise: the weights match
-  DfE's requests by who asked, and by what was decided, but not each combination;
-- a category that no respondent is in (no respondent's request was withdrawn, say) cannot be
-  matched: it is left out of the target, and the weighted figures describe the other requests
-  (``left_out`` names it);
+- the answers are weighted **block by block** (a block: the answers of one publication, one
+  round; see :mod:`copro.survey.results`), so what a block's weights rest on never changes once
+  it is published;
+- within a block, the cells of (who asked x what was decided) are **collapsed** until every
+  group of cells holds at least ``min_cell`` answers (:func:`collapse`, whose rule depends only
+  on the block's answers, never on the counts, which DfE revises): within each requester group,
+  the smallest group of decisions is merged into its smaller neighbour in the order assessed,
+  not assessed, pending, withdrawn, until each holds ``min_cell``; where a requester group as a
+  whole holds fewer, the two requester groups are merged and their decisions collapsed the same
+  way. A cell no one answered is merged like any small cell: its requests are stood for by the
+  group it joins;
+- each respondent's weight is their group's DfE count over the group's answers, scaled by the
+  block's share of the answers weighted (so every block stands for the LA's requests in
+  proportion to its answers); a block with fewer than ``min_cell`` answers weighted is left out;
 - weights are trimmed: none above ``trim`` times the mean weight, the weight taken off spread
   over the others so the total is kept (the matched mix is then close, not exact).
 
-The weighting itself is the ``svy`` library's (``Sample.weighting.poststratify``, ``.rake`` and
-``.trim``; the successor of ``samplics`` by the same authors, which is archived). Figures from the
-weights (:func:`weighted_share`, :func:`weighted_mean`) carry the weighting in their intervals by
+Where every block collapses to one group the weights are all equal: the figures are reported
+"not weighted". The post-stratification itself is the ``svy`` library's
+(``Sample.weighting.poststratify`` and ``.trim``). Figures from the weights
+(:func:`weighted_share`, :func:`weighted_mean`) carry the weighting in their intervals by
 linearisation: the estimate's influence values are replaced by their residuals from a weighted
-regression on the calibration cells or margins (Deville & Särndal 1992; as R's ``survey``
-package does for calibrated designs), and a share's interval is Wilson's at the effective sample
-size that variance implies (Korn & Graubard 1998), at most the number of answers. Beside every
-weighted figure: the raw figure and Kish's effective sample size (sum w)^2 / sum w^2.
+regression on the groups (Deville & Särndal 1992; as R's ``survey`` package does for calibrated
+designs), and a share's interval is Wilson's at the effective sample size that variance implies
+(Korn & Graubard 1998), at most the number of answers. Beside every weighted figure: the raw
+figure and Kish's effective sample size (sum w)^2 / sum w^2.
 
 Weighting corrects for who answers only as far as answering depends on these two things.
 """
@@ -31,7 +38,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,22 +48,24 @@ from copro.stats.rates import rate
 from copro.stats.results import Rate
 
 POST_STRATIFICATION = "post-stratification"
-RAKING = "raking"
 TRIM = 5.0  # no weight above this many times the mean weight
+#: A group of weighting cells holds at least this many answers (see :func:`collapse`).
+MIN_CELL = 10
 Z95 = 1.959963984540054
 
 WEIGHTING_METHOD = (
     "weighted to the local authority's DfE counts of requests by who made them (families, "
     "schools) and what was decided (assessed, not assessed, pending, withdrawn): "
-    "post-stratification where every combination has answers, raking on the two margins where "
-    "not (svy); no weight above 5 times the mean weight")
+    f"post-stratification of each published round's answers, its combinations collapsed "
+    f"until each holds at least {MIN_CELL} answers (svy); no weight above 5 times the mean "
+    "weight")
 SHARE_METHOD = ("weighted share; Wilson 95% interval at the effective sample size implied by "
                 "the linearised variance of the calibrated estimator (at most the number of "
                 "answers)")
 MEAN_METHOD = ("weighted mean; normal 95% interval from the linearised variance of the "
                "calibrated estimator")
-NO_FIT = ("not weighted: the combinations of who made the request and what was decided among "
-          "the families who answered cannot match both of DfE's counts")
+ONE_GROUP = (f"not weighted: no round has {MIN_CELL} answers in more than one combination of "
+             "who made the request and what was decided, so weighting would change nothing")
 CORRECTS_ONLY = ("Weighting corrects for who answers only as far as answering depends on who "
                  "made the request and what was decided: if, among families whose request was "
                  "refused, those who answer differ from those who do not, it cannot correct "
@@ -65,17 +75,18 @@ CORRECTS_ONLY = ("Weighting corrects for who answers only as far as answering de
 @dataclass(frozen=True)
 class Calibration:
     """Each respondent's weight (``None`` for a respondent outside the weighting: not in one of
-    the target's categories), how the weights were made, and the two mixes side by side: each
-    margin's shares among the respondents who gave that answer, and among DfE's requests."""
+    the target's categories, or in a block too small to weight), the group of cells it was
+    weighted in, and the two mixes side by side: each margin's shares among the respondents who
+    gave that answer, and among DfE's requests."""
 
     weights: tuple[float | None, ...]
-    cells: tuple[tuple[str, str] | None, ...]  # each respondent's (row, column), if weighted
-    method: str | None  # POST_STRATIFICATION, RAKING, or None when not weighted
+    #: each weighted respondent's group: (block's index, the cells collapsed together)
+    groups: tuple[tuple[int, tuple[tuple[str, str], ...]] | None, ...]
+    blocks: tuple[Hashable, ...]  # each respondent's block
+    method: str | None  # POST_STRATIFICATION, or None when not weighted
     respondents: int  # respondents weighted
     effective_n: float | None  # Kish: (sum w)^2 / sum w^2
     trimmed: int  # weights capped
-    #: (margin, category) DfE counted that no weighted respondent is in: left out of the target
-    left_out: tuple[tuple[str, str], ...]
     #: respondents' and the population's shares of each margin's categories
     respondents_mix: dict[str, dict[str, float]]
     population_mix: dict[str, dict[str, float]]
@@ -106,27 +117,74 @@ def _mix(labels: Sequence[str], totals: Mapping[str, float]) -> dict[str, float]
     return {k: (totals.get(k, 0.0) / s if s else 0.0) for k in labels}
 
 
+def _collapse_row(cells: list[tuple[tuple[str, str], ...]], answers: Mapping, min_cell: int
+                  ) -> list[tuple[tuple[str, str], ...]]:
+    """Merge adjacent groups of one row (in decision order) until each holds ``min_cell``."""
+    groups = list(cells)
+
+    def size(g):
+        return sum(answers.get(c, 0) for c in g)
+
+    while len(groups) > 1 and any(size(g) < min_cell for g in groups):
+        # the smallest group (the later on a tie) ...
+        i = min(range(len(groups)), key=lambda j: (size(groups[j]), -j))
+        # ... joins its smaller neighbour (the earlier on a tie)
+        if i == 0:
+            j = 1
+        elif i == len(groups) - 1:
+            j = i - 1
+        else:
+            j = i - 1 if size(groups[i - 1]) <= size(groups[i + 1]) else i + 1
+        a, b = sorted((i, j))
+        groups[a:b + 1] = [groups[a] + groups[b]]
+    return groups
+
+
+def collapse(answers: Mapping[tuple[str, str], int], row_levels: Sequence[str],
+             col_levels: Sequence[str], min_cell: int | None = None
+             ) -> list[tuple[tuple[str, str], ...]] | None:
+    """One block's weighting cells collapsed until each group holds at least ``min_cell``
+    answers (``answers``: the block's answers in each (row, column) cell); None when the block
+    holds fewer than ``min_cell`` answers in all. The rule depends on the answers only: within
+    each row, the smallest group of columns joins its smaller neighbour (columns in
+    ``col_levels``' order) until every group holds ``min_cell``; where a row as a whole holds
+    fewer, the rows are merged and their columns collapsed the same way. Every cell is in
+    exactly one group."""
+    min_cell = MIN_CELL if min_cell is None else min_cell
+    if sum(answers.get((r, c), 0) for r in row_levels for c in col_levels) < min_cell:
+        return None
+    rows = [_collapse_row([((r, c),) for c in col_levels], answers, min_cell)
+            for r in row_levels]
+    if all(sum(answers.get(c, 0) for c in g) >= min_cell for row in rows for g in row):
+        return [g for row in rows for g in row]
+    merged = [tuple((r, c) for r in row_levels) for c in col_levels]
+    return _collapse_row(merged, answers, min_cell)
+
+
 def calibrate(rows: Sequence[str | None], columns: Sequence[str | None],
               population: Mapping[tuple[str, str], int], trim: float = TRIM,
-              min_answers: int = 10) -> Calibration:
+              min_answers: int = 10, blocks: Sequence[Hashable] | None = None,
+              min_cell: int | None = None) -> Calibration:
     """Weights for respondents whose answers are ``rows[i]`` (who asked) and ``columns[i]``
-    (what was decided), to the ``population`` counts of each (row, column). A respondent with
-    either answer ``None`` or outside the population's categories is not weighted."""
+    (what was decided), published in block ``blocks[i]`` (default: one block), to the
+    ``population`` counts of each (row, column). A respondent with either answer ``None`` or
+    outside the population's categories is not weighted; ``min_cell`` (default
+    :data:`MIN_CELL`) is the fewest answers a group of cells may hold."""
+    min_cell = MIN_CELL if min_cell is None else min_cell
     row_levels = list(dict.fromkeys(r for r, _ in population))
     col_levels = list(dict.fromkeys(c for _, c in population))
     counts = {k: int(v) for k, v in population.items()}
     n = len(rows)
     if len(columns) != n:
         raise ValueError("rows and columns differ in length")
+    blocks = tuple(blocks) if blocks is not None else (None,) * n
+    if len(blocks) != n:
+        raise ValueError("rows and blocks differ in length")
     if any(v < 0 for v in counts.values()):
         raise ValueError("a population count is negative")
-    inside = [r in row_levels and c in col_levels for r, c in zip(rows, columns, strict=True)]
-    idx = [i for i in range(n) if inside[i]]
-    sample = [(rows[i], columns[i]) for i in idx]
+    inside = [i for i in range(n) if rows[i] in row_levels and columns[i] in col_levels]
     pop_rows = {r: sum(v for (a, _), v in counts.items() if a == r) for r in row_levels}
     pop_cols = {c: sum(v for (_, b), v in counts.items() if b == c) for c in col_levels}
-    resp_rows = {r: sum(1 for a, _ in sample if a == r) for r in row_levels}
-    resp_cols = {c: sum(1 for _, b in sample if b == c) for c in col_levels}
     # each margin's mix among all who gave that answer (the question's own shares, so the
     # panel shows nothing the question's distribution does not)
     respondents_mix = {"rows": _mix(row_levels, {r: sum(1 for a in rows if a == r)
@@ -135,95 +193,80 @@ def calibrate(rows: Sequence[str | None], columns: Sequence[str | None],
                                                     for c in col_levels})}
     population_mix = {"rows": _mix(row_levels, pop_rows), "columns": _mix(col_levels, pop_cols)}
 
-    def none(reason: str) -> Calibration:
-        return Calibration((None,) * n, (None,) * n, None, len(sample), None, 0, (),
+    def none(reason: str, weighted: int = len(inside)) -> Calibration:
+        return Calibration((None,) * n, (None,) * n, blocks, None, weighted, None, 0,
                            respondents_mix, population_mix, reason)
 
-    if len(sample) < min_answers:
+    if len(inside) < min_answers:
         return none(f"not weighted: fewer than {min_answers} families said both who made the "
                     f"request and what was decided")
-    # categories no respondent is in cannot be matched: leave them out of the target; and a
-    # respondent in a category the counts hold none of cannot be weighted (which may leave
-    # another category with no respondent: repeat until nothing changes)
-    rows_kept = [r for r in row_levels if resp_rows[r] > 0 and pop_rows[r] > 0]
-    cols_kept = [c for c in col_levels if resp_cols[c] > 0 and pop_cols[c] > 0]
-    while True:
-        keep = [i for i, (r, c) in zip(idx, sample, strict=True)
-                if r in rows_kept and c in cols_kept]
-        answered_rows, answered_cols = {rows[i] for i in keep}, {columns[i] for i in keep}
-        new_rows = [r for r in rows_kept if r in answered_rows
-                    and sum(counts.get((r, c), 0) for c in cols_kept) > 0]
-        new_cols = [c for c in cols_kept if c in answered_cols
-                    and sum(counts.get((r, c), 0) for r in rows_kept) > 0]
-        if new_rows == rows_kept and new_cols == cols_kept:
-            break
-        rows_kept, cols_kept = new_rows, new_cols
-    left_out = tuple([("rows", r) for r in row_levels if pop_rows[r] > 0 and r not in rows_kept]
-                     + [("columns", c) for c in col_levels
-                        if pop_cols[c] > 0 and c not in cols_kept])
+    order = list(dict.fromkeys(blocks[i] for i in inside))
+    groups: list[tuple[int, tuple[tuple[str, str], ...]] | None] = [None] * n
+    for b, block in enumerate(order):
+        members = [i for i in inside if blocks[i] == block]
+        cell_n = Counter((rows[i], columns[i]) for i in members)
+        collapsed = collapse(cell_n, row_levels, col_levels, min_cell)
+        if collapsed is None:
+            continue  # too few to weight: left out
+        group_of = {cell: g for g in collapsed for cell in g}
+        for i in members:
+            groups[i] = (b, group_of[(rows[i], columns[i])])
+    keep = [i for i in range(n) if groups[i] is not None]
     if len(keep) < min_answers:
-        return none(f"not weighted: fewer than {min_answers} families' requests are of a kind "
-                    f"DfE counted in this local authority")
-    kept = [(rows[i], columns[i]) for i in keep]
-    target = {(r, c): counts.get((r, c), 0) for r in rows_kept for c in cols_kept}
-    filled = {k for k, v in target.items() if v > 0}
-    occupied = set(kept)
-    if occupied == filled:
-        method = POST_STRATIFICATION
-        w = _svy_poststratify(kept, target)
-    else:
-        method = RAKING
-        w = _svy_rake(kept, {r: sum(target[(r, c)] for c in cols_kept) for r in rows_kept},
-                      {c: sum(target[(r, c)] for r in rows_kept) for c in cols_kept})
-        if w is None:
-            return none(NO_FIT)
+        return none(f"not weighted: fewer than {min_answers} families' answers are in rounds "
+                    f"with {min_cell} answers to weight", len(keep))
+    if len({groups[i] for i in keep}) == len({groups[i][0] for i in keep}):
+        return none(ONE_GROUP, len(keep))  # one group per block: every weight the same
+    if sum(counts.values()) == 0:
+        return none("not weighted: DfE counted no requests here", len(keep))
+    group_n = Counter(groups[i] for i in keep)
+    block_n = Counter(groups[i][0] for i in keep)
+    target = {g: sum(counts.get(c, 0) for c in g[1]) * block_n[g[0]] / len(keep)
+              for g in group_n}
+    w = _svy_poststratify([groups[i] for i in keep], target)
     w, trimmed = _svy_trim(w, trim)
     weights: list[float | None] = [None] * n
-    cells: list[tuple[str, str] | None] = [None] * n
     for j, i in enumerate(keep):
         weights[i] = float(w[j])
-        cells[i] = kept[j]
-    return Calibration(tuple(weights), tuple(cells), method, len(keep), kish_effective_n(w),
-                       trimmed, left_out, respondents_mix, population_mix)
+    return Calibration(tuple(weights), tuple(groups), blocks, POST_STRATIFICATION, len(keep),
+                       kish_effective_n(w), trimmed, respondents_mix, population_mix)
 
 
-def _svy_sample(kept: Sequence[tuple[str, str]]):
+def _key(group) -> str:
+    return f"{group[0]}:" + "+".join(f"{r}/{c}" for r, c in group[1])
+
+
+def _svy_poststratify(groups: Sequence, target: Mapping) -> np.ndarray:
+    """Each respondent's weight: their group's target over the group's respondents (a group
+    whose target is 0 weighs 0)."""
     import polars as pl
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import svy
-    frame = pl.DataFrame({"row": [r for r, _ in kept], "column": [c for _, c in kept],
-                          "w": np.ones(len(kept))})
-    return svy, svy.Sample(frame, svy.Design(wgt="w"))
-
-
-def _svy_poststratify(kept, target: Mapping[tuple[str, str], int]) -> np.ndarray:
-    _, sample = _svy_sample(kept)
-    out = sample.weighting.poststratify(
-        controls={k: float(v) for k, v in target.items() if v > 0}, cells=["row", "column"],
-        wgt_name="calibrated")
-    return out.data["calibrated"].to_numpy().astype(float)
-
-
-def _svy_rake(kept, row_totals: Mapping[str, int], col_totals: Mapping[str, int]
-              ) -> np.ndarray | None:
-    """Raked weights, or None when no weights match both margins (the answered combinations
-    tie one margin to the other, e.g. every family's request refused and every school's
-    agreed)."""
-    svy, sample = _svy_sample(kept)
-    try:
-        out = sample.weighting.rake(
-            controls={"row": {k: float(v) for k, v in row_totals.items()},
-                      "column": {k: float(v) for k, v in col_totals.items()}},
-            wgt_name="calibrated", max_iter=1000)
-    except svy.errors.WeightingError:
-        return None
-    return out.data["calibrated"].to_numpy().astype(float)
+    keys = [_key(g) for g in groups]
+    positive = {_key(g): float(v) for g, v in target.items() if v > 0}
+    frame = pl.DataFrame({"group": keys, "w": np.ones(len(keys))})
+    inside = [k in positive for k in keys]
+    out = np.zeros(len(keys))
+    if not any(inside):
+        return out
+    sample = svy.Sample(frame.filter(pl.Series(inside)), svy.Design(wgt="w"))
+    got = sample.weighting.poststratify(controls=positive, cells=["group"],
+                                        wgt_name="calibrated")
+    out[np.array(inside)] = got.data["calibrated"].to_numpy().astype(float)
+    return out
 
 
 def _svy_trim(w: np.ndarray, trim: float) -> tuple[np.ndarray, int]:
-    """Cap weights at ``trim`` times their mean, spreading the excess over the others."""
+    """Cap weights at ``trim`` times their mean, spreading the excess over the others. Weights
+    of 0 (a group whose requests DfE counted none of) stay 0, out of the mean."""
+    positive = w > 0
+    if not positive.all():
+        out, trimmed = _svy_trim(w[positive], trim) if positive.any() else (w[positive], 0)
+        full = np.zeros_like(w)
+        full[positive] = out
+        return full, trimmed
     cap = trim * float(np.mean(w))
     if not np.any(w > cap * (1 + 1e-9)):
         return w, 0
@@ -240,16 +283,11 @@ def _svy_trim(w: np.ndarray, trim: float) -> tuple[np.ndarray, int]:
 
 
 def _design_matrix(calibration: Calibration, units: Sequence[int]) -> np.ndarray:
-    """The calibration's model: one column per cell (post-stratification) or per category of
-    each margin (raking), for the weighted respondents ``units``."""
-    cells = [calibration.cells[i] for i in units]
-    if calibration.method == POST_STRATIFICATION:
-        keys = sorted(set(cells))
-        return np.array([[float(c == k) for k in keys] for c in cells])
-    rows = sorted({r for r, _ in cells})
-    cols = sorted({c for _, c in cells})
-    return np.array([[float(r == k) for k in rows] + [float(c == k) for k in cols]
-                     for r, c in cells])
+    """The calibration's model: one column per group of cells, for the weighted respondents
+    ``units``."""
+    groups = [calibration.groups[i] for i in units]
+    keys = sorted(set(groups))
+    return np.array([[float(g == k) for k in keys] for g in groups])
 
 
 def _linearised_variance(calibration: Calibration, units: list[int], z: np.ndarray) -> float:
@@ -286,6 +324,8 @@ def _weighted_ratio(values: Sequence, calibration: Calibration, min_answers: int
                               withheld or calibration.not_weighted)
     units, w, d, y = _domain(calibration, values)
     base = int(d.sum())
+    if not withheld and base >= min_answers and not (w * d).sum() > 0:
+        withheld = "withheld: DfE counted none of the requests these answers are about"
     if withheld or base < min_answers:
         return WeightedFigure(base, None, None, None, None, method,
                               withheld or f"withheld: fewer than {min_answers} answers "

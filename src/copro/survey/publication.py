@@ -19,6 +19,14 @@ is carried by fewer than ``MIN_ANSWERS`` people:
    (:mod:`copro.disclosure`'s check for the audit asks a narrower question, which single
    counts the sums determine, so it is not reused here.)
 
+Weighted figures (:mod:`copro.survey.weighted`) are checked the same way, one figure at a time
+(:func:`weighted_figure_reveals`): a weighted figure is a sum over groups of weighting cells of
+each group's answers times its weight, and anyone can work the weights out from DfE's counts
+and the method, so it is taken to publish each group's answers on their own, beside each
+block's (the raw figures). It is shown only when no combination of those is carried by fewer
+than ``MIN_ANSWERS`` people. Groups are formed within a block, so they never change once
+published, and the groups of every earlier publication are among those checked.
+
 Pure: blocks of respondent ids in, problems out (no database).
 """
 
@@ -149,3 +157,22 @@ def differencing_problems(blocks: Iterable[tuple[Hashable, Iterable[Hashable]]],
         if smallest is not None:
             problems.append(Problem(figure, smallest))
     return problems
+
+
+def weighted_figure_reveals(values: Sequence[object], blocks: Sequence[Hashable],
+                            groups: Sequence[Hashable | None],
+                            min_answers: int = st.MIN_ANSWERS) -> bool:
+    """Whether a weighted figure over ``values`` (one per respondent; ``None``: not in the
+    figure's base), published beside the raw figures, could reveal fewer than
+    ``min_answers`` people's answers. ``blocks[i]`` is respondent i's block (the raw figures
+    publish each block's base), ``groups[i]`` the group of weighting cells whose weight they
+    share (``None``: not weighted); the weighted figure is taken to publish each group's part
+    of the base on its own, as it does to a reader who knows the weights."""
+    sets: dict[tuple, set[int]] = defaultdict(set)
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        sets[("block", blocks[i])].add(i)
+        if groups[i] is not None:
+            sets[("group", groups[i])].add(i)
+    return revealing_combination([frozenset(s) for s in sets.values()], min_answers) is not None

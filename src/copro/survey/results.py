@@ -235,7 +235,8 @@ def survey_results(responses: Iterable[Answers],
                 if (qid := q.id) in res.top_two}
         return wt.weighted_figures([a.answers for a in answers], margins.get(answers[0].area_code),
                                    shares, tops, _aligned_scores(instrument, answers),
-                                   res.partnership, min_answers)
+                                   res.partnership, min_answers,
+                                   blocks=[a.block for a in answers])
 
     areas = sorted({k[0] for k in cells})
     for area, audience in cells:

@@ -5,9 +5,20 @@ and the partnership score recomputed with the weights (:mod:`copro.stats.calibra
 
 Only requests from families (parent or young person) and from schools or colleges are weighted,
 as DfE counts them; a respondent whose request was made by someone else, or who did not say who
-made it or what was decided, is not in the weighted figures. Disclosure control is the raw
-figures': a weighted figure is withheld whenever its raw figure is, or when fewer than 10
-weighted respondents are in its base.
+made it or what was decided, is not in the weighted figures.
+
+Disclosure control. A weighted figure is a sum, over the groups of weighting cells, of each
+group's answers times the group's weight; a reader who knows DfE's counts and the method can
+work the weights out, and then (the weights being different numbers) each group's own answers.
+So a weighted figure is treated as publishing every group's answers on their own, beside the
+raw figures, which publish each block's (:mod:`copro.survey.publication`). It is shown only when
+no combination of those figures is carried by fewer than ``min_answers`` people
+(:func:`~copro.survey.publication.revealing_combination`, the check publication runs across
+blocks): the cells are collapsed until each group holds ``MIN_CELL`` answers
+(:func:`copro.stats.calibration.collapse`), and a figure is withheld where a group holds fewer
+than that in its base, or where the families left out of the weighting (a request made by
+someone else, say) number from 1 to ``min_answers - 1`` in a block's base. Where the raw figure
+is withheld, so is the weighted one. The groups' make-up and sizes are never published.
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ from copro.counts import Count, Measure
 from copro.groups import RequesterGroup
 from copro.stats import calibration as cal
 from copro.stats import survey as st
+from copro.survey.publication import weighted_figure_reveals
 
 WHO_QUESTION, DECIDED_QUESTION = "request_made_by", "assessment_agreed"
 #: the families' answers -> DfE's requester groups ...
@@ -33,6 +45,9 @@ DFE_GROUPS = {"family": RequesterGroup.FAMILY, "education": RequesterGroup.EDUCA
 LABELS = {"family": "Parent or young person", "education": "School or college",
           "assessed": "Assessed", "not_assessed": "Not assessed",
           "pending": "Not yet decided", "withdrawn": "Withdrawn"}
+DISCLOSURE = ("withheld: could reveal fewer than {n} families' answers (disclosure control: "
+              "the weights follow from DfE's counts, and the figure set beside the figures as "
+              "answered would give away a smaller group's answers)")
 NO_COUNTS = "not weighted: DfE's counts for this local authority are missing or suppressed"
 TIMING = ("DfE's counts are for the latest published year; the survey asks about requests in "
           "the last 24 months, and a request a family calls still waiting may since have been "
@@ -43,11 +58,10 @@ TIMING = ("DfE's counts are for the latest published year; the survey asks about
 class WeightedFigures:
     """The families' figures in one LA weighted to its DfE counts, beside the mixes."""
 
-    method: str | None  # post-stratification, raking, or None when not weighted
+    method: str | None  # post-stratification, or None when not weighted
     respondents: int  # respondents weighted
     effective_n: float | None
     trimmed: int
-    left_out: tuple[tuple[str, str], ...]
     respondents_mix: dict[str, dict[str, float]] | None  # None when not weighted
     population_mix: dict[str, dict[str, float]] | None
     shares: dict[str, dict[str, cal.WeightedFigure]] = field(default_factory=dict)
@@ -74,42 +88,67 @@ def margins_from_counts(cells: Mapping[RequesterGroup, Mapping[Measure, Count]] 
     return out
 
 
+def disclosive(values: Sequence[object], calibration: cal.Calibration,
+               min_answers: int = st.MIN_ANSWERS) -> bool:
+    """Whether publishing a weighted figure over ``values`` (``None``: not in its base) beside
+    the raw figures could reveal fewer than ``min_answers`` people's answers
+    (:func:`copro.survey.publication.weighted_figure_reveals`)."""
+    return weighted_figure_reveals(values, calibration.blocks, calibration.groups,
+                                   min_answers)
+
+
+def _protected(figure: cal.WeightedFigure, values: Sequence[object],
+               calibration: cal.Calibration, min_answers: int) -> cal.WeightedFigure:
+    if figure.withheld is not None or not disclosive(values, calibration, min_answers):
+        return figure
+    return cal.WeightedFigure(figure.answers, None, None, None, None, figure.method,
+                              DISCLOSURE.format(n=min_answers))
+
+
 def weighted_figures(answers: Sequence[Mapping[str, object]],
                      population: Mapping[tuple[str, str], int] | None,
                      shares: Mapping[str, tuple[Sequence[str], bool, st.Distribution]],
                      top_two: Mapping[str, tuple[Sequence[str], Sequence[str], st.Proportion]],
                      scores: Sequence[float | None], partnership: st.Mean | None,
-                     min_answers: int = st.MIN_ANSWERS) -> WeightedFigures:
+                     min_answers: int = st.MIN_ANSWERS,
+                     blocks: Sequence[object] | None = None) -> WeightedFigures:
     """The weighted figures of one LA's families. ``answers`` are their answers; ``shares``
     maps each question to (counted options, multi-select?, its raw distribution);
     ``top_two`` maps each ladder to (its top options, its rungs, its raw share); ``scores``
-    are the respondents' partnership scores (None: no score), in ``answers``' order."""
+    are the respondents' partnership scores (None: no score), in ``answers``' order;
+    ``blocks`` each answer's block (its publication; default: one block)."""
     if population is None:
-        return WeightedFigures(None, 0, None, 0, (), None, None, not_weighted=NO_COUNTS)
+        return WeightedFigures(None, 0, None, 0, None, None, not_weighted=NO_COUNTS)
     rows = [WHO_ASKED.get(a.get(WHO_QUESTION)) for a in answers]
     cols = [DECIDED.get(a.get(DECIDED_QUESTION)) for a in answers]
-    c = cal.calibrate(rows, cols, population, min_answers=min_answers)
+    c = cal.calibrate(rows, cols, population, min_answers=min_answers, blocks=blocks)
     if c.method is None:
-        return WeightedFigures(None, c.respondents, None, 0, (), None, None,
+        return WeightedFigures(None, c.respondents, None, 0, None, None,
                                not_weighted=c.not_weighted)
+
+    def share(chosen, withheld):
+        return _protected(cal.weighted_share(chosen, c, min_answers, withheld), chosen, c,
+                          min_answers)
+
     out_shares: dict[str, dict[str, cal.WeightedFigure]] = {}
     for qid, (counted, multi, raw) in shares.items():
         values = [a.get(qid) for a in answers]
         in_base = [v is not None and (any(x in counted for x in v) if multi else v in counted)
                    for v in values]
         out_shares[qid] = {
-            o: cal.weighted_share([((o in v) if multi else v == o) if b else None
-                                   for v, b in zip(values, in_base, strict=True)],
-                                  c, min_answers, raw.withheld)
+            o: share([((o in v) if multi else v == o) if b else None
+                      for v, b in zip(values, in_base, strict=True)], raw.withheld)
             for o in counted}
     out_top = {}
     for qid, (top, rungs, raw) in top_two.items():
         values = [a.get(qid) for a in answers]
-        out_top[qid] = cal.weighted_share([(v in top) if v in rungs else None for v in values],
-                                          c, min_answers, raw.withheld)
+        out_top[qid] = share([(v in top) if v in rungs else None for v in values],
+                             raw.withheld)
     weighted_score = None
     if partnership is not None:
-        weighted_score = cal.weighted_mean(scores, c, min_answers, partnership.withheld)
-    return WeightedFigures(c.method, c.respondents, c.effective_n, c.trimmed, c.left_out,
+        weighted_score = _protected(
+            cal.weighted_mean(scores, c, min_answers, partnership.withheld), scores, c,
+            min_answers)
+    return WeightedFigures(c.method, c.respondents, c.effective_n, c.trimmed,
                            c.respondents_mix, c.population_mix, out_shares, out_top,
                            weighted_score)

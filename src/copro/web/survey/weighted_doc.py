@@ -33,8 +33,6 @@ def weighted_document(w: wt.WeightedFigures | None) -> dict | None:
            "timing": wt.TIMING, "not_weighted": w.not_weighted,
            "respondents_weighted": w.respondents if w.method else None,
            "effective_n": _num(w.effective_n, 1), "weights_trimmed": w.trimmed,
-           "left_out": [{"margin": MARGIN_LABELS[m], "category": c, "label": wt.LABELS[c]}
-                        for m, c in w.left_out],
            "who_answered_vs_who_asked": [], "top_two": {}, "shares": {}, "partnership": None}
     if w.method is None:
         return doc

@@ -162,12 +162,6 @@ def alpha_ci(r) -> str:
     return _cell(f"{r['alpha']:.2f}", f"{r['ci_low']:.2f} to {r['ci_high']:.2f}")
 
 
-@register.filter
-def left_out_phrase(left_out) -> str:
-    """'withdrawn or not yet decided' from the weighting's left-out categories."""
-    return " or ".join(x["label"].lower() for x in left_out or ())
-
-
 def _cell(estimate: str, interval: str, *more: str):
     from django.utils.html import format_html, format_html_join
 
