@@ -5,7 +5,6 @@ the LA it acts on (or is a site administrator)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import timedelta
 
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from copro.render.cells import neutralise_row
+from copro.render.cells import neutralise_row, write_csv
 from copro.stats import survey as st
 from copro.survey.instrument import AUDIENCES, CURRENT_VERSION, load_instrument
 from copro.web.accounts import audit
@@ -340,9 +339,8 @@ def make_codes(request, round_id):
     link = request.build_absolute_uri(reverse("survey:start", args=[code, audience]))
     if request.POST.get("format") == "csv":
         buf = io.StringIO()
-        out = csv.writer(buf, lineterminator="\r\n")
-        out.writerow(["code", "link"])
-        out.writerows(neutralise_row([c, f"{link}?code={c}"]) for c in codes)
+        write_csv(buf, [["code", "link"], *(neutralise_row([c, f"{link}?code={c}"])
+                                           for c in codes)])
         response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="survey-{code}-{audience}-codes.csv"')
@@ -423,9 +421,9 @@ def download(request):
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
     buf = io.StringIO()
-    # CRLF (RFC 4180): a carriage return inside a written answer is then quoted too
-    out = csv.writer(buf, lineterminator="\r\n")
-    out.writerows(_answer_rows(code, with_text))
+    # CRLF (RFC 4180): a carriage return inside a written answer is then quoted too; so is a
+    # cell with a ``;`` (a semicolon-locale spreadsheet)
+    write_csv(buf, _answer_rows(code, with_text))
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
