@@ -89,3 +89,41 @@ def test_another_las_coordinator_cannot_see_or_set_aside():
     assert leeds.post(f"/survey/manage/round/{r.pk}/set-aside/",
                       {"ids": str(resp.pk)}).status_code == 404
     assert not Response.objects.filter(set_aside_at__isnull=False).exists()
+
+
+def test_paced_stuffing_is_shown_and_publishing_it_needs_an_audited_confirmation():
+    """Issue 27, item 6: 36 varied copies of one contented answer from 36 addresses, 8 a
+    minute, 35 s each, beside 12 genuine answers over two weeks: the checks page names them
+    and shows the figure without them; publishing needs a confirmation, which is audited."""
+    from copro.web.accounts.models import AuditEvent
+    from tests.test_survey_anomalies import genuine_round, paced_attack
+
+    coordinator("kent", KENT)
+    manager = signed_in("kent")
+    opened = timezone.now() - timedelta(days=14)
+    r = Round.objects.create(area_code=KENT, instrument_version="1")
+    Round.objects.filter(pk=r.pk).update(opened_at=opened)
+    rng = random.Random(27)
+    for s in genuine_round(rng, 12, satisfaction=-1.2) + paced_attack(rng):
+        answers, errors = clean_answers(INST, "families", s.answers)
+        assert not errors
+        resp, _ = store.save_response(r, "families", answers, client=s.client, token=None,
+                                      seconds=s.seconds)
+        at = opened + (s.at - s.at.replace(day=2, hour=18, minute=0, second=0, microsecond=0))
+        Response.objects.filter(pk=resp.pk).update(submitted_at=at)
+    Round.objects.filter(pk=r.pk).update(closed_at=timezone.now())
+    page = manager.get(f"/survey/manage/round/{r.pk}/checks/").content.decode()
+    assert "Nothing stands out" not in page
+    assert "answers in the hour from" in page and "of one pattern of answers" in page
+    assert "top-two share" in page and "without the" in page
+    check = manager.get(f"/survey/manage/round/{r.pk}/publish/").content.decode()
+    assert "I have looked at these signs" in check
+    refused = manager.post(f"/survey/manage/round/{r.pk}/publish/", {"confirm": "yes"})
+    assert refused.status_code == 400
+    assert Round.objects.get(pk=r.pk).published_at is None
+    done = manager.post(f"/survey/manage/round/{r.pk}/publish/",
+                        {"confirm": "yes", "flags_seen": "yes"})
+    assert done.status_code == 302 and Round.objects.get(pk=r.pk).published_at is not None
+    event = AuditEvent.objects.get(action="round published")
+    assert event.detail.startswith("with unresolved signs confirmed: ")
+    assert "cluster" in event.detail and "arrival" in event.detail

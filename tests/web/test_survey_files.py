@@ -51,3 +51,27 @@ def test_formulas_reach_the_downloads_as_text():
     for cell in cells:
         assert cell.data_type == "s" and cell.value.startswith("'")
     assert [c.value for c in next(sheet.iter_rows())][-1] == "biggest_difference"
+
+
+def test_a_semicolon_cannot_start_a_formula_in_a_semicolon_locale():
+    """``ok;=1+1`` was written unquoted: a spreadsheet set to a semicolon locale split the line
+    there and ran ``=1+1``. Now what follows each ``;`` is neutralised and the cell quoted."""
+    assert neutralise("ok;=1+1") == "ok;'=1+1"
+    assert neutralise("a; -3 ;@x") == "a;' -3 ;'@x"
+    assert neutralise("=a;=b") == "'=a;'=b"
+    assert neutralise("one;two") == "one;two"
+    coordinator("leeds", LEEDS)
+    manager = signed_in("leeds")
+    r = Round.objects.create(area_code=LEEDS, instrument_version="1")
+    answer(Client(), LEEDS, "forum", {"biggest_difference": "ok;=1+1"}, remote="10.3.1.1")
+    store.save_response(r, "forum", {"biggest_difference": 'x;+1,"y"'}, client="", token=None,
+                        source="import")
+    text = manager.get("/survey/manage/download/?confirm=1&free_text=1").content.decode()
+    assert '"ok;\'=1+1"' in text
+    # read as a semicolon-locale spreadsheet reads it: no piece of a line runs
+    for line in text.split("\r\n"):
+        for piece in line.split(";"):
+            assert not piece.lstrip(' "').startswith(("=", "+", "-", "@")), line
+    # and read as CSV, the answers come back whole
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert [row[-1] for row in rows[1:]] == ["ok;'=1+1", 'x;\'+1,"y"']

@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from copro.survey.instrument import Instrument, Question
 from copro.survey.scrub import scrub_text
 
+#: The longest written answer taken where the instrument states no length.
+MAX_TEXT = 2000
+
 
 def is_shown(q: Question, answers: Mapping[str, object]) -> bool:
     """Whether ``q`` is asked, given the answers so far."""
@@ -53,9 +56,15 @@ def clean_answer(q: Question, raw) -> tuple[object | None, str | None]:
         if q.maximum is not None and value > q.maximum:
             return None, f"Enter a number that is {q.maximum} or fewer"
         return value, None
+    # the length is checked before any cleaning (bounded work, whatever arrives), and again
+    # after it (a removed identifier's marker can be longer than the identifier)
+    limit = q.max_length or MAX_TEXT
+    too_long = f"Write {limit} characters or fewer"
+    if len(str(raw)) > limit:
+        return None, too_long
     text = scrub_text(str(raw))
-    if q.max_length is not None and len(text) > q.max_length:
-        return None, f"Write {q.max_length} characters or fewer"
+    if len(text) > limit:
+        return None, too_long
     return (text or None), None
 
 

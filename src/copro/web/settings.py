@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "copro.web.middleware.TrustedProxyMiddleware",
     "copro.web.middleware.HeadWithoutBodyMiddleware",
     "copro.web.middleware.AccessLogMiddleware",
+    "copro.web.middleware.RequestSizeMiddleware",  # before anything reads the body
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "copro.web.middleware.ContentSecurityPolicyMiddleware",
@@ -211,6 +212,12 @@ SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 TRUSTED_PROXIES = _list("COPRO_TRUSTED_PROXIES", "127.0.0.1,::1" if HTTPS else "")
+#: Bounded work per request: a body over 128 KB is refused before it is read
+#: (copro.web.middleware.RequestSizeMiddleware; nginx's client_max_body_size is the same), and
+#: a form of more than 400 fields is refused by Django. No form of the site comes near either.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 128 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
+FILE_UPLOAD_MAX_MEMORY_SIZE = 128 * 1024
 #: No inline script anywhere; inline styles only for SVG figures' presentation attributes.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "

@@ -5,7 +5,6 @@ the LA it acts on (or is a site administrator)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import timedelta
 
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from copro.render.cells import neutralise_row
+from copro.render.cells import neutralise_row, write_csv
 from copro.stats import survey as st
 from copro.survey.instrument import AUDIENCES, CURRENT_VERSION, load_instrument
 from copro.web.accounts import audit
@@ -246,12 +245,20 @@ def publish_round(request, round_id):
         raise PermissionDenied("Close the round before publishing its results")
     p = publishing.plan(r)
     error = None
-    if _confirmed(request):
+    report = _report(r)
+    flags = [f for f in report.findings if f.kind in ROUND_FLAGS]
+    if _confirmed(request) and flags and request.POST.get("flags_seen") != "yes":
+        error = ("This round has signs that one person answered many times. Look at them on "
+                 "the round's checks page, or confirm that you have and publish anyway.")
+    elif _confirmed(request):
         try:
             with transaction.atomic():  # published and logged, or neither
                 publishing.publish(r.pk, code)
                 audit.record(audit.ROUND_PUBLISHED, request=request, area_code=code,
-                             subject=f"round {r.pk}")
+                             subject=f"round {r.pk}", detail=(
+                                 "with unresolved signs confirmed: " + "; ".join(
+                                     f"{f.kind} ({len(f.responses)} answers)" for f in flags)
+                                 if flags else ""))
             return _redirect_manage(code, request)
         except publishing.PublishRefused as exc:
             error = str(exc)
@@ -265,9 +272,29 @@ def publish_round(request, round_id):
         "error": error, "possible": p.possible and not error,
         "audiences": [(inst.audiences[a].label, p.answers.get(a, 0), a in p.shown)
                       for a in AUDIENCES],
-        "min_answers": st.MIN_ANSWERS, "set_aside": p.set_aside,
+        "min_answers": st.MIN_ANSWERS, "set_aside": p.set_aside, "flags": flags,
+        "effects": [e.description() for e in report.effects] if flags else [],
+        "checks": reverse("survey:checks", args=[r.pk]),
         "grace_ends": grace_ends if grace_ends and grace_ends > timezone.now() else None},
         status=400 if error and request.method == "POST" else 200)
+
+
+#: Findings about the round as a whole: publishing with one unresolved needs a confirmation
+ROUND_FLAGS = ("cluster", "arrival")
+
+
+def _report(r: Round, rows=None):
+    """The anomaly report of the round's answers not set aside."""
+    from copro.survey.anomalies import Submission, anomaly_report
+
+    if rows is None:
+        rows = list(Response.objects.filter(round=r).values_list(
+            "id", "audience", "client_hash", "submitted_at", "seconds_to_complete", "answers",
+            "set_aside_at", "set_aside_reason"))
+    return anomaly_report([Submission(i, a, c, at, sec, ans)
+                           for i, a, c, at, sec, ans, aside, _ in rows if aside is None],
+                          free_text=(store.FREE_TEXT,), opened_at=r.opened_at,
+                          now=r.closed_at or timezone.now())
 
 
 @_guard
@@ -276,14 +303,11 @@ def round_checks(request, round_id):
     """The round's anomaly report (:mod:`copro.survey.anomalies`): bursts, identical and
     near-identical answers, one connection's share, time to complete; each with a button to
     set its answers aside (or put them back) until the round is published."""
-    from copro.survey.anomalies import Submission, anomaly_report
-
     code, r = _round_for(request, round_id)
     rows = list(Response.objects.filter(round=r).values_list(
         "id", "audience", "client_hash", "submitted_at", "seconds_to_complete", "answers",
         "set_aside_at", "set_aside_reason"))
-    report = anomaly_report([Submission(i, a, c, at, sec, ans)
-                             for i, a, c, at, sec, ans, aside, _ in rows if aside is None])
+    report = _report(r, rows)
     aside: dict[str, list[int]] = {}
     for i, *_, at, reason in rows:
         if at is not None:
@@ -352,9 +376,8 @@ def make_codes(request, round_id):
     link = request.build_absolute_uri(reverse("survey:start", args=[code, audience]))
     if request.POST.get("format") == "csv":
         buf = io.StringIO()
-        out = csv.writer(buf, lineterminator="\r\n")
-        out.writerow(["code", "link"])
-        out.writerows(neutralise_row([c, f"{link}?code={c}"]) for c in codes)
+        write_csv(buf, [["code", "link"], *(neutralise_row([c, f"{link}?code={c}"])
+                                           for c in codes)])
         response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="survey-{code}-{audience}-codes.csv"')
@@ -435,9 +458,9 @@ def download(request):
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
     buf = io.StringIO()
-    # CRLF (RFC 4180): a carriage return inside a written answer is then quoted too
-    out = csv.writer(buf, lineterminator="\r\n")
-    out.writerows(_answer_rows(code, with_text))
+    # CRLF (RFC 4180): a carriage return inside a written answer is then quoted too; so is a
+    # cell with a ``;`` (a semicolon-locale spreadsheet)
+    write_csv(buf, _answer_rows(code, with_text))
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response

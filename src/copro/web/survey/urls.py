@@ -30,6 +30,7 @@ urlpatterns = [
     re_path(rf"^{CODE}/(?P<audience>[a-z]+)/check/$", views.check, name="check"),
     re_path(rf"^{CODE}/(?P<audience>[a-z]+)/done/$", views.done, name="done"),
     re_path(rf"^{CODE}/(?P<audience>[a-z]+)/all/$", views.one_page, name="one-page"),
+    re_path(rf"^{CODE}/(?P<audience>[a-z]+)/clear-answers/$", views.clear, name="clear"),
     re_path(rf"^{CODE}/(?P<audience>[a-z]+)/(?P<page_id>[a-z_]+)/$", views.page, name="page"),
 ]
 

@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from copro.stats import survey as st
 from copro.survey.answers import clean_answer, clean_answers, is_shown
@@ -28,6 +28,8 @@ from copro.web.survey import config, invitations, security, store
 from copro.web.survey.models import Round
 
 HONEYPOT = "website"
+#: An answer with no question answered is refused: it would count towards the 10 a figure needs
+NOTHING_ANSWERED = "Answer at least one question before you send your answers"
 
 
 def _survey(code: str, audience: str, request=None):
@@ -161,7 +163,7 @@ def start(request, code, audience):
         "audience": instrument.audiences[audience], "audience_id": audience,
         "instrument": instrument, "easy": _easy(request),
         "needs_code": round_.access == "codes" and not state.get("code"),
-        "code_error": code_error,
+        "code_error": code_error, "cleared": request.GET.get("cleared") == "1",
         "first": reverse("survey:page", args=[code, audience, pages[0][0].id]),
         "description": f"An anonymous survey about EHC needs assessment requests in {name}."},
         status=400 if code_error else 200)
@@ -260,7 +262,6 @@ def check(request, code, audience):
     state = _state(request, code, audience)
     if _without_code(round_, state):
         return HttpResponseRedirect(reverse("survey:start", args=[code, audience]))
-    answers = state["answers"]
     if request.method == "POST":
         if request.POST.get(HONEYPOT):
             # a bot filled the hidden field: thank it, store nothing
@@ -279,6 +280,9 @@ def check(request, code, audience):
             first = instrument.question(next(iter(errors)))
             return HttpResponseRedirect(reverse("survey:page", args=[code, audience,
                                                                      first.page]))
+        if not cleaned:
+            return _check_page(request, code, name, audience, instrument, state, easy,
+                               error=NOTHING_ANSWERED)
         try:
             store.save_response(round_, audience, cleaned, client, token, limited=True,
                                 seconds=_seconds(state), code=state.get("code"))
@@ -293,6 +297,12 @@ def check(request, code, audience):
     if not state.get("token"):
         state["token"] = secrets.token_hex(16)
     _save_state(request, code, audience, state, round_)
+    return _check_page(request, code, name, audience, instrument, state, easy)
+
+
+def _check_page(request, code, name, audience, instrument, state, easy, error=None):
+    """Check your answers: each question shown with the answer and a link to change it."""
+    answers = state["answers"]
     rows = []
     for page_, questions in _pages(instrument, audience, answers):
         for q in questions:
@@ -303,10 +313,12 @@ def check(request, code, audience):
                              + "?change=1", "id": q.id})
     pages = _pages(instrument, audience, answers)
     return render(request, "survey/check.html", {
-        "page_title": f"Check your answers – {name} survey", "area_name": name, "code": code,
-        "audience_id": audience, "rows": rows, "token": state["token"],
+        "page_title": ("Error: " if error else "") + f"Check your answers – {name} survey",
+        "area_name": name, "code": code,
+        "audience_id": audience, "rows": rows, "token": state.get("token", ""),
         "back": reverse("survey:page", args=[code, audience, pages[-1][0].id]),
-        "honeypot": HONEYPOT})
+        "first_page": reverse("survey:page", args=[code, audience, pages[0][0].id]),
+        "honeypot": HONEYPOT, "error": error}, status=400 if error else 200)
 
 
 @_no_store
@@ -332,6 +344,9 @@ def one_page(request, code, audience):
             raw[q.id] = (request.POST.getlist(q.id) if q.type == "multi"
                          else request.POST.get(q.id, ""))
         answers, errors = clean_answers(instrument, audience, raw)
+        if not errors and not answers:
+            first = instrument.questions_for(audience)[0]
+            errors[first.id] = NOTHING_ANSWERED
         token = (request.POST.get("token") or "")[:64] or token
         code_hash = None
         if round_.access == "codes" and not errors:
@@ -364,6 +379,16 @@ def one_page(request, code, audience):
         "code_value": request.POST.get("code", "")[:40],
         "back": reverse("survey:start", args=[code, audience]), "honeypot": HONEYPOT},
         status=400 if errors else 200)
+
+
+@_no_store
+@require_POST
+def clear(request, code, audience):
+    """"Clear my answers" (a shared device): the answers in progress are forgotten (for someone
+    not signed in, the whole session ends), nothing is sent, and the start page says so."""
+    code, _, _ = _survey(code, audience)
+    _end_session(request, code, audience)
+    return HttpResponseRedirect(reverse("survey:start", args=[code, audience]) + "?cleared=1")
 
 
 @_no_store
