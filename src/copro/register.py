@@ -66,7 +66,7 @@ def identities() -> tuple[Identity, ...]:
     if tuple(rows[0]) != COLUMNS:
         raise ValueError(f"{REGISTER_FILE}: expected the columns {', '.join(COLUMNS)}")
     out = []
-    for line, row in enumerate(rows[1:], start=2):
+    for row in rows[1:]:
         v = dict(zip(COLUMNS, row, strict=True))
         out.append(Identity(v["code"], v["name"], v["dfe_code"] or None,
                             v["region_code"] or None, v["region_name"] or None,

@@ -229,7 +229,8 @@ def compare(request, suffix=None):
 
 def _choose(findings, wanted: list[str]):
     """The local authorities asked for (at most MAX_COMPARE), and what could not be found."""
-    from copro.lookup import find_area
+    from copro.lookup import find_area, matches
+    from copro.render.numbers import names
 
     chosen, errors = [], []
     las = {f.area.code for f in findings.local_authorities}
@@ -241,7 +242,9 @@ def _choose(findings, wanted: list[str]):
         try:
             found = find_area(findings, query[:100])
         except CoproError:
-            errors.append(f"No local authority matches '{query[:100]}'")
+            several = [f.area.name for f in matches(findings, query[:100]).areas]
+            errors.append(f"'{query[:100]}' may mean {names(several)}: choose one"
+                          if several else f"No local authority matches '{query[:100]}'")
             continue
         if found.area.code not in las:
             errors.append(f"{found.area.name} is not a local authority")
