@@ -88,6 +88,27 @@ def test_la_scorecard_by_name_and_code(audit_json):
         assert "Yorkshire and The Humber" in out and "England" in out
 
 
+def test_la_finds_an_authority_by_any_of_its_codes_and_names():
+    for key in ("E06000066", "E10000027", "933", "Somerset Council"):
+        out = run("la", key).stdout
+        assert out.startswith("Somerset (E06000066, DfE 933)"), key
+        assert "Somerset beside its statistical neighbours" in out, key
+        assert "not in these data" not in out, key
+    assert run("la", "Hull").stdout.startswith("Kingston upon Hull, City of (E06000010")
+    assert run("la", "Kent County Council").stdout.startswith("Kent (E10000016")
+
+
+def test_la_a_shared_short_name_lists_the_candidates():
+    proc = run("la", "Northants", check=False)
+    assert proc.returncode == 2
+    assert "'Northants' may mean North Northamptonshire (E06000061) or West " \
+           "Northamptonshire (E06000062); give one of these" in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+    proc = run("la", "Cumbria", check=False)
+    assert proc.returncode == 2 and "Cumbria was replaced in 2023 by Cumberland and " \
+        "Westmorland and Furness; give one of these" in proc.stderr
+
+
 def test_la_unknown_name_suggests_close_matches():
     proc = run("la", "Isle of Wite", check=False)
     assert proc.returncode == 2

@@ -33,10 +33,11 @@ def cache_dir() -> Path | None:
 
 @cache
 def code_fingerprint() -> str:
-    """SHA-256 over copro's own source files, so that a code change invalidates results."""
+    """SHA-256 over copro's own source files and the register of local authorities (which
+    gives every area its code), so that a change to either invalidates results."""
     root = Path(__file__).parent
     h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted([*root.rglob("*.py"), root / "data" / "la-register.csv"]):
         h.update(str(path.relative_to(root)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()

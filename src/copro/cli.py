@@ -364,14 +364,16 @@ def synth_command(out_dir, las, persons, year, seed, assess_or, plan_or, six_wee
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None,
               help="Write the register as CSV instead of printing it.")
 def las_command(csv_path) -> None:
-    """The register of local authorities: ONS and DfE codes, names and regions."""
+    """The register of local authorities: ONS and DfE codes, names and regions (the older
+    ONS codes DfE's files still use, and the short names search knows, alongside)."""
     import csv as csv_module
 
-    from copro.register import local_authorities
+    from copro.register import by_code, local_authorities
 
-    rows = [(a.code, a.old_la_code or "", a.name, a.region_name or "")
+    rows = [(a.code, a.old_la_code or "", a.name, a.region_name or "",
+             "; ".join(by_code(a.code).other_codes), "; ".join(by_code(a.code).other_names))
             for a in local_authorities()]
-    header = ("ons_code", "dfe_code", "name", "region")
+    header = ("ons_code", "dfe_code", "name", "region", "older_ons_codes", "also_called")
     if csv_path is not None:
         from copro.render.files import write_atomic
 
@@ -387,7 +389,8 @@ def las_command(csv_path) -> None:
     from rich.table import Table
 
     t = Table(title=f"{len(rows)} local authorities", title_justify="left")
-    for h in ("ONS code", "DfE code", "Local authority", "Region"):
+    for h in ("ONS code", "DfE code", "Local authority", "Region", "Older ONS code",
+              "Also called"):
         t.add_column(h)
     for row in rows:
         t.add_row(*row)

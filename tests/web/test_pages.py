@@ -170,14 +170,57 @@ def test_search_finds_by_name_ons_or_dfe_code(client, query):
     assert r.status_code == 302 and r["Location"] == "/la/E08000035"
 
 
+def test_old_codes_redirect_to_the_current_code(client):
+    """DfE's requests file codes Somerset E10000027; its page is at its current code. A code
+    always names the same authority, so the redirect is permanent (301)."""
+    for old, new in (("/la/E10000027", "/la/E06000066"), ("/la/e10000027", "/la/E06000066"),
+                     ("/la/E10000027.json", "/la/E06000066.json"),
+                     ("/la/E10000027.csv", "/la/E06000066.csv"),
+                     ("/la/E10000002", "/la/E06000060"), ("/la/E10000023", "/la/E06000065")):
+        r = client.get(old)
+        assert r.status_code == 301 and r["Location"] == new, old
+    r = client.get("/la/E06000066.json")
+    assert r.status_code == 200 and r.json()["area"]["code"] == "E06000066"
+    # an abolished authority has no page: to the search, which lists its successors
+    r = client.get("/la/E10000006")
+    assert r.status_code == 302 and r["Location"] == "/search?q=E10000006"
+    page = _words(client.get(r["Location"]))
+    assert "Cumbria was replaced in 2023 by Cumberland and Westmorland and Furness." in page
+
+
+@pytest.mark.parametrize(("query", "code"), [
+    ("Leeds City Council", "E08000035"), ("Kent County Council", "E10000016"),
+    ("Bucks", "E06000060"), ("Hull", "E06000010"), ("Royal Borough of Greenwich", "E09000011"),
+    ("London Borough of Hackney", "E09000012"), ("E10000027", "E06000066")])
+def test_search_as_people_name_councils(client, query, code):
+    r = client.get("/search", {"q": query})
+    assert r.status_code == 302 and r["Location"] == f"/la/{code}", query
+
+
+def test_search_shared_short_name_lists_results_not_an_error(client):
+    r = client.get("/search", {"q": "Northants"})
+    assert r.status_code == 200
+    page = _text(r)
+    assert "govuk-error-summary" not in page and "govuk-error-message" not in page
+    assert "2 local authorities match ‘Northants’" in page
+    assert '<a class="govuk-link" href="/la/E06000061">North Northamptonshire</a>' in page
+    assert '<a class="govuk-link" href="/la/E06000062">West Northamptonshire</a>' in page
+    beds = _text(client.get("/search", {"q": "Beds"}))
+    for code in ("E06000055", "E06000056", "E06000032"):
+        assert f'href="/la/{code}"' in beds
+
+
 def test_search_near_miss_suggests(client):
     r = client.get("/search", {"q": "Leds"})
-    assert r.status_code == 404
+    assert r.status_code == 200  # suggestions are results, not an error
     page = _text(r)
-    assert "govuk-error-summary" in page and "Did you mean" in page
+    assert "govuk-error-summary" not in page
+    assert "No local authority is called ‘Leds’: the closest names" in page
     # each suggestion is a link to its page (names such as "Kingston upon Hull, City of" hold a
     # comma, so a comma-separated sentence of them did not read)
     assert '<a class="govuk-link" href="/la/E08000035">Leeds</a>' in page
+    nothing = client.get("/search", {"q": "Xqzw"})
+    assert nothing.status_code == 404 and "govuk-error-summary" in _text(nothing)
     kingston = _text(client.get("/search", {"q": "Kingston"}))
     assert ">Kingston upon Hull, City of</a>" in kingston
     assert ">Kingston upon Thames</a>" in kingston

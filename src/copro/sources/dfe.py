@@ -17,6 +17,7 @@ from copro.errors import InputError
 from copro.groups import DFE_BREAKDOWN_GROUPS, RequesterGroup
 from copro.inputs import csv_rows, decode_text, header_index, shown
 from copro.provenance import read_input, sha256_hex
+from copro.register import canonical_code
 
 BUNDLED_FILE = "dfe-ehc-requests-by-source-2025.csv"
 
@@ -158,7 +159,9 @@ def _area(get: dict[str, str], level: Level, path: Path, line: int) -> Area:
     elif level is Level.REGIONAL:
         code, name, column = get["region_code"], get["region_name"], "region_code"
     else:
-        code, name, column = get["new_la_code"], get["la_name"], "new_la_code"
+        # DfE codes three authorities by their old county codes (Somerset: E10000027); the
+        # register gives every authority its current ONS code (E06000066), as other files use
+        code, name, column = canonical_code(get["new_la_code"]), get["la_name"], "new_la_code"
     if not code:
         raise InputError(path, f"empty area code for a {level.value.replace('_', ' ')} row",
                          line=line, column=column)

@@ -6,7 +6,9 @@ The bundled file (``dfe-statistical-neighbours-2025.csv``, long form: one row pe
 neighbour) is read strictly: every column present once, ONS-shaped codes, ranks 1 to 10 for each
 authority, no authority its own neighbour or the same neighbour twice, every neighbour itself an
 authority in the file under the same name, and one of DfE's five closeness bands (the published
-file writes ``Close`` with a trailing space; spaces round a value are ignored). The list is not
+file writes ``Close`` with a trailing space; spaces round a value are ignored). Codes are read
+through the register (:mod:`copro.register`), so an older ONS code for an authority becomes its
+current one, as in every other source. The list is not
 mutual: B may be among A's neighbours without A among B's.
 """
 
@@ -20,6 +22,7 @@ from pathlib import Path
 from copro.errors import InputError
 from copro.inputs import csv_rows, decode_text, header_index, shown
 from copro.provenance import read_input, sha256_hex
+from copro.register import canonical_code
 
 BUNDLED_FILE = "dfe-statistical-neighbours-2025.csv"
 ATTRIBUTION = ("Contains public sector information licensed under the Open Government Licence "
@@ -115,7 +118,9 @@ def read_neighbours(path: Path | str, raw: bytes | None = None) -> StatisticalNe
         if value["SN_prox"] not in CLOSENESS:
             raise InputError(path, f"'{shown(value['SN_prox'])}' is not one of "
                                    f"{', '.join(CLOSENESS)}", line, "SN_prox")
-        code, rank, other = value["la_code"], int(value["SN"]), value["SN_code"]
+        # an older code (E10000027) becomes the authority's current one (E06000066)
+        code, rank = canonical_code(value["la_code"]), int(value["SN"])
+        other = canonical_code(value["SN_code"])
         if other == code:
             raise InputError(path, f"{code} is listed as its own neighbour", line, "SN_code")
         _same_name(path, names, code, value["la_name"], line, "la_name")

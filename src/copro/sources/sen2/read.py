@@ -155,14 +155,15 @@ def shown_lea(lea: str) -> str:
 
 
 def _area(lea: str, path: Path, line: int) -> Area:
-    from copro.register import local_authorities
+    from copro.register import DFE_CODE, by_code
 
-    found = next((a for a in local_authorities() if a.old_la_code == lea), None)
+    # an abolished authority's return (Cumbria, 909, before 2023) is its own, not a successor's
+    found = by_code(lea) if DFE_CODE.fullmatch(lea) else None
     if found is None:
         raise InputError(path, f"line {line}, element Header/Source/LEA: "
                                f"{shown_lea(lea)} is not a local authority's DfE code in the "
                                "register")
-    return found
+    return found.area()
 
 
 

@@ -2,6 +2,8 @@
 
 Positions come from Open Innovations' hex cartogram (MIT; see copro/data/README.md), which
 predates two reorganisations: each of Cumbria and Northamptonshire becomes two hexagons here.
+Its codes are read through the register (copro.register): Buckinghamshire, North Yorkshire and
+Somerset, under their old county codes in the file, take their current ones.
 Colours come from the findings (each LA's risk ratio); this module computes nothing else.
 """
 
@@ -45,13 +47,22 @@ def hexes() -> tuple[Hex, ...]:
     raw = json.loads(text)
     if raw.get("layout") != "odd-r":
         raise ValueError(f"{HEXJSON}: expected the odd-r layout, got {raw.get('layout')!r}")
+    from copro.register import by_code
+
     out = []
     for code, h in raw["hexes"].items():
-        if code in SPLITS:
-            out += [Hex(c, n, q, r) for c, n, q, r in SPLITS[code]]
+        identity = by_code(code)
+        if identity is None:
+            raise ValueError(f"{HEXJSON}: {code} ({h['n']}) is not in the register")
+        if not identity.current:
+            cells = SPLITS.get(identity.code, ())
+            if {c for c, *_ in cells} != set(identity.successors):
+                raise ValueError(f"{HEXJSON}: {identity.name} ({code}) was replaced by "
+                                 f"{', '.join(identity.successors)}; give each a cell")
+            out += [Hex(c, n, q, r) for c, n, q, r in cells]
         else:
-            q, r = MOVES.get(code, (h["q"], h["r"]))
-            out.append(Hex(code, h["n"], q, r))
+            q, r = MOVES.get(identity.code, (h["q"], h["r"]))
+            out.append(Hex(identity.code, h["n"], q, r))
     cells = [(h.q, h.r) for h in out]
     if len(set(cells)) != len(cells):
         raise ValueError(f"{HEXJSON}: two local authorities share a cell after the splits")

@@ -38,12 +38,20 @@ def current_dataset(fresh: bool = False) -> Dataset | None:
 
 
 def counts_table(dataset: Dataset) -> CountsTable:
-    """The dataset's rows as copro's canonical counts table."""
-    areas = {a.code: Area(code=a.code, name=a.name, level=Level(a.level),
-                          region_code=a.region_code or None, region_name=a.region_name or None,
-                          old_la_code=a.old_la_code or None)
-             for a in AreaRow.objects.filter(dataset=dataset)}
-    records = [(code, period, group, measure, value, reason or None)
+    """The dataset's rows as copro's canonical counts table. Codes are read through the
+    register, so a dataset imported before it gave Somerset its current code (E06000066, not
+    DfE's E10000027) reads as one imported now."""
+    from copro.register import canonical_code
+
+    rows = list(AreaRow.objects.filter(dataset=dataset))
+    code_of = {a.code: canonical_code(a.code) if a.level == Level.LOCAL_AUTHORITY else a.code
+               for a in rows}
+    areas = {code_of[a.code]: Area(code=code_of[a.code], name=a.name, level=Level(a.level),
+                                   region_code=a.region_code or None,
+                                   region_name=a.region_name or None,
+                                   old_la_code=a.old_la_code or None)
+             for a in rows}
+    records = [(code_of.get(code, code), period, group, measure, value, reason or None)
                for code, period, group, measure, value, reason in
                Count.objects.filter(dataset=dataset).order_by("id").values_list(
                    "area_code", "period", "group", "measure", "value", "missing_reason")]

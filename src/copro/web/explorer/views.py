@@ -114,15 +114,32 @@ def _find_la(findings, query: str):
 
 @require_safe
 def area(request, code, suffix=None):
+    """An LA's page at its current ONS code. Any other name for it answers with a permanent
+    redirect (301) there: a name slug ('leeds'), its DfE code ('383'), a lower-case code, or an
+    older ONS code the register knows (Somerset's E10000027 -> E06000066), since a code, once
+    issued, always names the same authority. An abolished authority's code (Cumbria's
+    E10000006) has no page of its own: a temporary redirect (302) to the search, which lists
+    its successors (where the answer could change as data are imported, so nothing should
+    remember it)."""
     fmt = _fmt(suffix)
     dataset, findings = _dataset_and_findings()
     f = _find_la(findings, code) if ONS_CODE.match(code) else None
     if f is None:
-        # a name slug ('leeds') or a DfE code ('383'): redirect to the ONS address
+        from copro.register import by_code, current_successors
+
         wanted = code.lower()
         match = next((x for x in findings.local_authorities
                       if pages.area_slug(x.area.name) == wanted
                       or (x.area.old_la_code or "") == wanted), None)
+        identity = by_code(code) if match is None else None
+        if identity is not None:
+            match = _find_la(findings, identity.code)
+            if match is None and any(_find_la(findings, s.code)
+                                     for s in current_successors(identity)):
+                from urllib.parse import urlencode
+
+                return HttpResponseRedirect(reverse("explorer:search") + "?"
+                                            + urlencode({"q": identity.code}))
         if match is None:
             raise Http404(f"No local authority with the code or name '{code}'.")
         target = reverse("explorer:area", args=[match.area.code]) + (suffix or "")
@@ -152,34 +169,47 @@ def _survey_figures(code: str) -> dict:
 
 @require_safe
 def search(request):
-    """The search box: a name, an ONS code or a DfE code, to that area's page."""
+    """The search box: a name, a short name, an ONS or DfE code. One local authority: to its
+    page. Several (a shared short name such as 'Northants', an abolished authority, a region, a
+    part of a name such as 'Kingston', a near miss such as 'Leds'): listed as results. None at
+    all: an error."""
     query = request.GET.get("q", "").strip()
     dataset, findings = _dataset_and_findings()
-    error, near = None, []
+    error, results, note, heading = None, [], None, None
     if not query:
         error = "Enter the name or code of a local authority"
     elif len(query) > 100:
         error = "Enter a name of at most 100 characters"
     else:
-        from copro.lookup import find_area, suggestions
+        from copro.lookup import matches, suggestions
 
-        try:
-            found = find_area(findings, query)
-        except CoproError:
-            error = "No local authority matches what you entered"
-            las = {f.area.code for f in findings.local_authorities}
-            near = [f.area for f in suggestions(findings, query) if f.area.code in las]
+        las = {f.area.code for f in findings.local_authorities}
+        found = matches(findings, query)
+        named = [f for f in found.areas if f.area.code in las]
+        if len(named) == 1 and found.replaced is None:
+            return HttpResponseRedirect(reverse("explorer:area", args=[named[0].area.code]))
+        if named:
+            results, note = [f.area for f in named], found.note()
+            heading = f"{len(results)} local authorities match ‘{query}’"
+        elif found.areas:  # England or a region: its local authorities
+            place = found.areas[0].area
+            results = [f.area for f in findings.local_authorities
+                       if place.level.value == "national" or f.area.region_code == place.code]
+            heading = f"{place.name} is not a local authority: its {len(results)} local " \
+                      "authorities"
         else:
-            if found.area.code in {f.area.code for f in findings.local_authorities}:
-                return HttpResponseRedirect(reverse("explorer:area", args=[found.area.code]))
-            error = (f"{found.area.name} is not a local authority; enter the name or code of "
-                     "a local authority")
+            results = [f.area for f in suggestions(findings, query) if f.area.code in las]
+            if results:
+                heading = f"No local authority is called ‘{query}’: the closest names"
+            else:
+                error = "No local authority matches what you entered"
     html = render_to_string("explorer/search.html", {
-        "findings": findings, "error": error, "query": query, "near": near,
-        "description": "Find a local authority by name, ONS code or DfE code.",
-        "page_title": "Find a local authority" if not error or not query else
-                      "Error: find a local authority"}, request=request)
-    return HttpResponse(html, status=200 if not query else 404)
+        "findings": findings, "error": error, "query": query, "results": results,
+        "heading": heading, "note": note,
+        "description": "Find a local authority by name, short name, ONS code or DfE code.",
+        "page_title": "Error: find a local authority" if error and query else
+                      "Find a local authority"}, request=request)
+    return HttpResponse(html, status=404 if error and query else 200)
 
 
 @require_safe
@@ -199,7 +229,8 @@ def compare(request, suffix=None):
 
 def _choose(findings, wanted: list[str]):
     """The local authorities asked for (at most MAX_COMPARE), and what could not be found."""
-    from copro.lookup import find_area
+    from copro.lookup import find_area, matches
+    from copro.render.numbers import names
 
     chosen, errors = [], []
     las = {f.area.code for f in findings.local_authorities}
@@ -211,7 +242,9 @@ def _choose(findings, wanted: list[str]):
         try:
             found = find_area(findings, query[:100])
         except CoproError:
-            errors.append(f"No local authority matches '{query[:100]}'")
+            several = [f.area.name for f in matches(findings, query[:100]).areas]
+            errors.append(f"'{query[:100]}' may mean {names(several)}: choose one"
+                          if several else f"No local authority matches '{query[:100]}'")
             continue
         if found.area.code not in las:
             errors.append(f"{found.area.name} is not a local authority")
