@@ -140,7 +140,8 @@ def test_free_text_needs_a_second_factor_on_the_server():
 def test_the_admin_needs_a_second_factor():
     get_user_model().objects.create_superuser("admin", password=PASSWORD)
     c = Client()
-    c.post("/admin/login/", {"username": "admin", "password": PASSWORD})
+    r = c.post("/survey/login/?next=/admin/", {"username": "admin", "password": PASSWORD})
+    assert r["Location"] == "/admin/"
     r = c.get("/admin/")
     assert r.status_code == 302
     assert c.get(r["Location"])["Location"].startswith("/accounts/two-factor/")

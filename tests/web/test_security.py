@@ -64,14 +64,14 @@ def test_every_post_without_csrf_token_is_refused():
 
 
 def test_a_post_with_the_token_gets_past_csrf():
-    """The refusal above is the CSRF check, not a closed door: the same admin login POST with
-    the token is answered (200, wrong password)."""
+    """The refusal above is the CSRF check, not a closed door: the same sign-in POST with the
+    token is answered (400, wrong password)."""
     client = Client(enforce_csrf_checks=True)
-    page = client.get("/admin/login/")
+    page = client.get("/survey/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
-    r = client.post("/admin/login/", {"csrfmiddlewaretoken": token.group(1),
-                                      "username": "nobody", "password": "wrong-password"})
-    assert r.status_code == 200
+    r = client.post("/survey/login/", {"csrfmiddlewaretoken": token.group(1),
+                                       "username": "nobody", "password": "wrong-password"})
+    assert r.status_code == 400 and b"Enter a correct user name and password" in r.content
 
 
 def test_access_log_is_json_without_query_strings(client, caplog):

@@ -12,8 +12,9 @@ from django.conf import settings
 
 access_log = logging.getLogger("copro.access")
 
-#: Paths that carry a secret (an invitation's or a password reset's link): logged without it
-_SECRET_PATH = re.compile(r"^(/accounts/(?:invitation|password-reset))/(?!sent/$|done/$).+$")
+#: Paths that carry a secret (invitation, password reset, unlock links): logged without it
+_SECRET_PATH = re.compile(
+    r"^(/accounts/(?:invitation|password-reset|unlock))/(?!sent/$|done/$).+$")
 
 
 def loggable_path(path: str) -> str:

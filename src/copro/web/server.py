@@ -2,7 +2,12 @@
 before the workers fork (so findings computed at start are shared, not recomputed).
 
 gunicorn's own access log is off: copro.web.middleware writes one JSON line per request,
-without query strings."""
+without query strings.
+
+Forwarded headers: gunicorn believes ``X-Forwarded-Proto`` (the only scheme header it is given)
+from the addresses in ``COPRO_TRUSTED_PROXIES`` only, and from none when that is empty (the
+default without ``COPRO_HTTPS=1``): gunicorn's own default trusts loopback's
+``X-Forwarded-Proto``, ``-Protocol`` and ``-Ssl`` whatever copro is told."""
 
 from __future__ import annotations
 
@@ -30,8 +35,30 @@ class _Server(BaseApplication):
         return application
 
 
+def forwarding_options(trusted_proxies: list[str]) -> dict:
+    """gunicorn's options for forwarded headers: believed from ``trusted_proxies`` only."""
+    import ipaddress
+
+    from copro.errors import CoproError
+
+    for address in trusted_proxies:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise CoproError(f"COPRO_TRUSTED_PROXIES: '{address}' is not an IP address (the "
+                             "reverse proxy's, e.g. 127.0.0.1)") from None
+    if not trusted_proxies:
+        return {"forwarded_allow_ips": "", "secure_scheme_headers": {},
+                "forwarder_headers": ""}
+    return {"forwarded_allow_ips": ",".join(trusted_proxies),
+            "secure_scheme_headers": {"X-FORWARDED-PROTO": "https"},
+            "forwarder_headers": ""}
+
+
 def run(host: str, port: int, workers: int, threads: int) -> None:
     """Serve until interrupted (SIGINT/SIGTERM stop it cleanly)."""
+    from django.conf import settings
+
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     _Server({
         "bind": bind,
@@ -46,5 +73,5 @@ def run(host: str, port: int, workers: int, threads: int) -> None:
         "timeout": 60,
         "graceful_timeout": 10,
         "proc_name": "copro-serve",
-        "forwarded_allow_ips": "127.0.0.1",
+        **forwarding_options(settings.TRUSTED_PROXIES),
     }).run()

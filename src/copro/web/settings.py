@@ -14,8 +14,11 @@
 - ``COPRO_CSRF_TRUSTED_ORIGINS``: comma-separated origins, e.g. ``https://copro.example.org``;
 - ``COPRO_HTTPS``: ``1`` behind HTTPS: HSTS, secure cookies only, redirect to HTTPS;
 - ``COPRO_TRUSTED_PROXIES``: comma-separated addresses of reverse proxies whose
-  X-Forwarded-For / X-Forwarded-Proto are believed (default: loopback under ``COPRO_HTTPS=1``,
-  else none);
+  X-Forwarded-For / X-Forwarded-Proto are believed, by copro and by gunicorn (default:
+  loopback under ``COPRO_HTTPS=1``, else none: then no forwarded header is believed from
+  anyone, loopback included);
+- ``COPRO_SESSION_IDLE_MINUTES``: a signed-in coordinator or administrator is signed out after
+  this long without a request (default 30); signing in again asks for the second factor again;
 - ``COPRO_DEBUG``: ``1`` for Django's debug pages; never in production;
 - ``COPRO_EMAIL_URL``: where email (invitations, password resets) is sent, e.g.
   ``smtp://user:pass@mail.example.org:587?tls=1`` (``smtp+tls://`` or ``smtp+ssl://`` also);
@@ -116,6 +119,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
+    "copro.web.accounts.sessions.IdleSignOutMiddleware",  # one idle timeout for everyone
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -161,6 +165,19 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "/survey/login/"
+
+
+def _minutes(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+#: Signed-in sessions end after this long without a request (copro.web.accounts.sessions);
+#: a session's cookie, signed in or not, lasts as long after it was last set
+SESSION_IDLE_MINUTES = _minutes("COPRO_SESSION_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 PASSWORD_RESET_TIMEOUT = 24 * 3600  # a reset link works for a day
 #: Invitations: a link that sets the first password, single-use, for this many days
 INVITATION_DAYS = 7

@@ -113,6 +113,22 @@ class AccountAdmin(UserAdmin):
     """Django's user admin; every change is recorded (which fields, never their values)."""
 
     list_display = ("username", "email", "is_active", "is_staff", "last_login")
+    actions = ["reset_second_factor"]
+
+    @admin.action(description="Lost device: reset the second factor and email a set-up link")
+    def reset_second_factor(self, request, queryset):
+        """Each chosen account's authenticator app and recovery codes removed and a set-up
+        link emailed to its owner (copro.web.accounts.invitations.enrolment_link, audited)."""
+        base_url = settings.SITE_URL or request.build_absolute_uri("/").rstrip("/")
+        for user in queryset:
+            try:
+                invitations.enrolment_link(user.get_username(), actor=request.user.get_username(),
+                                           base_url=base_url, reset=True)
+            except (invitations.InvitationError, OSError) as exc:
+                messages.error(request, f"{user.get_username()}: {exc}")
+            else:
+                messages.success(request, f"{user.get_username()}: second factor reset; a "
+                                          "set-up link was emailed")
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -1,6 +1,7 @@
 """Django's admin, for a session verified with a second factor only: an administrator can
 read the audit log and change accounts, so the admin asks for the code as the free-text
-download does."""
+download does. It has no sign-in page of its own: ``/admin/login/`` sends people to the one
+sign-in page (/survey/login/), with its throttle, then to the second factor."""
 
 from __future__ import annotations
 
@@ -18,10 +19,14 @@ class CoproAdminSite(AdminSite):
         return super().has_permission(request) and request.user.is_verified()
 
     def login(self, request, extra_context=None):
+        """No password is taken here: the one sign-in page, coming back to the admin."""
+        target = request.GET.get("next") or ""
+        if not target.startswith("/admin/"):
+            target = reverse("admin:index", current_app=self.name)
         user = request.user
-        if user.is_authenticated and user.is_active and user.is_staff \
-                and not user.is_verified():
-            target = request.GET.get("next") or reverse("admin:index", current_app=self.name)
+        if user.is_authenticated and user.is_active and user.is_staff:
+            if user.is_verified():
+                return HttpResponseRedirect(target)
             return HttpResponseRedirect(reverse("accounts:verify") + "?"
                                         + urlencode({"next": target}))
-        return super().login(request, extra_context)
+        return HttpResponseRedirect(reverse("survey:login") + "?" + urlencode({"next": target}))

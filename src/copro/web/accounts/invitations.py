@@ -131,3 +131,70 @@ def accept(token: str) -> Invitation | None:
     invitation = (Invitation.objects.select_for_update().select_related("user")
                   .filter(token_hash=token_hash(token)).first())
     return invitation if invitation is not None and invitation.usable else None
+
+
+def _account(username: str):
+    User = get_user_model()
+    return User.objects.filter(username=username.strip().lower()).first() or \
+        User.objects.filter(username=username.strip()).first()
+
+
+def enrolment_link(username: str, *, actor: str, base_url: str, reset: bool = False,
+                   send: bool = True) -> str:
+    """A single-use link (an invitation to an account that is already active, valid for
+    ``settings.INVITATION_DAYS``) with which the account's owner, who also gives their
+    password, sets up an authenticator app: the only way to a first app other than the
+    invitation itself, so that a password alone never enrols one. ``reset``: the owner lost
+    their device; their app and recovery codes are removed first. ``send``: emailed to the
+    account's address (else only returned, for the command line to show). Both audited."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from copro.web.accounts import twofactor
+
+    user = _account(username)
+    if user is None:
+        raise InvitationError(f"no account called '{username}'")
+    if not user.is_active:
+        raise InvitationError(f"'{user.get_username()}' is not active: invite them instead")
+    if twofactor.has_app(user) and not reset:
+        raise InvitationError(f"'{user.get_username()}' already has an authenticator app; if "
+                              "they lost it, reset it (copro users reset-two-factor)")
+    address = user.email or (user.get_username() if "@" in user.get_username() else "")
+    if send:
+        if not address:
+            raise InvitationError(f"'{user.get_username()}' has no email address: show the "
+                                  "link instead (--show) and give it to them yourself")
+        if settings.EMAIL_BACKEND.endswith("dummy.EmailBackend"):
+            raise InvitationError("COPRO_EMAIL_URL is not set: no email can be sent (or show "
+                                  "the link with --show)")
+    if not base_url:
+        raise InvitationError("COPRO_SITE_URL is not set: the address people reach the site "
+                              "at, e.g. https://copro.example.org, for the link")
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        if reset:
+            TOTPDevice.objects.filter(user=user).delete()
+            StaticDevice.objects.filter(user=user).delete()
+            audit.record(audit.ACCOUNT, actor=actor, subject=user.get_username(),
+                         detail="second factor reset: authenticator app and recovery codes "
+                                "removed")
+        user.invitations.filter(used_at__isnull=True).update(expires_at=timezone.now())
+        now = timezone.now()
+        Invitation.objects.create(
+            user=user, token_hash=token_hash(token), created_at=now, invited_by=actor,
+            expires_at=now + timedelta(days=settings.INVITATION_DAYS))
+        audit.record(audit.ACCOUNT, actor=actor, subject=user.get_username(),
+                     detail="authenticator set-up link " + ("emailed" if send else "shown"))
+    link = base_url.rstrip("/") + reverse("accounts:invitation", args=[token])
+    if send:
+        send_mail(
+            "Set up your authenticator app for the Coproduction Audit",
+            f"An administrator has sent you a link to set up an authenticator app for your "
+            f"account ({user.get_username()}) on the Coproduction Audit website"
+            + (" in place of the one you lost" if reset else "") + ".\n\n"
+            f"Open it, sign in with your password, then scan the code with the app (the link "
+            f"works once, for {settings.INVITATION_DAYS} days):\n{link}\n\n"
+            "If you did not ask for this, tell the site's administrator.\n",
+            None, [address])
+    return link

@@ -14,6 +14,7 @@ urlpatterns = [
     path("password-reset/sent/", views.password_reset_done, name="password_reset_done"),
     path("password-reset/<uidb64>/<token>/", views.password_reset_confirm,
          name="password_reset_confirm"),
+    path("unlock/<uidb64>/<token>/", views.unlock_account, name="unlock"),
     path("password-reset/done/", views.password_reset_complete,
          name="password_reset_complete"),
 ]

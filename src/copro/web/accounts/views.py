@@ -1,5 +1,11 @@
-"""Accepting an invitation (setting the first password), setting up and giving the second
-factor, and password resets (Django's own views, with the audit log)."""
+"""Accepting an invitation (setting the first password), an authenticator set-up link (an
+invitation to an active account), setting up and giving the second factor, the owner's unlock
+link, and password resets (Django's own views, rate-limited, with the audit log).
+
+A first authenticator app is set up only in a session that came through an emailed link (the
+invitation, or a set-up link an administrator sent): :data:`ENROL` in the session names the
+account. A password alone never enrols one, so whoever learns it cannot take the account's
+second factor before its owner."""
 
 from __future__ import annotations
 
@@ -25,6 +31,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from copro.web.accounts import audit, invitations, twofactor
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+#: The session may set up an authenticator app for this account's pk (given by an emailed link)
+ENROL = "accounts:enrol"
 
 
 def _next(request, default: str) -> str:
@@ -53,6 +61,8 @@ def accept_invitation(request, token):
             return render(request, "accounts/invitation_invalid.html", {
                 "page_title": "This link has expired or has been used"}, status=404)
         user = invitation.user
+        if user.is_active:
+            return _enrolment_link(request, invitation)
         form = SetPasswordForm(user, request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             form.save()
@@ -63,10 +73,36 @@ def accept_invitation(request, token):
             audit.record(audit.ACCOUNT, actor=user.get_username(), subject=user.get_username(),
                          detail="invitation accepted, password set")
             auth.login(request, user, backend=BACKEND)
+            request.session[ENROL] = user.pk
             return HttpResponseRedirect(reverse("accounts:setup"))
     return render(request, "accounts/set_password.html", {
         "page_title": ("Error: " if form.errors else "") + "Set your password", "form": form,
         "username": user.get_username()}, status=400 if form.errors else 200)
+
+
+def _enrolment_link(request, invitation):
+    """An authenticator set-up link: the owner signs in with their password here (the one
+    sign-in policy's throttle), and this session may then set up an app. The link is used up
+    by the sign-in, not by opening it (a mail scanner's visit leaves it working)."""
+    from copro.web.accounts import signin
+
+    user = invitation.user
+    error, status = None, 200
+    if request.method == "POST":
+        outcome = signin.check_password(request, user.get_username(),
+                                        request.POST.get("password", ""))
+        if outcome.user is not None:
+            auth.login(request, outcome.user)
+            invitation.used_at = timezone.now()
+            invitation.save(update_fields=["used_at"])
+            request.session[ENROL] = user.pk
+            audit.record(audit.ACCOUNT, actor=user.get_username(), subject=user.get_username(),
+                         detail="authenticator set-up link used")
+            return HttpResponseRedirect(reverse("accounts:setup"))
+        error, status = outcome.error, outcome.status
+    return render(request, "accounts/enrol_sign_in.html", {
+        "page_title": ("Error: " if error else "") + "Sign in to set up your authenticator app",
+        "error": error, "username": user.get_username()}, status=status)
 
 
 def _qr_data_uri(url: str) -> str:
@@ -91,6 +127,10 @@ def setup(request):
         return _sign_in_first(request)
     if twofactor.has_app(user):  # a second set-up would let a stolen password replace it
         return HttpResponseRedirect(reverse("accounts:verify") + "?next=" + _home(user))
+    if request.session.get(ENROL) != user.pk:  # a password alone never enrols an app
+        return render(request, "accounts/enrol_needed.html", {
+            "page_title": "Set up your authenticator app from your email",
+            "username": user.get_username()}, status=403)
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or \
         TOTPDevice.objects.create(user=user, name=twofactor.APP_NAME, confirmed=False)
     error = None
@@ -100,6 +140,7 @@ def setup(request):
             device.confirmed = True
             device.save()
             otp_login(request, device)
+            request.session.pop(ENROL, None)
             codes = twofactor.new_recovery_codes(user)
             audit.record(audit.ACCOUNT, request=request, subject=user.get_username(),
                          detail="authenticator app set up, recovery codes issued")
@@ -147,19 +188,74 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
 
     def form_valid(self, form):
+        from copro.web.survey import security
+
         response = super().form_valid(form)
         name = form.user.get_username()
+        security.clear_account_failures(name)  # the owner's other way past the account's cap
         audit.record(audit.ACCOUNT, actor=name, subject=name, detail="password reset by email")
         return response
 
 
-password_reset = auth_views.PasswordResetView.as_view(
-    template_name="accounts/password_reset.html",
-    email_template_name="accounts/password_reset_email.txt",
-    subject_template_name="accounts/password_reset_subject.txt",
-    success_url=reverse_lazy("accounts:password_reset_done"))
+class PasswordReset(auth_views.PasswordResetView):
+    """Django's reset request, limited per email address and per client
+    (copro.web.survey.security) and recorded in the audit log. Every request gets the same
+    page, sent or not, account or not."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        from django.contrib.auth import get_user_model
+
+        from copro.web.survey import security
+
+        email = form.cleaned_data["email"]
+        accounts = list(form.get_users(email))
+        refused = security.reset_refused(email, self.request)
+        if refused is None:
+            super().form_valid(form)
+        if not accounts:
+            known = get_user_model().objects.filter(email__iexact=email).first()
+        detail = ("refused: too many requests from this client in an hour"
+                  if refused == "client" else
+                  "refused: too many requests for this address in a day"
+                  if refused == "address" else
+                  "link emailed" if accounts else
+                  "nothing sent: no active account with a password has this address")
+        subject = (accounts[0].get_username() if accounts else
+                   known.get_username() if known is not None else "")
+        audit.record(audit.ACCOUNT, actor="", subject=subject,
+                     detail=f"password reset requested; {detail}")
+        return HttpResponseRedirect(self.get_success_url())
+
+
+password_reset = PasswordReset.as_view()
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_done.html")
 password_reset_confirm = PasswordResetConfirm.as_view()
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html")
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def unlock_account(request, uidb64, token):
+    """The owner's unlock link (copro.web.accounts.unlock): this browser may sign in past the
+    account's cap for an hour."""
+    from django.contrib.auth import get_user_model
+    from django.utils.http import urlsafe_base64_decode
+
+    from copro.web.accounts import unlock
+
+    try:
+        user = get_user_model().objects.filter(
+            pk=int(urlsafe_base64_decode(uidb64).decode())).first()
+    except (ValueError, TypeError, UnicodeDecodeError):
+        user = None
+    if not unlock.open_link(request, user, token):
+        return render(request, "accounts/invitation_invalid.html", {
+            "page_title": "This link has expired or has been used"}, status=404)
+    return HttpResponseRedirect(reverse("survey:login"))

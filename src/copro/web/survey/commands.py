@@ -195,7 +195,9 @@ def users_group() -> None:
 @click.option("--password-env", default="COPRO_NEW_PASSWORD", show_default=True,
               help="Read the password from this environment variable (else it is asked for).")
 def users_create_command(username, la, forum, is_admin, password_env) -> None:
-    """Create a coordinator account tied to one LA (or an administrator)."""
+    """Create a coordinator account tied to one LA (or an administrator). Its authenticator
+    app is set up from a link sent with `copro users enrol` (prefer `copro users invite`,
+    which does both by email)."""
     code = account_area(la, is_admin)
     password = os.environ.get(password_env) or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True)
@@ -226,4 +228,5 @@ def users_create_command(username, la, forum, is_admin, password_env) -> None:
     audit.record(audit.ACCOUNT, actor=audit.COMMAND_LINE, area_code=code or "",
                  subject=username,
                  detail=f"created as {'administrator' if is_admin else 'coordinator'}")
-    click.echo(f"copro: created {what} '{username}'", err=True)
+    click.echo(f"copro: created {what} '{username}'; it signs in with its password, and sets up "
+               f"an authenticator app only from a link: copro users enrol {username}", err=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -23,7 +23,7 @@ from copro.stats import survey as st
 from copro.survey.instrument import AUDIENCES, CURRENT_VERSION, load_instrument
 from copro.web.accounts import audit
 from copro.web.accounts.twofactor import second_factor_needed
-from copro.web.survey import config, publishing, security, store
+from copro.web.survey import config, publishing, store
 from copro.web.survey.models import Response, Round
 
 
@@ -51,7 +51,14 @@ class _LoginRequired(Exception):
 
 
 def _guard(view):
+    """Signed in (else to the sign-in page); an administrator also with a second factor, on
+    every management page: their account manages every LA's rounds."""
+
     def wrapped(request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and (user.is_staff or user.is_superuser) and \
+                (redirect := second_factor_needed(request)) is not None:
+            return redirect
         try:
             return view(request, *args, **kwargs)
         except _LoginRequired:
@@ -61,38 +68,39 @@ def _guard(view):
     return never_cache(wrapped)
 
 
+#: Where the sign-in page may send people on: the survey's management, the admin (which has
+#: no sign-in page of its own) and the second factor's pages
+_NEXT_PREFIXES = ("/survey/manage/", "/admin/", "/accounts/two-factor/")
+
+
+def _after_login(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next", "")
+    if target.startswith(_NEXT_PREFIXES) and "//" not in target and "\\" not in target:
+        return target
+    return reverse("survey:manage")
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def login_view(request):
+    """The one sign-in page (the admin's sends people here), throttled by
+    copro.web.accounts.signin."""
+    from copro.web.accounts import signin, unlock
+
     error = None
     username = ""
     status = 200
     if request.method == "POST":
         username = request.POST.get("username", "")[:150]
-        password = request.POST.get("password", "")
-        wait = security.login_wait(username, request)
-        if wait is not None:
-            minutes = max(1, -(-int(wait.total_seconds()) // 60))
-            error = (f"Too many failed attempts to sign in to this account from here. Wait "
-                     f"{minutes} minute{'s' if minutes != 1 else ''}, then try again, or ask "
-                     "the site's administrator to reset your password.")
-            status = 429
-        else:
-            user = authenticate(request, username=username, password=password)
-            if user is None:
-                security.record_failed_login(username, request)
-                error = "Enter a correct user name and password"
-                status = 400
-            else:
-                security.clear_failed_logins(username, request)
-                login(request, user)  # a new session key: no session fixation
-                target = request.GET.get("next", "")
-                if not target.startswith("/survey/manage"):
-                    target = reverse("survey:manage")
-                return HttpResponseRedirect(target)
+        outcome = signin.check_password(request, username, request.POST.get("password", ""))
+        if outcome.user is not None:
+            login(request, outcome.user)  # a new session key: no session fixation
+            return HttpResponseRedirect(_after_login(request))
+        error, status = outcome.error, outcome.status
     return render(request, "survey/login.html", {
         "page_title": ("Error: " if error else "") + "Sign in to manage a survey",
-        "error": error, "username": username}, status=status)
+        "error": error, "username": username,
+        "unlocked": bool(request.session.get(unlock.SESSION_KEY))}, status=status)
 
 
 @require_POST

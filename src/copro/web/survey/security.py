@@ -9,6 +9,20 @@ wrong passwords from one address lock only that address out of that account: the
 coordinator elsewhere, and other accounts from the same venue, still sign in. Each further
 lockout of the same pair within a day doubles the wait (back-off), up to a day.
 
+Across addresses, a per-account cap: ``COPRO_LOGIN_ACCOUNT_MAX_FAILURES`` (default 20) failed
+sign-ins for one user name in a day, from any number of clients, lock that user name for every
+client, so that guesses spread over many addresses stay at that many a day. While locked,
+attempts are refused unchecked and not counted: the lock lifts as the day's failures age out.
+It never shuts the owner out: reaching the cap emails the account's owner a single-use unlock
+link (copro.web.accounts.unlock) that lets their browser past the account's cap, and a
+password reset by email clears it. The same counts are kept for a user name with no account
+(the refusal says nothing about which names exist).
+
+Password-reset requests are limited likewise (``COPRO_RESET_PER_ADDRESS`` a day for one email
+address, default 3; ``COPRO_RESET_PER_CLIENT`` an hour from one client, default 10): a refused
+request sends no email. The owner loses nothing: the emails already sent are in their inbox
+and each link works for a day.
+
 Limits come from the environment (read here only):
 - ``COPRO_SURVEY_RATE_LIMIT``: submissions per client per hour (default 20);
 - ``COPRO_LOGIN_MAX_FAILURES``: failed logins for one user name from one client in
@@ -41,6 +55,22 @@ def rate_limit() -> int:
 
 def login_max_failures() -> int:
     return _int_env("COPRO_LOGIN_MAX_FAILURES", 5)
+
+
+def account_max_failures() -> int:
+    return _int_env("COPRO_LOGIN_ACCOUNT_MAX_FAILURES", 20)
+
+
+#: the per-account cap counts a day's failures
+ACCOUNT_WINDOW = timedelta(days=1)
+
+
+def reset_per_address() -> int:
+    return _int_env("COPRO_RESET_PER_ADDRESS", 3)
+
+
+def reset_per_client() -> int:
+    return _int_env("COPRO_RESET_PER_CLIENT", 10)
 
 
 def lockout_window() -> timedelta:
@@ -99,8 +129,32 @@ def count_submission(round_id: int, client: str) -> None:
         raise TooManySubmissions(hour + timedelta(hours=1))
 
 
+def user_hash(username: str) -> str:
+    return keyed_hash("user", username.lower())
+
+
 def _pair(username: str, request) -> tuple[str, str]:
-    return keyed_hash("user", username.lower()), client_hash(request, "login")
+    return user_hash(username), client_hash(request, "login")
+
+
+def account_failures(username: str) -> int:
+    """Failed sign-ins for ``username`` in the last day, from every client."""
+    from copro.web.survey.models import LoginAttempt
+
+    return LoginAttempt.objects.filter(username_hash=user_hash(username),
+                                       at__gte=timezone.now() - ACCOUNT_WINDOW).count()
+
+
+def account_locked(username: str) -> bool:
+    """The user name has reached the per-account cap (from whatever clients)."""
+    return account_failures(username) >= account_max_failures()
+
+
+def clear_account_failures(username: str) -> None:
+    """Every client's failures for ``username`` forgotten (after a password reset)."""
+    from copro.web.survey.models import LoginAttempt
+
+    LoginAttempt.objects.filter(username_hash=user_hash(username)).delete()
 
 
 def login_wait(username: str, request) -> timedelta | None:
@@ -131,12 +185,35 @@ def login_wait(username: str, request) -> timedelta | None:
     return None
 
 
-def record_failed_login(username: str, request) -> None:
+def record_failed_login(username: str, request) -> bool:
+    """Count one failure; True when it is the one that reaches the per-account cap."""
     from copro.web.survey.models import LoginAttempt
 
     user, client = _pair(username, request)
     LoginAttempt.objects.create(username_hash=user, client_hash=client)
     LoginAttempt.objects.filter(at__lt=timezone.now() - timedelta(days=1)).delete()
+    return account_failures(username) == account_max_failures()
+
+
+def reset_refused(email: str, request) -> str | None:
+    """Count one password-reset request for ``email`` from this client; why it is refused
+    (``"address"`` or ``"client"``), or None to send it. Kept in the login attempts' table
+    under keys of their own (keyed hashes, as there)."""
+    from copro.web.survey.models import LoginAttempt
+
+    address = keyed_hash("reset", email.strip().lower())
+    client = client_hash(request, "reset")
+    now = timezone.now()
+    by_client = LoginAttempt.objects.filter(client_hash=client,
+                                            at__gte=now - timedelta(hours=1)).count()
+    by_address = LoginAttempt.objects.filter(username_hash=address,
+                                             at__gte=now - timedelta(days=1)).count()
+    LoginAttempt.objects.create(username_hash=address, client_hash=client)
+    if by_client >= reset_per_client():
+        return "client"
+    if by_address >= reset_per_address():
+        return "address"
+    return None
 
 
 def clear_failed_logins(username: str, request) -> None:

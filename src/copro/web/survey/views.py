@@ -429,9 +429,12 @@ def index(request):
 
 @require_safe
 def privacy(request):
+    from django.conf import settings
+
     from copro.web.survey import config
 
     return render(request, "survey/privacy.html", {
+        "idle_minutes": config.idle_minutes(), "session_minutes": settings.SESSION_IDLE_MINUTES,
         "page_title": "Privacy notice: the co-production survey",
         "retention_days": config.retention_days(), "controller": config.controller(),
         "contact": config.contact()})
