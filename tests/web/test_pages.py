@@ -372,6 +372,6 @@ def test_la_csv_and_json_carry_neighbours_and_survey(client):
     assert table[1]["neighbours_closeness"] == "Very close"
     assert "survey_audience" in rows[0]  # the survey's figures have their columns
     doc = client.get("/la/E08000035.json").json()
-    assert doc["schema"] == "copro.web.area/2" and doc["survey"]["levels"]
+    assert doc["schema"] == "copro.web.area/3" and doc["survey"]["levels"]
     assert [x["name"] for x in doc["statistical_neighbours"]["rows"]][-2:] == [
         "Yorkshire and The Humber", "England"]

@@ -24,6 +24,7 @@ from copro.render.numbers import MISSING, is_missing, missing_legend, missing_sy
 from copro.render.sentences import (
     area_sentences,
     authorities,
+    compared_codes,
     beside,
     caveats,
     coverage_sentence,
@@ -93,9 +94,9 @@ def build_figures(findings: Findings) -> ReportFigures:
         else None,
         forest=figures.forest_plot(findings, primary, "forest") if several else None,
         funnel=None if funnel is None else figures.funnel_plot(
-            funnel, name, "funnel", reference),
+            funnel, name, "funnel", reference, compared=compared_codes(findings)),
         funnel_plain=None if funnel is None else figures.funnel_plot(
-            funnel, name, "funnel", reference, label=0),
+            funnel, name, "funnel", reference, label=0, compared=compared_codes(findings)),
         timeliness=None if secondary is None or not several else figures.rates_scatter(
             findings, secondary, "timeliness", reference),
         mediation=figures.national_rates_by_group(findings, "mediation", reference),

@@ -274,9 +274,10 @@ def print_area(findings: Findings, f: AreaFindings, console: Console,
     where = f" — {area.region_name}" if area.region_name else ""
     console.print(f"[bold]{area.name}[/bold] ({codes}){where} — {findings.period}\n")
     answer = plain_answer(findings, f)
-    if answer:
-        console.print(f"[bold]{answer[0]}[/bold]")
-        console.print(answer[1] + "\n")
+    console.print(f"[bold]{answer.lead}[/bold]")
+    for line in answer.sentences[1:]:
+        console.print(line)
+    console.print()
     for sentence in area_sentences(findings, f):
         console.print(f"• {sentence}")
     console.print()
