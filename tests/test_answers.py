@@ -58,7 +58,8 @@ def test_contrast_is_decided_by_the_interval_of_the_ratio_of_ratios(mine, ref, k
 
 def test_england_decided_base_against_dfe_published_received(findings):
     row = _published("England", "Parent or young person")
-    assess, refuse = int(row["requests_decided_to_assess"]), int(row["requests_decided_not_to_assess"])
+    assess = int(row["requests_decided_to_assess"])
+    refuse = int(row["requests_decided_not_to_assess"])
     received = int(row["requests_received_in_year"])
     o = findings.national.outcomes["assessment"]
     fam = findings.group_b

@@ -20,9 +20,10 @@ PIPED_WIDTH = 110
 
 def console(stderr: bool = False):
     """A Rich console: on a terminal, its width; piped with ``COLUMNS`` set, every line as
-    wide as it says at most; piped without, one line per sentence and tables 110 wide. A closed pipe is left to the command's
-    entry point (a normal end), not turned into exit code 1 as Rich does by itself; with
-    ``stderr`` (progress messages), it silences the console and the command goes on."""
+    wide as it says at most; piped without, one line per sentence and tables 110 wide. A
+    closed pipe is left to the command's entry point (a normal end), not turned into exit
+    code 1 as Rich does by itself; with ``stderr`` (progress messages), it silences the
+    console and the command goes on."""
     import os
 
     from rich.console import Console

@@ -458,18 +458,19 @@ def two_rates(findings: Findings, f, fig_id: str = "answer") -> SvgFigure | None
         ax.annotate(f"{round(r.estimate * 100)} in 100", (at, y), xytext=offset,
                     textcoords="offset points", ha=ha, va=va, fontweight="bold",
                     color="#0b0c0c")
+    # the national rate for each group: a black triangle under the row, pointing up at it
+    # (under, so that it never runs into the label beside or above the point)
     for y, m in zip(ys, marks, strict=True):
         if m is not None:
-            ax.vlines(m.estimate * 100, y - 0.32, y + 0.32, color="#0b0c0c", linewidth=2.2,
-                      zorder=4)
-    if any(marks):
-        ax.annotate(f"| {nation}", (0.99, 0.02), xycoords="axes fraction", ha="right",
-                    va="bottom", fontsize=FONT - 1, color="#0b0c0c")
+            ax.scatter([m.estimate * 100], [y - 0.32], marker="^", s=55, color="#0b0c0c",
+                       zorder=4, clip_on=False)
+
     ax.set_yticks(ys, [b.label, a.label])
     ax.set_ylim(-0.6, 1.6)
     ax.set_xlim(0, 100)
     ax.set_xticks([0, 25, 50, 75, 100])
-    ax.set_xlabel(f"{name.capitalize()} (%), with 95% interval")
+    ax.set_xlabel(f"{name.capitalize()} (%), with 95% interval"
+                  + (f"; ▲ {nation}" if any(marks) else ""))
     ax.grid(axis="x", color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
     place = display_name(findings, f)
@@ -481,7 +482,7 @@ def two_rates(findings: Findings, f, fig_id: str = "answer") -> SvgFigure | None
                    f"(95% CI {interval(rates[1].ci_low, rates[1].ci_high, pct)}) of "
                    f"{rates[1].trials:,} decisions.")
     if any(marks):
-        description += (f" A black bar marks {nation}'s rate for each group: "
+        description += (f" A black triangle marks {nation}'s rate for each group: "
                         f"{b.label.lower()} {pct(marks[0].estimate)}, {a.label.lower()} "
                         f"{pct(marks[1].estimate)}.")
     return _to_svg(fig, fig_id, title, description)

@@ -24,9 +24,9 @@ from copro.render.numbers import MISSING, is_missing, missing_legend, missing_sy
 from copro.render.sentences import (
     area_sentences,
     authorities,
-    compared_codes,
     beside,
     caveats,
+    compared_codes,
     coverage_sentence,
     covers_england,
     display_name,

@@ -504,7 +504,8 @@ def against_national_sentence(findings: Findings, f: AreaFindings) -> str | None
     done = _PLAIN_OUTCOME.get(key, f"were counted in the {findings.outcome(key).name}")
     ror = x.ratio_of_ratios
     return (f"In {national}, {in_every_100(n.rate_b.estimate)} {whose(b)} {done} "
-            f"({n.rate_b.successes:,} of the {n.rate_b.trials:,} decided) and {whose(a)} were {ratio(n.risk_ratio.estimate)} "
+            f"({n.rate_b.successes:,} of the {n.rate_b.trials:,} decided) and {whose(a)} were "
+            f"{ratio(n.risk_ratio.estimate)} "
             f"times as likely to succeed: "
             + _CONTRAST_WORDS[x.kind].format(where=in_text(findings, f), national=national)
             + f" (ratio {ratio(f.outcomes[key].comparison.risk_ratio.estimate)} against "

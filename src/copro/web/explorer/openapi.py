@@ -104,8 +104,9 @@ SCHEMAS: dict = {
                        "rows_used": {"type": ["integer", "null"]}}},
     "AreaDocument": {
         "type": "object",
-        "required": ["schema", "area", "answer", "answer_kind", "sentences", "notes", "findings", "region",
-                     "england", "funnel_point", "statistical_neighbours", "survey", "caveats",
+        "required": ["schema", "area", "answer", "answer_kind", "sentences", "notes",
+                     "findings", "region", "england", "funnel_point", "statistical_neighbours",
+                     "survey", "caveats",
                      "provenance", "options", "tool"],
         "properties": {
             "schema": {"const": "copro.web.area/3"},
