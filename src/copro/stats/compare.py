@@ -160,9 +160,9 @@ def ratio_of_ratios(ratio: RiskRatio, reference: RiskRatio,
     sqrt(se1^2 + se2^2).
 
     The two are treated as independent. Where the reference is England and the ratio one of
-    its local authorities, the authority's requests are part of England's; England's standard
-    error is then so much smaller than any authority's (0.006 against 0.05 and more) that the
-    overlap changes the combined error by under 1%.
+    its local authorities, the authority's requests are part of England's (ignored here, which
+    makes the interval a little wider, so the test conservative); England's standard error is
+    small beside any authority's (2025 assessment rate: 0.005 against 0.019 at the least).
     """
     diff = ratio.log_estimate - reference.log_estimate
     se = float(np.hypot(ratio.log_se, reference.log_se))
