@@ -9,7 +9,7 @@ PORT ?= 8000
 # The website's stylesheet: GOV.UK Frontend (npm, pinned by package-lock.json) compiled with Sass.
 CSS := src/copro/web/static/copro/copro.css
 
-.PHONY: audit test test-oldest-lxml serve assets bench lint clean chromium postgresql
+.PHONY: audit test test-oldest-lxml serve assets docs bench lint clean chromium postgresql
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-docs: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
 	touch $@
 
 ## audit: install, run the national audit on the bundled DfE 2025 data, write the HTML report
@@ -64,7 +68,7 @@ postgresql:
 ## test: install what the tests need (Python packages; Chromium and PostgreSQL, see above),
 ## lint, run the suite; then the XML readers' tests again on the oldest lxml pyproject.toml
 ## allows
-test: $(VENV)/.installed-test assets chromium postgresql
+test: $(VENV)/.installed-test assets docs chromium postgresql
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory test-oldest-lxml
@@ -87,7 +91,7 @@ test-oldest-lxml: $(VENV)/.installed-test $(VENV)/lxml-$(LXML_OLDEST)/.installed
 
 ## serve: install, build the assets, and run the website on http://127.0.0.1:8000/ (SQLite in
 ## the data folder, created, migrated and loaded with the bundled data on first start)
-serve: $(VENV)/.installed assets
+serve: $(VENV)/.installed assets docs
 	$(BIN)/copro serve --host $(HOST) --port $(PORT)
 
 ## assets: the website's CSS from GOV.UK Frontend's Sass (set-up time only, never at run time)
@@ -100,6 +104,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 $(CSS): node_modules/.package-lock.json src/copro/web/assets/copro.scss
 	$(NPM) run --silent build
 
+## docs: the documentation site (MkDocs, mkdocs.yml: docs/*.md in docs_theme/) built into
+## src/copro/web/docs_site/, which `copro serve` serves at /docs/; warnings are errors (strict),
+## so a broken link, a missing anchor or a page left out of the nav stops the build
+docs: $(VENV)/.installed-docs
+	$(BIN)/mkdocs build --quiet --strict --clean
+
 ## bench: time `copro audit` end to end and the statistics alone; SEN2 reading; the website
 ## under 50 concurrent clients on SQLite and PostgreSQL (wrk, Debian's, installed if missing)
 bench: $(VENV)/.installed assets
@@ -111,4 +121,4 @@ bench: $(VENV)/.installed assets
 	$(BIN)/python bench/bench_survey.py
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache node_modules $(CSS)
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache node_modules $(CSS) src/copro/web/docs_site
