@@ -377,3 +377,23 @@ def test_la_csv_and_json_carry_neighbours_and_survey(client):
     assert doc["schema"] == "copro.web.area/3" and doc["survey"]["levels"]
     assert [x["name"] for x in doc["statistical_neighbours"]["rows"]][-2:] == [
         "Yorkshire and The Humber", "England"]
+
+
+@pytest.mark.parametrize("code", AREAS)
+def test_every_methods_link_on_an_area_page_reaches_its_section(client, code):
+    """The answer once linked to /methods#against-england, a section the methods page did not
+    have: every in-page anchor an area's page links to exists on the methods page."""
+    page = client.get(f"/la/{code}").content.decode()
+    anchors = set(re.findall(r'href="/methods#([^"]+)"', page))
+    ids = set(re.findall(r'\bid="([^"]+)"', client.get("/methods").content.decode()))
+    assert anchors, "an area's page links to the methods page's sections"
+    assert anchors <= ids, sorted(anchors - ids)
+
+
+def test_methods_page_explains_the_comparison_with_england(client):
+    words = _words(client.get("/methods"))
+    section = words[words.index("How an area is set against England"):]
+    for said in ("It matters more who asks", "It matters less who asks",
+                 "Cannot be told apart", "The gap runs the other way",
+                 "ratio of the two ratios", "Altman & Bland 2003"):
+        assert said in section, said
