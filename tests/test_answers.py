@@ -5,6 +5,7 @@ data say so. Numbers are recomputed here from the bundled DfE file, not copied f
 
 import csv
 import math
+import re
 
 import pytest
 
@@ -125,3 +126,40 @@ def test_every_line_fits_80_columns():
     out = _run("la", "Leeds", columns=80)
     assert max(len(line) for line in out.splitlines()) <= 80
     assert "818" in out and "England" in out
+
+
+def test_the_region_is_compared_by_the_ratio_of_ratios_as_england_is(findings):
+    """Every compared local authority's region comparison is the interval of its ratio over its
+    region's (Altman & Bland), recomputed here from the two Katz ratios, and the findings'
+    sentences say what that decides, never what the point estimates or the authority's own
+    interval against the region's point estimate would."""
+    from scipy.stats import norm
+
+    from copro.render.sentences import area_sentences
+
+    seen = set()
+    for f in findings.local_authorities:
+        o = f.outcomes["assessment"]
+        region = findings.region_of(f.area)
+        if o.comparison is None or region is None:
+            assert o.against_region is None
+            continue
+        x, mine = o.against_region, o.comparison.risk_ratio
+        ref = region.outcomes["assessment"].comparison.risk_ratio
+        assert x.reference_code == region.area.code
+        d, se = mine.log_estimate - ref.log_estimate, math.hypot(mine.log_se, ref.log_se)
+        z = norm.ppf(0.975)
+        assert x.ratio_of_ratios.ci_low == pytest.approx(math.exp(d - z * se))
+        assert x.ratio_of_ratios.ci_high == pytest.approx(math.exp(d + z * se))
+        similar = x.ratio_of_ratios.ci_low <= 1 <= x.ratio_of_ratios.ci_high
+        assert (x.kind == "similar") == similar
+        seen.add(x.kind)
+        text = " ".join(area_sentences(findings, f))
+        name = region.area.name
+        words = {"larger": "It is larger than the ratio for", "smaller": "It is smaller than "
+                 "the ratio for", "opposite": "It runs the other way from the ratio for",
+                 "similar": "It cannot be told apart from the ratio for"}[x.kind]
+        assert re.search(re.escape(words) + r" (the )?" + re.escape(name), text), (f.area.name,
+                                                                                     text)
+        assert "Its interval lies" not in text and "consistent with the ratio" not in text
+    assert {"similar", "larger"} <= seen

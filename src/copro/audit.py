@@ -84,6 +84,7 @@ def audit(counts: CountsTable, options: AuditOptions | None = None) -> Findings:
         national = findings_by_code[national_area.code]
         basis = "England row of the file (includes areas whose figures are suppressed locally)"
     findings_by_code = _against_national(findings_by_code, national, outs, options)
+    findings_by_code = _against_region(findings_by_code, outs, options)
     la_findings = tuple(findings_by_code[a.code] for a in las)
     pooled = {o.key: _pooled(o, national, basis, la_findings, options)
               for o in outs if o.compared}
@@ -256,6 +257,27 @@ def _against_national(findings: dict[str, AreaFindings], national: AreaFindings,
             new = replace(mine, against_national=contrast(
                 mine.comparison.risk_ratio, reference.risk_ratio, national.area.code,
                 options.confidence))
+            findings[code] = replace(f, outcomes={**f.outcomes, outcome.key: new})
+    return findings
+
+
+def _against_region(findings: dict[str, AreaFindings], outs: tuple[Outcome, ...],
+                    options: AuditOptions) -> dict[str, AreaFindings]:
+    """Every compared local authority's ratio set against its region's, by the same rule as
+    against the national ratio (:func:`contrast`). The authority's requests are part of its
+    region's, a larger part than of England's; treating the two as independent ignores that,
+    which widens the interval (the test is cautious), never narrows it."""
+    for outcome in (o for o in outs if o.compared):
+        for code, f in findings.items():
+            mine = f.outcomes[outcome.key]
+            region = findings.get(f.area.region_code) if f.area.region_code else None
+            if (f.area.level is not Level.LOCAL_AUTHORITY or region is None
+                    or mine.comparison is None
+                    or region.outcomes[outcome.key].comparison is None):
+                continue
+            new = replace(mine, against_region=contrast(
+                mine.comparison.risk_ratio, region.outcomes[outcome.key].comparison.risk_ratio,
+                region.area.code, options.confidence))
             findings[code] = replace(f, outcomes={**f.outcomes, outcome.key: new})
     return findings
 

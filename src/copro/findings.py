@@ -69,9 +69,10 @@ CONTRAST_KINDS = {
 
 @dataclass(frozen=True)
 class NationalContrast:
-    """An area's risk ratio set against the national ratio (England's, or the areas in the data
-    together): the ratio of the two with its interval and test, and what it says (``kind``, a
-    key of :data:`CONTRAST_KINDS`)."""
+    """An area's risk ratio set against a reference ratio: the national one (England's, or the
+    areas in the data together), or a local authority's region's: the ratio of the two with its
+    interval and test, and what it says (``kind``, a key of :data:`CONTRAST_KINDS`, where
+    "national" stands for the reference)."""
 
     reference_code: str
     reference_ratio: float
@@ -90,6 +91,9 @@ class AreaOutcome:
     not_comparable_detail: str | None = None
     #: the area's ratio against the national ratio (compared areas other than the national one)
     against_national: NationalContrast | None = None
+    #: a local authority's ratio against its region's, by the same rule (``reference_code`` is
+    #: the region's)
+    against_region: NationalContrast | None = None
     #: the same successes of every request *received* (DfE's published base), where this
     #: outcome's own base is narrower (the assessment rate of requests decided); else empty
     of_received: dict[RequesterGroup, Rate | None] = field(default_factory=dict)

@@ -303,28 +303,20 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
             if other.outcomes[key].comparison is None:
                 continue
             ref = other.outcomes[key].comparison.risk_ratio.estimate
-            contrast = o.against_national if other is findings.national else None
-            if contrast is not None:  # decided by the ratio of the two ratios
-                text += " " + _CONTRAST_SHORT[contrast.kind].format(
-                    other=in_text(findings, other), ref=ratio(ref),
-                    ror=interval(contrast.ratio_of_ratios.ci_low,
-                                 contrast.ratio_of_ratios.ci_high))
+            # decided by the interval of the ratio of the two ratios, as in the answer
+            contrast = (o.against_national if other is findings.national else
+                        o.against_region if other.area.code == f.area.region_code else None)
+            if contrast is None:
                 continue
-            if rr.ci_low > ref:
-                where = "above"
-            elif rr.ci_high < ref:
-                where = "below"
-            else:
-                where = "consistent with"
-            text += (f" Its interval lies {where} the ratio for {in_text(findings, other)} "
-                     f"({ratio(ref)})." if where != "consistent with" else
-                     f" That is consistent with the ratio for {in_text(findings, other)} "
-                     f"({ratio(ref)}).")
+            text += " " + _CONTRAST_SHORT[contrast.kind].format(
+                other=in_text(findings, other), ref=ratio(ref),
+                ror=interval(contrast.ratio_of_ratios.ci_low, contrast.ratio_of_ratios.ci_high))
         out.append(text)
     return out
 
 
-#: An area's ratio against the national one, for the detailed findings (by CONTRAST_KINDS).
+#: An area's ratio against the national one or its region's, for the detailed findings (by
+#: CONTRAST_KINDS).
 _CONTRAST_SHORT = {
     "larger": "It is larger than the ratio for {other} ({ref}; the one over the other: 95% CI "
               "{ror}).",
