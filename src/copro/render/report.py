@@ -30,6 +30,7 @@ from copro.render.sentences import (
     coverage_sentence,
     covers_england,
     display_name,
+    why_not_compared,
     funnel_band,
     headline,
     in_text,
@@ -73,6 +74,7 @@ def _environment() -> Environment:
     env.filters.update(pct=pct, ratio=ratio, points=_points, qvalue=_qvalue)
     env.filters.update(symbol=missing_symbol)
     env.globals.update(reasons=NOT_COMPARABLE_REASONS, display_name=display_name,
+                       why_not_compared=why_not_compared,
                        funnel_band=funnel_band, not_on_funnel=not_on_funnel,
                        notes_legend=NOTES_LEGEND,
                        in_text=in_text, authorities=authorities, missing_legend=missing_legend,

@@ -315,6 +315,21 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
     return out
 
 
+def why_not_compared(findings: Findings, f: AreaFindings) -> str:
+    """Why an area in a table of every local authority was not compared, for the cell where its
+    rates would be (so that no rate is read without it, at any width: the website's and the
+    report's tables), with its raw decided counts."""
+    key = findings.primary
+    o = f.outcomes[key]
+    if f.answer_kind(key) == "no_data":
+        return (f"No figures: DfE published none for {findings.period} "
+                f"({', '.join(sorted(set(o.missing.values())))})")
+    counts = [f"{g.label.lower()} {r.successes:,} of {r.trials:,}"
+              for g in (findings.group_b, findings.group_a) if (r := o.rates.get(g))]
+    text = f"Not compared: {NOT_COMPARABLE_REASONS[o.not_comparable]}"
+    return text + (f" (decided: {', '.join(counts)})" if counts else "")
+
+
 #: An area's ratio against the national one or its region's, for the detailed findings (by
 #: CONTRAST_KINDS).
 _CONTRAST_SHORT = {

@@ -135,18 +135,11 @@ def index_page(findings: Findings) -> Page:
 
 
 def _why_not(findings: Findings, f: AreaFindings) -> str:
-    """Why an area in the table of every local authority was not compared, in the cell where
-    its rates would be (so that no rate is read without it, at any width), with its raw
-    decided counts."""
-    key = findings.primary
-    o = f.outcomes[key]
-    if f.answer_kind(key) == "no_data":
-        return (f"No figures: DfE published none for {findings.period} "
-                f"({', '.join(sorted(set(o.missing.values())))})")
-    counts = [f"{g.label.lower()} {r.successes:,} of {r.trials:,}"
-              for g in (findings.group_b, findings.group_a) if (r := o.rates.get(g))]
-    text = f"Not compared: {NOT_COMPARABLE_REASONS[o.not_comparable]}"
-    return text + (f" (decided: {', '.join(counts)})" if counts else "")
+    """Why an area in the table of every local authority was not compared (in the cell where
+    its rates would be): :func:`copro.render.sentences.why_not_compared`."""
+    from copro.render.sentences import why_not_compared
+
+    return why_not_compared(findings, f)
 
 
 _figures: dict[int, tuple[Findings, object]] = {}
