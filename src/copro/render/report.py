@@ -30,7 +30,6 @@ from copro.render.sentences import (
     coverage_sentence,
     covers_england,
     display_name,
-    why_not_compared,
     funnel_band,
     headline,
     in_text,
@@ -40,6 +39,7 @@ from copro.render.sentences import (
     outcome_sentences,
     plain_answer,
     scope,
+    why_not_compared,
 )
 from copro.render.table_notes import LEGEND as NOTES_LEGEND
 from copro.render.table_notes import short_notes
