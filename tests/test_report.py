@@ -57,9 +57,9 @@ def test_area_table_numbers_equal_the_api(report, findings):
         rate_b, n_b, rate_a, n_a, rr, shrunk = cells[1:7]
         for group, rate, n in ((b, rate_b, n_b), (a, rate_a, n_a)):
             r = out.rates[group]
-            if r is not None and r.trials:
+            if r is not None and r.trials and out.comparison is not None:
                 assert float(rate) == r.estimate and int(n) == r.trials
-            else:
+            else:  # no rate for an area not compared (its reason is in its place)
                 assert rate == ""
         if out.comparison is None:
             assert rr == shrunk == ""
@@ -67,6 +67,29 @@ def test_area_table_numbers_equal_the_api(report, findings):
             assert float(rr) == out.comparison.risk_ratio.estimate
             eb = findings.pooled["assessment"].empirical_bayes.by_area[f.area.code]
             assert float(shrunk) == eb.estimate
+
+
+def _row_html(page: str, code: str) -> str:
+    table = page[page.index('<table id="areas"'):]
+    return re.search(rf'<tr data-code="{code}">(.*?)</tr>', table, re.S).group(1)
+
+
+@pytest.mark.parametrize("code", ["E06000037", "E09000001", "E06000046"])
+def test_an_area_not_compared_has_no_rate_and_its_reason_beside_its_name(report, findings,
+                                                                          code):
+    """West Berkshire (source unknown), the City of London (too few) and the Isle of Wight (no
+    figures): no rate or ratio in the table, and the reason in the cell beside the name, the
+    one a phone shows (the website's rule)."""
+    from copro.render.sentences import why_not_compared
+
+    f = next(x for x in findings.local_authorities if x.area.code == code)
+    assert f.outcomes["assessment"].comparison is None
+    cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", _row_html(
+        (report / "index.html").read_text(), code), re.S)
+    reason = html.unescape(re.sub(r"<[^>]+>", "", cells[1]))
+    assert reason == why_not_compared(findings, f) and reason.startswith(("Not compared",
+                                                                         "No figures"))
+    assert not any("%" in c or re.search(r"\d\.\d", c) for c in cells[2:8]), cells
 
 
 def test_every_figure_has_title_description_and_caption(report):

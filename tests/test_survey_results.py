@@ -39,13 +39,21 @@ def random_answers(rng: random.Random, area: str, audience: str) -> Answers:
     return Answers(area, audience, "1", answers)
 
 
+_PARTNERSHIP = ("equal_partner", "knowledge_valued", "kept_informed", "honest_communication",
+                "knew_child", "understood_decision")
+
+
 def test_a_cell_under_ten_shows_nothing_and_pools_nowhere():
     responses = [family(AREAS[0]) for _ in range(12)] + [family(AREAS[1], ladder="informing")
                                                          for _ in range(7)]
     res = survey_results(responses)
     small = res.level(AREAS[1], "families")
     assert small.responses_withheld
-    assert all(d.withheld for d in small.distributions.values())
+    # every question answered is withheld; one nobody answered is empty (0 answers), not
+    # withheld: 0 is no small count to protect
+    for qid, d in small.distributions.items():
+        assert d.withheld if qid in ("ladder", "who_is_favoured", *_PARTNERSHIP) else \
+            (d.answers == 0 and d.withheld is None and d.shares == ()), qid
     assert small.partnership.estimate is None and small.top_two["ladder"].rate is None
     england = res.level(None, "families")
     assert england.responses == 12 and england.areas == 1
@@ -87,7 +95,8 @@ def _shown_vectors(res):
     out = {}
     for key, level in res.levels.items():
         for qid, d in level.distributions.items():
-            if not d.withheld:
+            # a figure no one answered is 0 in every count: subtracting it changes nothing
+            if not d.withheld and d.answers:
                 out[(key, qid)] = (d.answers, tuple(s.rate.successes for s in d.shares))
         for qid, p in level.top_two.items():
             if p.rate is not None:
@@ -223,3 +232,19 @@ def replace_block(a: Answers, block) -> Answers:
     from dataclasses import replace
 
     return replace(a, block=block)
+
+
+def test_no_answers_is_not_withheld_but_answers_in_withheld_blocks_are():
+    """A question nobody answered is 0 answers, not withheld; one whose few answers sit in a
+    block too small to pool (3 of a round's 12) is withheld at every level, never '0'."""
+    from dataclasses import replace
+
+    first = [replace(family(AREAS[0]), block=1) for _ in range(12)]
+    second = [replace(family(AREAS[0], **({"know_forum": "yes"} if i < 3 else {})), block=2)
+              for i in range(12)]
+    res = survey_results(first + second)
+    for level in (res.level(AREAS[0], "families"), res.level(None, "families")):
+        assert level.distributions["know_forum"].withheld, "3 answers hidden, not 'no answers'"
+        assert level.distributions["know_forum"].answers == 0  # pooled from no block
+        nobody = level.distributions["barriers"]
+        assert nobody.answers == 0 and nobody.withheld is None

@@ -49,6 +49,20 @@ def test_piped_output_follows_columns():
     assert max(len(x) for x in _table_lines(default)) <= 110
 
 
+def test_piped_sentences_are_one_line_each_only_without_columns():
+    """As docs/outputs.md says: piped with COLUMNS not set, each sentence is one line however
+    long; with COLUMNS set, every line, sentences too, fits it."""
+    lead = ("In Leeds, 73 in every 100 families' requests led to an assessment (600 of the 818 "
+            "that were decided); 93 in every 100 from schools (1,410 of 1,511).")
+    unset = _run("la", "Leeds")
+    assert lead in unset.splitlines(), "the answer's first sentence on one line"
+    assert max(len(line) for line in unset.splitlines()) > 110  # sentences are not wrapped
+    narrow = _run("la", "Leeds", columns=80)
+    assert lead not in narrow.splitlines()
+    assert max(len(line) for line in narrow.splitlines()) <= 80
+    assert " ".join(narrow.split()).count(" ".join(lead.split())) == 1
+
+
 def test_largest_gap_ordered_by_shrunken_ratio_with_raw_beside():
     findings = json.loads(_run("audit", "--json"))
     eb = {r["area_code"]: r

@@ -25,6 +25,7 @@ from copro.findings import (
     Findings,
     Funnel,
     FunnelPoint,
+    NationalContrast,
     NotComparable,
     PooledOutcome,
     RatioSummary,
@@ -33,7 +34,7 @@ from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.outcomes import Outcome, outcomes
 from copro.stats.across_areas import sign_test, signed_rank
 from copro.stats.adjust import case_mix_adjustment
-from copro.stats.compare import compare_groups, with_q_values
+from copro.stats.compare import compare_groups, ratio_of_ratios, with_q_values
 from copro.stats.funnel import (
     funnel_bands,
     funnel_limits,
@@ -43,7 +44,7 @@ from copro.stats.funnel import (
 from copro.stats.meta import random_effects
 from copro.stats.pooling import mantel_haenszel_risk_ratio
 from copro.stats.rates import wilson_rates
-from copro.stats.results import Rate
+from copro.stats.results import Rate, RiskRatio
 from copro.stats.shrinkage import beta_binomial_prior, shrunken_ratios
 
 RATE_GROUPS = (*COMPARABLE_GROUPS, RequesterGroup.ALL)
@@ -82,6 +83,8 @@ def audit(counts: CountsTable, options: AuditOptions | None = None) -> Findings:
     else:
         national = findings_by_code[national_area.code]
         basis = "England row of the file (includes areas whose figures are suppressed locally)"
+    findings_by_code = _against_national(findings_by_code, national, outs, options)
+    findings_by_code = _against_region(findings_by_code, outs, options)
     la_findings = tuple(findings_by_code[a.code] for a in las)
     pooled = {o.key: _pooled(o, national, basis, la_findings, options)
               for o in outs if o.compared}
@@ -154,8 +157,28 @@ def _area_findings(area: Area, counts: dict, outs: tuple[Outcome, ...], rates: d
         missing = {g: r["missing"][(area.code, g)] for g in RATE_GROUPS
                    if (area.code, g) in r["missing"]}
         reason, detail = _not_comparable(group_rates, missing, unknown_share, options)
-        result[outcome.key] = AreaOutcome(group_rates, missing, None, reason, detail)
+        result[outcome.key] = AreaOutcome(group_rates, missing, None, reason, detail,
+                                          of_received=_of_received(outcome, counts, options))
     return AreaFindings(area, received, unknown_share, result)
+
+
+def _of_received(outcome: Outcome, counts: dict, options: AuditOptions
+                 ) -> dict[RequesterGroup, Rate | None]:
+    """An outcome's successes of every request received (DfE's published base: its
+    ``request_assess_pc``), for the groups compared, where the outcome's own base is narrower
+    (the assessment rate of requests decided); {} where it already is requests received."""
+    if outcome.trials == (Measure.RECEIVED,) or outcome.success is not Measure.DECIDED_TO_ASSESS:
+        return {}
+    out: dict[RequesterGroup, Rate | None] = {}
+    for g in (options.group_a, options.group_b, RequesterGroup.ALL):
+        s, n = counts[g][outcome.success], counts[g][Measure.RECEIVED]
+        if s.missing or n.missing or not n.value or s.value > n.value:
+            out[g] = None
+            continue
+        est, low, high = wilson_rates([s.value], [n.value], options.confidence)
+        out[g] = Rate(s.value, n.value, float(est[0]), float(low[0]), float(high[0]),
+                      options.confidence)
+    return out
 
 
 def _unknown_share(counts: dict) -> float | None:
@@ -217,6 +240,67 @@ def _with_comparisons(findings: dict[str, AreaFindings], las: list[Area],
             new = replace(f.outcomes[outcome.key], comparison=comparison)
             findings[code] = replace(f, outcomes={**f.outcomes, outcome.key: new})
     return findings
+
+
+def _against_national(findings: dict[str, AreaFindings], national: AreaFindings,
+                      outs: tuple[Outcome, ...], options: AuditOptions
+                      ) -> dict[str, AreaFindings]:
+    """Every compared area's ratio set against the national ratio (:func:`contrast`)."""
+    for outcome in (o for o in outs if o.compared):
+        reference = national.outcomes[outcome.key].comparison
+        if reference is None:
+            continue
+        for code, f in findings.items():
+            mine = f.outcomes[outcome.key]
+            if code == national.area.code or mine.comparison is None:
+                continue
+            new = replace(mine, against_national=contrast(
+                mine.comparison.risk_ratio, reference.risk_ratio, national.area.code,
+                options.confidence))
+            findings[code] = replace(f, outcomes={**f.outcomes, outcome.key: new})
+    return findings
+
+
+def _against_region(findings: dict[str, AreaFindings], outs: tuple[Outcome, ...],
+                    options: AuditOptions) -> dict[str, AreaFindings]:
+    """Every compared local authority's ratio set against its region's, by the same rule as
+    against the national ratio (:func:`contrast`). The authority's requests are part of its
+    region's, a larger part than of England's; treating the two as independent ignores that,
+    which widens the interval (the test is cautious), never narrows it."""
+    for outcome in (o for o in outs if o.compared):
+        for code, f in findings.items():
+            mine = f.outcomes[outcome.key]
+            region = findings.get(f.area.region_code) if f.area.region_code else None
+            if (f.area.level is not Level.LOCAL_AUTHORITY or region is None
+                    or mine.comparison is None
+                    or region.outcomes[outcome.key].comparison is None):
+                continue
+            new = replace(mine, against_region=contrast(
+                mine.comparison.risk_ratio, region.outcomes[outcome.key].comparison.risk_ratio,
+                region.area.code, options.confidence))
+            findings[code] = replace(f, outcomes={**f.outcomes, outcome.key: new})
+    return findings
+
+
+def contrast(mine: RiskRatio, reference: RiskRatio, reference_code: str,
+             confidence: float = 0.95) -> NationalContrast:
+    """An area's ratio against a reference ratio, decided by the interval of their ratio
+    (Altman & Bland 2003), never by the point estimates: 'similar' where that interval
+    includes 1; else 'larger' where the area's ratio lies further from 1 than the reference on
+    the same side, 'opposite' where the area's own interval excludes 1 on the other side, and
+    'smaller' otherwise."""
+    ror = ratio_of_ratios(mine, reference, confidence)
+    if ror.ci_low <= 1 <= ror.ci_high:
+        kind = "similar"
+    else:
+        higher = ror.ci_low > 1  # the area's ratio is above the reference
+        if (reference.estimate >= 1) == higher:
+            kind = "larger"
+        elif (mine.ci_high < 1) if reference.estimate >= 1 else (mine.ci_low > 1):
+            kind = "opposite"
+        else:
+            kind = "smaller"
+    return NationalContrast(reference_code, reference.estimate, ror, kind)
 
 
 def _national_from_las(las: list[Area], cells: dict, outs: tuple[Outcome, ...],

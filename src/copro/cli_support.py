@@ -19,10 +19,11 @@ PIPED_WIDTH = 110
 
 
 def console(stderr: bool = False):
-    """A Rich console: on a terminal, its width; piped, one line per sentence and tables as
-    wide as ``COLUMNS`` says (110 when it is not set). A closed pipe is left to the command's
-    entry point (a normal end), not turned into exit code 1 as Rich does by itself; with
-    ``stderr`` (progress messages), it silences the console and the command goes on."""
+    """A Rich console: on a terminal, its width; piped with ``COLUMNS`` set, every line as
+    wide as it says at most; piped without, one line per sentence and tables 110 wide. A
+    closed pipe is left to the command's entry point (a normal end), not turned into exit
+    code 1 as Rich does by itself; with ``stderr`` (progress messages), it silences the
+    console and the command goes on."""
     import os
 
     from rich.console import Console
@@ -36,6 +37,8 @@ def console(stderr: bool = False):
     out = PipedConsole(highlight=False, stderr=stderr)
     if not out.is_terminal:
         columns = os.environ.get("COLUMNS", "")
-        width = int(columns) if columns.isdigit() and int(columns) >= 40 else PIPED_WIDTH
-        out = PipedConsole(highlight=False, width=width, soft_wrap=True, stderr=stderr)
+        given = columns.isdigit() and int(columns) >= 40
+        width = int(columns) if given else PIPED_WIDTH
+        # COLUMNS given: every line fits it (sentences wrap); else one line per sentence
+        out = PipedConsole(highlight=False, width=width, soft_wrap=not given, stderr=stderr)
     return out

@@ -86,6 +86,13 @@ class DataProvenance:
     #: "fewer than N"). ``tied``: the count is the sum of the table's total requests received
     #: over periods (so it is exact only where those are all shown).
     _totals: tuple = ()
+    #: The publication the data come from: its web page, and its name with the reporting year
+    #: (e.g. DfE's "Education, health and care plans", reporting year 2026), where known.
+    publication_url: str | None = None
+    publication: str | None = None
+    #: What one period of the data covers, '{period}' standing for the period: "requests
+    #: received in calendar year {period}".
+    period_covers: str | None = None
 
     @property
     def text(self) -> str:

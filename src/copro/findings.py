@@ -15,6 +15,7 @@ from copro.stats.results import (
     Overdispersion,
     RandomEffects,
     Rate,
+    RatioOfRatios,
     ShrunkenRatio,
     SignedRank,
     SignTest,
@@ -54,6 +55,31 @@ class AuditOptions:
     confidence: float = 0.95
 
 
+#: How an area's ratio stands against the national ratio, decided by the interval of the ratio
+#: of the two ratios (not by the point estimates); the keys of :class:`NationalContrast`.
+CONTRAST_KINDS = {
+    "larger": "the gap between the groups is larger than the national one, in the same direction",
+    "smaller": "the gap is smaller than the national one (or none), in the same direction",
+    "opposite": "the gap runs the other way from the national one (the area's own interval "
+                "excludes 1 on the other side)",
+    "similar": "the area's ratio cannot be told apart from the national one (the interval of "
+               "their ratio includes 1)",
+}
+
+
+@dataclass(frozen=True)
+class NationalContrast:
+    """An area's risk ratio set against a reference ratio: the national one (England's, or the
+    areas in the data together), or a local authority's region's: the ratio of the two with its
+    interval and test, and what it says (``kind``, a key of :data:`CONTRAST_KINDS`, where
+    "national" stands for the reference)."""
+
+    reference_code: str
+    reference_ratio: float
+    ratio_of_ratios: RatioOfRatios
+    kind: str
+
+
 @dataclass(frozen=True)
 class AreaOutcome:
     """One outcome in one area: every group's rate, and group A against group B."""
@@ -63,6 +89,22 @@ class AreaOutcome:
     comparison: TwoGroupComparison | None = None
     not_comparable: str | None = None  # a key of NOT_COMPARABLE_REASONS
     not_comparable_detail: str | None = None
+    #: the area's ratio against the national ratio (compared areas other than the national one)
+    against_national: NationalContrast | None = None
+    #: a local authority's ratio against its region's, by the same rule (``reference_code`` is
+    #: the region's)
+    against_region: NationalContrast | None = None
+    #: the same successes of every request *received* (DfE's published base), where this
+    #: outcome's own base is narrower (the assessment rate of requests decided); else empty
+    of_received: dict[RequesterGroup, Rate | None] = field(default_factory=dict)
+
+
+#: What can honestly be said of an area, the kind of answer a page leads with.
+ANSWER_KINDS = {
+    "compared": "the two groups were compared",
+    "not_compared": "the area has figures, but the two groups could not be compared",
+    "no_data": "DfE published no figures for the area (every count missing)",
+}
 
 
 @dataclass(frozen=True)
@@ -73,6 +115,17 @@ class AreaFindings:
     received: dict[RequesterGroup, int | None]
     unknown_share: float | None  # share of requests whose source was not known
     outcomes: dict[str, AreaOutcome]
+
+    def answer_kind(self, key: str) -> str:
+        """A key of :data:`ANSWER_KINDS` for outcome ``key``: compared; no data (no count for
+        any group, every figure missing); else not compared."""
+        o = self.outcomes[key]
+        if o.comparison is not None:
+            return "compared"
+        if (all(v is None for v in self.received.values())
+                and all(r is None for r in o.rates.values())):
+            return "no_data"
+        return "not_compared"
 
 
 @dataclass(frozen=True)

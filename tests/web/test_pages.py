@@ -51,8 +51,10 @@ def test_leeds_page_shows_its_ratio(client, findings):
     rr = _la(findings, "E08000035").outcomes["assessment"].comparison.risk_ratio.estimate
     assert f"{rr:.2f}" == "1.27"
     assert "In Leeds, requests from schools and other education settings were 1.27 times" in page
-    assert "In Leeds, 73 in every 100 families' requests led to an assessment; 93 in every 100 " \
-           "from schools." in page
+    assert "In Leeds, 73 in every 100 families&#x27; requests led to an assessment (600 of the " \
+           "818 that were decided); 93 in every 100 from schools (1,410 of 1,511)." in page \
+        or "In Leeds, 73 in every 100 families' requests led to an assessment (600 of the 818 " \
+           "that were decided); 93 in every 100 from schools (1,410 of 1,511)." in page
     assert '<meta property="og:title" content="Leeds: does it matter who asks' in page
     assert '<meta name="description" content="In Leeds, 73 in every 100' in page
 
@@ -415,6 +417,26 @@ def test_la_csv_and_json_carry_neighbours_and_survey(client):
     assert table[1]["neighbours_closeness"] == "Very close"
     assert "survey_audience" in rows[0]  # the survey's figures have their columns
     doc = client.get("/la/E08000035.json").json()
-    assert doc["schema"] == "copro.web.area/2" and doc["survey"]["levels"]
+    assert doc["schema"] == "copro.web.area/3" and doc["survey"]["levels"]
     assert [x["name"] for x in doc["statistical_neighbours"]["rows"]][-2:] == [
         "Yorkshire and The Humber", "England"]
+
+
+@pytest.mark.parametrize("code", AREAS)
+def test_every_methods_link_on_an_area_page_reaches_its_section(client, code):
+    """The answer once linked to /methods#against-england, a section the methods page did not
+    have: every in-page anchor an area's page links to exists on the methods page."""
+    page = client.get(f"/la/{code}").content.decode()
+    anchors = set(re.findall(r'href="/methods#([^"]+)"', page))
+    ids = set(re.findall(r'\bid="([^"]+)"', client.get("/methods").content.decode()))
+    assert anchors, "an area's page links to the methods page's sections"
+    assert anchors <= ids, sorted(anchors - ids)
+
+
+def test_methods_page_explains_the_comparison_with_england(client):
+    words = _words(client.get("/methods"))
+    section = words[words.index("How an area is set against England"):]
+    for said in ("It matters more who asks", "It matters less who asks",
+                 "Cannot be told apart", "The gap runs the other way",
+                 "ratio of the two ratios", "Altman & Bland 2003"):
+        assert said in section, said

@@ -23,7 +23,13 @@ def columns(findings: Findings) -> list[str]:
                      f"{o.key}_rr_shrunken_ci_low", f"{o.key}_rr_shrunken_ci_high",
                      f"{o.key}_risk_difference",
                      f"{o.key}_rd_ci_low", f"{o.key}_rd_ci_high", f"{o.key}_fisher_p",
-                     f"{o.key}_q_value"]
+                     f"{o.key}_q_value", f"{o.key}_vs_national",
+                     f"{o.key}_vs_national_ratio", f"{o.key}_vs_national_ci_low",
+                     f"{o.key}_vs_national_ci_high", f"{o.key}_vs_region",
+                     f"{o.key}_vs_region_ratio", f"{o.key}_vs_region_ci_low",
+                     f"{o.key}_vs_region_ci_high"]
+        if o.key == "assessment" and o.trials != ("received",):
+            cols += [f"{o.key}_{g}_of_received" for g in (a, b)]
     return cols
 
 
@@ -51,7 +57,7 @@ def _row(findings: Findings, f: AreaFindings) -> list:
             c = out.comparison
             if c is None:
                 row += [False, out.not_comparable_detail and
-                        f"{out.not_comparable}: {out.not_comparable_detail}"] + [None] * 12
+                        f"{out.not_comparable}: {out.not_comparable_detail}"] + [None] * 20
             else:
                 rr, rd = c.risk_ratio, c.risk_difference
                 eb = findings.pooled[o.key].empirical_bayes
@@ -62,6 +68,13 @@ def _row(findings: Findings, f: AreaFindings) -> list:
                           [_num(shrunk.estimate), _num(shrunk.ci_low), _num(shrunk.ci_high)]),
                         _num(rd.estimate), _num(rd.ci_low),
                         _num(rd.ci_high), _num(c.fisher_p), _num(c.q_value)]
+                for x in (out.against_national, out.against_region):
+                    row += ([None] * 4 if x is None else
+                            [x.kind, _num(x.ratio_of_ratios.estimate),
+                             _num(x.ratio_of_ratios.ci_low), _num(x.ratio_of_ratios.ci_high)])
+        if o.key == "assessment" and o.trials != ("received",):
+            row += [None if (r := out.of_received.get(g)) is None else _num(r.estimate)
+                    for g in (a, b)]
     return row
 
 

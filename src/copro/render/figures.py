@@ -314,11 +314,13 @@ def _place_labels(fig: Figure, ax, points: list[tuple[str, float, float]]) -> li
 
 
 def funnel_plot(funnel: Funnel, outcome_name: str, fig_id: str, reference: str = "England",
-                label: int = 10) -> SvgFigure:
+                label: int = 10, compared: frozenset[str] | None = None) -> SvgFigure:
     """A group's rate against its number of decisions, with 95% and 99.8% limits around
     the ``reference`` rate, and the 99.8% limits allowing for over-dispersion. Up to ``label``
     of the points outside the exact 99.8% limits are named, furthest first, where a name fits
-    without covering another. Each point has the id ``pt-<area code>``."""
+    without covering another. Each point has the id ``pt-<area code>``. ``compared``: the
+    codes of the local authorities compared, so that the caption reconciles its count of
+    points with theirs (a point needs enough decisions from one group only)."""
     lim = funnel.limits
     n = np.array(lim.n)
     fig = Figure(figsize=(WIDTH, WIDTH + 0.6), layout="constrained")
@@ -356,10 +358,17 @@ def funnel_plot(funnel: Funnel, outcome_name: str, fig_id: str, reference: str =
     below = sum(p.band == "below 99.8%" for p in funnel.points)
     title = (f"Funnel plot: {funnel.group.label.lower()}' {outcome_name} against the number "
              "of decisions")
+    extra = ([] if compared is None else
+             [p.area_name for p in funnel.points if p.area_code not in compared])
+    why = ""
+    if compared is not None:
+        why = (f": the {len(funnel.points) - len(extra)} compared"
+               + (f", and {names(extra)}, not compared (too few requests from the other "
+                  "group) but with enough on this one" if extra else ""))
     description = (
         f"Funnel plot of {authorities(len(funnel.points))} with at least "
-        f"{funnel.min_trials} decisions on {funnel.group.requests_from} (those that did not "
-        f"record who made most requests are left out). Across: the number of "
+        f"{funnel.min_trials} decisions on {funnel.group.requests_from}{why} (those that did "
+        f"not record who made most requests are left out). Across: the number of "
         f"decisions; up: the {outcome_name}. The horizontal line is the rate for {reference}, "
         f"{pct(lim.target)}; the curves are 95% and 99.8% control limits, which narrow as the "
         f"number of decisions grows. Above the 99.8% limits: {above}; below them: {below}")
@@ -417,12 +426,17 @@ GROUP_COLOURS = (BLUE, VERMILLION)
 def two_rates(findings: Findings, f, fig_id: str = "answer") -> SvgFigure | None:
     """The comparison that matters, drawn small enough to sit at the top of a page on a
     phone: group B's and group A's rate in one area, each with its 95% interval, on a 0-100
-    scale; None where either rate is missing."""
+    scale, and the national rate for each group marked (a black bar); None where the two were
+    not compared (a figure of rates no one compared would lead where the page cannot)."""
     key = findings.primary
     a, b = findings.group_a, findings.group_b
-    rates = [f.outcomes[key].rates.get(g) for g in (b, a)]
-    if any(r is None or not r.trials for r in rates):
+    if f.outcomes[key].comparison is None:
         return None
+    rates = [f.outcomes[key].rates.get(g) for g in (b, a)]
+    national = findings.national.outcomes[key].comparison
+    marks = ([national.rate_b, national.rate_a]
+             if national is not None and f is not findings.national else [None, None])
+    nation = display_name(findings, findings.national)
     name = findings.outcome(key).name
     # narrower than the others: it sits indented, beside the answer, on a 390 px phone
     fig = Figure(figsize=(WIDTH - 0.6, 1.6), layout="constrained")
@@ -444,11 +458,19 @@ def two_rates(findings: Findings, f, fig_id: str = "answer") -> SvgFigure | None
         ax.annotate(f"{round(r.estimate * 100)} in 100", (at, y), xytext=offset,
                     textcoords="offset points", ha=ha, va=va, fontweight="bold",
                     color="#0b0c0c")
+    # the national rate for each group: a black triangle under the row, pointing up at it
+    # (under, so that it never runs into the label beside or above the point)
+    for y, m in zip(ys, marks, strict=True):
+        if m is not None:
+            ax.scatter([m.estimate * 100], [y - 0.32], marker="^", s=55, color="#0b0c0c",
+                       zorder=4, clip_on=False)
+
     ax.set_yticks(ys, [b.label, a.label])
     ax.set_ylim(-0.6, 1.6)
     ax.set_xlim(0, 100)
     ax.set_xticks([0, 25, 50, 75, 100])
-    ax.set_xlabel(f"{name.capitalize()} (%), with 95% interval")
+    ax.set_xlabel(f"{name.capitalize()} (%), with 95% interval"
+                  + (f"; ▲ {nation}" if any(marks) else ""))
     ax.grid(axis="x", color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
     place = display_name(findings, f)
@@ -459,6 +481,10 @@ def two_rates(findings: Findings, f, fig_id: str = "answer") -> SvgFigure | None
                    f"{rates[0].trials:,} decisions. {a.label}: {pct(rates[1].estimate)} "
                    f"(95% CI {interval(rates[1].ci_low, rates[1].ci_high, pct)}) of "
                    f"{rates[1].trials:,} decisions.")
+    if any(marks):
+        description += (f" A black triangle marks {nation}'s rate for each group: "
+                        f"{b.label.lower()} {pct(marks[0].estimate)}, {a.label.lower()} "
+                        f"{pct(marks[1].estimate)}.")
     return _to_svg(fig, fig_id, title, description)
 
 

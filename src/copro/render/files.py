@@ -14,6 +14,7 @@ from copro import temps
 from copro.errors import CoproError, cannot_write
 from copro.findings import Findings
 from copro.render import area_table
+from copro.render.sentences import DFE_SYMBOLS, provenance_line
 
 
 def _umask() -> int:
@@ -248,7 +249,15 @@ def about_text(findings: Findings) -> str:
         f"Coproduction Audit (copro {findings.tool_version}): requests for an EHC needs "
         f"assessment, {findings.group_a.label} vs {findings.group_b.label}, {findings.period}.",
         f"Data: {p.description}; file {p.source}, SHA-256 {p.sha256}.",
+        provenance_line(findings).text,
         p.attribution,
+        "",
+        "Units: rates, shares and proportions are between 0 and 1 (0.474 is 47.4%); the "
+        "assessment rate's base is requests decided (assess or not), DfE's published "
+        "percentage's is requests received. Every column is explained in the data dictionary "
+        "(docs/outputs.md; the website's /data/dictionary).",
+        "DfE's symbols, kept as the reason a figure is missing: "
+        + "; ".join(f"{k} = {v}" for k, v in DFE_SYMBOLS.items()) + ".",
         "",
         "Outcomes:",
         *[f"- {o.name}: {o.definition}" for o in findings.outcomes],
@@ -256,7 +265,9 @@ def about_text(findings: Findings) -> str:
         "Methods: rates with Wilson score 95% intervals; risk ratio with the Katz log interval "
         "(0.5 added to each cell of a table with a zero cell); risk difference with Newcombe's "
         "hybrid score interval; Fisher's exact test (two-sided) with Benjamini-Hochberg q-values "
-        "across local authorities.",
+        "across local authorities; each local authority's ratio against England's: the ratio "
+        "of the two with its 95% interval (Altman & Bland 2003), 'more' or 'less' only where "
+        "that interval excludes 1.",
         "Empty cells are missing figures; the *_missing and *_not_comparable_reason columns say "
         "why (e.g. a DfE suppression symbol).",
         "",

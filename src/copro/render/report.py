@@ -26,6 +26,7 @@ from copro.render.sentences import (
     authorities,
     beside,
     caveats,
+    compared_codes,
     coverage_sentence,
     covers_england,
     display_name,
@@ -38,6 +39,7 @@ from copro.render.sentences import (
     outcome_sentences,
     plain_answer,
     scope,
+    why_not_compared,
 )
 from copro.render.table_notes import LEGEND as NOTES_LEGEND
 from copro.render.table_notes import short_notes
@@ -72,6 +74,7 @@ def _environment() -> Environment:
     env.filters.update(pct=pct, ratio=ratio, points=_points, qvalue=_qvalue)
     env.filters.update(symbol=missing_symbol)
     env.globals.update(reasons=NOT_COMPARABLE_REASONS, display_name=display_name,
+                       why_not_compared=why_not_compared,
                        funnel_band=funnel_band, not_on_funnel=not_on_funnel,
                        notes_legend=NOTES_LEGEND,
                        in_text=in_text, authorities=authorities, missing_legend=missing_legend,
@@ -93,9 +96,9 @@ def build_figures(findings: Findings) -> ReportFigures:
         else None,
         forest=figures.forest_plot(findings, primary, "forest") if several else None,
         funnel=None if funnel is None else figures.funnel_plot(
-            funnel, name, "funnel", reference),
+            funnel, name, "funnel", reference, compared=compared_codes(findings)),
         funnel_plain=None if funnel is None else figures.funnel_plot(
-            funnel, name, "funnel", reference, label=0),
+            funnel, name, "funnel", reference, label=0, compared=compared_codes(findings)),
         timeliness=None if secondary is None or not several else figures.rates_scatter(
             findings, secondary, "timeliness", reference),
         mediation=figures.national_rates_by_group(findings, "mediation", reference),

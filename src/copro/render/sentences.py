@@ -5,6 +5,8 @@ Shared by every renderer (terminal, JSON, report) so they all say the same thing
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from copro.counts import Level
 from copro.disclosure import WITHHELD
 from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings, PooledOutcome
@@ -93,6 +95,11 @@ def not_on_funnel(findings: Findings, f: AreaFindings) -> str:
                 f"{group.requests_from} are not available ({reason}).")
     return (f"{f.area.name} is not on the funnel plot: it has {rate.trials:,} decisions on "
             f"{group.requests_from}, fewer than the {findings.options.min_trials} needed.")
+
+
+def compared_codes(findings: Findings) -> frozenset[str]:
+    """The codes of the local authorities compared on the headline outcome."""
+    return frozenset(a.code for a in findings.pooled[findings.primary].coverage.compared)
 
 
 def authorities(k: int) -> str:
@@ -284,7 +291,8 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
                        f"cannot be "
                        f"compared on {findings.pooled[key].outcome.name} "
                        f"({NOT_COMPARABLE_REASONS[o.not_comparable]}; "
-                       f"{o.not_comparable_detail}).")
+                       f"{o.not_comparable_detail})"
+                       f"{_symbols_note([o.not_comparable_detail or ''])}.")
             continue
         rr = o.comparison.risk_ratio
         text = (f"In {in_text(findings, f)}, {a.requests_from} were {ratio(rr.estimate)} times as "
@@ -295,18 +303,45 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
             if other.outcomes[key].comparison is None:
                 continue
             ref = other.outcomes[key].comparison.risk_ratio.estimate
-            if rr.ci_low > ref:
-                where = "above"
-            elif rr.ci_high < ref:
-                where = "below"
-            else:
-                where = "consistent with"
-            text += (f" Its interval lies {where} the ratio for {in_text(findings, other)} "
-                     f"({ratio(ref)})." if where != "consistent with" else
-                     f" That is consistent with the ratio for {in_text(findings, other)} "
-                     f"({ratio(ref)}).")
+            # decided by the interval of the ratio of the two ratios, as in the answer
+            contrast = (o.against_national if other is findings.national else
+                        o.against_region if other.area.code == f.area.region_code else None)
+            if contrast is None:
+                continue
+            text += " " + _CONTRAST_SHORT[contrast.kind].format(
+                other=in_text(findings, other), ref=ratio(ref),
+                ror=interval(contrast.ratio_of_ratios.ci_low, contrast.ratio_of_ratios.ci_high))
         out.append(text)
     return out
+
+
+def why_not_compared(findings: Findings, f: AreaFindings) -> str:
+    """Why an area in a table of every local authority was not compared, for the cell where its
+    rates would be (so that no rate is read without it, at any width: the website's and the
+    report's tables), with its raw decided counts."""
+    key = findings.primary
+    o = f.outcomes[key]
+    if f.answer_kind(key) == "no_data":
+        return (f"No figures: DfE published none for {findings.period} "
+                f"({', '.join(sorted(set(o.missing.values())))})")
+    counts = [f"{g.label.lower()} {r.successes:,} of {r.trials:,}"
+              for g in (findings.group_b, findings.group_a) if (r := o.rates.get(g))]
+    text = f"Not compared: {NOT_COMPARABLE_REASONS[o.not_comparable]}"
+    return text + (f" (decided: {', '.join(counts)})" if counts else "")
+
+
+#: An area's ratio against the national one or its region's, for the detailed findings (by
+#: CONTRAST_KINDS).
+_CONTRAST_SHORT = {
+    "larger": "It is larger than the ratio for {other} ({ref}; the one over the other: 95% CI "
+              "{ror}).",
+    "smaller": "It is smaller than the ratio for {other} ({ref}; the one over the other: 95% CI "
+               "{ror}).",
+    "opposite": "It runs the other way from the ratio for {other} ({ref}; the one over the "
+                "other: 95% CI {ror}).",
+    "similar": "It cannot be told apart from the ratio for {other} ({ref}; the one over the "
+               "other: 95% CI {ror}).",
+}
 
 
 #: What a request's success was, in the plainest words, for the answer at the top of a page.
@@ -330,31 +365,196 @@ def whose(group: RequesterGroup) -> str:
     return f"{own} requests" if own else group.requests_from
 
 
-def plain_answer(findings: Findings, f: AreaFindings) -> tuple[str, str] | None:
-    """The answer first, as GOV.UK puts it: one plain sentence of the two groups' rates, and
-    one saying whether it matters who asks (from the ratio's interval); None where the area
-    has no rate for either group."""
+@dataclass(frozen=True)
+class Answer:
+    """What a page says first about an area, chosen by what can honestly be said (``kind``, a
+    key of :data:`~copro.findings.ANSWER_KINDS`): the lead sentence, the verdict, the area
+    against the national figures (compared areas), DfE's own published figure reconciled
+    with ours, and what a reader can do (areas not compared). Big numbers and the answer
+    figure belong only with ``kind == "compared"``."""
+
+    kind: str
+    lead: str
+    verdict: str
+    against_national: str | None = None
+    published: str | None = None
+    counts: str | None = None  # the raw counts of an area not compared
+    actions: tuple[str, ...] = ()
+
+    @property
+    def compared(self) -> bool:
+        return self.kind == "compared"
+
+    @property
+    def sentences(self) -> list[str]:
+        """Every sentence, in order: the JSON's ``answer``."""
+        return [x for x in (self.lead, self.verdict, self.counts, self.against_national,
+                            self.published) if x] + list(self.actions)
+
+
+def actions(name: str, period: str) -> tuple[str, ...]:
+    """What a reader can do where an area was not compared (or has no figures)."""
+    return (f"What you can do: ask {name} for its own SEN2 figures for {period}: how many "
+            "requests for an EHC needs assessment it received from families and from schools, "
+            "and how many of each it decided to assess. copro's freedom of information kit "
+            f"writes the letter: copro foi letters --year {period} --la \"{name}\" with your "
+            "--name and --email.",)
+
+
+def plain_answer(findings: Findings, f: AreaFindings) -> Answer:
+    """The answer first, as GOV.UK puts it, for every kind of area: compared (the two rates
+    in plain words with their decided base, whether it matters who asks, and how the area
+    stands against the national figures), not compared (why, the raw counts, what a reader can
+    do) or no data."""
     key = findings.primary
     o = f.outcomes[key]
     a, b = findings.group_a, findings.group_b
-    rate_a, rate_b = o.rates.get(a), o.rates.get(b)
-    where = in_text(findings, f)
-    if rate_a is None or rate_b is None or not rate_a.trials or not rate_b.trials:
-        return None
-    done = _PLAIN_OUTCOME.get(key, f"were counted in the {findings.outcome(key).name}")
-    first = (f"In {where}, {in_every_100(rate_b.estimate)} {whose(b)} {done}; "
-             f"{in_every_100(rate_a.estimate)} from {a.label.lower()}.")
+    name = display_name(findings, f)
+    kind = f.answer_kind(key)
+    if kind == "no_data":
+        reasons = sorted(set(o.missing.values()))
+        return Answer(
+            kind, f"There are no figures for {in_text(findings, f)} for {findings.period}.",
+            f"The Department for Education published none: every count for {name} in its "
+            f"file is {_symbol_words(reasons)}, and the file gives no reason. Its "
+            f"requests are still counted in {national_name(findings)}'s totals"
+            + (" and its region's." if f.area.region_name else "."),
+            actions=actions(name, findings.period))
+    if kind == "not_compared":
+        why = (f"It {NOT_COMPARABLE_REASONS[o.not_comparable]} "
+               f"({o.not_comparable_detail}){_symbols_note([o.not_comparable_detail or ''])}"
+               + _WHY_IT_MATTERS.get(o.not_comparable, "."))
+        counts = [f"{r.successes:,} of {r.trials:,} {whose(g)} that were decided led to an "
+                  "assessment" if key == "assessment" else
+                  f"{r.successes:,} of {r.trials:,} {whose(g)}"
+                  for g in (b, a) if (r := o.rates.get(g)) is not None]
+        raw = ("The raw counts, too few or too incomplete to compare: "
+               + "; ".join(counts) + "." if counts else "")
+        return Answer(kind, f"We can't say for {name} whether it matters who asks.",
+                      why, counts=raw or None,
+                      actions=actions(name, findings.period))
+    rate_a, rate_b = o.rates[a], o.rates[b]
     c = o.comparison
-    if c is None:
-        second = (f"These figures cannot say whether it matters who asks in {where}: it "
-                  f"{NOT_COMPARABLE_REASONS[o.not_comparable]} ({o.not_comparable_detail}).")
-    elif c.risk_ratio.ci_low > 1:
-        second = (f"It matters who asks: {whose(a)} were {ratio(c.risk_ratio.estimate)} times "
-                  f"as likely to succeed, a gap that chance alone is unlikely to explain.")
+    where = in_text(findings, f)
+    done = _PLAIN_OUTCOME.get(key, f"were counted in the {findings.outcome(key).name}")
+    lead = (f"In {where}, {in_every_100(rate_b.estimate)} {whose(b)} {done} "
+            f"({rate_b.successes:,} of the {rate_b.trials:,} that were decided); "
+            f"{in_every_100(rate_a.estimate)} from "
+            f"{a.label.lower()} ({rate_a.successes:,} of {rate_a.trials:,}).")
+    if c.risk_ratio.ci_low > 1:
+        verdict = (f"It matters who asks: {whose(a)} were {ratio(c.risk_ratio.estimate)} times "
+                   f"as likely to succeed, a gap that chance alone is unlikely to explain.")
     elif c.risk_ratio.ci_high < 1:
-        second = (f"It matters who asks: {whose(b)} were {ratio(1 / c.risk_ratio.estimate)} "
-                  f"times as likely to succeed, a gap that chance alone is unlikely to explain.")
+        verdict = (f"It matters who asks: {whose(b)} were {ratio(1 / c.risk_ratio.estimate)} "
+                   f"times as likely to succeed, a gap that chance alone is unlikely to "
+                   f"explain.")
     else:
-        second = ("The gap is small enough to be chance: these figures cannot tell whether it "
-                  "matters who asks.")
-    return first, second
+        verdict = ("The gap is small enough to be chance: these figures cannot tell whether it "
+                   "matters who asks.")
+    return Answer(kind, lead, verdict, against_national_sentence(findings, f),
+                  published_sentence(findings, f))
+
+
+#: Why an area's reason stops a comparison, in words (by NOT_COMPARABLE_REASONS).
+_WHY_IT_MATTERS = {
+    "source_not_recorded": ": the few requests whose source it did record need not be like "
+                           "the rest, so their rates say nothing sure about who asks.",
+    "too_few_requests": ": with so few, any difference between the two could be chance.",
+}
+
+
+def _symbol_words(reasons) -> str:
+    """'“x”, DfE's symbol for “not available”' for reasons that name DfE's symbols; else
+    the reasons themselves."""
+    found = [sym for sym in DFE_SYMBOLS if any(f"({sym})" in t for t in reasons)]
+    if not found:
+        return names(reasons)
+    return names([f"“{sym}”, DfE's symbol for “{DFE_SYMBOLS[sym]}”" for sym in found])
+
+
+def _symbols_note(texts) -> str:
+    """' (x: DfE's symbol for "not available")' where a text names a DfE symbol."""
+    found = [sym for sym in DFE_SYMBOLS if any(f"({sym})" in t for t in texts)]
+    return "".join(f" ({sym} is DfE's symbol for “{DFE_SYMBOLS[sym]}”)" for sym in found)
+
+
+#: DfE's symbols in its open data, for a key wherever one is shown.
+DFE_SYMBOLS = {
+    "x": "not available",
+    "c": "confidential: suppressed to protect individuals",
+    "z": "not applicable",
+    "low": "rounds to 0 but is not 0",
+    "u": "low reliability",
+}
+
+#: What an area's ratio against the national one says (by CONTRAST_KINDS), in words.
+_CONTRAST_WORDS = {
+    "larger": "it matters more who asks in {where} than in {national}",
+    "smaller": "it matters less who asks in {where} than in {national}",
+    "opposite": "in {where} the gap runs the other way from {national}'s",
+    "similar": "the gap in {where} cannot be told apart from {national}'s: the two ratios "
+               "could differ by chance alone",
+}
+
+
+def against_national_sentence(findings: Findings, f: AreaFindings) -> str | None:
+    """The area set against the national figures in one plain sentence: the national rates
+    and ratio, and whether it matters more, less or no clearer than there who asks (decided
+    by the interval of the ratio of the two ratios; see :func:`copro.audit.contrast`)."""
+    key = findings.primary
+    x = f.outcomes[key].against_national
+    n = findings.national.outcomes[key].comparison
+    if x is None or n is None:
+        return None
+    a, b = findings.group_a, findings.group_b
+    national = in_text(findings, findings.national)
+    done = _PLAIN_OUTCOME.get(key, f"were counted in the {findings.outcome(key).name}")
+    ror = x.ratio_of_ratios
+    return (f"In {national}, {in_every_100(n.rate_b.estimate)} {whose(b)} {done} "
+            f"({n.rate_b.successes:,} of the {n.rate_b.trials:,} decided) and {whose(a)} were "
+            f"{ratio(n.risk_ratio.estimate)} "
+            f"times as likely to succeed: "
+            + _CONTRAST_WORDS[x.kind].format(where=in_text(findings, f), national=national)
+            + f" (ratio {ratio(f.outcomes[key].comparison.risk_ratio.estimate)} against "
+            f"{ratio(n.risk_ratio.estimate)}; the one divided by the other is "
+            f"{ratio(ror.estimate)}, 95% CI {interval(ror.ci_low, ror.ci_high)}).")
+
+
+def published_sentence(findings: Findings, f: AreaFindings) -> str | None:
+    """DfE's own published figure, of requests received, beside ours, of requests decided,
+    with the line that reconciles the two (once per page)."""
+    key = findings.primary
+    o = f.outcomes[key]
+    b = findings.group_b
+    ours, theirs = o.rates.get(b), o.of_received.get(b)
+    if ours is None or theirs is None:
+        return None
+    return (f"DfE publishes this rate of requests received, not decided: {pct(theirs.estimate)} "
+            f"of the {theirs.trials:,} {whose(b)} received in {display_name(findings, f)}, "
+            f"against {pct(ours.estimate)} of the {ours.trials:,} decided here: DfE's base also "
+            f"counts the {theirs.trials - ours.trials:,} still awaiting a decision or "
+            f"withdrawn, which these pages leave out.")
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where the figures were published and what they cover, for every page and download."""
+
+    publication: str  # "Department for Education, Education, health and care plans, reporting
+    # year 2026"
+    url: str | None
+    covers: str  # "requests received in calendar year 2025"
+
+    @property
+    def text(self) -> str:
+        """One line, the address written out (terminal, CSV notes)."""
+        return (f"Source: {self.publication}" + (f" ({self.url})" if self.url else "")
+                + f". The figures cover {self.covers}.")
+
+
+def provenance_line(findings: Findings) -> Published:
+    """The publication the figures come from, its page and reporting year, and the period they
+    cover; for data without a publication (FOI returns, SEN2), the file and the period."""
+    p = findings.provenance
+    covers = ((p.period_covers or "the period {period}").format(period=findings.period))
+    return Published(p.publication or p.source, p.publication_url, covers)

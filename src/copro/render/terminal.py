@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
 
 from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings
@@ -95,14 +95,31 @@ def print_audit(findings: Findings, console: Console) -> None:
 
 
 def _table(title: str, headers: list[str], rows: list[list[str]], width: int,
-           left: int = 1) -> Table:
-    """A table that fits in ``width`` columns where it can, and whose cells wrap only between
-    words: each column is at least as wide as its longest word, so an interval such as
-    '(1.22–1.33)' is never cut. The first ``left`` columns are left-aligned, the rest (numbers)
-    right-aligned."""
-    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+           left: int = 1):
+    """A table that fits in ``width`` columns, and whose cells wrap only between words: each
+    column is at least as wide as its longest word, so an interval such as '(1.22–1.33)' is
+    never cut. Where even that is too wide, the table is split into tables of fewer columns,
+    each repeating the first ``left`` (the names). The first ``left`` columns are
+    left-aligned, the rest (numbers) right-aligned."""
     cells = [[header, *[str(row[i]) for row in rows]] for i, header in enumerate(headers)]
     least = [max(len(w) for c in col for w in c.split()) for col in cells]
+    room = width - 3 * (len(headers) - 1) - 2
+    if sum(least) > room and len(headers) > left + 1:
+        parts, chosen = [], []
+        for i in range(left, len(headers)):
+            used = sum(least[:left]) + sum(least[j] for j in chosen) + least[i]
+            if chosen and used > width - 3 * (left + len(chosen)) - 2:
+                parts.append(chosen)
+                chosen = []
+            chosen.append(i)
+        parts.append(chosen)
+        if len(parts) > 1:
+            keep = list(range(left))
+            return Group(*[_table(title if n == 0 else f"{title} (continued)",
+                                  [headers[j] for j in keep + part],
+                                  [[row[j] for j in keep + part] for row in rows], width, left)
+                           for n, part in enumerate(parts)])
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     most = [max(len(c) for c in col) for col in cells]
     room = width - 3 * (len(headers) - 1) - 2  # padding and gaps between columns; edges
     widths = most
@@ -274,9 +291,10 @@ def print_area(findings: Findings, f: AreaFindings, console: Console,
     where = f" — {area.region_name}" if area.region_name else ""
     console.print(f"[bold]{area.name}[/bold] ({codes}){where} — {findings.period}\n")
     answer = plain_answer(findings, f)
-    if answer:
-        console.print(f"[bold]{answer[0]}[/bold]")
-        console.print(answer[1] + "\n")
+    console.print(f"[bold]{answer.lead}[/bold]")
+    for line in answer.sentences[1:]:
+        console.print(line)
+    console.print()
     for sentence in area_sentences(findings, f):
         console.print(f"• {sentence}")
     console.print()

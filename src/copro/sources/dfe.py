@@ -30,6 +30,21 @@ BUNDLED_ATTRIBUTION = (
     "Source: Department for Education, Education, health and care plans (reporting year 2026)."
 )
 
+#: DfE's publication page (Explore Education Statistics), its name, and the bundled file's
+#: reporting year (a file of the user's may come from another year's release).
+PUBLICATION_URL = ("https://explore-education-statistics.service.gov.uk/find-statistics/"
+                   "education-health-and-care-plans")
+PUBLICATION = "Department for Education, Education, health and care plans"
+BUNDLED_PUBLICATION = f"{PUBLICATION}, reporting year 2026"
+
+def publication_fields(source: str) -> dict[str, str]:
+    """Where a DfE requests file (named ``source``) was published and what a period covers, as
+    :class:`~copro.counts.DataProvenance` fields."""
+    return {"publication_url": PUBLICATION_URL,
+            "publication": BUNDLED_PUBLICATION if source == BUNDLED_FILE else PUBLICATION,
+            "period_covers": "requests received in calendar year {period}"}
+
+
 #: Symbols used in DfE (Explore Education Statistics) open data, and what each means.
 SYMBOLS: dict[str, str] = {
     "x": "not available (x)",
@@ -149,7 +164,7 @@ def read_dfe_requests(path: Path | str, raw: bytes | None = None) -> CountsTable
         source=path.name, sha256=sha256_hex(raw),
         description="DfE open data: requests for an EHC needs assessment by source of request",
         attribution=BUNDLED_ATTRIBUTION if path.name == BUNDLED_FILE else ATTRIBUTION,
-        rows_read=rows_read, rows_used=rows_used)
+        rows_read=rows_read, rows_used=rows_used, **publication_fields(path.name))
     return CountsTable.from_records(records, areas, provenance)
 
 

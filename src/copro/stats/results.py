@@ -23,6 +23,10 @@ SPIEGELHALTER = ("exact binomial control limits, interpolated (Spiegelhalter 200
 EMPIRICAL_BAYES = "beta-binomial empirical Bayes, marginal maximum likelihood"
 EB_RATIO = ("ratio of empirical-Bayes (beta-binomial) posterior mean rates; interval by the "
             "delta method on the log scale")
+RATIO_OF_RATIOS = ("ratio of two risk ratios, its 95% interval and z-test from the difference of "
+                   "their logs, the two Katz standard errors combined as independent (Altman & "
+                   "Bland 2003, 'Interaction revisited: the difference between two estimates', "
+                   "BMJ 326:219)")
 OVERDISPERSION = ("Spiegelhalter (2005) section 5: z-scores winsorised at 10% in each tail; "
                   "multiplicative factor phi = mean squared z; additive random-effects variance "
                   "tau^2 by the DerSimonian-Laird moment estimator; normal limits")
@@ -88,6 +92,20 @@ class TwoGroupComparison:
     q_value: float | None = None  # filled in across areas by :func:`with_q_values`
     fisher_method: str = FISHER
     q_method: str = BH
+
+
+@dataclass(frozen=True)
+class RatioOfRatios:
+    """One area's risk ratio divided by a reference ratio (England's), with its interval and
+    the two-sided p-value of the test that the two ratios are equal."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    z: float
+    p_value: float
+    confidence: float = 0.95
+    method: str = RATIO_OF_RATIOS
 
 
 @dataclass(frozen=True)

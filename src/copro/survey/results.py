@@ -171,14 +171,23 @@ def survey_results(responses: Iterable[Answers],
         contributing = {p[0] for p, n in zip(parts, n_resp, strict=True)
                         if st.shown(n, min_answers)}
         res = LevelResults(area, audience, responses_n, withheld, len(contributing))
+        def unless_none(figure, cells: list, base):
+            """A figure no one answered in any block is empty, not withheld: 0 is not a small
+            count for disclosure control to protect (a figure whose answers all sit in
+            withheld blocks stays withheld)."""
+            if figure.withheld and sum(base(c) for c in cells) == 0:
+                return replace(figure, withheld=None)
+            return figure
+
         for qid, q in questions.items():
             if audience is not None and audience not in q.audiences:
                 continue
             multi = q.type == "multi"
             base = st.counted_base(q.answered_values, multi)
             pooled = st.pool_shown({p: raw[p][0][qid] for p in parts}, base, min_answers)
-            res.distributions[qid] = st.distribution(pooled, q.values, multi, min_answers,
-                                                     counted=q.answered_values)
+            res.distributions[qid] = unless_none(
+                st.distribution(pooled, q.values, multi, min_answers, counted=q.answered_values),
+                [raw[p][0][qid] for p in parts], base)
         for q in ladders:
             if audience is not None and audience not in q.audiences:
                 continue
@@ -188,19 +197,22 @@ def survey_results(responses: Iterable[Answers],
                 return sum(a in rungs for a in ans)
 
             pooled = st.pool_shown({p: raw[p][0][q.id] for p in parts}, base, min_answers)
-            res.top_two[q.id] = st.share_of(pooled, top, rungs, min_answers)
+            res.top_two[q.id] = unless_none(st.share_of(pooled, top, rungs, min_answers),
+                                            [raw[p][0][q.id] for p in parts], base)
         if audience is None or any(audience in q.audiences
                                    for q in _partnership_items(instrument)):
             scores = st.pool_shown({p: raw[p][1] for p in parts}, len, min_answers)
-            res = _with(res, partnership=st.mean_with_bootstrap(scores, min_answers))
+            res = _with(res, partnership=unless_none(st.mean_with_bootstrap(
+                scores, min_answers), [raw[p][1] for p in parts], len))
             # the items of the same respondents as the score: cells whose score is shown
             rows = [r for p in parts if st.shown(len(raw[p][1]), min_answers)
                     for r in raw[p][3]]
             res = _with(res, reliability=rel.scale_reliability(rows))
         if audience in (None, "education"):
             pairs = st.pool_shown({p: raw[p][2] for p in parts}, len, min_answers)
-            res = _with(res, reported_agreed=st.share_of_totals(
-                [a for a, _ in pairs], [m for _, m in pairs], min_answers))
+            res = _with(res, reported_agreed=unless_none(st.share_of_totals(
+                [a for a, _ in pairs], [m for _, m in pairs], min_answers),
+                [raw[p][2] for p in parts], len))
         if belief is not None and (audience is None or audience in belief.audiences):
             favours = {o.value: o.favours for o in belief.options if o.favours}
             res = _with(res, beliefs=st.beliefs_against_data(

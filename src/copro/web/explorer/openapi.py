@@ -104,16 +104,21 @@ SCHEMAS: dict = {
                        "rows_used": {"type": ["integer", "null"]}}},
     "AreaDocument": {
         "type": "object",
-        "required": ["schema", "area", "answer", "sentences", "notes", "findings", "region",
-                     "england", "funnel_point", "statistical_neighbours", "survey", "caveats",
+        "required": ["schema", "area", "answer", "answer_kind", "sentences", "notes",
+                     "findings", "region", "england", "funnel_point", "statistical_neighbours",
+                     "survey", "caveats",
                      "provenance", "options", "tool"],
         "properties": {
-            "schema": {"const": "copro.web.area/2"},
+            "schema": {"const": "copro.web.area/3"},
             "area": _ref("Area"),
-            "answer": {"description": "The answer first: the two rates in plain words, and "
-                                      "whether it matters who asks.",
-                       "oneOf": [{"type": "array", "items": {"type": "string"},
-                                  "minItems": 2, "maxItems": 2}, {"type": "null"}]},
+            "answer": {"description": "The answer first, as the page leads with it: for an "
+                                      "area compared, the two rates with their decided base, "
+                                      "whether it matters who asks, the area against "
+                                      "England, DfE's published figure reconciled; for one "
+                                      "not compared or with no data, why, the raw counts "
+                                      "and what a reader can do.",
+                       "type": "array", "items": {"type": "string"}, "minItems": 2},
+            "answer_kind": {"enum": ["compared", "not_compared", "no_data"]},
             "sentences": {"type": "array", "items": {"type": "string"}},
             "notes": {"type": "array", "items": {"type": "string"}},
             "findings": _ref("AreaFindings"),

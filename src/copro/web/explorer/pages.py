@@ -23,6 +23,7 @@ from copro.render.sentences import (
     national_name,
     not_on_funnel,
     plain_answer,
+    provenance_line,
     scope,
 )
 from copro.render.table_notes import LEGEND as NOTES_LEGEND
@@ -111,11 +112,13 @@ def index_page(findings: Findings) -> Page:
         c = out.comparison
         table.append({"f": f, "rate_b": out.rates.get(b), "rate_a": out.rates.get(a),
                       "comparison": c, "notes": area_notes[f.area.code],
+                      "why_not": None if c is not None else _why_not(findings, f),
                       "band": hexmap.band(_ratio_of(f, key)).label})
     pooled = findings.pooled[key]
     answer = plain_answer(findings, findings.national)
     context = {
         "answer": answer, "answer_figure": _two_rates(findings, findings.national),
+        "provenance_line": provenance_line(findings),
         "answer_rates": _answer_rates(findings, findings.national),
         "findings": findings, "headline": headline(findings), "outcome": outcome,
         "hexmap": hexmap.hex_svg(labels, title, desc, href=_la_href()), "hexmap_title": title,
@@ -131,19 +134,29 @@ def index_page(findings: Findings) -> Page:
                 area_table.columns(findings), area_table.rows(findings))
 
 
+def _why_not(findings: Findings, f: AreaFindings) -> str:
+    """Why an area in the table of every local authority was not compared (in the cell where
+    its rates would be): :func:`copro.render.sentences.why_not_compared`."""
+    from copro.render.sentences import why_not_compared
+
+    return why_not_compared(findings, f)
+
+
 _figures: dict[int, tuple[Findings, object]] = {}
 
 
 def _funnel_svg(findings: Findings):
     """The funnel plot, drawn once per findings (every area page highlights its own point)."""
     from copro.render.figures import funnel_plot
+    from copro.render.sentences import compared_codes
 
     held = _figures.get(id(findings))
     if held is not None and held[0] is findings:
         return held[1]
     funnel = funnel_of(findings)
     figure = None if funnel is None else funnel_plot(
-        funnel, findings.outcome(findings.primary).name, "funnel", national_name(findings))
+        funnel, findings.outcome(findings.primary).name, "funnel", national_name(findings),
+        compared=compared_codes(findings))
     _figures[id(findings)] = (findings, figure)
     return figure
 
@@ -163,8 +176,11 @@ def _two_rates(findings: Findings, f: AreaFindings):
 
 
 def _answer_rates(findings: Findings, f: AreaFindings) -> list[dict]:
-    """The two big numbers under the answer: each group's rate as 'N in 100'."""
+    """The two big numbers under the answer: each group's rate as 'N in 100', with its decided
+    base; none for an area not compared (its box says why instead)."""
     o = f.outcomes[findings.primary]
+    if o.comparison is None:
+        return []
     out = []
     for g in (findings.group_b, findings.group_a):
         r = o.rates.get(g)
@@ -246,6 +262,7 @@ def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -
         "findings": findings, "f": f, "area": f.area, "a": a, "b": b, "sentences": sentences,
         "answer": answer, "answer_figure": _two_rates(findings, f),
         "answer_rates": _answer_rates(findings, f),
+        "provenance_line": provenance_line(findings),
         "comparison": f.outcomes[findings.primary].comparison,
         "shrunk": None if eb is None else eb.by_area.get(f.area.code),
         "scorecard": scorecard, "beside": beside_rows, "region": region, "funnel": funnel,
@@ -260,12 +277,12 @@ def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -
         "hexmap": hexmap.hex_svg(labels, map_title, map_desc, fig_id="lamap", href=_la_href(),
                                  chosen=f.area.code),
         "hexmap_title": map_title, "bands": _bands(findings), "credit": hexmap.CREDIT,
-        "description": " ".join(answer) if answer else (sentences[0] if sentences else ""),
+        "description": " ".join(answer.sentences[:2]),
         "page_title": f"{f.area.name}: does it matter who asks for an EHC needs assessment? "
                       f"({findings.period})",
     }
-    document = {"schema": "copro.web.area/2", "area": to_plain(f.area),
-                "answer": list(answer) if answer else None,
+    document = {"schema": "copro.web.area/3", "area": to_plain(f.area),
+                "answer": answer.sentences, "answer_kind": answer.kind,
                 "sentences": sentences, "notes": area_notes,
                 "findings": to_plain(f),
                 "region": None if region is None else to_plain(region),
@@ -421,3 +438,16 @@ def data_page(datasets, current) -> Page:
     return Page("explorer/data.html", context, {"schema": "copro.web.data/1", "datasets": docs},
                 [*DATASET_FIELDS, "current"], [list(d.values()) for d in docs])
 
+
+
+def dictionary_context() -> dict:
+    """The data dictionary page: docs/outputs.md's sections (the one place the outputs are
+    documented) and the key to DfE's symbols."""
+    from copro.render.dictionary import OUTPUTS_DOC, sections
+    from copro.render.sentences import DFE_SYMBOLS
+
+    found = OUTPUTS_DOC.is_file()
+    return {"sections": sections() if found else [], "symbols": DFE_SYMBOLS,
+            "page_title": "Data dictionary: every column and field, with units",
+            "description": "What every column of the CSV downloads and every field of the JSON "
+                           "means, with units, and a key to DfE's symbols."}

@@ -12,6 +12,7 @@ import time
 
 from copro.counts import Area, CountsTable, DataProvenance, Level
 from copro.findings import AuditOptions, Findings
+from copro.sources.dfe import publication_fields
 from copro.web.explorer.models import Area as AreaRow
 from copro.web.explorer.models import Count, Dataset
 
@@ -58,7 +59,9 @@ def counts_table(dataset: Dataset) -> CountsTable:
     provenance = DataProvenance(source=dataset.source, sha256=dataset.sha256,
                                 description=dataset.description,
                                 attribution=dataset.attribution, rows_read=dataset.rows_read,
-                                rows_used=dataset.rows_used)
+                                rows_used=dataset.rows_used,
+                                **(publication_fields(dataset.source)
+                                   if dataset.kind == Dataset.Kind.DFE_REQUESTS else {}))
     table = CountsTable.from_records(records, areas, provenance)
     if dataset.default_period:
         from dataclasses import replace

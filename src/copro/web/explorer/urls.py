@@ -23,6 +23,7 @@ urlpatterns = [
     *_both("compare", views.compare, "compare"),
     *_both("methods", views.methods, "methods"),
     *_both("data", views.data, "data"),
+    path("data/dictionary", views.dictionary, name="dictionary"),
     path("data/<slug:slug>/counts.csv", views.dataset_counts, name="dataset-counts"),
     *_both("healthz", views.healthz, "healthz"),
     path("accessibility", views.accessibility, name="accessibility"),

@@ -272,6 +272,13 @@ def data(request, suffix=None):
 
 
 @require_safe
+def dictionary(request):
+    """The data dictionary: every column of every CSV and field of every JSON, with units."""
+    return HttpResponse(render_to_string("explorer/dictionary.html",
+                                         pages.dictionary_context(), request=request))
+
+
+@require_safe
 def accessibility(request):
     """The accessibility statement: what the tests check, and what they do not."""
     html = render_to_string("explorer/accessibility.html", {

@@ -56,8 +56,8 @@ def left_out_labels(question) -> list[str]:
 def level_document(level) -> dict:
     """One level's figures as plain data (what JSON, CSV and the templates read). Every share
     carries its base: ``answers`` (how many it is out of) and ``base`` (who they are)."""
-    if level is None:
-        return {"responses": 0, "withheld": st.WITHHELD}
+    if level is None:  # nobody answered: nothing is withheld
+        return {"responses": 0, "withheld": None}
     instrument = load_instrument()
     doc = {"area_code": level.area_code, "audience": level.audience,
            "responses": None if level.responses_withheld else level.responses,

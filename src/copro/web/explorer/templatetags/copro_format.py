@@ -121,3 +121,17 @@ def explained(text):
         at = m.end()
     out.append(escape(str(text)[at:]))
     return mark_safe("".join(out))
+
+
+@register.filter
+def code_spans(text):
+    """Markdown-ish text with `code` spans as <code> and *emphasis* as <em>; the rest
+    escaped (the data dictionary, read from docs/outputs.md)."""
+    import re
+
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    html = escape(str(text))
+    html = re.sub(r"`([^`]+)`", r"<code>\1</code>", html)
+    return mark_safe(re.sub(r"(?<![\w*])\*([^*]+)\*(?![\w*])", r"<em>\1</em>", html))

@@ -28,6 +28,10 @@ def ratio_ci(m) -> str:
     return f"{m.estimate:.2f} (95% CI {m.ci_low:.2f} to {m.ci_high:.2f})"
 
 
+#: A figure with no answers at all: not withheld (there is no small count to protect), empty.
+NO_ANSWERS = "– no answers"
+
+
 @register.filter
 def doc_ladder(doc):
     """A level document's ladder top-two share (the forum's ladder for forum members)."""
@@ -45,6 +49,8 @@ def of_base(entry, rate_key: str = "share") -> str:
         return "–"
     if entry.get("withheld"):
         return f"– {entry['withheld']}"
+    if entry.get("answers") == 0:
+        return NO_ANSWERS
     rate = entry.get(rate_key)
     if not rate:
         return "–"
@@ -74,6 +80,8 @@ def mean_of_base(m) -> str:
         return "–"
     if m.get("withheld"):
         return f"– {m['withheld']}"
+    if m.get("answers") == 0:
+        return NO_ANSWERS
     if m.get("mean") is None:
         return "–"
     return (f"{m['mean']:.2f} (95% CI {m['ci_low']:.2f} to {m['ci_high']:.2f}) "
