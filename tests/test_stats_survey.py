@@ -171,3 +171,16 @@ def test_dont_know_is_counted_beside_the_base_of_a_share_never_in_it():
     multi = st.distribution([("a",), ("pnts",), ("a", "b")] * 5, ["a", "b", "pnts"], multi=True,
                             counted=["a", "b"])
     assert multi.answers == 10 and multi.left_out == 5 and multi.share("a").successes == 10
+
+
+def test_an_interval_is_never_stretched_to_contain_its_estimate():
+    """Issue 24: a bootstrap interval is reported as computed; where it misses the estimate
+    (a skewed resampling distribution), the figure says so."""
+    from copro.stats.survey import mean_with_bootstrap, share_of_totals
+
+    skewed = [1.0] * 9 + [100.0]  # resampled ratios pile up away from the estimate
+    got = share_of_totals(skewed, [1.0] * 9 + [1.0], resamples=999)
+    assert got.note is None if got.ci_low <= got.estimate <= got.ci_high else got.note
+    m = mean_with_bootstrap([1.0, 2.0, 3.0, 4.0, 5.0, 1.0, 2.0, 3.0, 4.0, 50.0], resamples=999)
+    inside = m.ci_low <= m.estimate <= m.ci_high
+    assert (m.note is None) == inside

@@ -118,7 +118,7 @@ def attack(doc: dict, margins: dict, min_cell: int) -> dict[tuple[str, str], dic
         if c.method is None or round(c.effective_n, 1) != w["effective_n"]:
             continue
         groups: dict = {}
-        for i, g in enumerate(c.groups):
+        for i, g in enumerate(c.weight_groups):  # the groups whose weights are the same
             groups.setdefault(g, []).append(i)
         keys = list(groups)
         weight = {g: c.weights[groups[g][0]] for g in keys}
@@ -179,6 +179,7 @@ def _unprotected(monkeypatch):
     """The publication logic before issue 27: a weighting cell of one answer is weighted on
     its own, and weighted figures are not checked against the raw ones."""
     monkeypatch.setattr(cal, "MIN_CELL", 1)
+    monkeypatch.setattr(cal, "TRIM", float("inf"))  # and no bound on the weights
     monkeypatch.setattr(wt, "disclosive", lambda *a, **k: False)
 
 
@@ -244,6 +245,7 @@ def test_the_linear_check_alone_withholds_every_weighted_figure_of_the_small_cel
 
     monkeypatch.setattr(store, "STAMP_SECONDS", 0.0)
     monkeypatch.setattr(cal, "MIN_CELL", 1)
+    monkeypatch.setattr(cal, "TRIM", float("inf"))  # and no bound on the weights
     _publish_round(ROUND)
     doc, rows, _ = _public()
     fam = next(x for x in doc["levels"] if x["audience"] == "families")

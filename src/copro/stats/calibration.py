@@ -18,18 +18,20 @@ that the respondents' mix matches the counts, by **post-stratification on collap
 - each respondent's weight is their group's DfE count over the group's answers, scaled by the
   block's share of the answers weighted (so every block stands for the LA's requests in
   proportion to its answers); a block with fewer than ``min_cell`` answers weighted is left out;
-- weights are trimmed: none above ``trim`` times the mean weight, the weight taken off spread
-  over the others so the total is kept (the matched mix is then close, not exact).
+- **bounded**: no weight may be more than ``trim`` times the mean weight. Rather than trimming
+  (which breaks the match to DfE's counts, issue 24), a group whose weight would be above the
+  bound is merged with another group of its block (:func:`_bound`) until none is, so every
+  group's DfE count is still met exactly and weights stay the same within each group of
+  :func:`collapse` (which the disclosure check, :mod:`copro.survey.publication`, relies on).
 
-Where every block collapses to one group the weights are all equal: the figures are reported
-"not weighted". The post-stratification itself is the ``svy`` library's
-(``Sample.weighting.poststratify`` and ``.trim``). Figures from the weights
-(:func:`weighted_share`, :func:`weighted_mean`) carry the weighting in their intervals by
-linearisation: the estimate's influence values are replaced by their residuals from a weighted
-regression on the groups (Deville & Särndal 1992; as R's ``survey`` package does for calibrated
-designs), and a share's interval is Wilson's at the effective sample size that variance implies
-(Korn & Graubard 1998), at most the number of answers. Beside every weighted figure: the raw
-figure and Kish's effective sample size (sum w)^2 / sum w^2.
+Where every block ends as one group the weights are all equal: the figures are reported "not
+weighted", with the reason. Post-stratification is a few lines of numpy (:func:`poststratify`),
+checked against svy 0.35's on fixed data kept in the tests. Figures from the weights
+(:func:`weighted_share`, :func:`weighted_mean`) have intervals at **one effective sample size**,
+Kish's (sum w)^2 / sum w^2 over the figure's base: Wilson's for a share, Student's t for a mean,
+each widened on both sides by the most that weighting merged combinations as one could shift
+the figure (:func:`_merging_bound`); their coverage is checked by simulation in the tests
+(docs/survey-weighting.md has the table).
 
 Weighting corrects for who answers only as far as answering depends on these two things.
 """
@@ -37,10 +39,9 @@ Weighting corrects for who answers only as far as answering depends on these two
 from __future__ import annotations
 
 import math
-import warnings
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -57,13 +58,18 @@ WEIGHTING_METHOD = (
     "weighted to the local authority's DfE counts of requests by who made them (families, "
     "schools) and what was decided (assessed, not assessed, pending, withdrawn): "
     f"post-stratification of each published round's answers, its combinations collapsed "
-    f"until each holds at least {MIN_CELL} answers (svy); no weight above 5 times the mean "
-    "weight")
-SHARE_METHOD = ("weighted share; Wilson 95% interval at the effective sample size implied by "
-                "the linearised variance of the calibrated estimator (at most the number of "
-                "answers)")
-MEAN_METHOD = ("weighted mean; normal 95% interval from the linearised variance of the "
-               "calibrated estimator")
+    f"until each holds at least {MIN_CELL} answers, and further where a weight would be more "
+    f"than {TRIM:g} times the mean, so that every group's DfE count is met exactly")
+SHARE_METHOD = ("weighted share; Wilson 95% interval at the effective sample size (Kish's, "
+                "of the answers in its base), widened by the most that weighting merged "
+                "combinations as one could shift it")
+MEAN_METHOD = ("weighted mean; Student's t 95% interval at the effective sample size (Kish's, "
+               "of the answers in its base), widened by the most that weighting merged "
+               "combinations as one could shift it")
+BOUNDS_FAIL = ("not weighted: meeting DfE's counts would need some families' answers to weigh "
+               f"more than {TRIM:g} times the average, and once the combinations of who made "
+               "the request and what was decided are merged until none does, every answer "
+               "weighs the same")
 ONE_GROUP = (f"not weighted: no round has {MIN_CELL} answers in more than one combination of "
              "who made the request and what was decided, so weighting would change nothing")
 CORRECTS_ONLY = ("Weighting corrects for who answers only as far as answering depends on who "
@@ -86,11 +92,16 @@ class Calibration:
     method: str | None  # POST_STRATIFICATION, or None when not weighted
     respondents: int  # respondents weighted
     effective_n: float | None  # Kish: (sum w)^2 / sum w^2
-    trimmed: int  # weights capped
+    merged_for_bound: int  # groups merged to keep every weight within the bound (not published)
     #: respondents' and the population's shares of each margin's categories
     respondents_mix: dict[str, dict[str, float]]
     population_mix: dict[str, dict[str, float]]
     not_weighted: str | None = None
+    #: each weighted respondent's group after merging for the bound (unions of ``groups``)
+    weight_groups: tuple = ()
+    #: each respondent's (who asked, what was decided), and DfE's counts (never published)
+    cells: tuple = ()
+    counts: Mapping = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,8 @@ class WeightedFigure:
     effective_n: float | None  # Kish, over the base's weights
     method: str
     withheld: str | None = None
+    #: how far the interval is widened on each side for combinations weighted as one
+    merging: float = 0.0
 
 
 def kish_effective_n(weights: Sequence[float]) -> float:
@@ -162,15 +175,17 @@ def collapse(answers: Mapping[tuple[str, str], int], row_levels: Sequence[str],
 
 
 def calibrate(rows: Sequence[str | None], columns: Sequence[str | None],
-              population: Mapping[tuple[str, str], int], trim: float = TRIM,
+              population: Mapping[tuple[str, str], int], trim: float | None = None,
               min_answers: int = 10, blocks: Sequence[Hashable] | None = None,
               min_cell: int | None = None) -> Calibration:
     """Weights for respondents whose answers are ``rows[i]`` (who asked) and ``columns[i]``
     (what was decided), published in block ``blocks[i]`` (default: one block), to the
     ``population`` counts of each (row, column). A respondent with either answer ``None`` or
     outside the population's categories is not weighted; ``min_cell`` (default
-    :data:`MIN_CELL`) is the fewest answers a group of cells may hold."""
+    :data:`MIN_CELL`) is the fewest answers a group of cells may hold; no weight is more than
+    ``trim`` times the mean weight (:func:`_bound`)."""
     min_cell = MIN_CELL if min_cell is None else min_cell
+    trim = TRIM if trim is None else trim
     row_levels = list(dict.fromkeys(r for r, _ in population))
     col_levels = list(dict.fromkeys(c for _, c in population))
     counts = {k: int(v) for k, v in population.items()}
@@ -219,138 +234,160 @@ def calibrate(rows: Sequence[str | None], columns: Sequence[str | None],
         return none(ONE_GROUP, len(keep))  # one group per block: every weight the same
     if sum(counts.values()) == 0:
         return none("not weighted: DfE counted no requests here", len(keep))
-    group_n = Counter(groups[i] for i in keep)
-    block_n = Counter(groups[i][0] for i in keep)
-    target = {g: sum(counts.get(c, 0) for c in g[1]) * block_n[g[0]] / len(keep)
-              for g in group_n}
-    w = _svy_poststratify([groups[i] for i in keep], target)
-    w, trimmed = _svy_trim(w, trim)
+    final = _bound([groups[i] for i in keep], counts, trim)
+    if len(set(final)) == len({g[0] for g in final}):
+        return none(BOUNDS_FAIL, len(keep))
+    w = poststratify(final, _targets(final, counts))
     weights: list[float | None] = [None] * n
+    weight_groups: list = [None] * n
     for j, i in enumerate(keep):
         weights[i] = float(w[j])
+        weight_groups[i] = final[j]
+    merged = len(set(groups[i] for i in keep)) - len(set(final))
     return Calibration(tuple(weights), tuple(groups), blocks, POST_STRATIFICATION, len(keep),
-                       kish_effective_n(w), trimmed, respondents_mix, population_mix)
+                       kish_effective_n(w), merged, respondents_mix, population_mix,
+                       weight_groups=tuple(weight_groups),
+                       cells=tuple(zip(rows, columns, strict=True)), counts=counts)
 
 
-def _key(group) -> str:
-    return f"{group[0]}:" + "+".join(f"{r}/{c}" for r, c in group[1])
+def _targets(groups: Sequence, counts: Mapping[tuple[str, str], int]) -> dict:
+    """Each group's share of DfE's counts: the counts of its cells, times its block's share of
+    the answers weighted (so every block stands for the LA's requests in proportion)."""
+    block_n = Counter(g[0] for g in groups)
+    return {g: sum(counts.get(c, 0) for c in g[1]) * block_n[g[0]] / len(groups)
+            for g in set(groups)}
 
 
-def _svy_poststratify(groups: Sequence, target: Mapping) -> np.ndarray:
-    """Each respondent's weight: their group's target over the group's respondents (a group
-    whose target is 0 weighs 0)."""
-    import polars as pl
+def poststratify(groups: Sequence[Hashable], target: Mapping[Hashable, float]) -> np.ndarray:
+    """Post-stratification: each respondent's weight is their group's ``target`` over the
+    number of respondents in the group (R's ``postStratify`` from equal starting weights;
+    a group whose target is 0 weighs 0). Every group's weights then sum to its target."""
+    size = Counter(groups)
+    return np.array([float(target[g]) / size[g] for g in groups])
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import svy
-    keys = [_key(g) for g in groups]
-    positive = {_key(g): float(v) for g, v in target.items() if v > 0}
-    frame = pl.DataFrame({"group": keys, "w": np.ones(len(keys))})
-    inside = [k in positive for k in keys]
-    out = np.zeros(len(keys))
-    if not any(inside):
-        return out
-    sample = svy.Sample(frame.filter(pl.Series(inside)), svy.Design(wgt="w"))
-    got = sample.weighting.poststratify(controls=positive, cells=["group"],
-                                        wgt_name="calibrated")
-    out[np.array(inside)] = got.data["calibrated"].to_numpy().astype(float)
+
+def _bound(groups: list, counts: Mapping[tuple[str, str], int], trim: float) -> list:
+    """Each respondent's group after merging until no weight is above ``trim`` times the mean
+    weight: while one is, the group with the largest weight joins the group of its block that
+    brings the merged weight lowest, among the groups in the same requester rows if there are
+    any, else among all the block's groups. Merging only ever joins whole groups, so every
+    weight stays the same within each group of :func:`collapse`, and the merged groups' DfE
+    counts are still met exactly."""
+    if not math.isfinite(trim):
+        return list(groups)
+    current = list(groups)
+    while True:
+        target = _targets(current, counts)
+        size = Counter(current)
+        weight = {g: target[g] / size[g] for g in size}
+        mean = sum(target.values()) / len(current)
+        over = [g for g in size if weight[g] > trim * mean * (1 + 1e-12)]
+        if not over:
+            return current
+        worst = max(over, key=lambda g: (weight[g], -size[g]))
+        same_block = [g for g in size if g[0] == worst[0] and g != worst]
+        if not same_block:
+            return current  # alone in its block: the block weighs its mean (never over)
+        rows_of = {r for r, _ in worst[1]}
+        near = [g for g in same_block if {r for r, _ in g[1]} == rows_of] or same_block
+        merged = [((target[g] + target[worst]) / (size[g] + size[worst]), j)
+                  for j, g in enumerate(near)]
+        partner = near[min(merged)[1]]
+        joined = (worst[0], tuple(sorted(worst[1] + partner[1], key=_cell_order(counts))))
+        current = [joined if g in (worst, partner) else g for g in current]
+
+
+def _cell_order(counts: Mapping[tuple[str, str], int]):
+    order = {c: i for i, c in enumerate(counts)}
+    return lambda c: order.get(c, len(order))
+
+
+def weighted_margins(calibration: Calibration, rows: Sequence[str | None],
+                     columns: Sequence[str | None]) -> dict[str, dict[str, float]]:
+    """Each margin's mix among the weighted respondents, by weight (what the page sets beside
+    DfE's mix and the raw mix)."""
+    w = {i: x for i, x in enumerate(calibration.weights) if x is not None}
+    total = sum(w.values())
+    out = {"rows": {}, "columns": {}}
+    for margin, values in (("rows", rows), ("columns", columns)):
+        for category in calibration.population_mix[margin]:
+            out[margin][category] = (sum(x for i, x in w.items() if values[i] == category)
+                                     / total if total else 0.0)
     return out
 
 
-def _svy_trim(w: np.ndarray, trim: float) -> tuple[np.ndarray, int]:
-    """Cap weights at ``trim`` times their mean, spreading the excess over the others. Weights
-    of 0 (a group whose requests DfE counted none of) stay 0, out of the mean."""
-    positive = w > 0
-    if not positive.all():
-        out, trimmed = _svy_trim(w[positive], trim) if positive.any() else (w[positive], 0)
-        full = np.zeros_like(w)
-        full[positive] = out
-        return full, trimmed
-    cap = trim * float(np.mean(w))
-    if not np.any(w > cap * (1 + 1e-9)):
-        return w, 0
-    import polars as pl
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import svy
-    sample = svy.Sample(pl.DataFrame({"w": w}), svy.Design(wgt="w"))
-    out = sample.weighting.trim(upper=float(cap), redistribute=True, min_cell_size=1,
-                                wgt_name="trimmed")
-    trimmed_w = out.data["trimmed"].to_numpy().astype(float)
-    return trimmed_w, int(np.sum(w > cap * (1 + 1e-9)))
-
-
-def _design_matrix(calibration: Calibration, units: Sequence[int]) -> np.ndarray:
-    """The calibration's model: one column per group of cells, for the weighted respondents
-    ``units``."""
-    groups = [calibration.groups[i] for i in units]
-    keys = sorted(set(groups))
-    return np.array([[float(g == k) for k in keys] for g in groups])
-
-
-def _linearised_variance(calibration: Calibration, units: list[int], z: np.ndarray) -> float:
-    """Variance of a calibrated estimator with influence values ``z`` (one per weighted
-    respondent, 0 outside the figure's domain): residuals of ``z`` from the weighted regression
-    on the calibration model, then the with-replacement variance of the weighted total."""
-    w = np.array([calibration.weights[i] for i in units])
-    x = _design_matrix(calibration, units)
-    sw = np.sqrt(w)
-    beta, *_ = np.linalg.lstsq(x * sw[:, None], z * sw, rcond=None)
-    e = z - x @ beta
-    n = len(units)
-    u = w * e
-    return float(n / (n - 1) * np.sum((u - u.mean()) ** 2)) if n > 1 else 0.0
-
-
-def _domain(calibration: Calibration, values: Sequence) -> tuple[list[int], np.ndarray,
-                                                                   np.ndarray, np.ndarray]:
+def _domain(calibration: Calibration, values: Sequence) -> tuple[np.ndarray, np.ndarray,
+                                                                   np.ndarray]:
     units = [i for i, w in enumerate(calibration.weights) if w is not None]
     w = np.array([calibration.weights[i] for i in units])
-    d = np.array([values[i] is not None for i in units], dtype=float)
+    d = np.array([values[i] is not None for i in units], dtype=bool)
     y = np.array([float(values[i]) if values[i] is not None else 0.0 for i in units])
-    return units, w, d, y
+    return w[d], y[d], d
 
 
 def _weighted_ratio(values: Sequence, calibration: Calibration, min_answers: int,
                     withheld: str | None, method: str
-                    ) -> WeightedFigure | tuple[int, float, float, float]:
-    """The weighted ratio of ``values`` over those with a value (``None``: not in the base):
-    (base, estimate, linearised variance, Kish's effective n of the base), or the withheld
-    figure (not weighted; ``withheld``, the raw figure's reason; fewer than ``min_answers``)."""
+                    ) -> WeightedFigure | tuple[int, float, np.ndarray, np.ndarray, float]:
+    """The weighted mean of ``values`` over those with a value (``None``: not in the base):
+    (base, estimate, the base's weights and values, Kish's effective n of the base), or the
+    withheld figure (not weighted; ``withheld``, the raw figure's reason; fewer than
+    ``min_answers``)."""
     if calibration.method is None:
         return WeightedFigure(0, None, None, None, None, method,
                               withheld or calibration.not_weighted)
-    units, w, d, y = _domain(calibration, values)
+    w, y, d = _domain(calibration, values)
     base = int(d.sum())
-    if not withheld and base >= min_answers and not (w * d).sum() > 0:
+    if not withheld and base >= min_answers and not w.sum() > 0:
         withheld = "withheld: DfE counted none of the requests these answers are about"
     if withheld or base < min_answers:
         return WeightedFigure(base, None, None, None, None, method,
                               withheld or f"withheld: fewer than {min_answers} answers "
                                           f"(disclosure control)")
-    wd = w * d
-    est = float((wd * y).sum() / wd.sum())
-    z = d * (y - est) / wd.sum()
-    return (base, est, _linearised_variance(calibration, units, z),
-            kish_effective_n(wd[d > 0]))
+    est = float((w * y).sum() / w.sum())
+    return base, est, w, y, kish_effective_n(w[w > 0]), _merging_bound(calibration, values)
+
+
+def _merging_bound(calibration: Calibration, values: Sequence) -> float:
+    """The most that weighting merged combinations as one can shift a weighted figure whose
+    values span a range of 1: within each group, the answers' mix of combinations (among
+    the figure's base) stands for DfE's, and the two differ by their total variation distance;
+    summed over groups by each group's share of the weight. Times the values' range, it
+    bounds the figure's bias from merging (0 where nothing was merged)."""
+    counts = calibration.counts
+    units = [i for i, w in enumerate(calibration.weights) if w is not None
+             and values[i] is not None]
+    total = sum(calibration.weights[i] for i in units)
+    if not total:
+        return 0.0
+    by_group: dict = {}
+    for i in units:
+        by_group.setdefault(calibration.weight_groups[i], []).append(i)
+    bound = 0.0
+    for g, members in by_group.items():
+        cells = g[1]
+        if len(cells) == 1:
+            continue
+        pop = sum(counts.get(c, 0) for c in cells)
+        got = Counter(calibration.cells[i] for i in members)
+        tv = 0.5 * sum(abs(got.get(c, 0) / len(members)
+                           - (counts.get(c, 0) / pop if pop else 0.0)) for c in cells)
+        bound += sum(calibration.weights[i] for i in members) / total * tv
+    return bound
 
 
 def weighted_share(chosen: Sequence[bool | None], calibration: Calibration,
                    min_answers: int = 10, withheld: str | None = None) -> WeightedFigure:
     """The weighted share of respondents with ``chosen[i]`` True among those with a value
-    (``None``: not in the share's base). Withheld with ``withheld`` (the raw figure's reason),
-    or when fewer than ``min_answers`` weighted respondents are in the base."""
+    (``None``: not in the share's base), with Wilson's 95% interval at the base's effective
+    sample size (Kish). Withheld with ``withheld`` (the raw figure's reason), or when fewer
+    than ``min_answers`` weighted respondents are in the base."""
     got = _weighted_ratio(chosen, calibration, min_answers, withheld, SHARE_METHOD)
     if isinstance(got, WeightedFigure):
         return got
-    base, p, var, n_eff = got
-    # Korn & Graubard: the sample size at which a simple random sample has this variance, never
-    # more than the respondents themselves (nor, when nothing varies, a zero-width interval)
-    n_star = min(base, p * (1 - p) / var) if var > 0 and 0 < p < 1 else min(base, n_eff)
-    low, high = _wilson(p, n_star)
-    return WeightedFigure(base, p, min(low, p), max(high, p), n_eff, SHARE_METHOD)
+    base, p, _, _, n_eff, bound = got
+    low, high = _wilson(p, n_eff)
+    return WeightedFigure(base, p, max(0.0, low - bound), min(1.0, high + bound), n_eff,
+                          SHARE_METHOD, merging=bound)
 
 
 def _wilson(p: float, n: float) -> tuple[float, float]:
@@ -362,13 +399,23 @@ def _wilson(p: float, n: float) -> tuple[float, float]:
 
 def weighted_mean(values: Sequence[float | None], calibration: Calibration,
                   min_answers: int = 10, withheld: str | None = None) -> WeightedFigure:
-    """The weighted mean of ``values`` (``None``: no value) with its linearised interval."""
+    """The weighted mean of ``values`` (``None``: no value), with Student's t 95% interval at
+    the base's effective sample size (Kish): standard error the weighted standard deviation
+    over its square root, on its degrees of freedom less one."""
+    from scipy.stats import t
+
     got = _weighted_ratio(values, calibration, min_answers, withheld, MEAN_METHOD)
     if isinstance(got, WeightedFigure):
         return got
-    base, m, var, n_eff = got
-    se = math.sqrt(var)
-    return WeightedFigure(base, m, m - Z95 * se, m + Z95 * se, n_eff, MEAN_METHOD)
+    base, m, w, y, n_eff, bound = got
+    bound *= float(y.max() - y.min())
+    if n_eff <= 1:
+        return WeightedFigure(base, m, None, None, n_eff, MEAN_METHOD,
+                              "withheld: an effective sample size of 1 has no interval")
+    var = float((w * (y - m) ** 2).sum() / w.sum()) * n_eff / (n_eff - 1)
+    half = float(t.ppf(0.975, n_eff - 1)) * math.sqrt(var / n_eff)
+    return WeightedFigure(base, m, m - half - bound, m + half + bound, n_eff, MEAN_METHOD,
+                          merging=bound)
 
 
 def raw_share(chosen: Sequence[bool | None]) -> Rate | None:

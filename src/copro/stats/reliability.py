@@ -82,4 +82,9 @@ def scale_reliability(rows: Sequence[Sequence[float | None]],
                     rng=np.random.default_rng(seed))
     # a resample with no variance has no alpha: left out
     low, high = nan_percentile_interval(res.bootstrap_distribution, confidence)
-    return Reliability(n, items, alpha, min(low, alpha), max(high, alpha))
+    if low <= alpha <= high:
+        return Reliability(n, items, alpha, low, high)
+    # issue 24: reported as computed, and said where it misses the estimate
+    return Reliability(n, items, alpha, low, high, method=(
+        f"{METHOD}; the bootstrap interval does not contain the estimate (the "
+        "resampled values are skewed)"))

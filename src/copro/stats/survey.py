@@ -78,6 +78,8 @@ class Mean:
     ci_high: float | None
     method: str = BOOTSTRAP_MEAN
     withheld: str | None = None
+    #: said where the interval (as computed, never moved) does not contain the estimate
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ def mean_with_bootstrap(values: Sequence[float], min_answers: int = MIN_ANSWERS,
     res = bootstrap((x,), np.mean, confidence_level=confidence, n_resamples=resamples,
                     method="BCa", rng=np.random.default_rng(seed), vectorized=True)
     low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
-    return Mean(n, est, min(low, est), max(high, est))
+    return Mean(n, est, low, high, note=_outside(est, low, high))
 
 
 BOOTSTRAP_TOTALS = ("share of the totals (sum of parts over sum of totals); bootstrap percentile "
@@ -206,8 +208,17 @@ def share_of_totals(parts: Sequence[float], totals: Sequence[float],
     res = bootstrap((x, n), ratio, paired=True, vectorized=True, confidence_level=confidence,
                     n_resamples=resamples, method="percentile",
                     rng=np.random.default_rng(seed))
-    return Mean(int(n.size), est, min(float(res.confidence_interval.low), est),
-                max(float(res.confidence_interval.high), est), BOOTSTRAP_TOTALS)
+    low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    return Mean(int(n.size), est, low, high, BOOTSTRAP_TOTALS, note=_outside(est, low, high))
+
+
+def _outside(est: float, low: float, high: float) -> str | None:
+    """Issue 24: an interval is reported as computed; where it misses its estimate, that is
+    said (a skewed bootstrap distribution), not hidden by stretching the interval."""
+    if low <= est <= high:
+        return None
+    return ("the bootstrap interval does not contain the estimate: the resampled values are "
+            "skewed, so read the interval rather than the estimate")
 
 
 # --- beliefs against the data ----------------------------------------------------------------

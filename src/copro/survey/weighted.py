@@ -61,13 +61,15 @@ class WeightedFigures:
     method: str | None  # post-stratification, or None when not weighted
     respondents: int  # respondents weighted
     effective_n: float | None
-    trimmed: int
     respondents_mix: dict[str, dict[str, float]] | None  # None when not weighted
     population_mix: dict[str, dict[str, float]] | None
     shares: dict[str, dict[str, cal.WeightedFigure]] = field(default_factory=dict)
     top_two: dict[str, cal.WeightedFigure] = field(default_factory=dict)
     partnership: cal.WeightedFigure | None = None
     not_weighted: str | None = None
+    #: each margin's categories weighted (their shares among the weighted families), each
+    #: withheld where the linear check says so
+    weighted_mix: dict[str, dict[str, cal.WeightedFigure]] = field(default_factory=dict)
     description: str = cal.WEIGHTING_METHOD
     caveat: str = cal.CORRECTS_ONLY
 
@@ -118,12 +120,12 @@ def weighted_figures(answers: Sequence[Mapping[str, object]],
     are the respondents' partnership scores (None: no score), in ``answers``' order;
     ``blocks`` each answer's block (its publication; default: one block)."""
     if population is None:
-        return WeightedFigures(None, 0, None, 0, None, None, not_weighted=NO_COUNTS)
+        return WeightedFigures(None, 0, None, None, None, not_weighted=NO_COUNTS)
     rows = [WHO_ASKED.get(a.get(WHO_QUESTION)) for a in answers]
     cols = [DECIDED.get(a.get(DECIDED_QUESTION)) for a in answers]
     c = cal.calibrate(rows, cols, population, min_answers=min_answers, blocks=blocks)
     if c.method is None:
-        return WeightedFigures(None, c.respondents, None, 0, None, None,
+        return WeightedFigures(None, c.respondents, None, None, None,
                                not_weighted=c.not_weighted)
 
     def share(chosen, withheld):
@@ -149,6 +151,16 @@ def weighted_figures(answers: Sequence[Mapping[str, object]],
         weighted_score = _protected(
             cal.weighted_mean(scores, c, min_answers, partnership.withheld), scores, c,
             min_answers)
-    return WeightedFigures(c.method, c.respondents, c.effective_n, c.trimmed,
+    mix: dict[str, dict[str, cal.WeightedFigure]] = {}
+    for margin, qid, mapping in (("rows", WHO_QUESTION, WHO_ASKED),
+                                 ("columns", DECIDED_QUESTION, DECIDED)):
+        raw = shares.get(qid)
+        counted = set(raw[0]) if raw else set(mapping)
+        values = [a.get(qid) for a in answers]
+        mix[margin] = {
+            category: share([(mapping.get(v) == category) if v in counted else None
+                             for v in values], raw[2].withheld if raw else None)
+            for category in c.population_mix[margin]}
+    return WeightedFigures(c.method, c.respondents, c.effective_n,
                            c.respondents_mix, c.population_mix, out_shares, out_top,
-                           weighted_score)
+                           weighted_score, weighted_mix=mix)

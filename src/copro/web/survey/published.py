@@ -80,14 +80,14 @@ def level_document(level) -> dict:
                               "base": "respondents who answered at least half the items",
                               "withheld": m.withheld, "mean": _num(m.estimate),
                               "ci_low": _num(m.ci_low), "ci_high": _num(m.ci_high),
-                              "method": m.method}
+                              "method": f"{m.method}; {m.note}" if m.note else m.method}
     if level.reported_agreed is not None:
         m = level.reported_agreed
         doc["reported_share_agreed"] = {
             "respondents": None if m.withheld else m.answers,
             "base": "respondents who reported requests made", "withheld": m.withheld,
             "estimate": _num(m.estimate), "ci_low": _num(m.ci_low), "ci_high": _num(m.ci_high),
-            "method": m.method,
+            "method": f"{m.method}; {m.note}" if m.note else m.method,
             "of": "requests agreed of requests made in the last 12 months, as reported"}
     if level.beliefs is not None:
         b = level.beliefs

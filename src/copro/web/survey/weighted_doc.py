@@ -32,8 +32,9 @@ def weighted_document(w: wt.WeightedFigures | None) -> dict | None:
     doc = {"method": w.method, "description": w.description, "caveat": w.caveat,
            "timing": wt.TIMING, "not_weighted": w.not_weighted,
            "respondents_weighted": w.respondents if w.method else None,
-           "effective_n": _num(w.effective_n, 1), "weights_trimmed": w.trimmed,
-           "who_answered_vs_who_asked": [], "top_two": {}, "shares": {}, "partnership": None}
+           "effective_n": _num(w.effective_n, 1),
+           "who_answered_vs_who_asked": [], "mix_gap": None, "top_two": {}, "shares": {},
+           "partnership": None}
     if w.method is None:
         return doc
     for margin in ("rows", "columns"):
@@ -42,12 +43,44 @@ def weighted_document(w: wt.WeightedFigures | None) -> dict | None:
                 "margin": MARGIN_LABELS[margin], "category": category,
                 "label": wt.LABELS[category],
                 "respondents_share": _num(w.respondents_mix[margin][category]),
+                "weighted_share": figure_document(
+                    w.weighted_mix.get(margin, {}).get(category)),
                 "dfe_share": _num(share)})
+    doc["mix_gap"] = mix_gap(doc["who_answered_vs_who_asked"])
     doc["top_two"] = {q: figure_document(f) for q, f in w.top_two.items()}
     doc["shares"] = {q: {v: figure_document(f) for v, f in options.items()}
                      for q, options in w.shares.items()}
     doc["partnership"] = figure_document(w.partnership)
     return doc
+
+
+#: the weighted mix is said to meet DfE's only within this many percentage points
+MIX_TOLERANCE = 0.01
+
+
+def mix_gap(rows: list[dict]) -> str:
+    """The largest gap between the weighted mix and DfE's, in words (only categories whose
+    weighted share is shown); never says the mixes match when they differ by more than
+    :data:`MIX_TOLERANCE`."""
+    shown = [r for r in rows if r["weighted_share"] and r["weighted_share"]["estimate"]
+             is not None]
+    hidden = len(rows) - len(shown)
+    withheld = (f" {hidden} of the {len(rows)} weighted shares {'is' if hidden == 1 else 'are'} "
+                "withheld (disclosure control), so the gap is among the others."
+                if hidden else "")
+    if not shown:
+        return ("The weighted mix is withheld (disclosure control): it could reveal fewer "
+                "families' answers than the threshold.")
+    worst = max(shown, key=lambda r: abs(r["weighted_share"]["estimate"] - r["dfe_share"]))
+    gap = worst["weighted_share"]["estimate"] - worst["dfe_share"]
+    if abs(gap) <= MIX_TOLERANCE:
+        return (f"The weighted mix is within {MIX_TOLERANCE:.0%} of DfE's for every category "
+                f"shown (largest gap: {abs(gap):.1%} for “{worst['label']}”, "
+                f"{worst['margin']}).{withheld}")
+    return (f"The weighted mix does not match DfE's: the largest gap is for “{worst['label']}” "
+            f"({worst['margin']}), {worst['weighted_share']['estimate']:.0%} of the weighted "
+            f"families against {worst['dfe_share']:.0%} of DfE's requests, because combinations "
+            f"with few answers are weighted together.{withheld}")
 
 
 def reliability_document(r) -> dict | None:
@@ -77,10 +110,16 @@ def csv_rows(area: str, audience: str, doc: dict):
            "families weighted to DfE's counts; estimate is Kish's effective sample size",
            w["effective_n"], None, None, w["description"], w["not_weighted"] or "")
     for m in w["who_answered_vs_who_asked"]:
-        for figure, key in (("respondents_mix", "respondents_share"), ("dfe_mix", "dfe_share")):
-            yield (area, audience, figure, m["margin"], m["category"], None,
-                   "share of respondents weighted" if key == "respondents_share" else
-                   "share of DfE's requests", m[key], None, None, "", "")
+        yield (area, audience, "respondents_mix", m["margin"], m["category"], None,
+               "share of every family who answered the question (as answered, unweighted)",
+               m["respondents_share"], None, None, "", "")
+        f = m["weighted_share"]
+        if f:
+            yield (area, audience, "weighted_mix", m["margin"], m["category"], f["answers"],
+                   "share of the families weighted, by weight", f["estimate"], f["ci_low"],
+                   f["ci_high"], f["method"], f["withheld"] or "")
+        yield (area, audience, "dfe_mix", m["margin"], m["category"], None,
+               "share of DfE's requests", m["dfe_share"], None, None, "", "")
 
     def base(f):
         return (f"weighted families who answered (effective n {f['effective_n']})"
