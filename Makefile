@@ -62,12 +62,12 @@ postgresql:
 	$(call install_or_stop,$(POSTGRESQL_FOUND),postgresql,PostgreSQL,the website's tests)
 
 ## test: install what the tests need (Python packages; Chromium and PostgreSQL, see above),
-## lint, run the suite on TEST_WORKERS processes (pytest-xdist: a module's tests that share a
-## fixture stay on one worker, tests/conftest.py; more workers than cores, as many tests wait
-## on a server, a browser or a subprocess); then the XML readers' tests again on the oldest
-## lxml pyproject.toml allows
+## lint, run the suite on TEST_WORKERS processes (pytest-xdist; a module's tests stay on one
+## worker but for a few spread test by test, tests/conftest.py; more workers than cores, as
+## many tests wait on a server, a browser or a subprocess; docs/testing.md); then the XML
+## readers' tests again on the oldest lxml pyproject.toml allows
 TEST_WORKERS ?= 4
-PARALLEL := -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: $(VENV)/.installed-test assets chromium postgresql
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest $(PARALLEL)

@@ -43,32 +43,37 @@ def pytest_configure_node(node):
     node.workerinput[shared.KEY] = str(config.copro_shared)
 
 
-#: modules whose tests are spread over the workers one by one although the module has a fixture
-#: wider than a test: it is cheap to make again on each worker (the hostile corpus: ~2 s)
-SPREAD = {"tests/test_hostile.py"}
-#: the slowest groups, started first so that no worker is left with a long one at the end (the
-#: scheduler hands out groups in collection order, `--no-loadscope-reorder` in the Makefile)
+#: modules whose tests are spread over the workers one by one: many tests, each independent,
+#: and fixtures wider than a test cheap enough to make again on each worker (the hostile
+#: corpus, ~2 s; `copro audit --json` on the run's warm cache)
+SPREAD = {"tests/test_hostile.py", "tests/test_disclosure.py", "tests/test_xml_prolog.py",
+          "tests/test_cli.py"}
+#: the slowest modules, started first so that no worker is left with a long one at the end
+#: (the scheduler hands out modules in collection order: `--no-loadscope-reorder`, Makefile)
 SLOW_FIRST = ["tests/web/test_survey_browser.py", "tests/test_report.py",
               "tests/web/test_browser.py", "tests/web/test_accounts_browser.py",
               "tests/web/test_deploy.py", "tests/web/test_survey_weighted_browser.py",
-              "tests/test_cli.py", "tests/test_sen2_returns.py", "tests/test_wording.py"]
+              "tests/test_sen2_returns.py", "tests/test_wording.py"]
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups, pytest-django sorts (stably)
-def pytest_collection_modifyitems(config, items):
-    """For `--dist loadgroup`: the tests of a module that defines a fixture wider than one test
-    (a report built, a server started, a browser signed in) run together on one worker, so
-    that the fixture is made once, as in a serial run; the others go to whichever worker is
-    free. Without xdist the marks do nothing and the order is pytest's own."""
-    for item in items:
-        module = item.nodeid.split("::", 1)[0]
-        if module in SPREAD or item.get_closest_marker("xdist_group"):
-            continue
-        defs = getattr(item, "_fixtureinfo", None)
-        own = [d for ds in (defs.name2fixturedefs.values() if defs else ()) for d in ds
-               if d.scope != "function" and d.baseid == module]
-        if own:
-            item.add_marker(pytest.mark.xdist_group(module))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` (`make test`): each module's tests on one worker, as xdist's loadfile
+    does, so that a module's fixtures (a report built, a server started, a browser signed in)
+    are made once, as in a serial run; but the tests of the modules in :data:`SPREAD` go one by
+    one to whichever worker is free. (Decided from the test's address alone, in the
+    controller: xdist's own `loadgroup` marks are lost on pytest 9, which no longer reads the
+    ``_nodeid`` xdist 3.8 rewrites.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ModuleOrTest(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return nodeid if module in SPREAD else module
+
+    return ModuleOrTest(config, log)
 
 
 class SlowFirst:
