@@ -28,6 +28,13 @@ hypothesis_settings.load_profile("copro")
 os.environ["COPRO_DATA_DIR"] = tempfile.mkdtemp(prefix="copro-test-data-")
 atexit.register(shutil.rmtree, os.environ["COPRO_DATA_DIR"], True)
 os.environ["DJANGO_SETTINGS_MODULE"] = "copro.web.settings"
+# The session's Chromium is driven through Playwright's sync API, which keeps an asyncio loop
+# running in the main thread while it is open; Django then refuses every database call made
+# in that thread ("SynchronousOnlyOperation"). A serial run escaped it only because
+# pytest-django runs the database tests first; a parallel worker may well get a browser test
+# before a database test. copro has no async code (WSGI, gunicorn's threads), so the check
+# has nothing to catch here; the servers the tests start run without this (server_env).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 django_settings.DATABASES  # noqa: B018 - loads the settings now: pytest-django sets Django up
 
 

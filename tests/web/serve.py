@@ -34,6 +34,7 @@ def server_env(data_dir: Path, database_url: str | None) -> dict:
     """The environment of a server with its own data folder, on SQLite or ``database_url``."""
     env = {**os.environ, "COPRO_DATA_DIR": str(data_dir)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the tests' own (tests/conftest.py)
     env.pop("COPRO_DATABASE_URL", None)
     if database_url:
         env["COPRO_DATABASE_URL"] = database_url
