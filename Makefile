@@ -66,11 +66,15 @@ postgresql:
 	$(call install_or_stop,$(POSTGRESQL_FOUND),postgresql,PostgreSQL,the website's tests)
 
 ## test: install what the tests need (Python packages; Chromium and PostgreSQL, see above),
-## lint, run the suite; then the XML readers' tests again on the oldest lxml pyproject.toml
-## allows
+## lint, run the suite on TEST_WORKERS processes (pytest-xdist; a module's tests stay on one
+## worker but for a few spread test by test, tests/conftest.py; more workers than cores, as
+## many tests wait on a server, a browser or a subprocess; docs/testing.md); then the XML
+## readers' tests again on the oldest lxml pyproject.toml allows
+TEST_WORKERS ?= 4
+PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: $(VENV)/.installed-test assets docs chromium postgresql
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
 	$(MAKE) --no-print-directory test-oldest-lxml
 
 ## test-oldest-lxml: the XML readers' tests on the lowest lxml pyproject.toml allows (installed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import csv
 import io
+import json
 import os
 import shutil
 import tempfile
@@ -15,6 +16,7 @@ from django.conf import settings as django_settings
 from hypothesis import settings as hypothesis_settings
 
 from copro.sources.dfe import REQUIRED_COLUMNS, bundled_dfe_path
+from tests import shared
 
 # Property tests check invariants, not speed: on a loaded 2-core CI machine a single example can
 # take longer than Hypothesis' default 200 ms deadline, which would fail a correct test.
@@ -26,15 +28,106 @@ hypothesis_settings.load_profile("copro")
 os.environ["COPRO_DATA_DIR"] = tempfile.mkdtemp(prefix="copro-test-data-")
 atexit.register(shutil.rmtree, os.environ["COPRO_DATA_DIR"], True)
 os.environ["DJANGO_SETTINGS_MODULE"] = "copro.web.settings"
+# The session's Chromium is driven through Playwright's sync API, which keeps an asyncio loop
+# running in the main thread while it is open; Django then refuses every database call made
+# in that thread ("SynchronousOnlyOperation"). A serial run escaped it only because
+# pytest-django runs the database tests first; a parallel worker may well get a browser test
+# before a database test. copro has no async code (WSGI, gunicorn's threads), so the check
+# has nothing to catch here; the servers the tests start run without this (server_env).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 django_settings.DATABASES  # noqa: B018 - loads the settings now: pytest-django sets Django up
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _isolated_cache(tmp_path_factory):
-    """The tests' own result cache (inherited by the copro subprocesses), never the user's."""
-    import os
+# --- pytest-xdist (`make test` runs the suite on several worker processes) ----------------
+# The controller makes one folder for the run and hands it to every worker (tests/shared.py);
+# what the workers share there (the PostgreSQL cluster) is stopped here when the run ends.
 
-    os.environ["COPRO_CACHE_DIR"] = str(tmp_path_factory.mktemp("copro-cache"))
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    config = node.config
+    if not hasattr(config, "copro_shared"):
+        config.copro_shared = Path(tempfile.mkdtemp(prefix="copro-test-run-"))
+    node.workerinput[shared.KEY] = str(config.copro_shared)
+
+
+#: modules whose tests are spread over the workers one by one: many tests, each independent,
+#: and fixtures wider than a test cheap enough to make again on each worker (the hostile
+#: corpus, ~2 s; `copro audit --json` on the run's warm cache)
+SPREAD = {"tests/test_hostile.py", "tests/test_disclosure.py", "tests/test_xml_prolog.py",
+          "tests/test_cli.py"}
+#: the slowest modules, started first so that no worker is left with a long one at the end
+#: (the scheduler hands out modules in collection order: `--no-loadscope-reorder`, Makefile)
+SLOW_FIRST = ["tests/web/test_survey_browser.py", "tests/test_report.py",
+              "tests/web/test_browser.py", "tests/web/test_accounts_browser.py",
+              "tests/web/test_deploy.py", "tests/web/test_survey_weighted_browser.py",
+              "tests/test_sen2_returns.py", "tests/test_wording.py"]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` (`make test`): each module's tests on one worker, as xdist's loadfile
+    does, so that a module's fixtures (a report built, a server started, a browser signed in)
+    are made once, as in a serial run; but the tests of the modules in :data:`SPREAD` go one by
+    one to whichever worker is free. (Decided from the test's address alone, in the
+    controller: xdist's own `loadgroup` marks are lost on pytest 9, which no longer reads the
+    ``_nodeid`` xdist 3.8 rewrites.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ModuleOrTest(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return nodeid if module in SPREAD else module
+
+    return ModuleOrTest(config, log)
+
+
+class SlowFirst:
+    """On an xdist worker, the slowest modules' tests first (:data:`SLOW_FIRST`); tests using
+    the database keep pytest-django's order among themselves (transactional ones last)."""
+
+    @pytest.hookimpl(trylast=True)  # after pytest-django's sort (database tests first)
+    def pytest_collection_modifyitems(self, items):
+        rank = {m: i for i, m in enumerate(SLOW_FIRST)}
+
+        def key(item):
+            if item.get_closest_marker("django_db"):
+                return len(rank)
+            return rank.get(item.nodeid.split("::", 1)[0], len(rank))
+        items.sort(key=key)
+
+
+def pytest_configure(config):
+    if getattr(config, "workerinput", None) is not None:
+        config.pluginmanager.register(SlowFirst(), "copro-slow-first")
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "copro_shared", None)
+    if folder is None:
+        return
+    state = folder / "postgresql.json"
+    if state.exists():
+        from tests.web.pg import stop_cluster
+
+        stop_cluster(Path(json.loads(state.read_text())["root"]))
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(request, tmp_path_factory):
+    """The tests' own result cache (inherited by the copro subprocesses), never the user's;
+    under xdist one for the whole run, so that the audit of the bundled data is computed once
+    (entries are written whole and renamed into place: workers may share it). Tests of the
+    cache itself, and of a cold start, set their own."""
+    folder = shared.shared_dir(request.config)
+    if folder is not None:
+        folder = folder / "copro-cache"
+        folder.mkdir(exist_ok=True)
+    else:
+        folder = tmp_path_factory.mktemp("copro-cache")
+    os.environ["COPRO_CACHE_DIR"] = str(folder)
 
 
 @pytest.fixture(scope="session")

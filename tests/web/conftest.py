@@ -4,7 +4,8 @@
   imported once per session, so ``@pytest.mark.django_db`` tests see every page's data;
 - ``postgres_url``: a throwaway PostgreSQL cluster for the session (Debian's ``postgresql``:
   initdb/pg_ctl, run as the ``postgres`` user when the tests run as root), on a loopback port;
-  its URL is a fresh empty database;
+  its URL is a fresh empty database (under pytest-xdist, one cluster for the whole run and a
+  database per worker);
 - ``copro_server``: a factory that starts the real ``copro serve`` (gunicorn) on a free loopback
   port with its own data folder (SQLite, or ``database_url=``), waits until ``/healthz``
   answers, and stops it at the end of the session; ``live_url`` is one on SQLite;
@@ -17,6 +18,7 @@ skipped: `make test` installs both as root, or stops saying what to install.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import urllib.error
 import urllib.request
@@ -25,8 +27,10 @@ from pathlib import Path
 import pytest
 
 from tests.browser import axe_violations  # noqa: F401 - for the tests
+from tests.shared import locked, shared_dir, worker_id
 from tests.web.pg import Cluster, free_port  # noqa: F401 - free_port: for the tests
 from tests.web.serve import COPRO, server_env, start_serve  # noqa: F401 - COPRO: likewise
+from tests.web.survey_load import new_database
 
 
 def missing(what: str) -> None:
@@ -55,10 +59,26 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session")
-def postgres_url():
-    """A throwaway PostgreSQL cluster for the session; yields the URL of an empty database."""
-    with postgres_cluster() as url:
-        yield url
+def postgres_url(request):
+    """A throwaway PostgreSQL cluster for the session; yields the URL of an empty database.
+
+    Under pytest-xdist the workers share one cluster, started by the first worker that needs
+    it (under a file lock) and stopped by the controller at the end of the run
+    (tests/shared.py); each worker gets its own empty database in it."""
+    shared = shared_dir(request.config)
+    if shared is None:
+        with postgres_cluster() as url:
+            yield url
+        return
+    state = shared / "postgresql.json"
+    with locked(shared / "postgresql.lock"):
+        if state.exists():
+            url = json.loads(state.read_text())["url"]
+        else:
+            cluster = postgres_cluster()
+            url = cluster.start()
+            state.write_text(json.dumps({"url": url, "root": str(cluster.root)}))
+    yield new_database(url, f"copro_{worker_id(request.config)}")
 
 
 class Server:

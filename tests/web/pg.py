@@ -64,13 +64,21 @@ class Cluster:
         return f"postgresql://copro@127.0.0.1:{self.port}/copro"
 
     def stop(self) -> None:
-        if (self.data / "postmaster.pid").exists():
-            subprocess.run(_as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m",
-                                         "fast", "-w", "stop"]), capture_output=True, timeout=60)
-        shutil.rmtree(self.root, ignore_errors=True)
+        stop_cluster(self.root)
 
     def __enter__(self) -> str:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def stop_cluster(root: Path) -> None:
+    """Stop the cluster a :class:`Cluster` made in ``root`` (if it runs) and delete it; also
+    from another process than the one that started it (the test run's shared cluster)."""
+    data = Path(root) / "data"
+    bin_dir = pg_bin_dir()
+    if bin_dir is not None and (data / "postmaster.pid").exists():
+        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast",
+                                     "-w", "stop"]), capture_output=True, timeout=60)
+    shutil.rmtree(root, ignore_errors=True)

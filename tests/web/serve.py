@@ -34,6 +34,7 @@ def server_env(data_dir: Path, database_url: str | None) -> dict:
     """The environment of a server with its own data folder, on SQLite or ``database_url``."""
     env = {**os.environ, "COPRO_DATA_DIR": str(data_dir)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the tests' own (tests/conftest.py)
     env.pop("COPRO_DATABASE_URL", None)
     if database_url:
         env["COPRO_DATABASE_URL"] = database_url
@@ -45,7 +46,22 @@ def start_serve(env: dict, log: Path, workers: int | None = 2, timeout: float = 
     """Start `copro serve` and return (process, base URL) once ``/healthz`` answers 200.
     ``own_group``: the server in a process group of its own, so that a test can kill the
     master and its workers at once. A server that exits or never answers raises with the end
-    of its log."""
+    of its log. A port taken between :func:`free_port` and gunicorn's bind (by another test's
+    server or client: the suite runs in parallel) is given up for a new one."""
+    for _ in range(2):
+        try:
+            return _start_serve(env, log, workers, timeout, own_group)
+        except PortTaken:
+            pass
+    return _start_serve(env, log, workers, timeout, own_group)
+
+
+class PortTaken(RuntimeError):
+    """gunicorn could not bind the free port it was given: someone took it meanwhile."""
+
+
+def _start_serve(env: dict, log: Path, workers: int | None, timeout: float,
+                 own_group: bool) -> tuple[subprocess.Popen, str]:
     port = free_port()
     args = [COPRO, "serve", "--port", str(port), *(["--workers", str(workers)] if workers
                                                      else [])]
@@ -55,7 +71,11 @@ def start_serve(env: dict, log: Path, workers: int | None = 2, timeout: float = 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"copro serve exited: {log.read_text()[-2000:]}")
+            text = log.read_text()
+            if f"Connection in use: ('127.0.0.1', {port})" in text:
+                raise PortTaken(f"port {port} was taken before copro serve bound it: "
+                                f"{text[-1000:]}")
+            raise RuntimeError(f"copro serve exited: {text[-2000:]}")
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
                 if r.status == 200:
