@@ -89,7 +89,7 @@ def test_coverage_at_the_minimum_number_of_las_and_above():
 
 def test_the_minimum_is_the_fewest_las_that_can_see_a_strong_association():
     _, at_min = coverage(st.MIN_AREAS, 0.7, "plenty of answers", REPS)
-    _, below = coverage(st.MIN_AREAS - 2, 0.7, "plenty of answers", REPS)
+    _, below = coverage(st.MIN_AREAS // 2, 0.7, "plenty of answers", REPS)
     assert at_min >= 0.5 > below, (at_min, below)
 
 
