@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hst
-from scipy.stats import spearmanr, t
+from scipy.stats import t
 
 from copro.stats import survey as st
 
@@ -70,18 +70,29 @@ def test_bootstrap_of_identical_scores_is_that_score():
     assert (m.estimate, m.ci_low, m.ci_high) == (4.0, 4.0, 4.0)
 
 
-@pytest.mark.filterwarnings("ignore::scipy.stats.ConstantInputWarning")
 @settings(max_examples=60, deadline=None)
 @given(hst.lists(hst.tuples(hst.integers(0, 5), hst.integers(0, 5)), min_size=3, max_size=30))
-def test_vectorised_spearman_matches_scipy(pairs):
+def test_corrected_correlation_without_error_is_pearsons(pairs):
     x = np.array([p[0] for p in pairs], float)
     y = np.array([p[1] for p in pairs], float)
-    ours = float(st._spearman_rows(x, y))
-    ref = spearmanr(x, y).statistic
-    if np.isnan(ref):
-        assert np.isnan(ours)
+    est, bounded = st.corrected_correlation(x, y, np.zeros_like(x), np.zeros_like(y))
+    if x.std() == 0 or y.std() == 0:
+        assert np.isnan(est) and bounded == 0
     else:
-        assert ours == pytest.approx(ref, abs=1e-12)
+        assert float(est) == pytest.approx(np.corrcoef(x, y)[0, 1], abs=1e-12)
+
+
+def test_corrected_correlation_removes_the_error_variance():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=12), rng.normal(size=12)
+    ex, ey = np.full(12, 0.2), rng.uniform(0, 0.3, 12)
+    est, _ = st.corrected_correlation(x, y, ex, ey)
+    cov = np.cov(x, y)
+    assert float(est) == pytest.approx(
+        np.clip(cov[0, 1] / np.sqrt((cov[0, 0] - 0.2) * (cov[1, 1] - ey.mean())), -1, 1))
+    # the LAs differ less than their error: undefined, taken at the bound for the bootstrap
+    est, bounded = st.corrected_correlation(x, y, np.full(12, 10.0), ey)
+    assert np.isnan(est) and bounded == np.sign(cov[0, 1])
 
 
 def ratio(est, low, high):
@@ -109,29 +120,79 @@ def test_beliefs_against_the_data_names_who_is_right():
     assert few.withheld and few.believe_parents is None
 
 
-def gap_points(perceived, measured):
-    from copro.stats.rates import rate
+def feeling_points(shares, relative, n=200, se=0.05, seed=None):
+    """LAs with ``n`` answers each (drawn from ``shares``; exactly ``shares`` without a seed)
+    and a DfE ratio (schools' over families') whose families' relative rate is ``relative``."""
+    from copro.stats.results import Rate
 
-    return [st.GapPoint(f"E{i:08d}", rate(int(p * 20), 20), ratio(m, m * 0.9, m * 1.1))
-            for i, (p, m) in enumerate(zip(perceived, measured, strict=True))]
+    rng = None if seed is None else np.random.default_rng(seed)
+    out = []
+    for i, (p, r) in enumerate(zip(shares, relative, strict=True)):
+        k = round(p * n) if rng is None else int(rng.binomial(n, p))
+        m = 1 / r
+        out.append(st.FeelingPoint(f"E{i:08d}", Rate(k, n, k / n, 0, 1),
+                                   st.MeasuredRatio(m, m * math.exp(-1.96 * se),
+                                                    m * math.exp(1.96 * se), "Katz")))
+    return out
 
 
-def test_illusion_gap_correlation_with_bootstrap_interval():
+def test_across_las_a_clear_link_is_seen_and_corrected_for_each_las_error():
     rng = np.random.default_rng(1)
-    measured = np.linspace(0.8, 2.4, 30)
-    perceived = np.clip(0.9 - 0.3 * measured + rng.normal(0, 0.05, 30), 0, 1)
-    gap = st.illusion_gap(gap_points(perceived, measured))
-    pts = sorted(gap_points(perceived, measured), key=lambda p: p.area_code)
-    ref = spearmanr([p.perceived.estimate for p in pts], [p.measured.estimate for p in pts])
-    assert gap.spearman == pytest.approx(ref.statistic)
-    assert gap.ci_low <= gap.spearman <= gap.ci_high
-    assert gap.ci_high < 0  # a strong negative relation is clear
-    assert "Spearman" in gap.method
+    shares = rng.uniform(0.2, 0.8, 30)
+    relative = np.exp(-0.8 + 1.0 * shares + rng.normal(0, 0.05, 30))
+    res = st.feeling_and_outcome_across_las(feeling_points(shares, relative, seed=5))
+    assert res.answer == "yes" and res.ci_low > 0.5
+    assert res.estimate > 0.9
+    assert "two-stage bootstrap" in res.method and res.question.startswith("Do local")
+    # with 10 answers an LA, the same LAs' interval widens: each LA's error is carried
+    few = st.feeling_and_outcome_across_las(feeling_points(shares, relative, n=10, seed=5))
+    assert few.ci_high - few.ci_low > res.ci_high - res.ci_low
 
 
-def test_illusion_gap_needs_enough_areas():
-    gap = st.illusion_gap(gap_points([0.2, 0.4, 0.5], [1.0, 1.2, 1.4]))
-    assert gap.spearman is None and gap.not_computed == st.TOO_FEW_AREAS
+def test_across_las_no_link_cannot_be_told():
+    rng = np.random.default_rng(2)
+    res = st.feeling_and_outcome_across_las(
+        feeling_points(rng.uniform(0.2, 0.8, 25), np.exp(rng.normal(-0.3, 0.3, 25)), n=20,
+                       seed=6))
+    assert res.answer == "cannot tell" and res.ci_low < 0 < res.ci_high
+
+
+def test_across_las_needs_the_simulated_minimum():
+    res = st.feeling_and_outcome_across_las(
+        feeling_points([0.2, 0.4, 0.5] * 6, [1.0, 1.2, 1.4] * 6)[: st.MIN_AREAS - 1])
+    assert res.estimate is None and res.ci_low is None
+    assert res.not_computed == st.TOO_FEW_AREAS.format(min_areas=st.MIN_AREAS)
+
+
+def _top(k, n):
+    return st.share_of(["co_producing"] * k + ["informing"] * (n - k), ["co_producing"],
+                       ["co_producing", "informing"])
+
+
+@pytest.mark.parametrize("k, n, measured, pointing, start", [
+    (40, 50, ratio(1.4, 1.2, 1.6), "different ways", "Most families who answered here felt"),
+    (40, 50, ratio(0.7, 0.6, 0.8), "same way", "Most families"),
+    (10, 50, ratio(1.4, 1.2, 1.6), "same way", "Fewer than half"),
+    (10, 50, ratio(0.7, 0.6, 0.8), "different ways", "Fewer than half"),
+    (26, 50, ratio(1.4, 1.2, 1.6), "cannot tell", "We can't tell whether most"),
+    (40, 50, ratio(1.1, 0.9, 1.3), "cannot tell", "Most families who answered here felt"),
+    (40, 50, None, "cannot tell", "There is no DfE comparison"),
+    (5, 8, ratio(1.4, 1.2, 1.6), "cannot tell", "No figure: fewer than 10"),
+])
+def test_feeling_and_outcome_decided_by_the_intervals(k, n, measured, pointing, start):
+    f = st.feeling_and_outcome(_top(k, n), measured)
+    assert f.pointing == pointing
+    assert f.sentence().startswith(start)
+    if pointing == "different ways" and k > n / 2:
+        assert f.sentence() == ("Most families who answered here felt involved as partners, yet "
+                                "their requests were less likely than schools' to lead to an "
+                                "assessment.")
+    if "can't tell" in f.sentence():
+        assert pointing == "cannot tell"
+    if measured is not None:
+        est, low, high = f.families_relative
+        assert (est, low, high) == pytest.approx(
+            (1 / measured.estimate, 1 / measured.ci_high, 1 / measured.ci_low))
 
 
 def test_share_of_totals_pools_counts_and_resamples_respondents():

@@ -75,7 +75,7 @@ def test_beliefs_use_the_las_measured_ratio():
     assert res.level(None, None).beliefs.measured.estimate == 1.73
 
 
-def test_illusion_gap_points_only_where_enough_families_answered():
+def test_feeling_points_only_where_enough_families_answered():
     rng = random.Random(4)
     codes = [f"E0600{i:04d}" for i in range(8)]
     responses = []
@@ -85,9 +85,18 @@ def test_illusion_gap_points_only_where_enough_families_answered():
         responses += [family(code, ladder=rng.choice(["engaging", "informing", "consulting"]))
                       for _ in range(n)]
         measured[code] = st.MeasuredRatio(1 + i / 10, 0.9 + i / 10, 1.1 + i / 10, "Katz")
-    gap = survey_results(responses, measured).gap
-    assert [p.area_code for p in gap.points] == codes[:6]
-    assert gap.spearman is not None and gap.ci_low <= gap.spearman <= gap.ci_high
+    res = survey_results(responses, measured)
+    assert [p.area_code for p in res.across.points] == codes[:6]
+    # six LAs are fewer than the simulation asks for: no correlation, and the reason
+    assert res.across.estimate is None and "fewer than 20" in res.across.not_computed
+    # each LA with a figure has its feeling beside its outcome; a withheld LA has neither
+    for i, code in enumerate(codes):
+        f = res.level(code, "families").feeling
+        if i >= 6:
+            assert f is None
+        else:
+            assert f.perceived.rate is not None and f.measured == measured[code]
+            assert f.sentence() and f.pointing in ("same way", "different ways", "cannot tell")
 
 
 def _shown_vectors(res):

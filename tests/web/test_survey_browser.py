@@ -118,7 +118,7 @@ def test_coordinator_opens_a_round_and_a_family_answers(browser, server, width):
 
 
 @pytest.mark.parametrize("path", ["/survey/", "/survey/privacy/", f"/survey/results/{LEEDS}",
-                                  "/illusion-gap", f"/la/{LEEDS}",
+                                  "/feeling-and-outcome", f"/la/{LEEDS}",
                                   f"/survey/{LEEDS}/education/",
                                   f"/survey/{LEEDS}/forum/"])
 def test_public_survey_pages_pass_axe(browser, server, path):
@@ -134,7 +134,8 @@ def test_done_when_30_families_12_professionals_and_an_import(browser, server, t
     """Through Chromium: 30 families and 12 education professionals answer (the one-page form,
     to keep the test short), a Microsoft Forms export is imported, the coordinator closes and
     publishes; the LA page shows the perceived figures beside the measured ratio and who is
-    right, and /illusion-gap lists Leeds."""
+    right and how families feel beside what happened to their requests, and
+    /feeling-and-outcome lists Leeds."""
     import csv
     import json
     import random
@@ -204,6 +205,8 @@ def test_done_when_30_families_12_professionals_and_an_import(browser, server, t
     main = page.locator("main").inner_text()
     assert "Who is right in Leeds?" in main and "1.27 (95% CI" in main
     assert "The data side with those who believe schools' requests are favoured" in main
+    assert "How families feel, and what happened to their requests" in main
+    assert "times as likely as schools' to lead to an assessment (95% CI" in main
     check_page(page, 390)
     # the survey's figures on the LA page fit its column (its one table was 2,922 px wide in
     # 960 px at 1280), and the LA's JSON and CSV carry them
@@ -224,18 +227,18 @@ def test_done_when_30_families_12_professionals_and_an_import(browser, server, t
         rows = list(csv.DictReader(resp.read().decode().splitlines()))
     assert any(r["section"] == "survey" and r["survey_figure"] == "responses"
                and r["survey_answers"] == "26" for r in rows)
-    page.goto(url + "/illusion-gap")
+    page.goto(url + "/feeling-and-outcome")
     assert "Leeds" in page.locator("main").inner_text()
     check_page(page, 390)
     context.close()
     for width in (390, 1280):  # the figure's text is as legible as the report's figures'
         context = browser.new_context(viewport={"width": width, "height": 900})
         page = context.new_page()
-        page.goto(url + "/illusion-gap")
+        page.goto(url + "/feeling-and-outcome")
         figs = page.evaluate(FIGURE_TEXT)
         assert len(figs) == 1 and figs[0]["texts"]
         small = [(t["text"], round(t["px"], 1)) for t in figs[0]["texts"] if t["px"] < 11]
-        assert small == [], f"/illusion-gap at {width} px: text under 11 px: {small[:5]}"
+        assert small == [], f"/feeling-and-outcome at {width} px: text under 11 px: {small[:5]}"
         context.close()
     page = browser.new_page(viewport={"width": 390, "height": 900})
     page.goto(url + "/survey/")

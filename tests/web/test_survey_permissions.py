@@ -64,7 +64,7 @@ def test_a_coordinator_cannot_reach_another_las_survey(two_las):
     own = leeds.get("/survey/manage/download/?confirm=1&free_text=1").content.decode()
     assert "Kent secret" not in own and own.count("\n") == 1
     # and Kent's unpublished results are not on any public address
-    for path in (f"/survey/results/{KENT}.json", "/illusion-gap.json", f"/la/{KENT}"):
+    for path in (f"/survey/results/{KENT}.json", "/feeling-and-outcome.json", f"/la/{KENT}"):
         body = Client().get(path).content.decode()
         assert "Kent secret" not in body
     doc = json.loads(Client().get(f"/survey/results/{KENT}.json").content)

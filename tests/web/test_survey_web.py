@@ -1,5 +1,6 @@
 """The survey on the website: the done-when story through the forms, results on the LA page and
-at /illusion-gap, duplicate detection, the honeypot, the rate limit and retention."""
+at /feeling-and-outcome (formerly /illusion-gap), duplicate detection, the honeypot, the rate
+limit and retention."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def _open_round(client, code=LEEDS) -> Round:
     return Round.objects.get(area_code=code, closed_at__isnull=True)
 
 
-def test_a_round_from_opening_to_the_la_page_and_the_illusion_gap():
+def test_a_round_from_opening_to_the_la_page_and_the_across_la_page():
     coordinator("leeds-forum", LEEDS)
     manager = signed_in("leeds-forum")
     round_ = _open_round(manager)
@@ -71,17 +72,34 @@ def test_a_round_from_opening_to_the_la_page_and_the_illusion_gap():
     assert ladder["ci_low"] <= ladder["estimate"] <= ladder["ci_high"]
     assert families["partnership"]["ci_low"] <= families["partnership"]["mean"]
     assert families["beliefs_against_data"]["data_favour"] == "education"
+    # how families feel beside what happened to their requests, with intervals and a sentence
+    feeling = families["feeling_and_outcome"]
+    assert feeling["perceived"]["share"] == ladder
+    assert feeling["measured"]["reading"] == "less likely"  # Leeds: 1.27 schools over families
+    rel = feeling["measured"]
+    assert rel["ci_low"] <= rel["estimate"] <= rel["ci_high"] < 1
+    assert feeling["sentence"] in page and "How families feel, and what happened" in page
+    assert feeling["pointing"] == {"most": "different ways", "fewer than half": "same way"}.get(
+        feeling["perceived"]["reading"], "cannot tell")
+    results_page = html.unescape(Client().get(f"/survey/results/{LEEDS}").content.decode())
+    assert feeling["sentence"] in results_page
     forum = next(x for x in doc["levels"] if x["audience"] == "forum")
     assert forum["responses"] in (0, None)
     csv_text = Client().get(f"/survey/results/{LEEDS}.csv").content.decode()
     assert csv_text.startswith("area_code,audience,figure")
+    assert ",families,feeling_and_outcome_point," in csv_text
+    assert ",families,outcome_families_relative_to_schools," in csv_text
     assert "07700" not in csv_text and "removed" not in csv_text  # free text never published
 
-    gap = json.loads(Client().get("/illusion-gap.json").content)
+    gap = json.loads(Client().get("/feeling-and-outcome.json").content)
     assert [p["area_code"] for p in gap["points"]] == [LEEDS]
-    assert gap["spearman"]["not_computed"]  # one LA is not enough for a correlation
-    assert Client().get("/illusion-gap").status_code == 200
-    assert Client().get("/illusion-gap.csv").status_code == 200
+    assert gap["correlation"]["not_computed"]  # one LA is not enough for a correlation
+    assert Client().get("/feeling-and-outcome").status_code == 200
+    assert Client().get("/feeling-and-outcome.csv").status_code == 200
+    for old, new in (("/illusion-gap", "/feeling-and-outcome"),
+                     ("/illusion-gap.json", "/feeling-and-outcome.json")):
+        r = Client().get(old)
+        assert r.status_code == 301 and r["Location"] == new
 
 
 def test_a_closed_survey_takes_no_answers():
@@ -311,17 +329,17 @@ def test_the_survey_has_a_landing_page_and_a_menu_item():
     assert "The co-production survey" in page
     assert f'href="/survey/{LEEDS}/families/"' in page  # Leeds has an open round
     assert f'href="/survey/{LEEDS}/education/"' in page and f"/survey/{KENT}/" not in page
-    assert 'href="/illusion-gap"' in page and 'href="/survey/privacy/"' in page
-    for path in ("/", f"/la/{LEEDS}", "/illusion-gap"):
+    assert 'href="/feeling-and-outcome"' in page and 'href="/survey/privacy/"' in page
+    for path in ("/", f"/la/{LEEDS}", "/feeling-and-outcome"):
         text = Client().get(path).content.decode()
         menu = text[text.index('aria-label="Menu"'):]
         assert '<a class="govuk-service-navigation__link" href="/survey/"' in \
             menu[:menu.index("</nav>")], path
 
 
-def test_the_illusion_gap_figure_covers_every_point_and_numbers_them():
-    """A point at 5.66 (as Walsall's) is inside the axis, whose ticks run past it; each point
-    is numbered as in the table; the axis says 'schools'."""
+def test_the_across_la_figure_covers_every_point_and_numbers_them():
+    """A point at 1/5.66 (as Walsall's families' rate relative to schools') is inside the axis,
+    whose ticks run past it; each point is numbered as in the table; the axis says 'schools'."""
     import re as _re
 
     from copro.stats import survey as st
@@ -329,21 +347,23 @@ def test_the_illusion_gap_figure_covers_every_point_and_numbers_them():
     from copro.web.survey.figures import HEIGHT, gap_svg
 
     def point(code, share, ratio, low, high):
-        return st.GapPoint(code, Rate(int(share * 20), 20, share, share - 0.1, share + 0.1,
+        return st.FeelingPoint(code, Rate(int(share * 20), 20, share, share - 0.1, share + 0.1,
                                       "wilson"), st.MeasuredRatio(ratio, low, high, "katz"))
 
-    gap = st.IllusionGap((point("E08000030", 0.4, 5.66, 3.9, 8.2),
-                          point(LEEDS, 0.6, 1.27, 1.1, 1.45)), None, None, None)
+    gap = st.FeelingAndOutcomeAcrossLAs((point("E08000030", 0.4, 5.66, 3.9, 8.2),
+                                         point(LEEDS, 0.6, 1.27, 1.1, 1.45)), None, None, None)
     svg = gap_svg(gap, {"E08000030": "Walsall", LEEDS: "Leeds"})
     ticks = [float(t) for t in _re.findall(r'text-anchor="end" fill="#0b0c0c">([\d.]+)<', svg)]
-    assert max(ticks) >= 8.2 and 1.0 in ticks
+    assert min(ticks) <= 1 / 8.2 and 1.0 in ticks
     ys = [float(v) for v in _re.findall(r'<circle cx="[\d.]+" cy="([-\d.]+)"', svg)]
     ends = [float(v) for v in _re.findall(r'y[12]="([-\d.]+)" stroke="#1d70b8"', svg)]
     assert all(0 <= v <= HEIGHT - 40 for v in ys + ends)
     assert "<title>1: Walsall</title>" in svg and ">1</text>" in svg and ">2</text>" in svg
     assert "education / families" not in svg and "schools" in svg
-    page = html.unescape(Client().get("/illusion-gap").content.decode())
-    for term in ("The ladder</dt>", "The top two rungs</dt>", "The illusion gap</dt>"):
+    page = html.unescape(Client().get("/feeling-and-outcome").content.decode())
+    assert "treat their requests more equally?</h1>" in page and "illusion gap" not in page
+    for term in ("The ladder</dt>", "The top two rungs</dt>", "The correlation</dt>",
+                 "A wide interval means we do not know"):
         assert term in page, term
 
 

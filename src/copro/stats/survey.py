@@ -9,8 +9,11 @@
   bootstrap 95% interval (``scipy.stats.bootstrap``, BCa, seeded so a page always shows the same);
 - beliefs against the data: the share who believe schools' (or parents') requests are favoured,
   beside the LA's measured ratio of assessment rates and its interval;
-- the illusion gap across LAs: Spearman's correlation between families' top-two share and the
-  measured ratio, with a paired bootstrap interval over LAs;
+- how families feel against what happens to their requests: per LA, the top-two share beside
+  families' assessment rate relative to schools', and whether they point the same way, decided
+  by the intervals; across LAs, whether LAs where families feel more involved treat their
+  requests more equally: a correlation corrected for each LA's sampling error, with a
+  two-stage bootstrap interval (LAs, then answers within LAs);
 - disclosure control: a figure is shown only when it rests on at least ``MIN_ANSWERS`` answers,
   and a figure for a wider level (an LA's audiences together, England) pools only the lowest-level
   cells whose own figure is shown, so subtracting shown figures from one another can only give
@@ -19,7 +22,7 @@
 
 from __future__ import annotations
 
-import warnings
+import math
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -32,12 +35,7 @@ MIN_ANSWERS = 10
 BOOTSTRAP_RESAMPLES = 9999
 BOOTSTRAP_SEED = 20240601
 BOOTSTRAP_MEAN = "bootstrap BCa interval of the mean (scipy.stats.bootstrap, 9,999 resamples)"
-BOOTSTRAP_SPEARMAN = ("Spearman's rank correlation; paired bootstrap percentile interval over "
-                      "local authorities (scipy.stats.bootstrap, 9,999 resamples; resamples "
-                      "in which every LA has the same value are left out)")
 WITHHELD = f"withheld: fewer than {MIN_ANSWERS} answers (disclosure control)"
-TOO_FEW_AREAS = "not computed: fewer than 5 local authorities with enough answers"
-MIN_AREAS = 5
 
 SELF_SELECTION_CAVEAT = (
     "The people who answered chose to take part: they are not a random sample, and these "
@@ -231,6 +229,16 @@ class MeasuredRatio:
     ci_low: float
     ci_high: float
     method: str
+    #: the standard error of the log ratio (derived from the interval when not given)
+    log_se: float | None = None
+
+    @property
+    def log_standard_error(self) -> float:
+        """The log ratio's standard error: ``log_se``, or the 95% interval's width on the log
+        scale over 2 x 1.96 (the Katz interval is symmetric there)."""
+        if self.log_se is not None:
+            return self.log_se
+        return (math.log(self.ci_high) - math.log(self.ci_low)) / (2 * 1.959963984540054)
 
     @property
     def favours(self) -> str:
@@ -276,63 +284,206 @@ def beliefs_against_data(beliefs: Distribution, favours: Mapping[str, str],
                               by_group["neither"], measured, data_favours, right)
 
 
-# --- the illusion gap across LAs -------------------------------------------------------------
+# --- how families feel against what happens to their requests ------------------------------
+
+#: Each LA's families' share at the top two rungs is "most" when its Wilson interval lies above
+#: this, "fewer than half" when below it.
+HALF = 0.5
+FEELING_RULE = (
+    "Decided by the intervals: most families felt involved as partners when the 95% interval of "
+    "the top-two share lies wholly above 50%, fewer than half when it lies wholly below; "
+    "families' requests were less (more) likely than schools' to lead to an assessment when the "
+    "95% interval of families' rate relative to schools' lies wholly below (above) 1. Where "
+    "either interval includes its line, we can't tell whether the two point the same way.")
+
 
 @dataclass(frozen=True)
-class GapPoint:
+class FeelingAndOutcome:
+    """One LA: how its families feel (the top-two share of the ladder) beside what happened to
+    families' requests (their assessment rate relative to schools', from DfE's figures), and
+    whether the two point the same way, decided by the intervals (:data:`FEELING_RULE`)."""
+
+    perceived: Proportion  # families' top-two share (withheld under MIN_ANSWERS)
+    measured: MeasuredRatio | None  # schools' rate over families' (None: no DfE comparison)
+    #: 'most', 'fewer than half', 'cannot tell'; None when withheld
+    feeling: str | None
+    #: 'less likely', 'more likely', 'cannot tell'; None without a measured ratio
+    outcome: str | None
+    #: 'same way', 'different ways', 'cannot tell'
+    pointing: str
+    rule: str = FEELING_RULE
+
+    @property
+    def families_relative(self) -> tuple[float, float, float] | None:
+        """Families' assessment rate relative to schools' (the measured ratio inverted) with its
+        interval: (estimate, low, high)."""
+        if self.measured is None:
+            return None
+        m = self.measured
+        return 1 / m.estimate, 1 / m.ci_high, 1 / m.ci_low
+
+    def sentence(self) -> str:
+        """Whether feeling and outcome point the same way here, in one sentence."""
+        feel = {"most": "Most families who answered here felt involved as partners",
+                "fewer than half": ("Fewer than half of the families who answered here felt "
+                                    "involved as partners")}.get(self.feeling or "")
+        outcome = {"less likely": ("their requests were less likely than schools' to lead to "
+                                   "an assessment"),
+                   "more likely": ("their requests were more likely than schools' to lead to "
+                                   "an assessment")}.get(self.outcome or "")
+        if self.pointing == "different ways":
+            return f"{feel}, yet {outcome}."
+        if self.pointing == "same way":
+            return f"{feel}, and {outcome}: the two point the same way."
+        if self.feeling is None:
+            return (f"No figure: fewer than {MIN_ANSWERS} families placed themselves on the "
+                    "ladder, so we can't tell how families here feel.")
+        if self.outcome is None:
+            return ("There is no DfE comparison of families' and schools' requests here, so we "
+                    "can't tell whether how families feel matches what happened to their "
+                    "requests.")
+        if feel and not outcome:
+            return (f"{feel}, but we can't tell whether their requests did better or worse than "
+                    "schools': the interval of families' rate relative to schools' includes 1.")
+        if outcome and not feel:
+            return (f"We can't tell whether most families here felt involved as partners (the "
+                    f"interval of the share includes 50%); {outcome}.")
+        return ("We can't tell whether most families here felt involved as partners (the "
+                "interval of the share includes 50%), nor whether their requests did better or "
+                "worse than schools' (the interval of the ratio includes 1).")
+
+
+def feeling_and_outcome(perceived: Proportion,
+                        measured: MeasuredRatio | None) -> FeelingAndOutcome:
+    """Set families' top-two share beside their measured standing and say, by the intervals,
+    whether they point the same way (:data:`FEELING_RULE`)."""
+    feeling = None
+    if perceived.rate is not None:
+        r = perceived.rate
+        feeling = ("most" if r.ci_low > HALF else "fewer than half" if r.ci_high < HALF
+                   else "cannot tell")
+    outcome = None
+    if measured is not None:
+        outcome = {"education": "less likely", "family": "more likely"}.get(
+            measured.favours, "cannot tell")
+    pointing = "cannot tell"
+    if feeling in ("most", "fewer than half") and outcome in ("less likely", "more likely"):
+        good_feeling, good_outcome = feeling == "most", outcome == "more likely"
+        pointing = "same way" if good_feeling == good_outcome else "different ways"
+    return FeelingAndOutcome(perceived, measured, feeling, outcome, pointing)
+
+
+# --- across LAs: do LAs where families feel more involved treat their requests more equally? ---
+
+ACROSS_QUESTION = ("Do local authorities where families feel more involved treat their "
+                   "requests more equally?")
+ACROSS_METHOD = (
+    "Pearson's correlation across local authorities between families' top-two share and the log "
+    "of families' assessment rate relative to schools', corrected for each LA's own sampling "
+    "error (Spearman's correction for attenuation: each variable's spread across LAs less the "
+    "mean of the LAs' own error variances, p(1-p)/(n-1) for a share of n answers and the Katz "
+    "variance for the log ratio); 95% two-stage bootstrap percentile interval: LAs resampled, "
+    "then each resampled LA's share redrawn from its answers (binomial) and its log ratio from "
+    "its standard error (normal), the correction removing both stages' error; a resample in "
+    "which the LAs differ no more than their error is taken at the bound of -1 or 1 its "
+    "covariance points to (9,999 resamples, seeded)")
+TOO_FEW_AREAS = "not computed: fewer than {min_areas} local authorities with enough answers"
+#: Set by the coverage simulation (tests/test_stats_feeling_coverage.py; docs/survey-weighting.md)
+MIN_AREAS = 20
+NO_SPREAD = ("no estimate: the local authorities' figures differ no more than their own sampling "
+             "error would make them differ, so the correction has nothing left to correlate; "
+             "the interval is still shown")
+
+
+@dataclass(frozen=True)
+class FeelingPoint:
+    """One LA in the across-LA figure."""
+
     area_code: str
     perceived: Rate  # families' top-two share with its Wilson interval
-    measured: MeasuredRatio
+    measured: MeasuredRatio  # schools' rate over families'
 
 
 @dataclass(frozen=True)
-class IllusionGap:
-    points: tuple[GapPoint, ...]
-    spearman: float | None
+class FeelingAndOutcomeAcrossLAs:
+    """The answer to :data:`ACROSS_QUESTION`: a correlation whose interval carries each LA's
+    sampling error. ``estimate`` is None where it cannot be estimated (``note`` says why)."""
+
+    points: tuple[FeelingPoint, ...]
+    estimate: float | None
     ci_low: float | None
     ci_high: float | None
-    method: str = BOOTSTRAP_SPEARMAN
+    method: str = ACROSS_METHOD
     not_computed: str | None = None
+    note: str | None = None
+    question: str = ACROSS_QUESTION
+
+    @property
+    def answer(self) -> str | None:
+        """'yes' (interval above 0), 'no, the reverse' (below 0) or 'cannot tell'."""
+        if self.ci_low is None or self.ci_high is None:
+            return None
+        return "yes" if self.ci_low > 0 else "the reverse" if self.ci_high < 0 else "cannot tell"
 
 
-def _spearman_rows(x, y, axis=-1):
-    """Spearman's rho along the last axis (vectorised for the bootstrap): Pearson's r of the
-    ranks (ties get their average rank, as in ``scipy.stats.spearmanr``)."""
-    from scipy.stats import rankdata
-
-    rx, ry = rankdata(x, axis=axis), rankdata(y, axis=axis)
-    rx = rx - rx.mean(axis=axis, keepdims=True)
-    ry = ry - ry.mean(axis=axis, keepdims=True)
-    denom = np.sqrt((rx * rx).sum(axis=axis) * (ry * ry).sum(axis=axis))
+def corrected_correlation(x, y, error_x, error_y):
+    """Pearson's correlation of ``x`` and ``y`` along the last axis, corrected for attenuation by
+    known error variances (each point's own, averaged): cov(x, y) / sqrt((var x - mean error_x)
+    (var y - mean error_y)). Where a corrected variance is not positive the correlation is
+    undefined; it is returned as NaN in ``estimate`` and, for the bootstrap, as the bound (-1 or
+    1, 0 if the covariance is 0) in ``bounded``. Returns ``(estimate, bounded)``."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    k = x.shape[-1]
+    xm = x - x.mean(axis=-1, keepdims=True)
+    ym = y - y.mean(axis=-1, keepdims=True)
+    sxy = (xm * ym).sum(axis=-1) / (k - 1)
+    vx = (xm * xm).sum(axis=-1) / (k - 1) - np.asarray(error_x).mean(axis=-1)
+    vy = (ym * ym).sum(axis=-1) / (k - 1) - np.asarray(error_y).mean(axis=-1)
+    ok = (vx > 0) & (vy > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denom > 0, (rx * ry).sum(axis=axis) / np.where(denom > 0, denom, 1),
-                        np.nan)
+        r = np.where(ok, sxy / np.sqrt(np.where(ok, vx * vy, 1.0)), np.nan)
+    estimate = np.clip(r, -1, 1)
+    bounded = np.where(ok, estimate, np.sign(sxy))
+    return estimate, bounded
 
 
-def illusion_gap(points: Sequence[GapPoint], confidence: float = 0.95,
-                 resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED,
-                 min_areas: int = MIN_AREAS) -> IllusionGap:
-    """Spearman's rho between perceived partnership and the measured ratio over ``points`` (LAs
-    with enough answers and a measured ratio), with a paired bootstrap percentile interval."""
-    from scipy.stats import DegenerateDataWarning, bootstrap, spearmanr
+def _share_error(p, n):
+    """The unbiased estimate of a share's sampling variance, p(1-p)/(n-1)."""
+    return p * (1 - p) / np.maximum(n - 1, 1)
 
+
+def feeling_and_outcome_across_las(points: Sequence[FeelingPoint], confidence: float = 0.95,
+                                   resamples: int = BOOTSTRAP_RESAMPLES,
+                                   seed: int = BOOTSTRAP_SEED,
+                                   min_areas: int = MIN_AREAS) -> FeelingAndOutcomeAcrossLAs:
+    """The correlation across LAs between families' top-two share and the log of families'
+    assessment rate relative to schools', corrected for each LA's own sampling error, with a
+    two-stage bootstrap interval (:data:`ACROSS_METHOD`). Needs ``min_areas`` LAs."""
     pts = tuple(sorted(points, key=lambda p: p.area_code))
     if len(pts) < min_areas:
-        return IllusionGap(pts, None, None, None, not_computed=TOO_FEW_AREAS)
-    x = np.array([p.perceived.estimate for p in pts])
-    y = np.array([p.measured.estimate for p in pts])
-    rho = float(spearmanr(x, y).statistic)
-    if np.isnan(rho):
-        return IllusionGap(pts, None, None, None,
-                           not_computed="not computed: every LA has the same value")
-    with warnings.catch_warnings():
-        # a resample that repeats one LA has no ranks to correlate: it is left out below
-        warnings.simplefilter("ignore", DegenerateDataWarning)
-        res = bootstrap((x, y), _spearman_rows, paired=True, vectorized=True,
-                        confidence_level=confidence, n_resamples=resamples,
-                        method="percentile", rng=np.random.default_rng(seed))
-    low, high = nan_percentile_interval(res.bootstrap_distribution, confidence)
-    return IllusionGap(pts, rho, low, high)
+        return FeelingAndOutcomeAcrossLAs(pts, None, None, None,
+                                          not_computed=TOO_FEW_AREAS.format(min_areas=min_areas))
+    n = np.array([p.perceived.trials for p in pts], dtype=float)
+    x = np.array([p.perceived.successes for p in pts], dtype=float) / n
+    y = np.array([-math.log(p.measured.estimate) for p in pts])
+    se = np.array([p.measured.log_standard_error for p in pts])
+    est, _ = corrected_correlation(x, y, _share_error(x, n), se ** 2)
+    rng = np.random.default_rng(seed)
+    k = len(pts)
+    idx = rng.integers(0, k, size=(resamples, k))
+    nn = n[idx]
+    xs = rng.binomial(nn.astype(int), x[idx]) / nn
+    ys = rng.normal(y[idx], se[idx])
+    # the resampled values carry the LAs' error twice: once in the answers, once in the redraw
+    _, dist = corrected_correlation(xs, ys, _share_error(x[idx], nn) + _share_error(xs, nn),
+                                    2 * se[idx] ** 2)
+    alpha = (1 - confidence) / 2
+    low, high = (float(v) for v in np.quantile(dist, [alpha, 1 - alpha]))
+    if np.isnan(est):
+        return FeelingAndOutcomeAcrossLAs(pts, None, low, high, note=NO_SPREAD)
+    estimate = float(est)
+    return FeelingAndOutcomeAcrossLAs(pts, estimate, low, high,
+                                      note=_outside(estimate, low, high))
 
 
 def nan_percentile_interval(distribution, confidence: float) -> tuple[float, float]:

@@ -64,13 +64,15 @@ class LevelResults:
     weighted: wt.WeightedFigures | None = None
     #: whether the partnership items measure one thing (Cronbach's alpha)
     reliability: rel.Reliability | None = None
+    #: one LA's families only: how they feel beside what happened to their requests
+    feeling: st.FeelingAndOutcome | None = None
 
 
 @dataclass(frozen=True)
 class SurveyResults:
     version: str
     levels: dict[tuple[str | None, str | None], LevelResults]
-    gap: st.IllusionGap
+    across: st.FeelingAndOutcomeAcrossLAs
     caveat: str = st.SELF_SELECTION_CAVEAT
 
     def level(self, area_code: str | None, audience: str | None) -> LevelResults | None:
@@ -140,7 +142,8 @@ def survey_results(responses: Iterable[Answers],
                    margins: Mapping[str, Mapping[tuple[str, str], int] | None] | None = None
                    ) -> SurveyResults:
     """Results at every level. ``measured`` gives each LA's ratio of assessment rates (and
-    England's under the key None) for beliefs against the data and the illusion gap. Answers of
+    England's under the key None) for beliefs against the data, how families feel against what
+    happened to their requests, and the same across LAs. Answers of
     any instrument version are read by question id (a question keeps its id only while its
     meaning is unchanged). ``margins`` gives each LA's DfE counts of requests by (who asked,
     what was decided) (:func:`copro.survey.weighted.margins_from_counts`; None where missing):
@@ -260,16 +263,20 @@ def survey_results(responses: Iterable[Answers],
         levels[(None, audience)] = build(None, audience, [k for k in units if k[1] == audience])
     levels[(None, None)] = build(None, None, list(units))
 
-    points = []
     family_ladder = next((q for q in ladders if "families" in q.audiences), None)
-    if family_ladder is not None:
-        for area in areas:
-            cell = levels.get((area, "families"))
-            ratio = measured.get(area)
-            top = cell.top_two.get(family_ladder.id) if cell else None
-            if top is not None and top.rate is not None and ratio is not None:
-                points.append(st.GapPoint(area, top.rate, ratio))
-    return SurveyResults(instrument.version, levels, st.illusion_gap(points))
+    points = []
+    for area in areas:
+        cell = levels.get((area, "families"))
+        if cell is None or family_ladder is None or cell.responses_withheld:
+            continue
+        top = cell.top_two.get(family_ladder.id)
+        if top is None:
+            continue
+        ratio = measured.get(area)
+        levels[(area, "families")] = _with(cell, feeling=st.feeling_and_outcome(top, ratio))
+        if top.rate is not None and ratio is not None:
+            points.append(st.FeelingPoint(area, top.rate, ratio))
+    return SurveyResults(instrument.version, levels, st.feeling_and_outcome_across_las(points))
 
 
 def _with(res: LevelResults, **changes) -> LevelResults:

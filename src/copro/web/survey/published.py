@@ -1,5 +1,7 @@
-"""Published survey results: an LA's page of perceived figures beside its measured ratio, and
-the illusion gap across LAs; each as HTML, JSON and CSV. Only published rounds count, and only
+"""Published survey results: an LA's page of perceived figures beside its measured ratio (and
+how its families feel beside what happened to their requests), and, across LAs, whether LAs
+where families feel more involved treat their requests more equally; each as HTML, JSON and
+CSV. Only published rounds count, and only
 figures from at least 10 answers are shown (see :mod:`copro.survey.results`)."""
 
 from __future__ import annotations
@@ -104,8 +106,26 @@ def level_document(level) -> dict:
                 "of": "assessment rate, education settings over families"},
             "data_favour": b.data_favours, "share_whose_belief_the_data_bear_out":
                 _rate(b.right)}
+    if level.feeling is not None:
+        doc["feeling_and_outcome"] = feeling_document(level.feeling)
     doc.update(weighted_doc.level_keys(level))
     return doc
+
+
+def feeling_document(f: st.FeelingAndOutcome) -> dict:
+    """One LA's families: how they feel beside what happened to their requests, as data."""
+    p, rel = f.perceived, f.families_relative
+    return {
+        "perceived": {"figure": "families' share at the top two rungs of the ladder (engaging "
+                                "or co-producing)",
+                      "answers": None if p.withheld else p.answers,
+                      "base": "families who placed themselves on the ladder",
+                      "withheld": p.withheld, "share": _rate(p.rate), "reading": f.feeling},
+        "measured": None if rel is None else {
+            "figure": "families' assessment rate relative to schools' (DfE)",
+            "estimate": _num(rel[0]), "ci_low": _num(rel[1]), "ci_high": _num(rel[2]),
+            "method": f"the inverse of {f.measured.method}", "reading": f.outcome},
+        "pointing": f.pointing, "sentence": f.sentence(), "rule": f.rule}
 
 
 def _csv_rows(doc: dict):
@@ -148,6 +168,19 @@ def _csv_rows(doc: dict):
                 yield (area, audience, figure, "who_is_favoured", "", b["answers"], b["base"],
                        r.get("estimate"), r.get("ci_low"), r.get("ci_high"),
                        r.get("method", ""), b["withheld"] or "")
+    if "feeling_and_outcome" in doc:
+        f = doc["feeling_and_outcome"]
+        p, r = f["perceived"], f["perceived"]["share"] or {}
+        yield (area, audience, "feeling_top_two_share", "ladder", p["reading"] or "",
+               p["answers"], p["base"], r.get("estimate"), r.get("ci_low"), r.get("ci_high"),
+               r.get("method", ""), p["withheld"] or "")
+        if f["measured"]:
+            m = f["measured"]
+            yield (area, audience, "outcome_families_relative_to_schools", "dfe_assessment_rate",
+                   m["reading"], None, "requests counted by DfE", m["estimate"], m["ci_low"],
+                   m["ci_high"], m["method"], "")
+        yield (area, audience, "feeling_and_outcome_point", "", f["pointing"], None,
+               f["sentence"], None, None, None, f["rule"], "")
     yield from weighted_doc.csv_rows(area, audience, doc)
 
 
@@ -247,40 +280,67 @@ def area_results(request, code, suffix=None):
     return render(request, "survey/results.html", ctx)
 
 
+def across_document(results, names: dict[str, str]) -> dict:
+    """Across LAs, as data: each LA's point and the correlation with its interval."""
+    a = results.across
+    points = []
+    for p in a.points:
+        rel = (1 / p.measured.estimate, 1 / p.measured.ci_high, 1 / p.measured.ci_low)
+        points.append({"area_code": p.area_code, "area_name": names.get(p.area_code, p.area_code),
+                       "perceived": _rate(p.perceived),
+                       "families_relative_to_schools": {
+                           "estimate": _num(rel[0]), "ci_low": _num(rel[1]),
+                           "ci_high": _num(rel[2]),
+                           "method": f"the inverse of {p.measured.method}"}})
+    return {"question": a.question, "caveat": results.caveat, "min_answers": st.MIN_ANSWERS,
+            "min_local_authorities": st.MIN_AREAS,
+            "perceived": "families' share at the top two rungs of the ladder "
+                         "(engaging or co-producing)",
+            "measured": "families' assessment rate relative to schools' (DfE)",
+            "points": points,
+            "correlation": {"estimate": _num(a.estimate), "ci_low": _num(a.ci_low),
+                            "ci_high": _num(a.ci_high), "method": a.method,
+                            "answer": a.answer, "local_authorities": len(a.points),
+                            "not_computed": a.not_computed, "note": a.note}}
+
+
 @require_safe
-def illusion_gap(request, suffix=None):
+def feeling_and_outcome(request, suffix=None):
     from copro.web.survey.figures import gap_svg
 
     results = store.published_results()
-    gap = results.gap
     names = store.local_authorities()
-    points = [{"area_code": p.area_code, "area_name": names.get(p.area_code, p.area_code),
-               "perceived": _rate(p.perceived),
-               "measured": {"estimate": _num(p.measured.estimate),
-                            "ci_low": _num(p.measured.ci_low),
-                            "ci_high": _num(p.measured.ci_high), "method": p.measured.method}}
-              for p in gap.points]
-    document = {"caveat": results.caveat, "min_answers": st.MIN_ANSWERS,
-                "perceived": "families' share at the top two rungs of the ladder "
-                             "(engaging or co-producing)",
-                "measured": "ratio of assessment rates, education settings over families",
-                "points": points,
-                "spearman": {"estimate": _num(gap.spearman), "ci_low": _num(gap.ci_low),
-                             "ci_high": _num(gap.ci_high), "method": gap.method,
-                             "local_authorities": len(gap.points),
-                             "not_computed": gap.not_computed}}
+    document = across_document(results, names)
     fmt = (suffix or ".html").lstrip(".")
     if fmt != "html":
-        rows = [(p["area_code"], "families", "illusion_gap_point", "ladder", p["area_name"],
-                 p["perceived"]["answers"], "families who placed themselves on the ladder",
-                 p["perceived"]["estimate"],
+        rows = [(p["area_code"], "families", "feeling_and_outcome_point", "ladder",
+                 p["area_name"], p["perceived"]["answers"],
+                 "families who placed themselves on the ladder", p["perceived"]["estimate"],
                  p["perceived"]["ci_low"], p["perceived"]["ci_high"],
-                 f"measured ratio {p['measured']['estimate']} ({p['measured']['ci_low']} to "
-                 f"{p['measured']['ci_high']})", "") for p in points]
-        return _data_response(fmt, document, rows, "copro-illusion-gap")
-    return render(request, "survey/illusion_gap.html", {
-        "page_title": "The illusion gap: perceived partnership against the data",
-        "description": "Families' perceived partnership in each local authority against the "
-                       "measured ratio of assessment rates.",
-        "doc": document, "svg": gap_svg(gap, names) if gap.points else "",
-        "gap": gap})
+                 "families' rate relative to schools' "
+                 f"{p['families_relative_to_schools']['estimate']} "
+                 f"({p['families_relative_to_schools']['ci_low']} to "
+                 f"{p['families_relative_to_schools']['ci_high']})", "")
+                for p in document["points"]]
+        c = document["correlation"]
+        rows.append((ALL_SURVEYED, "families", "correlation_feeling_and_outcome", "", "",
+                     c["local_authorities"], "local authorities", c["estimate"], c["ci_low"],
+                     c["ci_high"], c["method"], c["not_computed"] or ""))
+        return _data_response(fmt, document, rows, "copro-feeling-and-outcome")
+    return render(request, "survey/feeling_and_outcome.html", {
+        "page_title": "Do LAs where families feel more involved treat their requests more "
+                      "equally?",
+        "description": "Families' perceived partnership in each local authority against their "
+                       "requests' assessment rate relative to schools'.",
+        "doc": document, "svg": gap_svg(results.across, names) if results.across.points else "",
+        "across": results.across})
+
+
+@require_safe
+def illusion_gap_moved(request, suffix=None):
+    """The old address of the across-LA page: moved permanently."""
+    from django.shortcuts import redirect
+
+    if suffix:
+        return redirect("feeling-and-outcome-data", suffix, permanent=True)
+    return redirect("feeling-and-outcome", permanent=True)

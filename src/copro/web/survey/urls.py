@@ -1,5 +1,5 @@
-"""The survey's addresses under /survey/ (and the illusion gap at /illusion-gap, see
-``root_urlpatterns``)."""
+"""The survey's addresses under /survey/ (and, across LAs, /feeling-and-outcome, see
+``root_urlpatterns``; the old /illusion-gap redirects there)."""
 
 from django.urls import path, re_path
 
@@ -36,6 +36,9 @@ urlpatterns = [
 
 #: Included at the site's root by copro.web.urls.
 root_urlpatterns = [
-    path("illusion-gap", published.illusion_gap, name="illusion-gap"),
-    re_path(rf"^illusion-gap{SUFFIX}$", published.illusion_gap, name="illusion-gap-data"),
+    path("feeling-and-outcome", published.feeling_and_outcome, name="feeling-and-outcome"),
+    re_path(rf"^feeling-and-outcome{SUFFIX}$", published.feeling_and_outcome,
+            name="feeling-and-outcome-data"),
+    path("illusion-gap", published.illusion_gap_moved, name="illusion-gap"),
+    re_path(rf"^illusion-gap{SUFFIX}$", published.illusion_gap_moved, name="illusion-gap-data"),
 ]
