@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
 
 import numpy as np
 from matplotlib import rcParams
@@ -16,8 +15,9 @@ from matplotlib.figure import Figure
 
 from copro.findings import Findings, Funnel
 from copro.groups import COMPARABLE_GROUPS
+from copro.render.dot_figures import SvgFigure, benchmark_words, two_rates_words
 from copro.render.numbers import interval, names, pct, ratio
-from copro.render.sentences import authorities, display_name
+from copro.render.sentences import authorities
 
 # Okabe & Ito (2008) colour-blind-safe palette
 BLUE, ORANGE, VERMILLION, SKY, GREEN, PURPLE, GREY = (
@@ -44,16 +44,6 @@ rcParams.update({
     "xtick.color": "#0b0c0c",
     "ytick.color": "#0b0c0c",
 })
-
-
-@dataclass(frozen=True)
-class SvgFigure:
-    """A figure ready to inline: ``svg`` carries its own title and description."""
-
-    id: str
-    title: str
-    description: str
-    svg: str
 
 
 def _to_svg(fig: Figure, fig_id: str, title: str, description: str,
@@ -451,14 +441,7 @@ def two_rates(findings: Findings, f, fig_id: str = "answer") -> SvgFigure | None
     ax.set_xlabel(f"{name.capitalize()} (%), with 95% interval")
     ax.grid(axis="x", color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
-    place = display_name(findings, f)
-    title = f"{name.capitalize()} in {place}: {b.label.lower()} and {a.label.lower()}"
-    description = (f"Two points on a scale from 0 to 100%, each with its 95% interval. "
-                   f"{b.label}: {pct(rates[0].estimate)} (95% CI "
-                   f"{interval(rates[0].ci_low, rates[0].ci_high, pct)}) of "
-                   f"{rates[0].trials:,} decisions. {a.label}: {pct(rates[1].estimate)} "
-                   f"(95% CI {interval(rates[1].ci_low, rates[1].ci_high, pct)}) of "
-                   f"{rates[1].trials:,} decisions.")
+    title, description = two_rates_words(findings, f, rates)
     return _to_svg(fig, fig_id, title, description)
 
 
@@ -540,22 +523,6 @@ def benchmark_plot(findings: Findings, rows, fig_id: str = "neighbours") -> SvgF
     right.tick_params(axis="y", left=False)
     fig.legend(loc="lower center", ncols=2, frameon=False, handletextpad=0.4,
                bbox_to_anchor=(0.5, 0))
-    area = rows[0]
-    name = findings.outcome(findings.primary).name
-    title = (f"{area.name} beside its statistical neighbours: {name} by who asked, and the "
-             "ratio")
-    parts = []
-    for r in rows:
-        if r.ratio is None:
-            parts.append(f"{r.name}: not compared ({r.why_not})")
-        else:
-            parts.append(f"{r.name}: {b.label.lower()} {pct(r.rate_b.estimate, 0)}, "
-                         f"{a.label.lower()} {pct(r.rate_a.estimate, 0)}, ratio "
-                         f"{ratio(r.ratio.estimate)} "
-                         f"({interval(r.ratio.ci_low, r.ratio.ci_high)})")
-    description = (f"Dot plot, one row per area: {area.name} (shaded), its "
-                   f"{sum(r.kind == 'neighbour' for r in rows)} statistical neighbours closest "
-                   "first, then its region and the national figures. Left: each group's rate "
-                   "with its 95% interval; right: the ratio with its 95% interval (1 means no "
-                   "difference). " + "; ".join(parts) + ".")
+    title, description = benchmark_words(findings, rows)
     return _to_svg(fig, fig_id, title, description, scale=1.0)
+

@@ -157,7 +157,7 @@ def _la_href() -> str:
 
 
 def _two_rates(findings: Findings, f: AreaFindings):
-    from copro.render.figures import two_rates
+    from copro.render.dot_figures import two_rates
 
     return two_rates(findings, f)
 
@@ -203,7 +203,8 @@ def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -
         benchmark_records,
         benchmark_sentences,
     )
-    from copro.render.figures import benchmark_plot, highlight_point
+    from copro.render.dot_figures import benchmark_plot
+    from copro.render.figures import highlight_point
     from copro.sources.neighbours import bundled_neighbours
 
     a, b = findings.group_a, findings.group_b

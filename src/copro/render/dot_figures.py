@@ -1,0 +1,249 @@
+"""The website's small per-area figures, dot-and-line drawings written directly as SVG: the
+answer figure (two rates, each with its interval) and the neighbours figure (an area beside
+its statistical neighbours). They draw what ``copro.render.figures``' matplotlib versions of
+the same figures draw (the report keeps those), with the same title and description (the words
+are here, shared by both), in a few milliseconds instead of a matplotlib round trip per area.
+
+Coordinates are in points, as matplotlib writes them (a figure WIDTH inches wide is
+72 * WIDTH units across; text FONT units high), so the text is the size the report's is.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from copro.findings import Findings
+from copro.render.numbers import interval, pct, ratio
+from copro.render.sentences import display_name
+
+# the same constants as copro.render.figures (not imported: that module loads matplotlib)
+BLUE, VERMILLION, GREY, INK = "#0072B2", "#D55E00", "#595959", "#0b0c0c"
+GROUP_COLOURS = (BLUE, VERMILLION)
+WIDTH, FONT, SCALE = 4.8, 11, 1.25
+#: a character's mean width, as a share of the font size (for room beside text)
+CHAR = 0.6
+
+
+@dataclass(frozen=True)
+class SvgFigure:
+    """A figure ready to inline: ``svg`` carries its own title and description."""
+
+    id: str
+    title: str
+    description: str
+    svg: str
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _short(name: str, limit: int = 24) -> str:
+    """A local authority's name, cut to fit a figure's margin (the tables give it whole)."""
+    return name if len(name) <= limit else name[:limit - 1].rstrip(" ,") + "…"
+
+
+def _svg(fig_id: str, title: str, description: str, width: float, height: float,
+         body: list[str], scale: float = SCALE):
+    widest = width / 72 * 96 * scale  # CSS px
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.1f} {height:.1f}" '
+           f'role="img" aria-labelledby="{fig_id}-title {fig_id}-desc" class="figure" '
+           f'style="max-width: {widest:.0f}px" font-family="sans-serif" font-size="{FONT}" '
+           f'fill="{INK}">'
+           f'<title id="{fig_id}-title">{_escape(title)}</title>'
+           f'<desc id="{fig_id}-desc">{_escape(description)}</desc>'
+           + "".join(body) + "</svg>")
+    return SvgFigure(fig_id, title, description, svg)
+
+
+def _text(x: float, y: float, text: str, anchor: str = "middle", extra: str = "") -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{extra}>'
+            f"{_escape(text)}</text>")
+
+
+def _line(x1, y1, x2, y2, colour=INK, width=1.0, extra="") -> str:
+    return (f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+            f'stroke="{colour}" stroke-width="{width:g}"{extra}/>')
+
+
+def _marker(shape: str, x: float, y: float, size: float, colour: str, extra: str = "") -> str:
+    """A circle, square or diamond ``size`` points across, centred on (x, y)."""
+    h = size / 2
+    if shape == "o":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{h:.1f}" fill="{colour}"{extra}/>'
+    if shape == "s":
+        return (f'<rect x="{x - h:.1f}" y="{y - h:.1f}" width="{size:.1f}" height="{size:.1f}" '
+                f'fill="{colour}"{extra}/>')
+    return (f'<path d="M{x:.1f} {y - h * 1.2:.1f}L{x + h:.1f} {y:.1f}L{x:.1f} {y + h * 1.2:.1f}'
+            f'L{x - h:.1f} {y:.1f}Z" fill="{colour}"{extra}/>')
+
+
+def two_rates(findings: Findings, f, fig_id: str = "answer"):
+    """Group B's and group A's rate in one area, each with its 95% interval, on a 0-100
+    scale, small enough to sit at the top of a page on a phone; None where either rate is
+    missing (as copro.render.figures.two_rates)."""
+    key = findings.primary
+    a, b = findings.group_a, findings.group_b
+    rates = [f.outcomes[key].rates.get(g) for g in (b, a)]
+    if any(r is None or not r.trials for r in rates):
+        return None
+    name = findings.outcome(key).name
+    width, height = (WIDTH - 0.6) * 72, 1.6 * 72
+    left = 10 + CHAR * FONT * max(len(b.label), len(a.label)) + 6
+    right, top, bottom = width - 14, 6, height - 34
+    x = lambda v: left + (right - left) * v / 100  # noqa: E731
+    y = lambda v: bottom - (bottom - top) * (v + 0.6) / 2.2  # noqa: E731
+    body = [_line(x(t), top, x(t), bottom, "#dddddd", 0.8) for t in (0, 25, 50, 75, 100)]
+    body += [_line(left, bottom, right, bottom), _line(left, top, left, bottom)]
+    for t in (0, 25, 50, 75, 100):
+        body += [_line(x(t), bottom, x(t), bottom + 3.5, INK, 0.8),
+                 _text(x(t), bottom + 15, f"{t}")]
+    body.append(_text((left + right) / 2, height - 4,
+                      f"{name.capitalize()} (%), with 95% interval"))
+    for level, r, colour, group in zip((1, 0), rates, GROUP_COLOURS, (b, a), strict=True):
+        at = y(level)
+        body.append(_line(left - 3.5, at, left, at, INK, 0.8))
+        body.append(_text(left - 6, at + FONT / 3, group.label, "end"))
+        body.append(_line(x(r.ci_low * 100), at, x(r.ci_high * 100), at, colour, 3))
+        body.append(_marker("o", x(r.estimate * 100), at, math.sqrt(90), colour,
+                            f' stroke="{INK}" stroke-width="0.8"'))
+        # the label beside the interval where there is room, else above the point
+        label = f"{round(r.estimate * 100)} in 100"
+        if r.ci_high * 100 < 70:
+            tx, ty, anchor = x(r.ci_high * 100) + 6, at + FONT / 3, "start"
+        elif r.ci_low * 100 > 30:
+            tx, ty, anchor = x(r.ci_low * 100) - 6, at + FONT / 3, "end"
+        else:
+            tx, ty = x(r.estimate * 100), at - 7
+            anchor = "end" if r.estimate > 0.7 else "start" if r.estimate < 0.3 else "middle"
+        body.append(_text(tx, ty, label, anchor, ' font-weight="bold"'))
+    title, description = two_rates_words(findings, f, rates)
+    return _svg(fig_id, title, description, width, height, body)
+
+
+def benchmark_plot(findings: Findings, rows, fig_id: str = "neighbours"):
+    """An area beside its statistical neighbours, its region and the national figures (rows
+    from copro.render.benchmark.benchmark): on the left each group's rate with its interval,
+    on the right the ratio with its interval (log scale); the area's own row shaded and its
+    name in bold (as copro.render.figures.benchmark_plot). None without rows."""
+    if not rows:
+        return None
+    a, b = findings.group_a, findings.group_b
+    k = len(rows)
+    height = (1.3 + 1.5 * FONT / 72 * k) * 72
+    width = WIDTH * 72
+    panel = 0.52 * width / 2.2
+    l0 = 0.46 * width
+    l1, r0 = l0 + panel, l0 + 1.2 * panel
+    r1 = r0 + panel
+    top, bottom = 0.12 * 72, height - 1.05 * 72
+    row_y = lambda i: top + (bottom - top) * (i + 0.6) / k  # noqa: E731 - row i from the top
+    step = (bottom - top) / k
+    rate_x = lambda v: l0 + panel * v / 100  # noqa: E731
+    his = [r.ratio.ci_high for r in rows if r.ratio is not None] or [1.1]
+    los = [r.ratio.ci_low for r in rows if r.ratio is not None] or [0.9]
+    lo, hi = min(min(los), 0.9), max(max(his), 1.1)
+    x_lo, x_hi = math.log(lo / 1.05), math.log(hi * 1.05)
+    ratio_x = lambda v: r0 + panel * (math.log(v) - x_lo) / (x_hi - x_lo)  # noqa: E731
+    body = []
+    for i, r in enumerate(rows):
+        cy = row_y(i) - 0.1 * step  # rows sit 0.5 row apart from the panel's limits
+        if r.kind == "area":
+            for p0, p1 in ((l0, l1), (r0, r1)):
+                body.append(f'<rect x="{p0:.1f}" y="{cy - step / 2:.1f}" width="{p1 - p0:.1f}" '
+                            f'height="{step:.1f}" fill="#fff2cc"/>')
+        if r.kind == "region":
+            for p0, p1 in ((l0, l1), (r0, r1)):
+                body.append(_line(p0, cy - step / 2, p1, cy - step / 2, "#b1b4b6", 0.8))
+    body.append(_line(ratio_x(1), top, ratio_x(1), bottom, GREY, 1,
+                      ' stroke-dasharray="3.7 1.6"'))
+    for i, r in enumerate(rows):
+        cy = row_y(i) - 0.1 * step
+        for attr, colour, shape, dy in (("rate_b", GROUP_COLOURS[0], "o", -0.15),
+                                        ("rate_a", GROUP_COLOURS[1], "s", 0.15)):
+            x = getattr(r, attr)
+            if x is None or not x.trials:
+                continue
+            at = cy + dy * step
+            body.append(_line(rate_x(x.ci_low * 100), at, rate_x(x.ci_high * 100), at,
+                              colour, 1.5))
+            body.append(_marker(shape, rate_x(x.estimate * 100), at, 1.25 * math.sqrt(22), colour))
+        if r.ratio is not None:
+            c = r.ratio
+            body.append(_line(ratio_x(c.ci_low), cy, ratio_x(c.ci_high), cy, INK, 1.5))
+            body.append(_marker("D", ratio_x(c.estimate), cy, 1.25 * math.sqrt(22), INK))
+        else:
+            body.append(_text((r0 + r1) / 2, cy + FONT / 3, "not compared", "middle",
+                              f' fill="{GREY}"'))
+        body.append(_line(l0 - 3.5, cy, l0, cy, INK, 0.8))
+        body.append(_text(l0 - 6, cy + FONT / 3, _short(r.name, 20), "end",
+                          ' font-weight="bold"' if r.kind == "area" else ""))
+    for p0, p1 in ((l0, l1), (r0, r1)):
+        body += [_line(p0, bottom, p1, bottom), _line(p0, top, p0, bottom)]
+    for t in (0, 50, 100):
+        body += [_line(rate_x(t), bottom, rate_x(t), bottom + 3.5, INK, 0.8),
+                 _text(rate_x(t), bottom + 15, f"{t}")]
+    spread, ticks = x_hi - x_lo, []
+    for t in (0.5, 1, 1.5, 2, 3, 4, 6):
+        if lo / 1.1 <= t <= hi * 1.1 and (not ticks or math.log(t / ticks[-1]) >= spread / 4):
+            ticks.append(t)
+    for t in ticks:
+        if r0 - 0.5 <= ratio_x(t) <= r1 + 0.5:
+            body += [_line(ratio_x(t), bottom, ratio_x(t), bottom + 3.5, INK, 0.8),
+                     _text(ratio_x(t), bottom + 15, f"{t:g}")]
+    body += [_text((l0 + l1) / 2, bottom + 30, "Rate (%)"),
+             _text((r0 + r1) / 2, bottom + 30, "Ratio")]
+    # the key: circle for group B, square for group A, centred under the panels
+    key_y = height - 12
+    first, second = b.label, a.label
+    span = 2 * 16 + CHAR * FONT * (len(first) + len(second)) + 14
+    kx = width / 2 - span / 2
+    body += [_marker("o", kx + 5, key_y - FONT / 3, 7, GROUP_COLOURS[0]),
+             _text(kx + 14, key_y, first, "start")]
+    kx += 16 + CHAR * FONT * len(first) + 14
+    body += [_marker("s", kx + 5, key_y - FONT / 3, 7, GROUP_COLOURS[1]),
+             _text(kx + 14, key_y, second, "start")]
+    title, description = benchmark_words(findings, rows)
+    return _svg(fig_id, title, description, width, height, body, scale=1.0)
+
+
+def two_rates_words(findings: Findings, f, rates) -> tuple[str, str]:
+    """The title and description of :func:`two_rates` (and of the website's SVG drawing of
+    the same figure, copro.render.dot_figures)."""
+    a, b = findings.group_a, findings.group_b
+    name = findings.outcome(findings.primary).name
+    place = display_name(findings, f)
+    title = f"{name.capitalize()} in {place}: {b.label.lower()} and {a.label.lower()}"
+    description = (f"Two points on a scale from 0 to 100%, each with its 95% interval. "
+                   f"{b.label}: {pct(rates[0].estimate)} (95% CI "
+                   f"{interval(rates[0].ci_low, rates[0].ci_high, pct)}) of "
+                   f"{rates[0].trials:,} decisions. {a.label}: {pct(rates[1].estimate)} "
+                   f"(95% CI {interval(rates[1].ci_low, rates[1].ci_high, pct)}) of "
+                   f"{rates[1].trials:,} decisions.")
+    return title, description
+
+
+def benchmark_words(findings: Findings, rows) -> tuple[str, str]:
+    """The title and description of :func:`benchmark_plot` (and of the website's SVG drawing
+    of the same figure, copro.render.dot_figures)."""
+    a, b = findings.group_a, findings.group_b
+    area = rows[0]
+    name = findings.outcome(findings.primary).name
+    title = (f"{area.name} beside its statistical neighbours: {name} by who asked, and the "
+             "ratio")
+    parts = []
+    for r in rows:
+        if r.ratio is None:
+            parts.append(f"{r.name}: not compared ({r.why_not})")
+        else:
+            parts.append(f"{r.name}: {b.label.lower()} {pct(r.rate_b.estimate, 0)}, "
+                         f"{a.label.lower()} {pct(r.rate_a.estimate, 0)}, ratio "
+                         f"{ratio(r.ratio.estimate)} "
+                         f"({interval(r.ratio.ci_low, r.ratio.ci_high)})")
+    description = (f"Dot plot, one row per area: {area.name} (shaded), its "
+                   f"{sum(r.kind == 'neighbour' for r in rows)} statistical neighbours closest "
+                   "first, then its region and the national figures. Left: each group's rate "
+                   "with its 95% interval; right: the ratio with its 95% interval (1 means no "
+                   "difference). " + "; ".join(parts) + ".")
+    return title, description
