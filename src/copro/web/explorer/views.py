@@ -347,3 +347,64 @@ def healthz(request, suffix=None):
         return HttpResponse(body, status=code, content_type=CONTENT_TYPES["csv"])
     return HttpResponse(f"{status['status']}\n", status=code,
                         content_type="text/plain; charset=utf-8")
+
+
+def _status() -> tuple[int, dict]:
+    """What the service holds and whether its database answers: (HTTP status, document)."""
+    from django.db.models import Count as Counted
+
+    from copro import __version__
+
+    doc = {"schema": "copro.web.status/1", "status": "ok", "copro_version": __version__,
+           "database": {"vendor": connection.vendor, "reachable": False}, "dataset": None,
+           "datasets_held": None, "pages_kept": None}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        doc["database"]["reachable"] = True
+        dataset = current_dataset(fresh=True)
+        doc["datasets_held"] = Dataset.objects.count()
+        if dataset is not None:
+            areas = dataset.areas.values("level").annotate(n=Counted("id"))
+            doc["dataset"] = {
+                "slug": dataset.slug, "kind": dataset.get_kind_display(),
+                "source": dataset.source, "periods": dataset.periods,
+                "sha256": dataset.sha256, "licence": dataset.licence,
+                "imported_at": dataset.imported_at.isoformat(),
+                "areas": {a["level"]: a["n"] for a in areas}}
+            doc["pages_kept"] = dataset.pages.count()
+        else:
+            doc["status"] = "no data"
+    except Exception as exc:  # noqa: BLE001 - any failure is "unavailable", said as such
+        doc["status"] = "database unavailable"
+        doc["error"] = type(exc).__name__
+    return (200 if doc["status"] == "ok" else 503), doc
+
+
+def _wants_json(request, suffix: str | None) -> bool:
+    if suffix is not None:
+        return suffix == ".json"
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+@require_safe
+def status(request, suffix=None):
+    """/status: what the service holds (the dataset, when it was imported) and whether its
+    database answers, for people (HTML) and for machines (``.json``, or asked for with
+    ``Accept: application/json``); 503 when it cannot serve figures. /healthz stays the
+    load balancers' plain check."""
+    code, doc = _status()
+    if suffix == ".csv":
+        raise Http404("The status comes as HTML or JSON.")
+    if _wants_json(request, suffix):
+        response = JsonResponse(doc, status=code)
+    else:
+        response = HttpResponse(render_to_string("explorer/status.html", {
+            "doc": doc, "page_title": "Service status",
+            "description": "What this copro service holds, and whether it is working."},
+            request=request), status=code)
+    if suffix is None:
+        response["Vary"] = "Accept"
+    response["Cache-Control"] = "no-store"
+    return response
