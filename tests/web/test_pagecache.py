@@ -70,13 +70,35 @@ def test_served_page_is_the_kept_page_and_a_request_draws_nothing_more(client, d
 
 
 def test_a_page_drawn_on_request_is_kept_for_other_workers(client, dataset):
+    from copro.web.survey.store import publication_stamp
+
     RenderedPage.objects.all().delete()
     r = client.get("/la/E08000035.json")
     assert r.status_code == 200
-    assert RenderedPage.objects.filter(dataset=dataset).count() == 1
+    kept = _kept(dataset, views._area_parts("E08000035", publication_stamp())("json"))
+    assert kept[1] == r.content
+    assert RenderedPage.objects.filter(dataset=dataset).count() <= 2  # and the funnel plot
     views._responses.clear()  # another worker: nothing in its memory, the row is read
     again = client.get("/la/E08000035.json")
     assert again.content == r.content
+
+
+def test_a_fresh_process_reads_the_funnel_plot_another_drew(dataset):
+    """The funnel plot (matplotlib: the one slow figure) is drawn once per dataset too."""
+    from copro.render import figures
+
+    findings = findings_for(dataset)
+    pagecache.funnel(dataset, findings)
+    drawn = pages._funnel_svg(findings)
+    pages._figures.clear()  # a fresh worker
+    calls = []
+    real = figures.funnel_plot
+    figures.funnel_plot = lambda *a, **k: calls.append(a) or real(*a, **k)
+    try:
+        pagecache.funnel(dataset, findings)
+    finally:
+        figures.funnel_plot = real
+    assert calls == [] and pages._funnel_svg(findings) == drawn
 
 
 def test_importing_again_forgets_kept_pages(client, dataset):

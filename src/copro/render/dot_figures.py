@@ -1,6 +1,7 @@
 """The website's small per-area figures, dot-and-line drawings written directly as SVG: the
 answer figure (two rates, each with its interval) and the neighbours figure (an area beside
-its statistical neighbours). They draw what ``copro.render.figures``' matplotlib versions of
+its statistical neighbours); and the chosen area's mark on a funnel plot (highlight_point,
+shared with the report). They draw what ``copro.render.figures``' matplotlib versions of
 the same figures draw (the report keeps those), with the same title and description (the words
 are here, shared by both), in a few milliseconds instead of a matplotlib round trip per area.
 
@@ -11,6 +12,7 @@ Coordinates are in points, as matplotlib writes them (a figure WIDTH inches wide
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from copro.findings import Findings
@@ -55,6 +57,85 @@ def _svg(fig_id: str, title: str, description: str, width: float, height: float,
            f'<desc id="{fig_id}-desc">{_escape(description)}</desc>'
            + "".join(body) + "</svg>")
     return SvgFigure(fig_id, title, description, svg)
+
+
+#: The chosen area's mark on a funnel plot: a colour no limit line uses, drawn large.
+HIGHLIGHT = "#009E73"  # GREEN in copro.render.figures (Okabe & Ito)
+
+
+def _text_boxes(svg: str) -> list[tuple[float, float, float, float]]:
+    """Rough extents (x0, y0, x1, y1) of the figure's text (tick labels, named points,
+    legend), from each ``<text>`` element's position, anchor, size and length."""
+    boxes = []
+    for m in re.finditer(r"<text([^>]*)>([^<]*)</text>", svg):
+        attrs, content = m.group(1), m.group(2)
+        x, y = re.search(r'\bx="([-\d.]+)"', attrs), re.search(r'\by="([-\d.]+)"', attrs)
+        if x is None or y is None:
+            continue
+        size = re.search(r"font-size:\s*([\d.]+)px", attrs) or re.search(
+            r'font-size="([\d.]+)"', attrs)
+        fs = float(size.group(1)) if size else FONT * 4 / 3
+        w = 0.6 * fs * len(content.strip())
+        x0 = float(x.group(1))
+        if "text-anchor: end" in attrs or 'text-anchor="end"' in attrs:
+            x0 -= w
+        elif "text-anchor: middle" in attrs or 'text-anchor="middle"' in attrs:
+            x0 -= w / 2
+        y1 = float(y.group(1))
+        boxes.append((x0, y1 - fs, x0 + w, y1 + 0.25 * fs))
+    return boxes
+
+
+def highlight_point(figure: SvgFigure, area_code: str, label: str) -> SvgFigure | None:
+    """The same figure with one point (id ``pt-<area_code>``) drawn large, in a colour no
+    limit line uses, on top of the others, and named where its name covers no other text
+    (a thin line joins a name set further off to its point); None if the figure has no such
+    point."""
+    svg = figure.svg
+    start = svg.find(f'<g id="pt-{area_code}">')
+    if start < 0:
+        return None
+    # the point's own small label, if the figure named it, gives way to the large one
+    svg = re.sub(r"<text [^>]*>" + re.escape(_escape(label)) + r"</text>", "", svg)
+    start = svg.find(f'<g id="pt-{area_code}">')
+    use = re.search(r'<use [^>]*x="([-\d.]+)" y="([-\d.]+)"', svg[start:])
+    x, y = float(use.group(1)), float(use.group(2))
+    box = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', svg)
+    width, height = float(box.group(1)), float(box.group(2))
+    fs = FONT + 2
+    w, taken = 0.6 * fs * len(label), _text_boxes(svg)
+    choice = None
+    for dy in (-12, 18, -28, 34, -44, 50, -60, 66):
+        for right in ((True, False) if x < width * 0.6 else (False, True)):
+            x0 = x + 11 if right else x - 11 - w
+            box_ = (x0 - 2, y + dy - fs, x0 + w + 2, y + dy + 0.3 * fs)
+            if (box_[0] < 2 or box_[2] > width - 2 or box_[1] < 2 or box_[3] > height - 2
+                    or any(box_[0] < t[2] and t[0] < box_[2] and box_[1] < t[3]
+                           and t[1] < box_[3] for t in taken)):
+                continue
+            choice = (x0, y + dy, right)
+            break
+        if choice:
+            break
+    if choice is None:  # nowhere free: above the point, inside the figure
+        right = x < width * 0.6
+        choice = (min(max(x + 11 if right else x - 11 - w, 2), width - w - 2),
+                  max(y - 12, fs + 2), right)
+    tx, ty, right = choice
+    leader = ""
+    if abs(ty - y) > 20:
+        leader = (f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{tx + (0 if right else w):.1f}" '
+                  f'y2="{ty - fs / 3:.1f}" stroke="#0b0c0c" stroke-width="1"/>')
+    mark = (f'<g class="highlight">{leader}<circle cx="{x:.1f}" cy="{y:.1f}" r="9" '
+            f'fill="{HIGHLIGHT}" stroke="#0b0c0c" stroke-width="2"/>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#0b0c0c"/>'
+            f'<text x="{tx:.1f}" y="{ty:.1f}" text-anchor="start" font-size="{fs}" '
+            f'font-weight="bold" fill="#0b0c0c" stroke="#ffffff" stroke-width="3" '
+            f'paint-order="stroke">{_escape(label)}</text></g>')
+    end = svg.rindex("</svg>")
+    return SvgFigure(figure.id, figure.title,
+                     figure.description + f" {label} is the large green point, named beside it.",
+                     svg[:end] + mark + svg[end:])
 
 
 def _text(x: float, y: float, text: str, anchor: str = "middle", extra: str = "") -> str:

@@ -85,7 +85,7 @@ def area(request, code):
 
     # the same bytes as the LA page's JSON, so the same kept page (drawn ahead by pagecache)
     return views._cached(request, dataset, views._area_parts(code, publication_stamp())("json"),
-                         "json", lambda: (pages.area_page(findings, f, views._survey_figures(code)),
+                         "json", lambda: (views.area_page(dataset, findings, f),
                                   f"copro-{findings.period}-{code}"))
 
 

@@ -102,6 +102,30 @@ def stored_keys(dataset: Dataset) -> set[str]:
     return set(RenderedPage.objects.filter(dataset=dataset).values_list("key", flat=True))
 
 
+def funnel(dataset: Dataset, findings) -> None:
+    """Give this process the dataset's funnel plot (every LA page highlights its own point on
+    it): as another process kept it, else drawn (matplotlib, the one slow figure) and kept."""
+    import json
+
+    from copro.render.dot_figures import SvgFigure
+    from copro.web.explorer import pages
+
+    if pages.held_funnel(findings)[0]:
+        return
+    entry = key(("funnel",))
+    kept = load(dataset, entry)
+    if kept is not None:
+        doc = json.loads(kept[1])
+        figure = None if doc is None else SvgFigure(**doc)
+    else:
+        figure = pages.draw_funnel(findings)
+        doc = None if figure is None else {"id": figure.id, "title": figure.title,
+                                           "description": figure.description,
+                                           "svg": figure.svg}
+        store(dataset, {entry: pack(200, json.dumps(doc).encode(), "funnel")})
+    pages.hold_funnel(findings, figure)
+
+
 def warm(dataset: Dataset) -> int:
     """Draw and store every page not stored yet for ``dataset``: each local authority's page
     (HTML, JSON, CSV, the page built once for all three), the index and the methods page.

@@ -148,7 +148,7 @@ def every_page(dataset: Dataset):
     stamp = publication_stamp()
     for f in findings.local_authorities:
         yield _area_parts(f.area.code, stamp), (
-            lambda f=f: (pages.area_page(findings, f, _survey_figures(f.area.code)),
+            lambda f=f: (area_page(dataset, findings, f),
                          f"copro-{findings.period}-{f.area.code}",
                          reverse("explorer:area", args=[f.area.code])))
 
@@ -195,8 +195,14 @@ def area(request, code, suffix=None):
     from copro.web.survey.store import publication_stamp  # issue 12: the LA page's survey block
 
     return _cached(request, dataset, _area_parts(f.area.code, publication_stamp())(fmt), fmt,
-                   lambda: (pages.area_page(findings, f, _survey_figures(f.area.code)),
+                   lambda: (area_page(dataset, findings, f),
                             f"copro-{findings.period}-{f.area.code}"))
+
+
+def area_page(dataset: Dataset, findings, f) -> pages.Page:
+    """An LA's page, on the funnel plot kept for every process (pagecache.funnel)."""
+    pagecache.funnel(dataset, findings)
+    return pages.area_page(findings, f, _survey_figures(f.area.code))
 
 
 def _survey_figures(code: str) -> dict:
