@@ -88,8 +88,12 @@ def test_a_fresh_process_reads_the_funnel_plot_another_drew(dataset):
     from copro.render import figures
 
     findings = findings_for(dataset)
+    RenderedPage.objects.all().delete()
+    pages._figures.clear()  # the first worker: draws it, and keeps it for the others
     pagecache.funnel(dataset, findings)
+    assert pagecache.load(dataset, pagecache.key(("funnel",))) is not None
     drawn = pages._funnel_svg(findings)
+    assert drawn is not None and 'id="pt-E08000035"' in drawn.svg
     pages._figures.clear()  # a fresh worker
     calls = []
     real = figures.funnel_plot
