@@ -43,6 +43,13 @@ def test_warm_keeps_every_la_page_and_they_equal_a_fresh_render(dataset):
     assert n == 153
     assert drawn == 3 * (n + 2)  # every LA, the index and the methods page, in three formats
     assert pagecache.warm(dataset) == 0  # a second start draws nothing
+    # pages no reader will be given again (an older code version's) are forgotten by warm
+    RenderedPage.objects.create(dataset=dataset, key="0" * 64, status=200, filename="old",
+                                gzipped=gzip.compress(b"old"))
+    assert pagecache.warm(dataset) == 0
+    assert not RenderedPage.objects.filter(key="0" * 64).exists()
+    pages_kept = RenderedPage.objects.exclude(key=pagecache.key(("funnel",)))
+    assert pages_kept.count() == 3 * (n + 2)
     stamp = publication_stamp()
     for code in AREAS:
         f = next(x for x in findings.local_authorities if x.area.code == code)

@@ -5,8 +5,10 @@ page, on which survey results are published), so they are drawn once per dataset
 version, not once per worker: the first process to draw a page stores it (one row, written in
 one transaction: no reader ever sees half of it), and every other worker reads that row.
 ``warm`` draws every local authority's page (HTML, JSON and CSV), the index and the methods
-page in one go: ``copro db import`` does it after importing, and ``copro serve`` before its
-workers start, so the site is fast from its first request.
+page in one go (and forgets pages no reader will be given again): ``copro db import`` does it
+after importing, and ``copro serve`` before its workers start, so the site is fast from its
+first request. The funnel plot, the one figure still drawn with matplotlib, is kept the same way
+(``funnel``), so a worker never draws it when another has.
 
 Keys: a SHA-256 of the page's address and format, the survey's publication stamp where the
 page shows it, and a fingerprint of every file of copro's package (code, templates, the
@@ -135,8 +137,10 @@ def warm(dataset: Dataset) -> int:
     have = stored_keys(dataset)
     drawn: dict[str, Rendered] = {}
     total = 0
+    current = {key(("funnel",))}
     for parts, build in views.every_page(dataset):
         wanted = {fmt: key(parts(fmt)) for fmt in views.FORMATS}
+        current.update(wanted.values())
         missing = [fmt for fmt, k in wanted.items() if k not in have]
         if not missing:
             continue
@@ -148,4 +152,16 @@ def warm(dataset: Dataset) -> int:
             store(dataset, drawn)
             drawn = {}
     store(dataset, drawn)
+    prune(dataset, current)
     return total
+
+
+def prune(dataset: Dataset, current: set[str]) -> None:
+    """Forget pages no reader will be given again: other datasets', an older code version's or
+    survey publication's (pages drawn on request, such as comparisons, are drawn again)."""
+    stale = RenderedPage.objects.exclude(dataset=dataset, key__in=current)
+    try:
+        with transaction.atomic():
+            stale.delete()
+    except DatabaseError as exc:
+        log.warning("copro: old pages not forgotten (%s)", type(exc).__name__)
