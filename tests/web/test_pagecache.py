@@ -112,6 +112,28 @@ def test_a_fresh_process_reads_the_funnel_plot_another_drew(dataset):
     assert calls == [] and pages._funnel_svg(findings) == drawn
 
 
+def test_one_process_draws_at_a_time():
+    """Two processes starting at once: the second waits for the first's pages (then finds
+    them drawn) instead of drawing them too. Two threads stand for them: the lock is on the
+    file's open description, not the process."""
+    import threading
+    import time
+
+    order = []
+
+    def second():
+        with pagecache.exclusive():
+            order.append("second")
+
+    with pagecache.exclusive():
+        thread = threading.Thread(target=second)
+        thread.start()
+        time.sleep(0.3)
+        order.append("first done")
+    thread.join(timeout=10)
+    assert order == ["first done", "second"]
+
+
 def test_importing_again_forgets_kept_pages(client, dataset):
     from copro.web.explorer.importing import import_dfe
 

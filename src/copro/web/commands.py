@@ -133,6 +133,9 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     with _database_errors():
         findings_for(current_dataset(fresh=True))  # computed once, before the workers fork
     warm_pages()
+    from django.db import connections
+
+    connections.close_all()  # each worker opens its own: a forked socket is not shareable
     from copro.web.server import run
 
     workers = workers or min(8, 2 * (os.cpu_count() or 1))

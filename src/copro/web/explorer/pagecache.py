@@ -23,6 +23,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -34,6 +35,8 @@ log = logging.getLogger("copro.pagecache")
 
 #: Change when what a row holds changes meaning.
 FORMAT = "copro-page-1"
+#: The advisory lock (PostgreSQL) that one process drawing pages holds: "copro" in ASCII.
+LOCK_ID = 0x636F70726F
 #: Folders of the package whose files never change what a page says.
 _SKIPPED = {"__pycache__", "docs_site"}
 
@@ -132,6 +135,39 @@ def warm(dataset: Dataset) -> int:
     """Draw and store every page not stored yet for ``dataset``: each local authority's page
     (HTML, JSON, CSV, the page built once for all three), the index and the methods page.
     Returns how many were drawn (0 when all were there already)."""
+    with exclusive():  # several processes starting at once: one draws, the others find it done
+        return _warm(dataset)
+
+
+@contextmanager
+def exclusive():
+    """Held by one process at a time, across processes: on PostgreSQL an advisory lock (any
+    host using the database), else a lock on a file in the data folder (SQLite lives on one
+    host). A second ``copro serve`` starting while the first draws waits, then draws nothing."""
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_ID])
+            try:
+                yield
+            finally:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_ID])
+        return
+    import fcntl
+
+    folder = Path(settings.DATA_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "pages.lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _warm(dataset: Dataset) -> int:
     from copro.web.explorer import views
 
     have = stored_keys(dataset)
