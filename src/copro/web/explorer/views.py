@@ -1,9 +1,11 @@
 """The explorer's views: thin. Find the dataset, take its findings (computed once by copro's
 audit engine, see store.py), build the page (pages.py) and answer as HTML, JSON or CSV.
 
-A dataset never changes once imported, so a page's bytes depend only on the dataset and the
-address: they are kept (a bounded cache per process) and a repeated request costs one small
-query for the current dataset and a dictionary look-up.
+A dataset never changes once imported, so a page's bytes depend only on the dataset, the
+address and copro's own code: they are drawn once for every worker and kept in the database
+(pagecache.py, drawn ahead when data are imported and before `copro serve`'s workers start),
+and each process keeps those it has served in memory (a bounded cache): a repeated request
+costs one small query for the current dataset and a dictionary look-up.
 """
 
 from __future__ import annotations
