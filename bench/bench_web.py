@@ -71,7 +71,18 @@ import json, os, sys, time
 from copro.web.commands import setup_django
 setup_django()
 from django.test import Client
+from django.urls import get_resolver
+from copro.web.explorer import pagecache
+from copro.web.explorer.store import current_dataset, findings_for
+# what `copro serve` does before its workers fork: the URLs (and the views) imported, the
+# findings loaded, the code's fingerprint taken; then the middleware, loaded by a worker at start
+start = time.perf_counter()
+get_resolver().url_patterns
+findings_for(current_dataset(fresh=True))
+pagecache.code_version()
 client = Client(HTTP_HOST="localhost")
+client.get("/healthz")
+print(json.dumps((time.perf_counter() - start) * 1000))
 out = []
 for code in sys.argv[1:]:
     start = time.perf_counter()
@@ -82,15 +93,17 @@ print(json.dumps(out))
 """
 
 
-def cold_render(env: dict, codes: list[str]) -> list[float]:
-    """ms per LA page, the first request for each in a fresh process (as a worker just
-    started: nothing in its memory) on the server's database."""
+def cold_render(env: dict, codes: list[str]) -> tuple[float, list[float]]:
+    """(ms to start, ms per LA page): the first request for each LA page in a fresh process
+    (as a worker just started: no page in its memory) on the server's database, after what
+    `copro serve` does once before its workers fork."""
     import json
     import subprocess
 
     done = subprocess.run([sys.executable, "-c", COLD, *codes], env=env, capture_output=True,
                           text=True, timeout=600, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    lines = done.stdout.strip().splitlines()
+    return json.loads(lines[-2]), json.loads(lines[-1])
 
 
 def run_wrk(url: str, paths: list[str], workdir: Path, rate: float | None = None,
@@ -106,7 +119,7 @@ def run_wrk(url: str, paths: list[str], workdir: Path, rate: float | None = None
                {"BENCH_PATHS": str(workdir / "paths.txt")})
 
 
-def bench(name: str, database_url: str | None) -> tuple[list[tuple], list[float]]:
+def bench(name: str, database_url: str | None) -> tuple[list[tuple], tuple]:
     work = Path(tempfile.mkdtemp(prefix="copro-bench-web-"))
     rows = []
     try:
@@ -163,12 +176,13 @@ def main() -> int:
           f"requests, so that together they ask at least {TARGET_RPS:.0f} a second; cold start: "
           f"straight after start-up, no warm-up pass, target >= {COLD_TARGET_RPS:.0f} req/s "
           f"with p99 <= {COLD_TARGET_P99_MS:.0f} ms)")
-    for db, times in colds:
+    for db, (started, times) in colds:
         ms = sorted(times)
         print(f"{db}: cold render of each of the {len(ms)} LA pages, first request in a fresh "
-              f"process: median {ms[len(ms) // 2]:.1f} ms, max {ms[-1]:.1f} ms (the "
-              f"process's first page {times[0]:.1f} ms), target <= {COLD_RENDER_MS:.0f} ms: "
-              f"{'met' if ms[-1] <= COLD_RENDER_MS else 'NOT met'}")
+              f"process: median {ms[len(ms) // 2]:.1f} ms, p90 {ms[int(0.9 * len(ms))]:.1f} "
+              f"ms, max {ms[-1]:.1f} ms (the process's first page {times[0]:.1f} ms; its "
+              f"start-up, once per process, {started:.0f} ms), target <= "
+              f"{COLD_RENDER_MS:.0f} ms: {'met' if ms[-1] <= COLD_RENDER_MS else 'NOT met'}")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
           f"(the machine's other work slows every figure above)")
     return 0
