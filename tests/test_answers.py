@@ -11,7 +11,7 @@ import pytest
 
 from copro.audit import audit, contrast
 from copro.findings import CONTRAST_KINDS
-from copro.render import area_table
+from copro.render import area_table, dot_figures
 from copro.render.dictionary import documented_names, is_documented
 from copro.render.figures import funnel_plot, two_rates
 from copro.render.sentences import compared_codes, plain_answer
@@ -97,6 +97,7 @@ def test_not_compared_answer_says_why_with_raw_counts_and_no_rate(findings, name
     assert why in answer.verdict and "in every 100" not in " ".join(answer.sentences)
     assert "copro foi letters" in answer.actions[0]
     assert two_rates(findings, f) is None  # no dots for an area not compared
+    assert dot_figures.two_rates(findings, f) is None  # nor on the website's figure
 
 
 def test_no_data_answer_explains_dfe_symbol(findings):
@@ -163,3 +164,22 @@ def test_the_region_is_compared_by_the_ratio_of_ratios_as_england_is(findings):
                                                                                      text)
         assert "Its interval lies" not in text and "consistent with the ratio" not in text
     assert {"similar", "larger"} <= seen
+
+
+@pytest.mark.parametrize("name", ["Leeds", "Kent"])
+def test_answer_figure_marks_the_nation_alike_in_the_report_and_on_the_site(findings, name):
+    """The report's figure (matplotlib) and the website's (plain SVG) say the same: one title
+    and description, England's rate for each group as a triangle named in the axis label."""
+    f = _la(findings, name)
+    report, site = two_rates(findings, f), dot_figures.two_rates(findings, f)
+    assert (report.title, report.description) == (site.title, site.description)
+    national = findings.national.outcomes[findings.primary].comparison
+    assert (f"A black triangle marks each group's rate for England: families "
+            f"{national.rate_b.estimate:.1%}, schools {national.rate_a.estimate:.1%}."
+            in site.description)
+    label = "Assessment rate (%), 95% interval; ▲ England"
+    assert label in site.svg and label in report.svg
+    assert site.svg.count('class="national"') == 2
+    # the national figure itself has no marks, and says nothing of them
+    own = dot_figures.two_rates(findings, findings.national)
+    assert "triangle" not in own.description and 'class="national"' not in own.svg

@@ -163,7 +163,8 @@ def test_the_answer_comes_first(pages, width):
     page.goto(url + "/la/E08000035")
     m = page.evaluate(ANSWER)
     assert m["sentence"] == ("In Leeds, 73 in every 100 families' requests led to an "
-                             "assessment; 93 in every 100 from schools.")
+                             "assessment (600 of the 818 that were decided); 93 in every 100 "
+                             "from schools (1,410 of 1,511).")
     assert m["sentenceBottom"] <= m["viewport"] and m["figureBottom"] <= m["viewport"], m
     assert m["figureWidth"] <= width
     desc = page.locator(".copro-answer__figure svg desc").text_content()

@@ -8,9 +8,8 @@ output's "Not compared" list must be exactly the neighbours the audit did not co
 Made cheap enough to run on every LA: the findings are computed once (the file's for the
 terminal and report, the database's for the site, as each is shown); the report is written once
 for all LAs; the site is asked through Django's test client, each LA's page built once for its
-three forms, with the two matplotlib figures (about 1.5 s a page, and not where neighbours are
-named in words) drawn by a stand-in that keeps every name and reason the figure was given. The
-real figures are drawn for Kent and Somerset in ``test_kent_and_somerset_as_a_reader_sees_them``.
+three forms (its answer and neighbours figures are plain SVG, drawn in milliseconds, so the real
+neighbours figure is checked on every page too).
 """
 
 from __future__ import annotations
@@ -100,16 +99,9 @@ def test_terminal_and_report_name_every_neighbour(findings, tmp_path):
 
 @pytest.fixture
 def fast_pages(monkeypatch):
-    """Each LA page built once for its three forms, its matplotlib figures drawn by a stand-in
-    that keeps the names and reasons it was given; the site's page cache emptied before and
-    after, so no other test sees a stand-in figure."""
-    from copro.render import figures
+    """Each LA page built once for its three forms; the site's page cache emptied before and
+    after, so no other test sees these pages."""
     from copro.web.explorer import pages, views
-
-    def stand_in(findings, rows):
-        return figures.SvgFigure(id="neighbours", title="", description="", svg="<svg>" + (
-            html.escape(" | ".join(f"{r.name}: {r.why_not}" for r in rows))) + "</svg>") \
-            if rows else None
 
     built = {}
     real = pages.area_page
@@ -119,12 +111,17 @@ def fast_pages(monkeypatch):
             built[f.area.code] = real(findings, f, survey)
         return built[f.area.code]
 
-    monkeypatch.setattr(figures, "benchmark_plot", stand_in)
-    monkeypatch.setattr(pages, "_two_rates", lambda findings, f: None)
     monkeypatch.setattr(pages, "area_page", once)
     views._responses.clear()
     yield
     views._responses.clear()
+
+
+def _neighbours_figure(page: str) -> str:
+    """The description of an LA page's neighbours figure (its <desc>): the rows in words."""
+    found = re.search(r'<desc id="neighbours-desc">([^<]*)</desc>', page)
+    assert found, "no neighbours figure"
+    return html.unescape(found.group(1))
 
 
 def test_every_web_page_json_and_csv_name_every_neighbour(client, fast_pages):
@@ -138,6 +135,10 @@ def test_every_web_page_json_and_csv_name_every_neighbour(client, fast_pages):
         r = client.get(f"/la/{code}")
         assert r.status_code == 200, code
         _check_words(f"/la/{code}", _words(r.content.decode()), neighbours, uncompared)
+        figure = _neighbours_figure(r.content.decode())
+        for _, name in neighbours:  # every neighbour drawn, compared or with why not
+            assert f"{name}: " in figure, f"/la/{code}: {name} not in the neighbours figure"
+        assert [n for _, n in neighbours if f"{n}: not compared" in figure] == uncompared, code
         doc = client.get(f"/la/{code}.json").json()["statistical_neighbours"]
         rows = [x for x in doc["rows"] if x["kind"] == "neighbour"]
         assert [(x["code"], x["name"]) for x in rows] == neighbours, code

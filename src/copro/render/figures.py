@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
 
 import numpy as np
 from matplotlib import rcParams
@@ -16,8 +15,18 @@ from matplotlib.figure import Figure
 
 from copro.findings import Findings, Funnel
 from copro.groups import COMPARABLE_GROUPS
+from copro.render.dot_figures import (  # noqa: F401 - HIGHLIGHT, _text_boxes: for the tests
+    HIGHLIGHT,
+    SvgFigure,
+    _text_boxes,
+    benchmark_words,
+    highlight_point,
+    national_marks,
+    two_rates_axis_label,
+    two_rates_words,
+)
 from copro.render.numbers import interval, names, pct, ratio
-from copro.render.sentences import authorities, display_name
+from copro.render.sentences import authorities
 
 # Okabe & Ito (2008) colour-blind-safe palette
 BLUE, ORANGE, VERMILLION, SKY, GREEN, PURPLE, GREY = (
@@ -44,16 +53,6 @@ rcParams.update({
     "xtick.color": "#0b0c0c",
     "ytick.color": "#0b0c0c",
 })
-
-
-@dataclass(frozen=True)
-class SvgFigure:
-    """A figure ready to inline: ``svg`` carries its own title and description."""
-
-    id: str
-    title: str
-    description: str
-    svg: str
 
 
 def _to_svg(fig: Figure, fig_id: str, title: str, description: str,
@@ -83,85 +82,6 @@ def _prefix_ids(svg: str, prefix: str) -> str:
         svg = (svg.replace(f'id="{old}"', f'id="{new}"').replace(f"url(#{old})", f"url(#{new})")
                .replace(f'href="#{old}"', f'href="#{new}"'))
     return svg
-
-
-#: The chosen area's mark on a funnel plot: a colour no limit line uses, drawn large.
-HIGHLIGHT = GREEN
-
-
-def _text_boxes(svg: str) -> list[tuple[float, float, float, float]]:
-    """Rough extents (x0, y0, x1, y1) of the figure's text (tick labels, named points,
-    legend), from each ``<text>`` element's position, anchor, size and length."""
-    boxes = []
-    for m in re.finditer(r"<text([^>]*)>([^<]*)</text>", svg):
-        attrs, content = m.group(1), m.group(2)
-        x, y = re.search(r'\bx="([-\d.]+)"', attrs), re.search(r'\by="([-\d.]+)"', attrs)
-        if x is None or y is None:
-            continue
-        size = re.search(r"font-size:\s*([\d.]+)px", attrs) or re.search(
-            r'font-size="([\d.]+)"', attrs)
-        fs = float(size.group(1)) if size else FONT * 4 / 3
-        w = 0.6 * fs * len(content.strip())
-        x0 = float(x.group(1))
-        if "text-anchor: end" in attrs or 'text-anchor="end"' in attrs:
-            x0 -= w
-        elif "text-anchor: middle" in attrs or 'text-anchor="middle"' in attrs:
-            x0 -= w / 2
-        y1 = float(y.group(1))
-        boxes.append((x0, y1 - fs, x0 + w, y1 + 0.25 * fs))
-    return boxes
-
-
-def highlight_point(figure: SvgFigure, area_code: str, label: str) -> SvgFigure | None:
-    """The same figure with one point (id ``pt-<area_code>``) drawn large, in a colour no
-    limit line uses, on top of the others, and named where its name covers no other text
-    (a thin line joins a name set further off to its point); None if the figure has no such
-    point."""
-    svg = figure.svg
-    start = svg.find(f'<g id="pt-{area_code}">')
-    if start < 0:
-        return None
-    # the point's own small label, if the figure named it, gives way to the large one
-    svg = re.sub(r"<text [^>]*>" + re.escape(_escape(label)) + r"</text>", "", svg)
-    start = svg.find(f'<g id="pt-{area_code}">')
-    use = re.search(r'<use [^>]*x="([-\d.]+)" y="([-\d.]+)"', svg[start:])
-    x, y = float(use.group(1)), float(use.group(2))
-    box = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', svg)
-    width, height = float(box.group(1)), float(box.group(2))
-    fs = FONT + 2
-    w, taken = 0.6 * fs * len(label), _text_boxes(svg)
-    choice = None
-    for dy in (-12, 18, -28, 34, -44, 50, -60, 66):
-        for right in ((True, False) if x < width * 0.6 else (False, True)):
-            x0 = x + 11 if right else x - 11 - w
-            box_ = (x0 - 2, y + dy - fs, x0 + w + 2, y + dy + 0.3 * fs)
-            if (box_[0] < 2 or box_[2] > width - 2 or box_[1] < 2 or box_[3] > height - 2
-                    or any(box_[0] < t[2] and t[0] < box_[2] and box_[1] < t[3]
-                           and t[1] < box_[3] for t in taken)):
-                continue
-            choice = (x0, y + dy, right)
-            break
-        if choice:
-            break
-    if choice is None:  # nowhere free: above the point, inside the figure
-        right = x < width * 0.6
-        choice = (min(max(x + 11 if right else x - 11 - w, 2), width - w - 2),
-                  max(y - 12, fs + 2), right)
-    tx, ty, right = choice
-    leader = ""
-    if abs(ty - y) > 20:
-        leader = (f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{tx + (0 if right else w):.1f}" '
-                  f'y2="{ty - fs / 3:.1f}" stroke="#0b0c0c" stroke-width="1"/>')
-    mark = (f'<g class="highlight">{leader}<circle cx="{x:.1f}" cy="{y:.1f}" r="9" '
-            f'fill="{HIGHLIGHT}" stroke="#0b0c0c" stroke-width="2"/>'
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#0b0c0c"/>'
-            f'<text x="{tx:.1f}" y="{ty:.1f}" text-anchor="start" font-size="{fs}" '
-            f'font-weight="bold" fill="#0b0c0c" stroke="#ffffff" stroke-width="3" '
-            f'paint-order="stroke">{_escape(label)}</text></g>')
-    end = svg.rindex("</svg>")
-    return SvgFigure(figure.id, figure.title,
-                     figure.description + f" {label} is the large green point, named beside it.",
-                     svg[:end] + mark + svg[end:])
 
 
 def _escape(text: str) -> str:
@@ -426,18 +346,15 @@ GROUP_COLOURS = (BLUE, VERMILLION)
 def two_rates(findings: Findings, f, fig_id: str = "answer") -> SvgFigure | None:
     """The comparison that matters, drawn small enough to sit at the top of a page on a
     phone: group B's and group A's rate in one area, each with its 95% interval, on a 0-100
-    scale, and the national rate for each group marked (a black bar); None where the two were
-    not compared (a figure of rates no one compared would lead where the page cannot)."""
+    scale, and the national rate for each group marked (a black triangle); None where the two
+    were not compared (a figure of rates no one compared would lead where the page cannot).
+    The website draws the same figure as plain SVG: copro.render.dot_figures.two_rates."""
     key = findings.primary
     a, b = findings.group_a, findings.group_b
     if f.outcomes[key].comparison is None:
         return None
     rates = [f.outcomes[key].rates.get(g) for g in (b, a)]
-    national = findings.national.outcomes[key].comparison
-    marks = ([national.rate_b, national.rate_a]
-             if national is not None and f is not findings.national else [None, None])
-    nation = display_name(findings, findings.national)
-    name = findings.outcome(key).name
+    marks = national_marks(findings, f)
     # narrower than the others: it sits indented, beside the answer, on a 390 px phone
     fig = Figure(figsize=(WIDTH - 0.6, 1.6), layout="constrained")
     ax = fig.add_subplot()
@@ -469,22 +386,10 @@ def two_rates(findings: Findings, f, fig_id: str = "answer") -> SvgFigure | None
     ax.set_ylim(-0.6, 1.6)
     ax.set_xlim(0, 100)
     ax.set_xticks([0, 25, 50, 75, 100])
-    ax.set_xlabel(f"{name.capitalize()} (%), with 95% interval"
-                  + (f"; ▲ {nation}" if any(marks) else ""))
+    ax.set_xlabel("\n".join(two_rates_axis_label(findings, f)))
     ax.grid(axis="x", color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
-    place = display_name(findings, f)
-    title = f"{name.capitalize()} in {place}: {b.label.lower()} and {a.label.lower()}"
-    description = (f"Two points on a scale from 0 to 100%, each with its 95% interval. "
-                   f"{b.label}: {pct(rates[0].estimate)} (95% CI "
-                   f"{interval(rates[0].ci_low, rates[0].ci_high, pct)}) of "
-                   f"{rates[0].trials:,} decisions. {a.label}: {pct(rates[1].estimate)} "
-                   f"(95% CI {interval(rates[1].ci_low, rates[1].ci_high, pct)}) of "
-                   f"{rates[1].trials:,} decisions.")
-    if any(marks):
-        description += (f" A black triangle marks {nation}'s rate for each group: "
-                        f"{b.label.lower()} {pct(marks[0].estimate)}, {a.label.lower()} "
-                        f"{pct(marks[1].estimate)}.")
+    title, description = two_rates_words(findings, f, rates)
     return _to_svg(fig, fig_id, title, description)
 
 
@@ -566,22 +471,6 @@ def benchmark_plot(findings: Findings, rows, fig_id: str = "neighbours") -> SvgF
     right.tick_params(axis="y", left=False)
     fig.legend(loc="lower center", ncols=2, frameon=False, handletextpad=0.4,
                bbox_to_anchor=(0.5, 0))
-    area = rows[0]
-    name = findings.outcome(findings.primary).name
-    title = (f"{area.name} beside its statistical neighbours: {name} by who asked, and the "
-             "ratio")
-    parts = []
-    for r in rows:
-        if r.ratio is None:
-            parts.append(f"{r.name}: not compared ({r.why_not})")
-        else:
-            parts.append(f"{r.name}: {b.label.lower()} {pct(r.rate_b.estimate, 0)}, "
-                         f"{a.label.lower()} {pct(r.rate_a.estimate, 0)}, ratio "
-                         f"{ratio(r.ratio.estimate)} "
-                         f"({interval(r.ratio.ci_low, r.ratio.ci_high)})")
-    description = (f"Dot plot, one row per area: {area.name} (shaded), its "
-                   f"{sum(r.kind == 'neighbour' for r in rows)} statistical neighbours closest "
-                   "first, then its region and the national figures. Left: each group's rate "
-                   "with its 95% interval; right: the ratio with its 95% interval (1 means no "
-                   "difference). " + "; ".join(parts) + ".")
+    title, description = benchmark_words(findings, rows)
     return _to_svg(fig, fig_id, title, description, scale=1.0)
+

@@ -71,6 +71,24 @@ def ensure_bundled_data() -> None:
             click.echo(f"copro: imported the bundled data ({imported.dataset.source})", err=True)
 
 
+def warm_pages() -> None:
+    """Draw every local authority's page (and the index and methods page) not already kept in
+    the database for the current dataset, so that every worker serves them from its first
+    request (copro.web.explorer.pagecache)."""
+    import time
+
+    from copro.web.explorer import pagecache
+    from copro.web.explorer.store import current_dataset
+
+    start = time.perf_counter()
+    with _database_errors():
+        dataset = current_dataset(fresh=True)
+        drawn = 0 if dataset is None else pagecache.warm(dataset)
+    if drawn:
+        click.echo(f"copro: drew {drawn} pages for every worker in "
+                   f"{time.perf_counter() - start:.1f} s", err=True)
+
+
 def collect_static() -> None:
     """Copy the built assets (``make assets``) where WhiteNoise serves them from, with hashed
     names and compressed copies. Fails with a clear message if they were never built."""
@@ -126,6 +144,10 @@ def serve_command(host: str, port: int, workers: int | None, threads: int,
 
     with _database_errors():
         findings_for(current_dataset(fresh=True))  # computed once, before the workers fork
+    warm_pages()
+    from django.db import connections
+
+    connections.close_all()  # each worker opens its own: a forked socket is not shareable
     from copro.web.server import run
 
     workers = workers or min(8, 2 * (os.cpu_count() or 1))
@@ -178,6 +200,13 @@ def db_import_command(dfe, foi, year, sen2, suppress_below) -> None:
         else:
             imported = importing.import_dfe(dfe)
     d = imported.dataset
+    try:
+        collect_static()  # the pages drawn next name the stylesheet's hashed file
+    except CoproError:
+        click.echo("copro: the stylesheet has not been built (`make assets`): pages are drawn "
+                   "when `copro serve` starts instead", err=True)
+    else:
+        warm_pages()
     if imported.created:
         click.echo(f"copro: imported {d.source} as dataset '{d.slug}' ({d.counts.count():,} "
                    f"counts, {d.areas.count()} areas, periods {d.periods}; SHA-256 {d.sha256})",

@@ -25,6 +25,31 @@ def _not_found(code: str) -> HttpResponse:
 
 
 @require_safe
+def index(request):
+    """/api/v1/: the API's front door in words, every endpoint with an example and a link to
+    the OpenAPI description (built from that description, so the two never disagree)."""
+    from django.template.loader import render_to_string
+
+    described = openapi.description()
+    example_code = openapi.CODE["example"]
+    endpoints = []
+    for path, methods in described["paths"].items():
+        get = methods["get"]
+        example = path.replace("{code}", example_code)
+        endpoints.append({"path": path, "summary": get["summary"], "example": example,
+                          "operation": get["operationId"],
+                          "answers": [f"{status}: {r['description']}"
+                                      for status, r in get["responses"].items()]})
+    html = render_to_string("explorer/api_index.html", {
+        "info": described["info"], "endpoints": endpoints, "version": openapi.VERSION,
+        "example_code": example_code,
+        "page_title": "The copro API (version 1)",
+        "description": "Every endpoint of copro's read-only JSON API, with an example, and its "
+                       "OpenAPI description."}, request=request)
+    return HttpResponse(html)
+
+
+@require_safe
 def description(request):
     return _json(openapi.description(request.build_absolute_uri("/").rstrip("/") or "/"))
 
@@ -58,9 +83,9 @@ def area(request, code):
         return _not_found(code)
     from copro.web.survey.store import publication_stamp
 
-    return views._cached(request, (dataset.pk, dataset.sha256, "api-area", f.area.code,
-                                   publication_stamp()), "json",
-                         lambda: (pages.area_page(findings, f, views._survey_figures(code)),
+    # the same bytes as the LA page's JSON, so the same kept page (drawn ahead by pagecache)
+    return views._cached(request, dataset, views._area_parts(code, publication_stamp())("json"),
+                         "json", lambda: (views.area_page(dataset, findings, f),
                                   f"copro-{findings.period}-{code}"))
 
 

@@ -65,7 +65,11 @@ def import_sen2(path: Path, suppress_below: int = 5) -> Imported:
 @transaction.atomic
 def store(counts: CountsTable, kind: str, licence: str,
           suppress_below: int | None = None) -> Imported:
-    """Write one counts table and its areas as a dataset, whole or not at all."""
+    """Write one counts table and its areas as a dataset, whole or not at all. Every page kept
+    for the workers (pagecache) is forgotten in the same transaction: data were imported."""
+    from copro.web.explorer import pagecache
+
+    pagecache.clear()
     prov = counts.provenance
     existing = Dataset.objects.filter(kind=kind, sha256=prov.sha256).first()
     if existing is not None:

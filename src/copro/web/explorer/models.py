@@ -85,3 +85,22 @@ class Count(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area_code} {self.period} {self.group} {self.measure}"
+
+
+class RenderedPage(models.Model):
+    """A page of the explorer as served (its bytes, and their gzip), shared by every worker
+    process: drawn once per dataset and copro code version, not once per worker
+    (``copro.web.explorer.pagecache``). Emptied when data are imported again."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="pages")
+    key = models.CharField(max_length=64, help_text="SHA-256 of the address, format and code")
+    status = models.PositiveSmallIntegerField()
+    filename = models.CharField(max_length=120)
+    gzipped = models.BinaryField(help_text="the page's bytes, gzip-compressed")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dataset", "key"],
+                                               name="rendered_page_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id} {self.key[:12]}"

@@ -145,19 +145,34 @@ def _why_not(findings: Findings, f: AreaFindings) -> str:
 _figures: dict[int, tuple[Findings, object]] = {}
 
 
-def _funnel_svg(findings: Findings):
-    """The funnel plot, drawn once per findings (every area page highlights its own point)."""
+def draw_funnel(findings: Findings):
+    """The funnel plot every area page highlights its own point on (matplotlib), or None."""
     from copro.render.figures import funnel_plot
     from copro.render.sentences import compared_codes
 
-    held = _figures.get(id(findings))
-    if held is not None and held[0] is findings:
-        return held[1]
     funnel = funnel_of(findings)
-    figure = None if funnel is None else funnel_plot(
+    return None if funnel is None else funnel_plot(
         funnel, findings.outcome(findings.primary).name, "funnel", national_name(findings),
         compared=compared_codes(findings))
+
+
+def held_funnel(findings: Findings) -> tuple[bool, object]:
+    """(True, figure) when this process holds the findings' funnel plot, else (False, None)."""
+    held = _figures.get(id(findings))
+    return (True, held[1]) if held is not None and held[0] is findings else (False, None)
+
+
+def hold_funnel(findings: Findings, figure) -> None:
+    """Keep a funnel plot drawn (or read from where another process kept it) for findings."""
     _figures[id(findings)] = (findings, figure)
+
+
+def _funnel_svg(findings: Findings):
+    """The funnel plot, drawn once per findings (every area page highlights its own point)."""
+    found, figure = held_funnel(findings)
+    if not found:
+        figure = draw_funnel(findings)
+        hold_funnel(findings, figure)
     return figure
 
 
@@ -170,7 +185,7 @@ def _la_href() -> str:
 
 
 def _two_rates(findings: Findings, f: AreaFindings):
-    from copro.render.figures import two_rates
+    from copro.render.dot_figures import two_rates
 
     return two_rates(findings, f)
 
@@ -219,7 +234,7 @@ def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -
         benchmark_records,
         benchmark_sentences,
     )
-    from copro.render.figures import benchmark_plot, highlight_point
+    from copro.render.dot_figures import benchmark_plot, highlight_point
     from copro.sources.neighbours import bundled_neighbours
 
     a, b = findings.group_a, findings.group_b

@@ -28,6 +28,8 @@ urlpatterns = [
     *_both("healthz", views.healthz, "healthz"),
     path("accessibility", views.accessibility, name="accessibility"),
     # the versioned JSON API, described by /api/v1/openapi.json
+    path("api/v1/", api.index, name="api-index"),
+    *_both("status", views.status, "status"),
     path("api/v1/openapi.json", api.description, name="api-description"),
     path("api/v1/areas", api.areas, name="api-areas"),
     path("api/v1/areas/<str:code>", api.area, name="api-area"),

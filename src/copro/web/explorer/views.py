@@ -1,15 +1,16 @@
 """The explorer's views: thin. Find the dataset, take its findings (computed once by copro's
 audit engine, see store.py), build the page (pages.py) and answer as HTML, JSON or CSV.
 
-A dataset never changes once imported, so a page's bytes depend only on the dataset and the
-address: they are kept (a bounded cache per process) and a repeated request costs one small
-query for the current dataset and a dictionary look-up.
+A dataset never changes once imported, so a page's bytes depend only on the dataset, the
+address and copro's own code: they are drawn once for every worker and kept in the database
+(pagecache.py, drawn ahead when data are imported and before `copro serve`'s workers start),
+and each process keeps those it has served in memory (a bounded cache): a repeated request
+costs one small query for the current dataset and a dictionary look-up.
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 import re
@@ -17,13 +18,13 @@ import threading
 from collections import OrderedDict
 
 from django.db import connection
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from copro.errors import CoproError
-from copro.web.explorer import pages
+from copro.web.explorer import pagecache, pages
 from copro.web.explorer.models import Count, Dataset
 from copro.web.explorer.store import current_dataset, findings_for
 
@@ -33,15 +34,26 @@ CONTENT_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json",
 CACHE_SIZE = 1024  # every LA page in three forms is 459; the rest are comparisons
 
 _lock = threading.Lock()
-_responses: OrderedDict[tuple, tuple[int, bytes, str, bytes | None]] = OrderedDict()
+_responses: OrderedDict[tuple, pagecache.Rendered] = OrderedDict()
+_drawing: dict[tuple, threading.Lock] = {}
 
 
 def _fmt(suffix: str | None) -> str:
     return (suffix or ".html").lstrip(".")
 
 
-def _render(request, page: pages.Page, fmt: str, filename: str
-            ) -> tuple[int, bytes, str, bytes | None]:
+def _page_request(path: str) -> HttpRequest:
+    """The request a kept page is drawn for: its path only (the menu marks the page shown),
+    nothing of the reader's (no cookie, session or CSRF token), so a page drawn for one reader
+    is right for every reader and carries no secret."""
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = path
+    return request
+
+
+def render_page(page: pages.Page, fmt: str, filename: str, path: str) -> pagecache.Rendered:
+    """A page's bytes in one format (with their gzip), as every reader gets them."""
     if fmt == "json":
         body = json.dumps(page.document, ensure_ascii=False, allow_nan=False,
                           default=str).encode()
@@ -52,10 +64,13 @@ def _render(request, page: pages.Page, fmt: str, filename: str
         out.writerows(["" if v is None else v for v in row] for row in page.rows)
         body = buf.getvalue().encode()
     else:
-        body = render_to_string(page.template, page.context, request=request).encode()
-    # compressed once, here: the cached pages hold no secret (no CSRF token, no session)
-    packed = gzip.compress(body, compresslevel=6, mtime=0) if len(body) > 1024 else None
-    return page.status, body, filename, packed
+        body = render_to_string(page.template, page.context,
+                                request=_page_request(path)).encode()
+    return pagecache.pack(page.status, body, filename)
+
+
+def _render(request, page: pages.Page, fmt: str, filename: str) -> pagecache.Rendered:
+    return render_page(page, fmt, filename, request.path)
 
 
 def _respond(status: int, body: bytes, fmt: str, filename: str,
@@ -75,20 +90,69 @@ def _respond(status: int, body: bytes, fmt: str, filename: str,
     return response
 
 
-def _cached(request, key: tuple, fmt: str, build) -> HttpResponse:
-    """The page for ``key`` from the cache, or built by ``build()`` -> (Page, filename)."""
+def _cached(request, dataset: Dataset, parts: tuple, fmt: str, build) -> HttpResponse:
+    """The page for ``parts`` (its address and format): from this process's memory, else as
+    another process stored it in the database (pagecache), else built by ``build()`` ->
+    (Page, filename), rendered and stored for every process. Threads of one process asking for
+    the same page at once draw it once."""
+    key = (dataset.pk, dataset.sha256, *parts)
     with _lock:
         hit = _responses.get(key)
         if hit is not None:
             _responses.move_to_end(key)
+        drawing = _drawing.setdefault(key, threading.Lock()) if hit is None else None
     if hit is None:
-        page, filename = build()
-        hit = _render(request, page, fmt, filename)
+        with drawing:
+            with _lock:
+                hit = _responses.get(key)
+            if hit is None:
+                entry = pagecache.key(parts)
+                hit = pagecache.load(dataset, entry)
+                if hit is None:
+                    page, filename = build()
+                    hit = _render(request, page, fmt, filename)
+                    pagecache.store(dataset, {entry: hit})
+                with _lock:
+                    _responses[key] = hit
+                    while len(_responses) > CACHE_SIZE:
+                        _responses.popitem(last=False)
         with _lock:
-            _responses[key] = hit
-            while len(_responses) > CACHE_SIZE:
-                _responses.popitem(last=False)
+            _drawing.pop(key, None)
     return _respond(hit[0], hit[1], fmt, hit[2], hit[3], request)
+
+
+#: The formats every page comes in.
+FORMATS = ("html", "json", "csv")
+
+
+def _area_parts(code: str, stamp: tuple):
+    return lambda fmt: ("la", code, fmt, stamp)
+
+
+def _index_parts(fmt: str) -> tuple:
+    return ("index", fmt)
+
+
+def _methods_parts(fmt: str) -> tuple:
+    return ("methods", fmt)
+
+
+def every_page(dataset: Dataset):
+    """Each page ``pagecache.warm`` draws ahead: (its key parts by format, a function giving
+    (Page, filename, path)) for the index, the methods page and every local authority."""
+    from copro.web.survey.store import publication_stamp
+
+    findings = findings_for(dataset)
+    yield _index_parts, lambda: (pages.index_page(findings), f"copro-{findings.period}-areas",
+                                 reverse("explorer:index"))
+    yield _methods_parts, lambda: (pages.methods_page(findings), "copro-methods",
+                                   reverse("explorer:methods"))
+    stamp = publication_stamp()
+    for f in findings.local_authorities:
+        yield _area_parts(f.area.code, stamp), (
+            lambda f=f: (area_page(dataset, findings, f),
+                         f"copro-{findings.period}-{f.area.code}",
+                         reverse("explorer:area", args=[f.area.code])))
 
 
 def _dataset_and_findings():
@@ -102,7 +166,7 @@ def _dataset_and_findings():
 def index(request, suffix=None):
     fmt = _fmt(suffix)
     dataset, findings = _dataset_and_findings()
-    return _cached(request, (dataset.pk, dataset.sha256, "index", fmt), fmt,
+    return _cached(request, dataset, _index_parts(fmt), fmt,
                    lambda: (pages.index_page(findings), f"copro-{findings.period}-areas"))
 
 
@@ -149,10 +213,15 @@ def area(request, code, suffix=None):
                                     status=301)
     from copro.web.survey.store import publication_stamp  # issue 12: the LA page's survey block
 
-    return _cached(request, (dataset.pk, dataset.sha256, "la", f.area.code, fmt,
-                             publication_stamp()), fmt,
-                   lambda: (pages.area_page(findings, f, _survey_figures(f.area.code)),
+    return _cached(request, dataset, _area_parts(f.area.code, publication_stamp())(fmt), fmt,
+                   lambda: (area_page(dataset, findings, f),
                             f"copro-{findings.period}-{f.area.code}"))
+
+
+def area_page(dataset: Dataset, findings, f) -> pages.Page:
+    """An LA's page, on the funnel plot kept for every process (pagecache.funnel)."""
+    pagecache.funnel(dataset, findings)
+    return pages.area_page(findings, f, _survey_figures(f.area.code))
 
 
 def _survey_figures(code: str) -> dict:
@@ -222,8 +291,8 @@ def compare(request, suffix=None):
         status, body, filename, packed = _render(
             request, pages.compare_page(findings, chosen, errors), fmt, "copro-compare")
         return _respond(status, body, fmt, filename, packed, request)
-    key = (dataset.pk, dataset.sha256, "compare", fmt, tuple(f.area.code for f in chosen))
-    return _cached(request, key, fmt,
+    parts = ("compare", fmt, tuple(f.area.code for f in chosen))
+    return _cached(request, dataset, parts, fmt,
                    lambda: (pages.compare_page(findings, chosen, []), "copro-compare"))
 
 
@@ -257,7 +326,7 @@ def _choose(findings, wanted: list[str]):
 def methods(request, suffix=None):
     fmt = _fmt(suffix)
     dataset, findings = _dataset_and_findings()
-    return _cached(request, (dataset.pk, dataset.sha256, "methods", fmt), fmt,
+    return _cached(request, dataset, _methods_parts(fmt), fmt,
                    lambda: (pages.methods_page(findings), "copro-methods"))
 
 
@@ -326,3 +395,64 @@ def healthz(request, suffix=None):
         return HttpResponse(body, status=code, content_type=CONTENT_TYPES["csv"])
     return HttpResponse(f"{status['status']}\n", status=code,
                         content_type="text/plain; charset=utf-8")
+
+
+def _status() -> tuple[int, dict]:
+    """What the service holds and whether its database answers: (HTTP status, document)."""
+    from django.db.models import Count as Counted
+
+    from copro import __version__
+
+    doc = {"schema": "copro.web.status/1", "status": "ok", "copro_version": __version__,
+           "database": {"vendor": connection.vendor, "reachable": False}, "dataset": None,
+           "datasets_held": None, "pages_kept": None}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        doc["database"]["reachable"] = True
+        dataset = current_dataset(fresh=True)
+        doc["datasets_held"] = Dataset.objects.count()
+        if dataset is not None:
+            areas = dataset.areas.values("level").annotate(n=Counted("id"))
+            doc["dataset"] = {
+                "slug": dataset.slug, "kind": dataset.get_kind_display(),
+                "source": dataset.source, "periods": dataset.periods,
+                "sha256": dataset.sha256, "licence": dataset.licence,
+                "imported_at": dataset.imported_at.isoformat(),
+                "areas": {a["level"]: a["n"] for a in areas}}
+            doc["pages_kept"] = dataset.pages.count()
+        else:
+            doc["status"] = "no data"
+    except Exception as exc:  # noqa: BLE001 - any failure is "unavailable", said as such
+        doc["status"] = "database unavailable"
+        doc["error"] = type(exc).__name__
+    return (200 if doc["status"] == "ok" else 503), doc
+
+
+def _wants_json(request, suffix: str | None) -> bool:
+    if suffix is not None:
+        return suffix == ".json"
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+@require_safe
+def status(request, suffix=None):
+    """/status: what the service holds (the dataset, when it was imported) and whether its
+    database answers, for people (HTML) and for machines (``.json``, or asked for with
+    ``Accept: application/json``); 503 when it cannot serve figures. /healthz stays the
+    load balancers' plain check."""
+    code, doc = _status()
+    if suffix == ".csv":
+        raise Http404("The status comes as HTML or JSON.")
+    if _wants_json(request, suffix):
+        response = JsonResponse(doc, status=code)
+    else:
+        response = HttpResponse(render_to_string("explorer/status.html", {
+            "doc": doc, "page_title": "Service status",
+            "description": "What this copro service holds, and whether it is working."},
+            request=request), status=code)
+    if suffix is None:
+        response["Vary"] = "Accept"
+    response["Cache-Control"] = "no-store"
+    return response
