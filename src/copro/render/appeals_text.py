@@ -1,0 +1,94 @@
+"""SEND Tribunal appeals in words and table rows, shared by the terminal, the report and the
+website (copro.appeals holds the figures; this says them)."""
+
+from __future__ import annotations
+
+from copro.appeals import AppealAssociation, AppealFindings, AppealPoint, AppealSeries
+from copro.render.numbers import MISSING
+
+METHOD_LABEL = {"old": "old method", "new": "new method"}
+HEADERS = ["Year", "Method", "Appeals", "Appealable decisions", "Appeal rate, 95% CI",
+           "Neighbours (pooled)", "England"]
+
+
+def _pct(x: float | None) -> str:
+    return MISSING if x is None else f"{100 * x:.1f}%"
+
+
+def rate_cell(p) -> str:
+    if p.rate is None:
+        return MISSING
+    return f"{_pct(p.rate)} ({_pct(p.ci_low)}–{_pct(p.ci_high)})"
+
+
+def _n(x: int | None) -> str:
+    return MISSING if x is None else f"{x:,}"
+
+
+def series_rows(appeals: AppealFindings, s: AppealSeries) -> list[list[str]]:
+    """One row per year and method, old method first in 2024; a flag or a missing figure's
+    reason follows the rate ('*' with the note below the table)."""
+    rows = []
+    for p, n, e in zip(s.points, s.neighbours or [None] * len(s.points), appeals.england,
+                       strict=True):
+        rate = rate_cell(p) if p.rate is not None else (p.missing or MISSING)
+        if p.flag:
+            rate += " * flagged"
+        rows.append([str(p.year), METHOD_LABEL[p.method], _n(p.appeals), _n(p.decisions), rate,
+                     MISSING if n is None or n.rate is None
+                     else f"{_pct(n.rate)} ({n.neighbours} of 10)",
+                     _pct(e.rate) + (" *" if e.flag else "")])
+    return rows
+
+
+def series_notes(appeals: AppealFindings, s: AppealSeries) -> list[str]:
+    """The words that go with the table: the change of method, every flag, predecessors."""
+    out = ["The method changed in 2024: to 2024 appealable decisions assumed an annual review "
+           "of every plan; from 2024 they count the annual reviews actually completed, about "
+           "half as many, so the same appeals give about twice the rate. 2024 is shown on "
+           "both; the two methods are separate series, not one line."]
+    for p in s.points:
+        if p.flag:
+            out.append(f"{s.area_name} {p.year} ({METHOD_LABEL[p.method]}) flagged: {p.flag}.")
+    for p in appeals.england:
+        if p.flag:
+            out.append(f"England {p.year} ({METHOD_LABEL[p.method]}): {p.flag}.")
+    for h in s.predecessors:
+        years = [p for p in h.points if p.rate is not None or p.appeals is not None]
+        if years:
+            text = "; ".join(f"{p.year} {_n(p.appeals)} of {_n(p.decisions)}"
+                             + (f" ({_pct(p.rate)})" if p.rate is not None else "")
+                             for p in years)
+            out.append(f"Before it, {h.area_name} (ended {h.ended}), its own figures, not "
+                       f"added into these: {text}.")
+    out.extend(s.notes)
+    out.append(appeals.flag_rule)
+    return out
+
+
+def latest(s: AppealSeries) -> AppealPoint | None:
+    return next((p for p in reversed(s.points) if p.rate is not None), None)
+
+
+def series_sentence(s: AppealSeries) -> str:
+    p = latest(s)
+    if p is None:
+        return f"No appeal rate is published for {s.area_name}."
+    return (f"SEND Tribunal appeals, {p.year}: {p.appeals:,} appeals registered of "
+            f"{p.decisions:,} appealable decisions, an appeal rate of {_pct(p.rate)} "
+            f"(95% interval {_pct(p.ci_low)} to {_pct(p.ci_high)}; {METHOD_LABEL[p.method]})"
+            + (" — flagged, see below" if p.flag else "") + ".")
+
+
+def association_lines(a: AppealAssociation) -> list[str]:
+    return [a.summary,
+            f"Method: {a.method}; {a.k} local authorities, each weighted by its log ratio's "
+            f"sampling variance and a between-area variance (tau² {a.tau2:.4f}, residual "
+            f"I² {100 * a.i2:.0f}%). Slope {a.slope:+.4f} per percentage point "
+            f"(95% CI {a.slope_ci_low:+.4f} to {a.slope_ci_high:+.4f}, p = {a.slope_p:.2g}); "
+            f"with Knapp-Hartung's interval {a.knapp_hartung_ci_low:+.4f} to "
+            f"{a.knapp_hartung_ci_high:+.4f}.",
+            a.moderator_error,
+            f"Left out: {len(a.left_out)} authorities (no comparable {a.year} rate, or a "
+            "flagged appeal rate).",
+            a.caveat]
