@@ -92,3 +92,35 @@ def association_lines(a: AppealAssociation) -> list[str]:
             f"Left out: {len(a.left_out)} authorities (no comparable {a.year} rate, or a "
             "flagged appeal rate).",
             a.caveat]
+
+
+#: The per-year CSV columns (the audit's area CSV and the LA page's CSV).
+APPEAL_CSV_HEADER = ["area_code", "area_name", "year", "method", "appeals", "decisions", "rate",
+                     "ci_low", "ci_high", "published_rate", "flag", "missing",
+                     "neighbours_rate", "neighbours_ci_low", "neighbours_ci_high",
+                     "neighbours_count", "england_rate"]
+
+
+def appeal_csv_rows(appeals: AppealFindings | None, code: str) -> list[list]:
+    s = appeals.of(code) if appeals is not None else None
+    if s is None:
+        return []
+    out = []
+    for p, n, e in zip(s.points, s.neighbours or [None] * len(s.points), appeals.england,
+                       strict=True):
+        out.append([s.area_code, s.area_name, p.year, p.method, p.appeals, p.decisions, p.rate,
+                    p.ci_low, p.ci_high, p.published_rate, p.flag, p.missing,
+                    n and n.rate, n and n.ci_low, n and n.ci_high, n and n.neighbours, e.rate])
+    return out
+
+
+def appeals_document(appeals: AppealFindings | None, code: str) -> dict | None:
+    """One authority's appeals for JSON: its series, England's, the sources and the rule."""
+    from copro.render.json_out import to_plain
+
+    s = appeals.of(code) if appeals is not None else None
+    if s is None:
+        return None
+    return {"series": to_plain(s), "england": to_plain(appeals.england),
+            "sources": to_plain(appeals.sources), "attribution": appeals.attribution,
+            "methods": appeals.methods, "flag_rule": appeals.flag_rule}
