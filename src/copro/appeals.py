@@ -51,6 +51,9 @@ from copro.stats.rates import rate
 #: A new-method year is flagged when the authority's new/old ratio of appealable decisions is
 #: below this fraction of England's (see the module's rules).
 IMPLAUSIBLE_SHARE = 0.6
+#: Fewest local authorities for the across-authority association (a regression line through a
+#: handful of areas says nothing).
+MIN_AREAS = 10
 #: The old method's last year, given on both methods: the base for the flag.
 BOTH_METHODS_YEAR = 2024
 FLAG_RULE = (f"A new-method year is flagged when the authority's appealable decisions on the "
@@ -303,7 +306,7 @@ def _association(rates, comparisons, year, flags, outcome, ratio, confidence):
             continue
         points.append(AssociationPoint(code, name, log_ratio, variance,
                                        y.appeals / y.decisions, y.appeals, y.decisions))
-    if len(points) < 3:
+    if len(points) < MIN_AREAS:
         return None
     yi = np.array([p.log_ratio for p in points])
     vi = np.array([p.log_ratio_variance for p in points])
