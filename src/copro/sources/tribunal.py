@@ -351,8 +351,9 @@ def _read_one(path: Path, raw: bytes) -> _File:
         rest = cells[1:width]
         if name.isupper() and _is_blank(rest):
             if name not in REGION_HEADINGS:
-                raise InputError(path, f"'{shown(name)}' looks like a region heading but is "
-                                       "not one of England's regions", line, unit=unit)
+                raise InputError(path, "a row in capitals with no figures, like a region "
+                                       "heading, that is not one of England's regions", line,
+                                 unit=unit)
             continue  # Quirk: region header rows in capitals
         if not name:
             raise InputError(path, "a row with no local authority name", line, unit=unit)
@@ -368,8 +369,8 @@ def _read_one(path: Path, raw: bytes) -> _File:
             excluding = values
             continue
         if england:
-            raise InputError(path, f"'{shown(name)}' after the England total row", line,
-                             unit=unit)
+            raise InputError(path, "a local authority's row after the England total row",
+                             line, unit=unit)
         identity = _identity(path, name, _clean(cells[1]), line, unit, notes)
         if identity.code in areas:
             raise InputError(path, f"{identity.name} appears twice (also on {unit} "
@@ -436,9 +437,11 @@ def _identity(path: Path, name: str, code: str, line: int, unit: str,
     """The register's identity for a row, matched on its name and, where given, its code."""
     named = resolve(name)
     if len(named) != 1:
+        # the name is not echoed: a cell that names no authority may hold anything
         what = "no local authority" if not named else "several local authorities"
-        raise InputError(path, f"'{shown(name)}' names {what} in the register", line,
-                         unit=unit)
+        raise InputError(path, f"the name in the first column ({len(name)} characters) names "
+                               f"{what} in the register; expected a local authority's name as "
+                               "DfE writes it", line, unit=unit)
     identity = named[0]
     if not code:
         return identity  # Quirk: Bournemouth and Poole have no code: matched by name
@@ -448,6 +451,7 @@ def _identity(path: Path, name: str, code: str, line: int, unit: str,
     coded = by_code(code)
     if coded is not None and coded.code == identity.code:
         return identity
+    name = identity.name  # from here on the register's name, never the cell's
     right = KNOWN_WRONG_CODES.get((name.lower(), code))
     if right is not None and right == identity.dfe_code:
         notes.append(f"{path.name}, {unit} {line}: {name} has the code {code} "
