@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib import ticker as matplotlib_ticker
 from matplotlib.figure import Figure
 
 from copro.appeals import AppealAssociation, AppealFindings, AppealSeries
@@ -31,7 +32,7 @@ def series_figure(appeals: AppealFindings, s: AppealSeries,
     fig.subplots_adjust(left=0.13, right=0.98, top=0.97, bottom=0.33)
     ax = fig.add_subplot()
     top = 0.0
-    for method, (colour, style, marker, label) in METHOD_STYLE.items():
+    for method, (colour, style, marker, _label) in METHOD_STYLE.items():
         pts = [p for p in s.points if p.method == method and p.rate is not None]
         good = [p for p in pts if not p.flag]
         dx = -0.08 if method == "old" else 0.08
@@ -40,34 +41,39 @@ def series_figure(appeals: AppealFindings, s: AppealSeries,
             ax.vlines(xs, [100 * p.ci_low for p in good], [100 * p.ci_high for p in good],
                       color=colour, linewidth=1)
             ax.plot(xs, [100 * p.rate for p in good], style, color=colour, marker=marker,
-                    markersize=4, linewidth=1.5, label=f"{s.area_name}, {label}")
+                    markersize=4, linewidth=1.5)
             top = max(top, max(100 * p.ci_high for p in good))
         for p in pts:
             if p.flag:
                 ax.plot([p.year + dx], [100 * p.rate], marker=marker, markersize=6,
                         markerfacecolor="white", markeredgecolor=VERMILLION, linestyle="none")
                 ax.annotate("flagged", (p.year + dx, 100 * p.rate), textcoords="offset points",
-                            xytext=(4, 4), fontsize=9, color=VERMILLION)
+                            xytext=(-6, 0), fontsize=9, color=VERMILLION, ha="right",
+                            va="center")
                 top = max(top, 100 * p.rate)
         eng = [p for p in appeals.england if p.method == method and p.rate is not None]
         if eng:
             ax.plot([p.year for p in eng], [100 * p.rate for p in eng], ":", color=colour,
-                    linewidth=1, label=f"England, {method} method")
+                    linewidth=1)
             top = max(top, max(100 * p.rate for p in eng))
         nb = [n for n in s.neighbours if n.method == method and n.rate is not None]
         if nb:
             ax.plot([n.year for n in nb], [100 * n.rate for n in nb], "--", color=colour,
-                    linewidth=0.8, alpha=0.7, label=f"Neighbours, {method} method")
+                    linewidth=0.8, alpha=0.7)
             top = max(top, max(100 * n.rate for n in nb))
     years = sorted({p.year for p in s.points})
     ax.axvline(2023.5, color=GREY, linewidth=0.8)
-    ax.text(2023.55, 0.98, "method\nchanged", transform=ax.get_xaxis_transform(), va="top",
-            fontsize=9, color=GREY)
+    ax.text(2023.4, 0.98, "method changed", transform=ax.get_xaxis_transform(), va="top",
+            ha="right", fontsize=9, color=GREY)
     ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
-    ax.set_xticks([y for y in years if y % 2 == 0 or y == years[-1]])
+    ax.set_xticks([y for y in years if y % 2 == years[-1] % 2])
     ax.set_ylim(0, max(1.0, top * 1.1))
     ax.set_ylabel("Appeal rate (%)")
-    fig.legend(loc="lower center", ncols=2, frameon=False, fontsize=8,
+    for (colour, _, marker, label) in METHOD_STYLE.values():
+        ax.plot([], [], "-", color=colour, marker=marker, markersize=4, label=label.capitalize())
+    ax.plot([], [], ":", color=GREY, label="England")
+    ax.plot([], [], "--", color=GREY, label="Statistical neighbours")
+    fig.legend(loc="lower center", ncols=2, frameon=False, fontsize=9,
                bbox_to_anchor=(0.5, 0), handlelength=1.6)
     title = f"{s.area_name}: SEND Tribunal appeal rate by year, {years[0]}–{years[-1]}"
     parts = []
@@ -106,6 +112,10 @@ def association_figure(a: AppealAssociation, fig_id: str = "appeals-association"
     ax.plot(grid, np.exp(fit), color=VERMILLION, linewidth=1.5)
     ax.axhline(1, color=GREY, linestyle="--", linewidth=0.8)
     ax.set_yscale("log")
+    lo, hi = min(y.min(), 0.9), max(y.max(), 1.1)
+    ticks = [t for t in (0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 12) if lo / 1.1 <= t <= hi * 1.1]
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    ax.yaxis.set_minor_locator(matplotlib_ticker.NullLocator())
     ax.set_xlabel(f"Appeal rate, {a.year} (%, new method)")
     ax.set_ylabel("Ratio")
     title = (f"Across local authorities, {a.year}: the {a.ratio} against the SEND Tribunal "
