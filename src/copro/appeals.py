@@ -46,7 +46,6 @@ from copro.sources.tribunal import (
     AppealSource,
     AppealYear,
 )
-from copro.stats.rates import rate
 
 #: A new-method year is flagged when the authority's new/old ratio of appealable decisions is
 #: below this fraction of England's (see the module's rules).
@@ -191,6 +190,14 @@ class AppealFindings:
 
 def _keys(rates: AppealRates) -> list[tuple[int, str]]:
     return sorted(rates.england, key=lambda k: (k[0], k[1] != OLD))
+
+
+def rate(successes: int, trials: int):
+    """A Wilson interval (imported here, not at the top: unpickling cached findings must not
+    load SciPy)."""
+    from copro.stats.rates import rate as wilson
+
+    return wilson(successes, trials)
 
 
 def _point(y: AppealYear | None, key, flag: str | None = None) -> AppealPoint:

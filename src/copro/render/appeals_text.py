@@ -7,18 +7,23 @@ from copro.appeals import AppealAssociation, AppealFindings, AppealPoint, Appeal
 from copro.render.numbers import MISSING
 
 METHOD_LABEL = {"old": "old method", "new": "new method"}
-HEADERS = ["Year", "Method", "Appeals", "Appealable decisions", "Appeal rate, 95% CI",
-           "Neighbours (pooled)", "England"]
+HEADERS = ["Year", "Method", "Appeals", "Appealable decisions", "Appeal rate % (95% CI)",
+           "Neighbours' pooled rate % [of 10]", "England %"]
 
 
 def _pct(x: float | None) -> str:
     return MISSING if x is None else f"{100 * x:.1f}%"
 
 
+def _num(x: float | None) -> str:
+    return MISSING if x is None else f"{100 * x:.1f}"
+
+
 def rate_cell(p) -> str:
+    """'6.4 (5.5–7.4)': the rate in % and its interval, as the other tables write them."""
     if p.rate is None:
         return MISSING
-    return f"{_pct(p.rate)} ({_pct(p.ci_low)}–{_pct(p.ci_high)})"
+    return f"{_num(p.rate)} ({_num(p.ci_low)}–{_num(p.ci_high)})"
 
 
 def _n(x: int | None) -> str:
@@ -36,8 +41,8 @@ def series_rows(appeals: AppealFindings, s: AppealSeries) -> list[list[str]]:
             rate += " * flagged"
         rows.append([str(p.year), METHOD_LABEL[p.method], _n(p.appeals), _n(p.decisions), rate,
                      MISSING if n is None or n.rate is None
-                     else f"{_pct(n.rate)} ({n.neighbours} of 10)",
-                     _pct(e.rate) + (" *" if e.flag else "")])
+                     else f"{_num(n.rate)} [{n.neighbours}]",
+                     _num(e.rate) + (" *" if e.flag else "")])
     return rows
 
 
