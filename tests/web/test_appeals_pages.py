@@ -27,7 +27,7 @@ def test_leeds_page_shows_every_year_and_the_change_of_method(client):
     for year in range(2014, 2026):
         assert re.search(rf"<th scope=\"row\" class=\"govuk-table__header\">{year}</th>", page)
     # 2024 on both methods, in two rows
-    assert words.count("2024 old method") == 1 and words.count("2024 new method") == 1
+    assert words.count("2024 old 126 6,463") == 1 and words.count("2024 new 126 3,542") == 1
     assert "The method changed in 2024" in words
     # the figure: an inline SVG with a title and a description, two series
     svg = page[page.index('id="appeals-title"') - 200:]

@@ -7,8 +7,8 @@ from copro.appeals import AppealAssociation, AppealFindings, AppealPoint, Appeal
 from copro.render.numbers import MISSING
 
 METHOD_LABEL = {"old": "old method", "new": "new method"}
-HEADERS = ["Year", "Method", "Appeals", "Appealable decisions", "Appeal rate % (95% CI)",
-           "Neighbours' pooled rate % [of 10]", "England %"]
+HEADERS = ["Year", "Method", "Appeals", "Appealable decisions", "Appeal rate %, 95% CI",
+           "Neighbours' pooled rate % (and how many of 10)", "England %"]
 
 
 def _pct(x: float | None) -> str:
@@ -39,7 +39,7 @@ def series_rows(appeals: AppealFindings, s: AppealSeries) -> list[list[str]]:
         rate = rate_cell(p) if p.rate is not None else (p.missing or MISSING)
         if p.flag:
             rate += " * flagged"
-        rows.append([str(p.year), METHOD_LABEL[p.method], _n(p.appeals), _n(p.decisions), rate,
+        rows.append([str(p.year), p.method, _n(p.appeals), _n(p.decisions), rate,
                      MISSING if n is None or n.rate is None
                      else f"{_num(n.rate)} [{n.neighbours}]",
                      _num(e.rate) + (" *" if e.flag else "")])
