@@ -15,7 +15,7 @@ from copro.sources.dfe import read_dfe_requests
 from tests.browser import axe_violations
 from tests.test_cli import COPRO
 
-FIGURES = ("scatter", "forest", "funnel", "timeliness", "mediation")
+FIGURES = ("scatter", "forest", "funnel", "timeliness", "mediation", "appeals-association")
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ comparison across local authorities. It reads counts and calls statistics; it pr
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -95,7 +96,8 @@ def audit(counts: CountsTable, options: AuditOptions | None = None) -> Findings:
                     national=national,
                     regions=tuple(findings_by_code[a.code] for a in regions),
                     local_authorities=la_findings, pooled=pooled,
-                    provenance=counts.provenance, tool_version=__version__)
+                    provenance=counts.provenance, tool_version=__version__,
+                    appeals=_appeals(la_findings, outs, period, options))
 
 
 def _period(counts: CountsTable, wanted: str | None) -> str:
@@ -428,3 +430,27 @@ def _funnel(outcome: Outcome, group: RequesterGroup, national: AreaFindings,
                                                 strict=True))
     limits = funnel_limits(target.estimate, *grid)
     return Funnel(group, limits, points, options.min_trials, od)
+
+
+def _appeals(las: tuple[AreaFindings, ...], outs: tuple[Outcome, ...], period: str,
+             options: AuditOptions):
+    """SEND Tribunal appeals beside the audit (the bundled tables, a separate public source):
+    every authority's series, and the association of the first compared outcome's ratio with
+    the appeal rate of the audited year, across authorities."""
+    from copro.appeals import appeal_findings
+    from copro.sources.neighbours import bundled_neighbours
+    from copro.sources.tribunal import bundled_appeal_rates
+
+    primary = next((o for o in outs if o.compared), None)
+    comparisons = {}
+    if primary is not None:
+        for f in las:
+            c = f.outcomes[primary.key].comparison
+            if c is not None and math.isfinite(c.risk_ratio.log_se) and c.risk_ratio.log_se > 0:
+                comparisons[f.area.code] = (f.area.name, c.risk_ratio.log_estimate,
+                                            c.risk_ratio.log_se ** 2)
+    year = int(period) if period.isdigit() else None
+    ratio = (f"ratio of {options.group_a.label.lower()}' to {options.group_b.label.lower()}' "
+             f"{primary.name}" if primary else "")
+    return appeal_findings(bundled_appeal_rates(), bundled_neighbours(), comparisons, year,
+                           primary.key if primary else "", ratio, options.confidence)

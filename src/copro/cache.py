@@ -33,11 +33,15 @@ def cache_dir() -> Path | None:
 
 @cache
 def code_fingerprint() -> str:
-    """SHA-256 over copro's own source files and the register of local authorities (which
-    gives every area its code), so that a change to either invalidates results."""
+    """SHA-256 over copro's own source files, the register of local authorities (which
+    gives every area its code) and the bundled tables the findings carry beside the audit
+    (SEND Tribunal appeals, statistical neighbours), so that a change to any invalidates
+    results."""
     root = Path(__file__).parent
     h = hashlib.sha256()
-    for path in sorted([*root.rglob("*.py"), root / "data" / "la-register.csv"]):
+    for path in sorted([*root.rglob("*.py"), root / "data" / "la-register.csv",
+                        *(root / "data").glob("dfe-send-tribunal-*.csv"),
+                        root / "data" / "dfe-statistical-neighbours-2025.csv"]):
         h.update(str(path.relative_to(root)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()

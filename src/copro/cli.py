@@ -397,6 +397,30 @@ def las_command(csv_path) -> None:
     _console().print(t)
 
 
+@cli.command("appeals")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def appeals_command(files) -> None:
+    """Read DfE's SEND Tribunal appeal-rate tables (FILES, oldest first; default: the bundled
+    2014-2024 and 2024-2025 files) and say what they hold: each year's method and England
+    total, and what was done about the files' quirks. A file it cannot read exactly is refused
+    with one line (exit 2)."""
+    from copro.sources.tribunal import bundled_appeal_rates, read_appeal_rates
+
+    rates = read_appeal_rates(files) if files else bundled_appeal_rates()
+    for src in rates.sources:
+        click.echo(f"{src.name}: {src.rows_read} local authorities' rows, years "
+                   f"{src.years[0]}-{src.years[-1]}, SHA-256 {src.sha256[:12]}…")
+    for (year, method), e in sorted(rates.england.items(), key=lambda kv: (kv[0][0],
+                                                                           kv[0][1] != "old")):
+        shown = "–" if e.appeals is None or not e.decisions else \
+            f"{e.appeals:,} of {e.decisions:,} ({e.appeals / e.decisions:.1%})"
+        click.echo(f"England {year}, {method} method: {shown}; the local authorities add up "
+                   "to it")
+    for note in rates.notes:
+        click.echo(f"note: {note}")
+    click.echo(rates.attribution)
+
+
 cli.add_command(foi_group)
 cli.add_command(serve_command)
 cli.add_command(db_group)

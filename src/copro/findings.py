@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from copro.appeals import AppealFindings
 from copro.counts import Area, DataProvenance
 from copro.groups import RequesterGroup
 from copro.outcomes import Outcome
@@ -257,6 +258,9 @@ class Findings:
     provenance: DataProvenance
     tool_version: str
     caveats: tuple[str, ...] = field(default=CAVEATS)
+    #: SEND Tribunal appeals beside the audit (a separate public source): each authority's
+    #: series 2014 on and the across-authority association (copro.appeals)
+    appeals: AppealFindings | None = None
 
     @property
     def group_a(self) -> RequesterGroup:

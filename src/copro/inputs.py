@@ -45,7 +45,7 @@ MiB = 1 << 20
 #: Largest file of each kind read into memory (SEN2 XML is streamed, so only its kind is
 #: checked). The full DfE open-data file, all years and breakdowns, is about 40 MB.
 LIMITS = {"dfe": 512 * MiB, "cases": 512 * MiB, "foi": 32 * MiB, "tracker": 2048 * MiB,
-          "neighbours": 4 * MiB}
+          "neighbours": 4 * MiB, "tribunal": 16 * MiB}
 MAX_FIELD = 64 * 1024  # characters in one CSV field
 MAX_XLSX_UNPACKED = 1024 * MiB
 MAX_XLSX_RATIO = 200

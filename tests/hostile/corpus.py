@@ -880,6 +880,39 @@ FULL = ("full",)  # a folder on a file system with no room (a 4 KiB tmpfs)
 UNAVAILABLE: dict[str, str] = {}  # case id -> why its place could not be made (build())
 
 
+# --- SEND Tribunal appeal-rate tables (issue 25) ---------------------------------------------
+
+APPEALS_HEAD = ("Title,,,,,,,\n,,,,,,,\n,,2024,,,2025,,\n,Old LA code,Appeals registered,"
+                "Total Appealable Decisions,SEND Tribunal Appeal Rate2,Appeals,"
+                "Total Appealable decisions,SEND Tribunal Appeal Rate\nNORTH WEST,,,  ,,,,\n")
+
+
+def appeals_text(leeds="Leeds,383,126,3542,3.60%,171,2673,6.40%",
+                 total="England Total,,126,3542,3.60%,171,2673,6.40%") -> str:
+    return APPEALS_HEAD + leeds + "\n" + total + "\n,,,,,,,\nFootnotes:,,,,,,,\n"
+
+
+def appeals_cases() -> None:
+    def bad(id, content, names):
+        data = content.encode() if isinstance(content, str) else content
+        case(f"appeals-{id}", "SEND Tribunal table", ["appeals", "t.csv"], {"t.csv": data},
+             names=["t.csv", *names])
+
+    case("appeals-good", "SEND Tribunal table", ["appeals", "t.csv"],
+         {"t.csv": appeals_text().encode()}, exit=0, lines=0)
+    bad("empty", "", ["no row of years"])
+    bad("rate-wrong", appeals_text(leeds="Leeds,383,126,3542,3.60%,171,2673,9.40%"),
+        ["line 6", "171 / 2,673"])
+    bad("personal-name-as-la", appeals_text(leeds=f"{FORENAME},383,126,3542,3.60%,171,2673,"
+                                                  "6.40%"), ["line 6"])
+    bad("escape-in-cell", appeals_text(leeds=f"Leeds,383,126,35{ESC}42,3.60%,171,2673,6.40%"),
+        ["line 6", "decisions"])
+    bad("total-off", appeals_text(total="England Total,,126,3542,3.60%,172,2673,6.40%"),
+        ["line 7", "171", "172"])
+    bad("code-of-another-la", appeals_text(leeds="Leeds,891,126,3542,3.60%,171,2673,6.40%"),
+        ["line 6", "Nottinghamshire"])
+
+
 def place_cases() -> None:
     """Every command that writes, into a folder it cannot write, onto a full disk, and under
     a file where a folder should be: one line naming the place and what to do, exit 2, and
@@ -973,7 +1006,7 @@ def build(root: Path, only: set[str] | None = None) -> list[Case]:
 
     if not CASES:
         for make in (dfe_cases, sen2_cases, big_sen2_cases, case_file_cases, foi_cases,
-                     tracker_cases, output_cases, place_cases):
+                     tracker_cases, output_cases, place_cases, appeals_cases):
             make()
     root.mkdir(parents=True, exist_ok=True)
     big: dict[str, bytes] = {}
@@ -1020,7 +1053,7 @@ def build(root: Path, only: set[str] | None = None) -> list[Case]:
 def cases() -> list[Case]:
     if not CASES:
         for make in (dfe_cases, sen2_cases, big_sen2_cases, case_file_cases, foi_cases,
-                     tracker_cases, output_cases, place_cases):
+                     tracker_cases, output_cases, place_cases, appeals_cases):
             make()
     return CASES
 

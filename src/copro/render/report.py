@@ -140,7 +140,7 @@ def render_index(findings: Findings, figs: ReportFigures, generated: str,
         timeliness_sentences=timeliness, coverage=pooled.coverage,
         coverage_sentence=coverage_sentence(pooled), pooled=pooled,
         funnel=funnel, notes=short_notes(findings),
-        area_pages=area_pages or {})
+        area_pages=area_pages or {}, appeals=None, association=_association_context(findings))
 
 
 def render_area(findings: Findings, f: AreaFindings, figs: ReportFigures, generated: str,
@@ -175,7 +175,36 @@ def render_area(findings: Findings, f: AreaFindings, figs: ReportFigures, genera
         neighbours=bench,
         neighbours_figure=figures.benchmark_plot(findings, bench) if own_figures else None,
         neighbours_sentences=benchmark_sentences(findings, bench),
-        neighbours_credit="" if neighbours is None else neighbours.attribution)
+        neighbours_credit="" if neighbours is None else neighbours.attribution,
+        appeals=_appeals_context(findings, f, own_figures), association=None)
+
+
+def _appeals_context(findings: Findings, f: AreaFindings, own_figure: bool) -> dict | None:
+    """The area page's SEND Tribunal section (issue 25): words, table, figure."""
+    from copro.render import appeals_text as t
+    from copro.render.appeals_figures import series_figure
+
+    appeals = findings.appeals
+    s = appeals.of(f.area.code) if appeals is not None else None
+    if s is None:
+        return None
+    return {"name": s.area_name, "first_year": s.points[0].year, "last_year": s.points[-1].year,
+            "sentence": t.series_sentence(s), "headers": t.HEADERS,
+            "rows": t.series_rows(appeals, s), "notes": t.series_notes(appeals, s),
+            "figure": series_figure(appeals, s, "appeals") if own_figure else None,
+            "attribution": appeals.attribution}
+
+
+def _association_context(findings: Findings) -> dict | None:
+    """The index's across-authority association with appeals (issue 25)."""
+    from copro.render import appeals_text as t
+    from copro.render.appeals_figures import association_figure
+
+    a = findings.appeals.association if findings.appeals is not None else None
+    if a is None:
+        return None
+    return {"lines": t.association_lines(a), "figure": association_figure(a),
+            "attribution": findings.appeals.attribution}
 
 
 def write_report(findings: Findings, out_dir: Path, area: AreaFindings | None = None,

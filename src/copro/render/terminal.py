@@ -91,6 +91,7 @@ def print_audit(findings: Findings, console: Console) -> None:
         console.print(_adjusted_table(findings, console.width))
     if findings.pooled[key].coverage.not_comparable:
         console.print(_coverage_table(findings, console.width))
+    _print_association(findings, console)
     _footer(findings, console)
 
 
@@ -354,6 +355,7 @@ def print_area(findings: Findings, f: AreaFindings, console: Console,
         console.print(f"Source not recorded for {pct(f.unknown_share)} of requests.")
     if neighbours is not None:
         _print_neighbours(findings, f, neighbours, console)
+    _print_appeals(findings, f, console)
     console.print()
     for o in findings.outcomes:
         console.print(f"- {o.name.capitalize()}: {o.definition}.")
@@ -364,3 +366,35 @@ def print_area(findings: Findings, f: AreaFindings, console: Console,
     for caveat in caveats(findings):
         console.print(f"- {caveat}")
     console.print(f"- Data: {findings.provenance.source}. {findings.provenance.attribution}")
+
+
+def _print_appeals(findings: Findings, f: AreaFindings, console: Console) -> None:
+    """The area's SEND Tribunal appeal rate, every year DfE publishes, on each method."""
+    from copro.render import appeals_text as t
+
+    appeals = findings.appeals
+    s = appeals.of(f.area.code) if appeals is not None else None
+    if s is None:
+        return
+    console.print()
+    console.print(t.series_sentence(s))
+    console.print(_table(f"SEND Tribunal appeals, {s.area_name}: appeals registered ÷ "
+                         "appealable decisions (95% CI)", t.HEADERS, t.series_rows(appeals, s),
+                         console.width, left=2))
+    for line in t.series_notes(appeals, s):
+        console.print(f"- {line}")
+    console.print(f"- Appeals: {appeals.attribution}")
+
+
+def _print_association(findings: Findings, console: Console) -> None:
+    """Across authorities: does the gap between requesters go with appeals?"""
+    from copro.render import appeals_text as t
+
+    a = findings.appeals.association if findings.appeals is not None else None
+    if a is None:
+        return
+    console.print("[bold]Does the gap go with appeals to the SEND Tribunal?[/bold]")
+    for line in t.association_lines(a):
+        console.print(f"• {line}")
+    console.print(f"- Appeals: {findings.appeals.attribution}")
+    console.print()

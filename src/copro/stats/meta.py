@@ -136,3 +136,81 @@ def random_effects(effects, variances, tau2_method: str = "REML", hksj: bool = F
     return RandomEffects(mu, se, ci_low, ci_high, tau2, float(i2), float(h2),
                          q, df, float(chi2.sf(q, df)), k, pi_low, pi_high, tau2_method, hksj,
                          confidence, method)
+
+
+# --- meta-regression with one moderator ---------------------------------------------------
+
+def _design(x: np.ndarray) -> np.ndarray:
+    return np.column_stack([np.ones(len(x)), x])
+
+
+def _neg_restricted_loglik_mods(tau2: float, y: np.ndarray, v: np.ndarray,
+                                X: np.ndarray) -> float:
+    """-(restricted log-likelihood) of the mixed-effects model y = X b + u + e (constants
+    dropped): (sum log(v + tau^2) + log det(X'WX) + sum w (y - X b_hat)^2) / 2."""
+    w = 1.0 / (v + tau2)
+    xtwx = X.T @ (w[:, None] * X)
+    b = np.linalg.solve(xtwx, X.T @ (w * y))
+    r = y - X @ b
+    return 0.5 * (np.sum(np.log(v + tau2)) + np.linalg.slogdet(xtwx)[1] + np.sum(w * r * r))
+
+
+def tau2_reml_mods(y, v, x) -> float:
+    """REML estimate of the residual between-area variance with one moderator ``x``: the
+    restricted likelihood maximised over [0, upper] by SciPy's bounded Brent search (to 1e-12
+    in tau^2), and compared with its value at 0 (the estimate is 0 if that is higher)."""
+    y, v = np.asarray(y, dtype=float), np.asarray(v, dtype=float)
+    X = _design(np.asarray(x, dtype=float))
+    upper = max(10.0 * float(np.var(y)) + float(np.max(v)), 1e-8)
+    res = minimize_scalar(_neg_restricted_loglik_mods, bounds=(0.0, upper), args=(y, v, X),
+                          method="bounded", options={"xatol": 1e-12, "maxiter": 500})
+    tau2 = float(res.x)
+    at_zero = _neg_restricted_loglik_mods(0.0, y, v, X)
+    return 0.0 if at_zero <= _neg_restricted_loglik_mods(tau2, y, v, X) else tau2
+
+
+def meta_regression(effects, variances, moderator, knapp_hartung: bool = False,
+                    confidence: float = 0.95):
+    """Mixed-effects meta-regression of ``effects`` (sampling ``variances``) on one
+    ``moderator``, tau^2 by REML: R's ``metafor::rma(yi, vi, mods = ~ x, method = "REML")``
+    (``test = "knha"`` with ``knapp_hartung``). The coefficients, their standard errors and
+    intervals are statsmodels' weighted least squares with weights 1 / (v + tau^2) (scale fixed
+    at 1, normal intervals; with Knapp-Hartung the scale is estimated and t has k-2 df, as
+    metafor's, which does not truncate the scale at 1). R^2 is metafor's
+    (tau^2 without - tau^2 with) / tau^2 without, truncated at 0; I^2 uses the residual
+    'typical' sampling variance. Agrees with metafor's documented BCG example (tests)."""
+    from copro.stats.results import MetaRegression
+
+    y = np.asarray(effects, dtype=float)
+    v = np.asarray(variances, dtype=float)
+    x = np.asarray(moderator, dtype=float)
+    k = len(y)
+    if k < 3:
+        raise ValueError("a meta-regression with one moderator needs at least three areas")
+    if np.ptp(x) == 0:
+        raise ValueError("the moderator takes one value in every area: nothing to regress on")
+    X = _design(x)
+    tau2 = tau2_reml_mods(y, v, x)
+    tau2_without = tau2_reml(y, v)
+    wls = WLS(y, X, weights=1.0 / (v + tau2))
+    with np.errstate(all="ignore"):
+        fit = wls.fit() if knapp_hartung else wls.fit(cov_type="fixed scale", use_t=False)
+    ci = fit.conf_int(alpha=1 - confidence)
+    # residual heterogeneity: QE from the fixed-effects (tau^2 = 0) fit; I^2 as metafor
+    w = 1.0 / v
+    xtwx = X.T @ (w[:, None] * X)
+    b_fe = np.linalg.solve(xtwx, X.T @ (w * y))
+    qe = float(np.sum(w * (y - X @ b_fe) ** 2))
+    P = np.diag(w) - (w[:, None] * X) @ np.linalg.solve(xtwx, (X * w[:, None]).T)
+    typical_v = (k - 2) / np.trace(P)
+    i2 = tau2 / (tau2 + typical_v)
+    r2 = None if tau2_without <= 0 else max(0.0, (tau2_without - tau2) / tau2_without)
+    method = ("mixed-effects meta-regression with one moderator, tau^2 by restricted maximum "
+              "likelihood (as metafor::rma(yi, vi, mods = ~ x))")
+    method += (", Knapp-Hartung standard errors (t, k-2 df)" if knapp_hartung
+               else ", normal (z) intervals")
+    return MetaRegression(float(fit.params[0]), float(fit.bse[0]), float(fit.params[1]),
+                          float(fit.bse[1]), float(ci[1][0]), float(ci[1][1]),
+                          float(fit.pvalues[1]), tau2, tau2_without, r2, float(i2), qe, k - 2,
+                          float(chi2.sf(qe, k - 2)), k, knapp_hartung,
+                          float(fit.cov_params()[0, 1]), confidence, method)

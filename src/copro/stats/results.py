@@ -265,3 +265,30 @@ class CaseMixAdjustment:
     stratified_missing: str | None = None
     crude_or_missing: str | None = None
     adjusted_or_missing: str | None = None
+
+
+@dataclass(frozen=True)
+class MetaRegression:
+    """A mixed-effects meta-regression with one moderator: effect_i = intercept + slope x_i
+    + u_i + e_i, u_i ~ N(0, tau^2) between areas, e_i ~ N(0, v_i) sampling error (as R's
+    ``metafor::rma(yi, vi, mods = ~ x)``)."""
+
+    intercept: float
+    intercept_se: float
+    slope: float
+    slope_se: float
+    slope_ci_low: float
+    slope_ci_high: float
+    slope_p: float
+    tau2: float  # residual between-area variance
+    tau2_without: float  # tau^2 of the model without the moderator
+    r2: float | None  # share of tau^2 the moderator accounts for (0..1; None if tau^2 is 0)
+    i2: float  # residual heterogeneity, 0..1
+    qe: float  # test for residual heterogeneity
+    qe_df: int
+    qe_p: float
+    k: int
+    knapp_hartung: bool
+    covariance: float  # of intercept and slope (for the fitted line's band)
+    confidence: float = 0.95
+    method: str = ""

@@ -126,6 +126,10 @@ SCHEMAS: dict = {
             "funnel_point": {"type": ["object", "null"]},
             "statistical_neighbours": _ref("StatisticalNeighbours"),
             "survey": _nullable("SurveyFigures"),
+            "appeals": {"type": ["object", "null"],
+                        "description": "SEND Tribunal appeals (DfE and HMCTS): the "
+                                       "authority's series 2014 on, England's, sources and "
+                                       "flags; fields as in docs/outputs.md, 'appeals'."},
             "caveats": {"type": "array", "items": {"type": "string"}},
             "provenance": _ref("Provenance"), "options": {"type": "object"},
             "tool": {"type": "object", "required": ["name", "version"],

@@ -332,7 +332,21 @@ def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -
     if survey:
         document["survey"] = {k: v for k, v in survey.items()
                               if k not in ("csv_rows", "csv_header")}
+    header, rows = _with_appeals(findings, f, document, header, rows)  # issue 25
     return Page("explorer/area.html", context, document, header, rows)
+
+
+def _with_appeals(findings: Findings, f: AreaFindings, document: dict, header, rows):
+    """The area's SEND Tribunal series in its JSON (``appeals``) and CSV (``appeals_`` rows)."""
+    from copro.render.appeals_text import APPEAL_CSV_HEADER, appeal_csv_rows, appeals_document
+
+    document["appeals"] = appeals_document(findings.appeals, f.area.code)
+    extra = [f"appeals_{c}" for c in APPEAL_CSV_HEADER]
+    width = len(header)
+    rows = [row + [None] * len(extra) for row in rows]
+    rows += [["appeals", *([None] * (width - 1)), *r]
+             for r in appeal_csv_rows(findings.appeals, f.area.code)]
+    return header + extra, rows
 
 
 def _bands(findings: Findings) -> list[dict]:
