@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import time
@@ -81,11 +82,17 @@ def test_a_data_folder_on_a_full_disk_is_one_line(tmp_path):
         env.pop("COPRO_DATABASE_URL", None)
         proc = subprocess.run([COPRO, "db", "migrate"], capture_output=True, text=True,
                               env=env, timeout=300)
+        # no key is left half-written (an empty key file would be read as the key next time)
+        keys = {p.name: p.read_text() for p in (full / "data").glob("*key*")}
     finally:
         subprocess.run(["umount", str(full)], capture_output=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert len(proc.stderr.splitlines()) == 1, proc.stderr
-    assert f"{full}/data/copro.sqlite3" in proc.stderr and "free some space" in proc.stderr
+    # the file that could not be written is named: the database, or a key kept beside it
+    named = re.search(rf"{re.escape(str(full))}/data/(copro\.sqlite3|secret_key|integrity_key)",
+                      proc.stderr)
+    assert named and "free some space" in proc.stderr, proc.stderr
+    assert all(v.strip() for v in keys.values()), keys
 
 
 def test_postgresql_from_empty_and_the_same_pages(postgres_url, copro_server, live_url):

@@ -61,22 +61,40 @@ def data_dir() -> Path:
 
 
 def _secret_key(folder: Path, name: str = "secret_key", env: str = "COPRO_SECRET_KEY") -> str:
-    """``COPRO_SECRET_KEY``, else a key generated once and kept (readable by its owner only)."""
+    """``COPRO_SECRET_KEY``, else a key generated once and kept (readable by its owner only).
+
+    The key is written whole under a temporary name and linked into place, so a full disk or a
+    kill leaves no key or the whole key, never an empty one; two processes starting at once
+    agree on one key (the link fails for the second, which reads the first's)."""
     if os.environ.get(env):
         return os.environ[env]
     path = folder / name
     try:
-        return path.read_text(encoding="ascii").strip()
+        kept = path.read_text(encoding="ascii").strip()
+        if kept:
+            return kept
+        path.unlink()  # an empty key (left by an older copro on a full disk) is no key
     except FileNotFoundError:
         pass
     folder.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
-    try:  # O_EXCL: two processes starting at once agree on one key
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key)
+    temporary = folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            key = path.read_text(encoding="ascii").strip()
+    except OSError as exc:
+        if exc.filename:
+            raise
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    finally:
+        temporary.unlink(missing_ok=True)
     return key
 
 

@@ -440,6 +440,7 @@ def methods_page(findings: Findings) -> Page:
     definitions = [{"name": x.name, "definition": x.definition, "compared": x.compared}
                    for x in findings.outcomes]
     context = {"findings": findings, "method": method, "definitions": definitions,
+               "national": national_name(findings),
                "method_rows": [(METHOD_LABELS[k], v) for k, v in method.items()],
                "page_title": "About this measure: methods",
                "description": "How copro measures whether the outcome of a request depends "
