@@ -532,6 +532,88 @@ def delete_round(request, round_id):
         "audiences": _audience_rows(tally.round_tally(r))})
 
 
+@_guard
+@require_http_methods(["GET", "HEAD", "POST"])
+def upload(request):
+    """Upload a survey export: the file read and shown as a preview (what would be stored,
+    ignored, or looks like a duplicate), then stored on confirmation into a new round, the
+    open round or a round not yet published (:mod:`copro.web.survey.importing`)."""
+    from copro.errors import InputError
+    from copro.web.survey import importing
+
+    code = _area_for(request, request.POST.get("la") or request.GET.get("la"))
+    inst = load_instrument()
+    targets = [r for r in Round.objects.filter(area_code=code, published_at__isnull=True)]
+    error = None
+    preview = importing.from_session(request.session.get(importing.SESSION_KEY))
+    if request.method == "POST" and request.POST.get("confirm") == "yes" and preview:
+        choice = request.POST.get("round", "new")
+        round_id = None
+        if choice != "new":
+            try:
+                round_id = next(r.pk for r in targets if str(r.pk) == choice)
+            except StopIteration:
+                raise Http404("No such round") from None
+        with transaction.atomic():
+            round_, n = importing.store(code, preview, round_id,
+                                        request.POST.get("label", "")[:100])
+            if n:
+                audit.record(audit.IMPORT, request=request, area_code=code,
+                             subject=f"round {round_.pk}",
+                             detail=f"{n} {preview.audience} response(s) from an upload")
+        request.session.pop(importing.SESSION_KEY, None)
+        messages.success(request, f"{n} answer{'s' if n != 1 else ''} from {preview.name} "
+                                  + (f"stored in {_round_label(round_)}." if n else
+                                     "stored: every row was already imported."))
+        return _redirect_manage(code, request)
+    if request.method == "POST" and request.FILES.get("file"):
+        audience = request.POST.get("audience", "")
+        if audience not in AUDIENCES:
+            error = "Choose who answered the form."
+        else:
+            try:
+                preview = importing.read_upload(request.FILES["file"], code, audience)
+                request.session[importing.SESSION_KEY] = importing.to_session(preview)
+            except InputError as exc:
+                error = str(exc)
+                preview = None
+    elif request.method == "POST":
+        error = "Choose the file to upload."
+    if error:
+        request.session.pop(importing.SESSION_KEY, None)
+        preview = None
+    open_now = store.open_round(code)
+    return render(request, "survey/upload.html", {
+        "page_title": ("Error: " if error else "") + "Upload answers from another form",
+        "code": code, "area_name": store.local_authorities()[code], "error": error,
+        "preview": preview, "audiences": [(a, inst.audiences[a].label) for a in AUDIENCES],
+        "audience_label": inst.audiences[preview.audience].label if preview else "",
+        "shown": [_plain_row(inst, preview.audience, a) for a in preview.rows[:5]]
+        if preview else [],
+        "targets": targets, "open_round": open_now,
+        "max_mb": _upload_mb(), "la": request.POST.get("la") or request.GET.get("la") or "",
+        "back": _redirect_manage(code, request)["Location"]},
+        status=400 if error else 200)
+
+
+def _round_label(r) -> str:
+    from copro.web.survey.templatetags.survey_format import round_name
+
+    return round_name(r)
+
+
+def _upload_mb() -> int:
+    from django.conf import settings
+
+    return settings.SURVEY_UPLOAD_MAX_SIZE // (1024 * 1024)
+
+
+def _plain_row(inst, audience: str, answers: dict) -> list[tuple[str, str]]:
+    """A previewed row in the survey's words: (question, answer) for each answered."""
+    return [(q.text(audience), str(_plain(q, answers[q.id])))
+            for q in inst.questions_for(audience) if q.id in answers and q.type != "text"]
+
+
 #: A venue window's length, at most (hours)
 VENUE_HOURS = 8
 

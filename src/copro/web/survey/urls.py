@@ -25,6 +25,7 @@ urlpatterns = [
     path("manage/round/<int:round_id>/venue/", coordinate.venue, name="venue"),
     path("manage/round/<int:round_id>/delete/", coordinate.delete_round, name="delete"),
     path("manage/merge/", coordinate.merge_rounds, name="merge"),
+    path("manage/upload/", coordinate.upload, name="upload"),
     path("manage/qr/<str:audience>.svg", coordinate.qr_code, name="qr"),
     path("manage/download/", coordinate.download, name="download"),
     re_path(rf"^results/{CODE}$", published.area_results, name="results"),
