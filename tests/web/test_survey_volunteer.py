@@ -300,3 +300,48 @@ def test_downloads_in_the_survey_words_and_codes_on_request():
     code_rows = [[c.value for c in row] for row in book["Codes"].iter_rows()]
     assert ["ladder", ladder.text(ladder.audiences[0]), "co_producing",
             ladder.option("co_producing").label] in code_rows
+
+
+def test_paper_form_and_code_slips_name_the_la_forum_return_address_and_closing_date():
+    user = coordinator("leeds", LEEDS)
+    user.survey_coordinator.forum = "Leeds Parent Carer Forum"
+    user.survey_coordinator.save()
+    manager = signed_in("leeds")
+    form = _text(manager.get("/survey/manage/paper/families/", {
+        "return_to": "Leeds PCF, 1 Example Street, LS1 1AA", "closing": "31 March 2027"}))
+    assert "<strong>Leeds, Leeds Parent Carer Forum</strong>" in form
+    assert "Please return this form by 31 March 2027 to: Leeds PCF, 1 Example Street" in form
+    assert INST.question("ladder").text("families") in form.replace("&#x27;", "'")
+    assert manager.get("/survey/manage/paper/nobody/").status_code == 404
+    assert Client().get("/survey/manage/paper/families/").status_code == 302  # sign in first
+    manager.post("/survey/manage/open/", {})
+    r = Round.objects.get(area_code=LEEDS)
+    slips = manager.post(f"/survey/manage/round/{r.pk}/codes/", {
+        "audience": "families", "number": "3", "format": "print", "closing": "31 March 2027"})
+    page = slips.content.decode()
+    assert page.count('class="copro-slip"') == 3  # each slip boxed with dashed cut lines
+    assert page.count("<svg role=\"img\"") == 3 and page.count("<title>QR code: the Leeds") == 3
+    assert page.count("by 31 March 2027") == 3 and "Leeds Parent Carer Forum" in page
+    for c in slips.context["slips"]:
+        assert f"Your code: {c[0]}" in page
+
+
+def test_hand_over_on_the_website():
+    from django.contrib.auth import get_user_model
+    from django.core import mail
+    from django.test import override_settings
+
+    coordinator("leeds", LEEDS)
+    manager = signed_in("leeds")
+    assert "hand the survey over" in _text(manager.get("/survey/manage/"))
+    bad = manager.post("/survey/manage/handover/", {"confirm": "yes", "email": "nobody"})
+    assert bad.status_code == 400 and "Enter the new coordinator" in _text(bad)
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        done = manager.post("/survey/manage/handover/", {"confirm": "yes",
+                                                         "email": "New@Forum.example"})
+    assert "The survey is handed over" in _text(done)
+    assert mail.outbox[-1].to == ["new@forum.example"]
+    assert not get_user_model().objects.get(username="leeds").is_active
+    assert manager.get("/survey/manage/").status_code == 302  # signed out
+    new = get_user_model().objects.get(username="new@forum.example")
+    assert new.survey_coordinator.area_code == LEEDS

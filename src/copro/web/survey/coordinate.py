@@ -685,11 +685,88 @@ def make_codes(request, round_id):
         response["Content-Disposition"] = (
             f'attachment; filename="survey-{code}-{audience}-codes.csv"')
         return response
+    closing = request.POST.get("closing", "")[:40]
+    name = store.local_authorities()[code]
     return render(request, "survey/codes.html", {
         "page_title": f"{len(codes)} codes to hand out", "code": code, "round": r,
-        "area_name": store.local_authorities()[code], "link": link,
-        "audience": load_instrument().audiences[audience].label,
-        "codes": codes, "back": _redirect_manage(code, request)["Location"]})
+        "area_name": store.local_authorities()[code], "link": link, "closing": closing,
+        "forum": _forum_name(request.user), "audience": load_instrument().audiences[
+            audience].label, "back": _redirect_manage(code, request)["Location"],
+        "slips": [(c, _qr_inline(f"{link}?code={c}", f"QR code: the {name} survey with code "
+                                 f"{c}")) for c in codes]})
+
+
+def _qr_inline(url: str, title: str) -> str:
+    """A QR code as inline SVG markup with its title (read out by screen readers)."""
+    import segno
+    from django.utils.safestring import mark_safe
+
+    svg = segno.make(url, error="m").svg_inline(scale=2, border=2, title=title)
+    return mark_safe(svg.replace("<svg ", '<svg role="img" aria-label="' +
+                                 title.replace('"', "") + '" ', 1))
+
+
+def _forum_name(user) -> str:
+    coordinator = getattr(user, "survey_coordinator", None)
+    return coordinator.forum if coordinator is not None else ""
+
+
+@_guard
+@require_safe
+def paper_form(request, audience):
+    """The paper form for one audience, ready to print: the LA, the forum, where to return it
+    and the closing date on it (:func:`copro.survey.printable.form_html`)."""
+    from copro.survey.printable import form_html
+
+    code = _area_for(request, request.GET.get("la"))
+    if audience not in AUDIENCES:
+        raise Http404("No such survey")
+    page = form_html(load_instrument(), audience, request.GET.get("easy") == "1",
+                     local_authority=store.local_authorities()[code],
+                     forum=_forum_name(request.user),
+                     return_to=request.GET.get("return_to", "")[:200],
+                     closing=request.GET.get("closing", "")[:40])
+    return HttpResponse(page, content_type="text/html; charset=utf-8")
+
+
+@_guard
+@require_http_methods(["GET", "HEAD", "POST"])
+def handover(request):
+    """Hand the survey over to a new coordinator (as ``copro users handover``): they are
+    invited by email for the same LA and forum, and this account stops signing in. The rounds
+    and answers stay with the LA."""
+    from django.conf import settings
+
+    from copro.web.accounts import invitations
+
+    code = _area_for(request)
+    user = request.user
+    if getattr(user, "survey_coordinator", None) is None:
+        raise PermissionDenied("An administrator hands a survey over with copro users handover")
+    error, email = None, request.POST.get("email", "").strip()[:254]
+    if _confirmed(request):
+        if "@" not in email or email.lower() == (user.email or "").lower():
+            error = "Enter the new coordinator's email address, for example name@example.org"
+        else:
+            base = settings.SITE_URL or request.build_absolute_uri("/").rstrip("/")
+            try:
+                invitations.hand_over(user.get_username(), email, actor=user.get_username(),
+                                      base_url=base)
+            except invitations.InvitationError as exc:
+                error = str(exc)
+            except OSError:
+                error = ("The invitation could not be emailed. Nothing has changed: try again "
+                         "later, or ask the site's administrator.")
+            else:
+                logout(request)
+                return render(request, "survey/handed_over.html", {
+                    "page_title": "The survey is handed over", "email": email.lower(),
+                    "area_name": store.local_authorities()[code]})
+    return render(request, "survey/handover.html", {
+        "page_title": ("Error: " if error else "") + "Hand the survey over",
+        "error": error, "email": email, "area_name": store.local_authorities()[code],
+        "days": settings.INVITATION_DAYS, "back": reverse("survey:manage")},
+        status=400 if error else 200)
 
 
 @_guard
