@@ -26,6 +26,10 @@ hypothesis_settings.load_profile("copro")
 os.environ["COPRO_DATA_DIR"] = tempfile.mkdtemp(prefix="copro-test-data-")
 atexit.register(shutil.rmtree, os.environ["COPRO_DATA_DIR"], True)
 os.environ["DJANGO_SETTINGS_MODULE"] = "copro.web.settings"
+# the survey is served only with a filled privacy notice (copro.web.survey.views): the tests'
+# servers and clients have one; a test of the unfilled notice removes these
+os.environ.setdefault("COPRO_SURVEY_CONTROLLER", "Test Parent Carer Forums Network")
+os.environ.setdefault("COPRO_SURVEY_CONTACT", "data@forums.example")
 django_settings.DATABASES  # noqa: B018 - loads the settings now: pytest-django sets Django up
 
 

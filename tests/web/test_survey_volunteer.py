@@ -345,3 +345,27 @@ def test_hand_over_on_the_website():
     assert manager.get("/survey/manage/").status_code == 302  # signed out
     new = get_user_model().objects.get(username="new@forum.example")
     assert new.survey_coordinator.area_code == LEEDS
+
+
+def test_no_survey_and_no_template_notice_until_the_operator_fills_it(monkeypatch):
+    Round.objects.create(area_code=LEEDS, instrument_version="1")
+    monkeypatch.delenv("COPRO_SURVEY_CONTACT")
+    for path in (f"/survey/{LEEDS}/families/", f"/survey/{LEEDS}/families/all/",
+                 f"/survey/{LEEDS}/families/check/", "/survey/privacy/"):
+        r = Client().get(path)
+        page = _text(r)
+        assert r.status_code == 503 and "The survey is not open yet" in page, path
+        assert "<code>COPRO_SURVEY_CONTACT</code> in the server" in page
+        assert "It is a template" not in page
+    monkeypatch.setenv("COPRO_SURVEY_CONTACT", "dpo@forum.example")
+    notice = _text(Client().get("/survey/privacy/"))
+    assert "dpo@forum.example" in notice and "It is a template" not in notice
+
+
+def test_the_start_page_names_the_forum():
+    user = coordinator("leeds", LEEDS)
+    user.survey_coordinator.forum = "Leeds Parent Carer Forum"
+    user.survey_coordinator.save()
+    Round.objects.create(area_code=LEEDS, instrument_version="1")
+    page = _text(Client().get(f"/survey/{LEEDS}/families/"))
+    assert "This survey is run by <strong>Leeds Parent Carer Forum</strong>" in page

@@ -32,6 +32,24 @@ HONEYPOT = "website"
 NOTHING_ANSWERED = "Answer at least one question before you send your answers"
 
 
+def _notice_filled(view):
+    """The survey is served only once its privacy notice names who runs it and how to contact
+    them (COPRO_SURVEY_CONTROLLER and COPRO_SURVEY_CONTACT): until then its pages and the
+    notice say it is not open yet, with what the site's operator must set (503). The public
+    notice never shows template text."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if config.notice_is_template():
+            return render(request, "survey/not_ready.html", {
+                "page_title": "The survey is not open yet",
+                "missing": config.notice_missing()}, status=503)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _survey(code: str, audience: str, request=None):
     """The LA's name and the round an answer goes to (or None); 404 for an unknown LA or
     audience. The round is the open one; after it closes, for ``grace_minutes``, the round a
@@ -170,6 +188,7 @@ def _closed(request, code, name, audience):
 
 @_no_store
 @require_safe
+@_notice_filled
 def start(request, code, audience):
     code, name, round_ = _survey(code, audience, request)
     if round_ is None:
@@ -186,7 +205,7 @@ def start(request, code, audience):
     pages = _pages(instrument, audience, {})
     return render(request, "survey/start.html", {
         "page_title": ("Error: " if code_error else "") + f"{name}: {instrument.title}",
-        "area_name": name, "code": code,
+        "area_name": name, "code": code, "forum": _forum(code),
         "audience": instrument.audiences[audience], "audience_id": audience,
         "instrument": instrument, "easy": _easy(request),
         "needs_code": round_.access == "codes" and not state.get("code"),
@@ -199,6 +218,14 @@ def start(request, code, audience):
         status=400 if code_error else 200)
 
 
+def _forum(code: str) -> str:
+    """The parent carer forum running the LA's survey (its coordinator's, if named)."""
+    from copro.web.survey.models import Coordinator
+
+    return Coordinator.objects.filter(area_code=code, user__is_active=True).exclude(
+        forum="").values_list("forum", flat=True).first() or ""
+
+
 def _without_code(round_, state) -> bool:
     """A round answered only with a code, and this respondent has not given one."""
     return round_.access == "codes" and not state.get("code")
@@ -206,6 +233,7 @@ def _without_code(round_, state) -> bool:
 
 @_no_store
 @require_http_methods(["GET", "HEAD", "POST"])
+@_notice_filled
 def page(request, code, audience, page_id):
     code, name, round_ = _survey(code, audience, request)
     if round_ is None:
@@ -283,6 +311,7 @@ def _display(q, value, audience, easy) -> str:
 
 @_no_store
 @require_http_methods(["GET", "HEAD", "POST"])
+@_notice_filled
 def check(request, code, audience):
     code, name, round_ = _survey(code, audience, request)
     if round_ is None:
@@ -352,6 +381,7 @@ def _check_page(request, code, name, audience, instrument, state, easy, error=No
 
 @_no_store
 @require_http_methods(["GET", "HEAD", "POST"])
+@_notice_filled
 def one_page(request, code, audience):
     """Every question on one page with one button: for entering paper forms, and for people
     who prefer to see the whole survey at once. The same checks as the page-by-page form; a
@@ -455,6 +485,7 @@ def index(request):
 
 
 @require_safe
+@_notice_filled
 def privacy(request):
     from django.conf import settings
 
