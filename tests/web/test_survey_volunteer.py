@@ -175,7 +175,7 @@ def test_a_personal_code_in_an_open_link_round_gets_past_the_limit(limit):
     made = manager.post(f"/survey/manage/round/{r.pk}/codes/",
                         {"audience": "forum", "number": "2", "format": "print"})
     assert made.status_code == 200
-    code = made.context["codes"][0]
+    code = made.context["slips"][0][0]
     for i in range(5):
         answer(Client(), LEEDS, "forum", _forum(i), remote="10.2.2.2")
     person = Client()
@@ -369,3 +369,45 @@ def test_the_start_page_names_the_forum():
     Round.objects.create(area_code=LEEDS, instrument_version="1")
     page = _text(Client().get(f"/survey/{LEEDS}/families/"))
     assert "This survey is run by <strong>Leeds Parent Carer Forum</strong>" in page
+
+
+def test_management_pages_have_one_back_link_and_the_qr_code_is_labelled():
+    coordinator("leeds", LEEDS)
+    manager = signed_in("leeds")
+    manager.post("/survey/manage/open/", {})
+    r = Round.objects.get(area_code=LEEDS)
+    _save(r, 1)
+    imported = Round.objects.create(area_code=LEEDS, instrument_version="1", imported=True,
+                                    closed_at=timezone.now())
+    pages = [f"/survey/manage/round/{r.pk}/close/", f"/survey/manage/round/{r.pk}/checks/",
+             f"/survey/manage/round/{imported.pk}/publish/",
+             f"/survey/manage/round/{imported.pk}/delete/", "/survey/manage/upload/",
+             "/survey/manage/handover/", "/survey/manage/download/"]
+    for path in pages:
+        page = manager.get(path).content.decode()
+        assert page.count("govuk-back-link") == 1, path
+    page = manager.post(f"/survey/manage/round/{r.pk}/set-aside/",
+                        {"id": str(Response.objects.first().pk)}).content.decode()
+    assert page.count("govuk-back-link") == 1
+    page = manager.post(f"/survey/manage/round/{r.pk}/codes/",
+                        {"audience": "forum", "number": "1"}).content.decode()
+    assert page.count("govuk-back-link") == 1
+    svg = manager.get("/survey/manage/qr/families.svg").content.decode()
+    assert f"<title>QR code for http://testserver/survey/{LEEDS}/families/</title>" in svg
+
+
+def test_after_the_code_the_download_page_is_shown_not_the_code_page():
+    from django.contrib.auth import get_user_model
+
+    from tests.web.accounts_helpers import with_second_factor
+
+    coordinator("leeds", LEEDS)
+    c = signed_in("leeds", second_factor=False)
+    page = _text(c.get("/survey/manage/download/"))
+    assert "Written answers need the code from your authenticator app" in page
+    r = c.get("/survey/manage/download/?confirm=1&free_text=1")
+    assert r.status_code == 302 and r["Location"].endswith(
+        "?next=%2Fsurvey%2Fmanage%2Fdownload%2F")  # back to the page, not to the file
+    with_second_factor(c, get_user_model().objects.get(username="leeds"))
+    page = _text(c.get("/survey/manage/download/"))
+    assert "Your code is accepted" in page and "Enter your code" not in page

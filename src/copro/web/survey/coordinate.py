@@ -880,11 +880,18 @@ def download(request):
     after the warning page, and only to a session verified with a second factor."""
     code = _area_for(request, request.GET.get("la"))
     with_text = request.GET.get("free_text") == "1"
-    if with_text and (redirect := second_factor_needed(request)) is not None:
-        return redirect
+    if with_text and not request.user.is_verified():
+        # after the code, back to this page (not to the file: the browser would download it
+        # and go on showing the code page)
+        from urllib.parse import urlencode
+
+        back = reverse("survey:download") + (f"?la={code}" if request.GET.get("la") else "")
+        return HttpResponseRedirect(reverse("accounts:verify") + "?" + urlencode(
+            {"next": back}))
     if request.GET.get("confirm") != "1":
         return render(request, "survey/download.html", {
             "page_title": "Download your answers", "code": code,
+            "verified": request.user.is_verified(),
             "area_name": store.local_authorities()[code], "la": request.GET.get("la", "")})
     name = f'survey-{code}{"-with-free-text" if with_text else ""}'
     kind = "XLSX" if request.GET.get("format") == "xlsx" else "CSV"
