@@ -411,3 +411,24 @@ def test_after_the_code_the_download_page_is_shown_not_the_code_page():
     with_second_factor(c, get_user_model().objects.get(username="leeds"))
     page = _text(c.get("/survey/manage/download/"))
     assert "Your code is accepted" in page and "Enter your code" not in page
+
+
+def test_results_labels_in_plain_words_linked_to_their_entries():
+    from pathlib import Path
+
+    from tests.web.survey_helpers import publish
+
+    r = Round.objects.create(area_code=LEEDS, instrument_version="1")
+    for i in range(10):
+        store.save_response(r, "families", {"ladder": INST.question("ladder").values[i % 5],
+                                            "equal_partner": "agree"}, client=f"f{i}",
+                            token=None)
+    publish(r)
+    page = _text(Client().get(f"/survey/results/{LEEDS}"))
+    glossary = "/docs/survey-rounds/#words-on-the-results-pages"
+    assert "Say decisions were made with them" in page
+    assert f'<a class="govuk-link" href="{glossary}">top two rungs of the ladder</a>' in page
+    assert f'<a class="govuk-link" href="{glossary}">partnership score</a>' in page
+    assert f'<a class="govuk-link" href="{glossary}">95% CI</a>' in page
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "survey-rounds.md").read_text()
+    assert "\n## Words on the results pages\n" in doc and "Katz log interval" in doc
