@@ -35,6 +35,11 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "copro.web.settings"
 # before a database test. copro has no async code (WSGI, gunicorn's threads), so the check
 # has nothing to catch here; the servers the tests start run without this (server_env).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+# the survey is served only with a filled privacy notice (copro.web.survey.views): the tests'
+# servers and clients have one; a test of the unfilled notice removes these
+os.environ.setdefault("COPRO_SURVEY_CONTROLLER", "Test Parent Carer Forums Network")
+os.environ.setdefault("COPRO_SURVEY_CONTACT", "data@forums.example")
 django_settings.DATABASES  # noqa: B018 - loads the settings now: pytest-django sets Django up
 
 

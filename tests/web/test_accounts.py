@@ -101,6 +101,13 @@ def test_setting_up_the_app_needs_its_code_then_gives_recovery_codes_once():
     assert r.status_code == 200
     codes = re.findall(r"<li><code>([a-z0-9]+)</code></li>", r.content.decode())
     assert len(codes) == 10
+    # issue 28: the codes can be downloaded as a text file (no script) or printed
+    from urllib.parse import unquote
+
+    link = re.search(r'href="data:text/plain;charset=utf-8,([^"]+)" '
+                     r'download="copro-recovery-codes.txt"', r.content.decode())
+    assert link and unquote(link.group(1)).split("\r\n")[3:13] == codes
+    assert "print this page" in r.content.decode()
     # set up once: the page now asks for a code instead of offering a new key
     assert c.get("/accounts/two-factor/setup/")["Location"].startswith("/accounts/two-factor/")
     # a recovery code signs a new session in, once

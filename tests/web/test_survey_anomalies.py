@@ -53,21 +53,23 @@ def test_ballot_stuffing_is_named_and_can_be_set_aside():
 
     ids = ",".join(str(i) for i in stuffed)
     manager.post(f"/survey/manage/round/{r.pk}/set-aside/",
-                 {"ids": ids, "reason": "106 answers from one connection"})
+                 {"ids": ids, "reason": "106 answers from one connection", "confirm": "yes"})
     assert Response.objects.count() == 140  # kept, never deleted
     assert Response.objects.filter(set_aside_at__isnull=False).count() == 106
     manage = manager.get("/survey/manage/").content.decode()
-    assert ">106</td>" in manage  # counted as set aside
+    assert "106 not counted (106 set aside by you)" in manage  # counted as set aside
     level = store.coordinator_results(KENT).level(KENT, "families")
     assert level.responses == 34
     # put back, then set aside again: the coordinator can change their mind until publishing
     manager.post(f"/survey/manage/round/{r.pk}/set-aside/", {"ids": ids, "action": "restore"})
     assert not Response.objects.filter(set_aside_at__isnull=False).exists()
-    manager.post(f"/survey/manage/round/{r.pk}/set-aside/", {"ids": ids, "reason": "burst"})
+    manager.post(f"/survey/manage/round/{r.pk}/set-aside/", {"ids": ids, "reason": "burst",
+                                                             "confirm": "yes"})
 
     Round.objects.filter(pk=r.pk).update(closed_at=timezone.now())
     check = manager.get(f"/survey/manage/round/{r.pk}/publish/").content.decode()
-    assert "106 answers you set aside are not counted and not published" in check
+    assert "106 not counted (106 set aside by you): these answers are kept, not counted and " \
+        "not published" in check
     plan = publishing.publish(r.pk, KENT)
     assert plan.answers["families"] == 34
     doc = json.loads(Client().get(f"/survey/results/{KENT}.json").content)
@@ -87,7 +89,7 @@ def test_another_las_coordinator_cannot_see_or_set_aside():
     leeds = signed_in("leeds")
     assert leeds.get(f"/survey/manage/round/{r.pk}/checks/").status_code == 404
     assert leeds.post(f"/survey/manage/round/{r.pk}/set-aside/",
-                      {"ids": str(resp.pk)}).status_code == 404
+                      {"ids": str(resp.pk), "confirm": "yes"}).status_code == 404
     assert not Response.objects.filter(set_aside_at__isnull=False).exists()
 
 

@@ -50,7 +50,8 @@ def test_formulas_reach_the_downloads_as_text():
     assert len(cells) == 12
     for cell in cells:
         assert cell.data_type == "s" and cell.value.startswith("'")
-    assert [c.value for c in next(sheet.iter_rows())][-1] == "biggest_difference"
+    assert [c.value for c in next(sheet.iter_rows())][-1] == \
+        "What would have made the biggest difference?"  # the question as respondents read it
 
 
 def test_a_semicolon_cannot_start_a_formula_in_a_semicolon_locale():

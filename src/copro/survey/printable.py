@@ -83,18 +83,27 @@ vertical-align:middle}
 """
 
 
-def form_html(instrument: Instrument, audience: str, easy_read: bool = False) -> str:
-    """The survey as a self-contained printable HTML page (no script, no external files)."""
+def form_html(instrument: Instrument, audience: str, easy_read: bool = False, *,
+              local_authority: str = "", forum: str = "", return_to: str = "",
+              closing: str = "") -> str:
+    """The survey as a self-contained printable HTML page (no script, no external files);
+    with the LA, the forum, where to return the form and the closing date, when given."""
     aud = instrument.audiences[audience]
+    who = ", ".join(x for x in (local_authority, forum) if x)
     out = ['<!doctype html><html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{escape(instrument.title)} ({escape(aud.label)})</title>",
            f"<style>{_CSS}</style></head><body><main>",
+           *([f"<p><strong>{escape(who)}</strong></p>"] if who else []),
            f"<h1>{escape(instrument.title)}</h1>",
            f"<p><strong>{escape(aud.label)}.</strong> "
            f"{escape(aud.easy_read if easy_read else aud.description)}</p>",
            f"<p>{escape(instrument.about)}</p>",
            f"<p class=\"hint\">Survey version {escape(instrument.version)}.</p>"]
+    if return_to or closing:
+        out.append("<p><strong>Please return this form"
+                   + (f" by {escape(closing)}" if closing else "")
+                   + (f" to: {escape(return_to)}" if return_to else "") + ".</strong></p>")
     current = None
     for n, page, q in numbered(instrument, audience):
         if page.id != current:

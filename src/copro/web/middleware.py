@@ -102,6 +102,20 @@ class TrustedProxyMiddleware:
         return self.get_response(request)
 
 
+def _signed_in(request) -> bool:
+    """The request's session cookie is a signed-in session (read from the session store)."""
+    from importlib import import_module
+
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not key:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    try:
+        return "_auth_user_id" in store.load()
+    except Exception:  # an unreadable session is no session
+        return False
+
+
 class RequestSizeMiddleware:
     """A request whose body is larger than ``settings.DATA_UPLOAD_MAX_MEMORY_SIZE`` is refused
     (413, with a plain message) from its Content-Length, before anything reads it. A body sent
@@ -113,16 +127,28 @@ class RequestSizeMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        self.upload_path = getattr(settings, "SURVEY_UPLOAD_PATH", None)
+        self.upload_limit = getattr(settings, "SURVEY_UPLOAD_MAX_SIZE", self.limit)
+
+    def _limit(self, request) -> int | None:
+        """128 KB; on the survey export upload, 2 MB for a signed-in session only (its cookie
+        looked up, nothing of the body read)."""
+        if request.path == self.upload_path and _signed_in(request):
+            return self.upload_limit
+        return self.limit
 
     def __call__(self, request):
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if self.limit is not None and length > self.limit:
+        limit = self.limit
+        if limit is not None and length > limit:
+            limit = self._limit(request)
+        if limit is not None and length > limit:
             from django.shortcuts import render
 
-            response = render(request, "413.html", {"limit_kb": self.limit // 1024},
+            response = render(request, "413.html", {"limit_kb": limit // 1024},
                               status=413)
             response["Connection"] = "close"  # the unread body is not waited for
             return response

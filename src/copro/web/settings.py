@@ -253,6 +253,11 @@ TRUSTED_PROXIES = _list("COPRO_TRUSTED_PROXIES", "127.0.0.1,::1" if HTTPS else "
 DATA_UPLOAD_MAX_MEMORY_SIZE = 128 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
 FILE_UPLOAD_MAX_MEMORY_SIZE = 128 * 1024
+#: The one larger cap: a signed-in coordinator's survey export uploaded on the manage page
+#: (checked before the body is read, and only for a signed-in session; nginx: the same 2 MB
+#: for that one location)
+SURVEY_UPLOAD_PATH = "/survey/manage/upload/"
+SURVEY_UPLOAD_MAX_SIZE = 2 * 1024 * 1024
 #: No inline script anywhere; inline styles only for SVG figures' presentation attributes.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "

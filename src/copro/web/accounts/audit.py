@@ -24,6 +24,7 @@ ROUND_OPENED, ROUND_CLOSED, ROUND_PUBLISHED = "round opened", "round closed", "r
 ROUND_REOPENED, SET_ASIDE, CODES_MADE = "round reopened", "answers set aside", "codes made"
 DOWNLOAD, IMPORT, PURGE = "download", "import", "purge"
 BACKUP, RESTORE = "backup", "restore"
+VENUE, MERGE, DELETE = "venue window", "rounds merged", "round deleted"
 ADMIN = "admin change"  # a round or another record changed in the admin
 ACCOUNT = "account"  # invited, activated, password set or reset, 2FA enrolled, deactivated
 

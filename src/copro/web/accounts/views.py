@@ -144,8 +144,14 @@ def setup(request):
             codes = twofactor.new_recovery_codes(user)
             audit.record(audit.ACCOUNT, request=request, subject=user.get_username(),
                          detail="authenticator app set up, recovery codes issued")
+            from urllib.parse import quote
+
+            text = ("copro recovery codes for " + user.get_username() + "\r\n"
+                    "Each works once instead of the authenticator app's code.\r\n\r\n"
+                    + "\r\n".join(codes) + "\r\n")
             return render(request, "accounts/recovery_codes.html", {
                 "page_title": "Your recovery codes", "codes": codes,
+                "as_file": "data:text/plain;charset=utf-8," + quote(text),
                 "continue": _next(request, _home(user))})
         error = "Enter the 6-digit code your authenticator app shows now"
     key = base64.b32encode(device.bin_key).decode()

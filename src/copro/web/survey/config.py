@@ -33,8 +33,15 @@ def contact() -> str:
 
 def notice_is_template() -> bool:
     """The privacy notice still lacks its data controller or their contact: `copro serve`
-    refuses to start under COPRO_HTTPS=1 (a public deployment) until both are set."""
+    refuses to start under COPRO_HTTPS=1 (a public deployment) until both are set, and the
+    survey's pages and notice are not served (copro.web.survey.views)."""
     return not (os.environ.get("COPRO_SURVEY_CONTROLLER", "").strip() and contact().strip())
+
+
+def notice_missing() -> list[str]:
+    """The settings the privacy notice still needs (empty once it is filled)."""
+    return [name for name in ("COPRO_SURVEY_CONTROLLER", "COPRO_SURVEY_CONTACT")
+            if not os.environ.get(name, "").strip()]
 
 
 def _minutes(name: str, default: int, least: int) -> int:

@@ -94,6 +94,12 @@ class Response(models.Model):
         null=True, blank=True, help_text="set aside by the coordinator (kept, left out of the "
                                          "results and of publication)")
     set_aside_reason = models.CharField(max_length=200, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text="the coordinator who typed it in (a paper form), signed in")
+    venue = models.ForeignKey(
+        "VenueWindow", null=True, blank=True, on_delete=models.SET_NULL, related_name="answers",
+        help_text="sent through a venue window (past the per-connection limit)")
     published = models.BooleanField(
         default=False, db_index=True,
         help_text="in the public figures: set when its round was published, for the answers "
@@ -102,6 +108,38 @@ class Response(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["round", "client_hash", "answers_hash"])]
+
+
+class VenueWindow(models.Model):
+    """A time-boxed window opened by a coordinator for one connection (a venue's shared Wi-Fi,
+    the connection of the coordinator's own device there): answers from it are taken past the
+    per-connection limit and marked as venue answers. Only the keyed hash of the connection
+    within the round is kept, as for every answer."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="venues")
+    client_hash = models.CharField(max_length=64)
+    label = models.CharField(max_length=100, blank=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+
+
+class TurnedAway(models.Model):
+    """Answers refused by the per-connection limit, per round and clock hour (no connection
+    kept): the manage page says how many, when, and what to do."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "hour"],
+                                               name="one_turned_away_per_hour")]
 
 
 class InvitationCode(models.Model):

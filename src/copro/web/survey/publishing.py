@@ -40,6 +40,7 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)
     ids: dict[str, list[int]] = field(default_factory=dict)  # audience -> responses
     set_aside: int = 0  # answers the coordinator set aside (kept, not published)
+    tally: object = None  # the round's one count (copro.web.survey.tally.Tally)
 
     @property
     def possible(self) -> bool:
@@ -63,8 +64,9 @@ class Plan:
 
 
 def _rows(round_: Round):
-    return Response.objects.filter(round=round_, possible_duplicate=False,
-                                   set_aside_at__isnull=True).values_list(
+    from copro.web.survey.tally import counted
+
+    return counted(Response.objects.filter(round=round_)).values_list(
         "id", "audience", "answers").order_by("id")
 
 
@@ -77,7 +79,10 @@ def plan(round_: Round) -> Plan:
         by_audience.setdefault(audience, []).append(rid)
         answers[rid] = ans
     out.ids = by_audience
-    out.set_aside = Response.objects.filter(round=round_, set_aside_at__isnull=False).count()
+    from copro.web.survey.tally import round_tally
+
+    out.tally = round_tally(round_)
+    out.set_aside = out.tally.total.set_aside
     out.answers = {a: len(ids) for a, ids in by_audience.items()}
     out.shown = [a for a, ids in by_audience.items() if st.shown(len(ids))]
     if out.shown:

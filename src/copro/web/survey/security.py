@@ -221,3 +221,27 @@ def clear_failed_logins(username: str, request) -> None:
 
     user, client = _pair(username, request)
     LoginAttempt.objects.filter(username_hash=user, client_hash=client).delete()
+
+
+def record_turned_away(round_id: int) -> None:
+    """Count one answer refused by the per-connection limit (round and clock hour only: no
+    connection), for the manage page."""
+    from django.db.models import F
+
+    from copro.web.survey.models import TurnedAway
+
+    now = timezone.now()
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    row, created = TurnedAway.objects.get_or_create(round_id=round_id, hour=hour,
+                                                    defaults={"count": 1, "last_at": now})
+    if not created:
+        TurnedAway.objects.filter(pk=row.pk).update(count=F("count") + 1, last_at=now)
+
+
+def venue_window(round_, client: str):
+    """The venue window open now for this connection in the round, or None."""
+    from copro.web.survey.models import VenueWindow
+
+    now = timezone.now()
+    return VenueWindow.objects.filter(round=round_, client_hash=client, opened_at__lte=now,
+                                      ends_at__gt=now).first()

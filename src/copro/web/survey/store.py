@@ -38,7 +38,8 @@ def open_round(area_code: str) -> Round | None:
 def save_response(round_: Round, audience: str, answers: dict, client: str,
                   token: str | None, source: str = "web", import_key: str | None = None,
                   limited: bool = False, seconds: int | None = None,
-                  code: str | None = None) -> tuple[Response, bool]:
+                  code: str | None = None, entered_by=None,
+                  venue=None) -> tuple[Response, bool]:
     """Store one response (free text apart). Returns ``(response, created)``: a resubmitted
     token returns the stored response. Identical answers from the same client in the round are
     kept but marked as a possible duplicate (left out of results). With ``limited``, the
@@ -46,7 +47,9 @@ def save_response(round_: Round, audience: str, answers: dict, client: str,
     :class:`~copro.web.survey.security.TooManySubmissions` is raised (nothing stored) beyond
     the limit. ``seconds``: how long the respondent took. ``code``: the hash of the invitation
     code it answers with, used up in the same transaction
-    (:class:`~copro.web.survey.invitations.CodeRefused` if it was used meanwhile)."""
+    (:class:`~copro.web.survey.invitations.CodeRefused` if it was used meanwhile).
+    ``entered_by``: the signed-in coordinator who typed it in (a paper form: never limited);
+    ``venue``: the venue window it came through (not limited, marked as a venue answer)."""
     answers = dict(answers)
     free_text = str(answers.pop(FREE_TEXT, "") or "")
     digest = security.answers_hash(audience, answers, free_text)
@@ -58,14 +61,15 @@ def save_response(round_: Round, audience: str, answers: dict, client: str,
                 from copro.web.survey import invitations
 
                 invitations.use_code(round_, audience, code)
-            elif limited and client:
+            elif limited and client and entered_by is None and venue is None:
                 security.count_submission(round_.pk, client)
             response = Response.objects.create(
                 round=round_, area_code=round_.area_code, audience=audience,
                 instrument_version=round_.instrument_version, answers=answers,
                 free_text=free_text, source=source, submission_token=token,
                 client_hash=client, answers_hash=digest, possible_duplicate=duplicate,
-                import_key=import_key, seconds_to_complete=seconds)
+                import_key=import_key, seconds_to_complete=seconds, entered_by=entered_by,
+                venue=venue)
     except IntegrityError:  # the same token submitted twice at once
         if token is None:
             raise  # another unique value (an imported row's key): the caller decides
@@ -74,11 +78,13 @@ def save_response(round_: Round, audience: str, answers: dict, client: str,
 
 
 def _answers(queryset, blocks: bool = False) -> list[Answers]:
-    """The answers in ``queryset`` (possible duplicates left out); with ``blocks``, each in the
-    block of its round (published figures pool whole blocks of at least 10)."""
+    """The answers in ``queryset`` that count (:func:`copro.web.survey.tally.counted`);
+    with ``blocks``, each in the block of its round (published figures pool whole blocks of at
+    least 10)."""
+    from copro.web.survey.tally import counted
+
     out = []
-    for area, audience, version, answers, round_id in queryset.filter(
-            possible_duplicate=False, set_aside_at__isnull=True).values_list(
+    for area, audience, version, answers, round_id in counted(queryset).values_list(
             "area_code", "audience", "instrument_version", "answers", "round_id"):
         out.append(Answers(area, audience, version, answers, round_id if blocks else None))
     return out
@@ -145,8 +151,14 @@ def published_results() -> SurveyResults:
 
 def coordinator_results(area_code: str) -> SurveyResults:
     """Results from every round of one LA, published or not (its coordinator's view)."""
+    from django.db.models import Sum
+
+    from copro.web.survey.tally import counted
+
     qs = Response.objects.filter(area_code=area_code)
-    return _cached(("la", area_code, *_stamp(qs)), qs)
+    # keyed also by which answers count (set aside, put back, duplicates counted again)
+    which = counted(qs).aggregate(n=Count("id"), s=Sum("id"))
+    return _cached(("la", area_code, *_stamp(qs), which["n"], which["s"]), qs)
 
 
 def _cached(key: tuple, queryset, blocks: bool = False) -> SurveyResults:

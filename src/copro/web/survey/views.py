@@ -32,6 +32,24 @@ HONEYPOT = "website"
 NOTHING_ANSWERED = "Answer at least one question before you send your answers"
 
 
+def _notice_filled(view):
+    """The survey is served only once its privacy notice names who runs it and how to contact
+    them (COPRO_SURVEY_CONTROLLER and COPRO_SURVEY_CONTACT): until then its pages and the
+    notice say it is not open yet, with what the site's operator must set (503). The public
+    notice never shows template text."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if config.notice_is_template():
+            return render(request, "survey/not_ready.html", {
+                "page_title": "The survey is not open yet",
+                "missing": config.notice_missing()}, status=503)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _survey(code: str, audience: str, request=None):
     """The LA's name and the round an answer goes to (or None); 404 for an unknown LA or
     audience. The round is the open one; after it closes, for ``grace_minutes``, the round a
@@ -95,12 +113,39 @@ def _seconds(state: dict) -> int | None:
     return max(0, int(time.time() - started)) if started else None
 
 
+def _sender(request, round_, code) -> dict:
+    """How an answer is stored for who sends it: a signed-in coordinator of this LA (or an
+    administrator) typing in a paper form (never limited, no connection kept, recorded as
+    entered by them); a connection with a venue window open (not limited, marked); anyone
+    else (limited per connection)."""
+    user = request.user
+    if user.is_authenticated:
+        coordinator = getattr(user, "survey_coordinator", None)
+        if (coordinator is not None and coordinator.area_code == code) or user.is_superuser:
+            return {"client": "", "entered_by": user, "source": "paper"}
+    client = security.client_hash(request, f"round:{round_.pk}")
+    return {"client": client, "venue": security.venue_window(round_, client)}
+
+
+def _store(request, round_, code, audience, answers, token, seconds, code_hash):
+    sender = _sender(request, round_, code)
+    try:
+        return store.save_response(round_, audience, answers, token=token, limited=True,
+                                   seconds=seconds, code=code_hash, **sender)
+    except security.TooManySubmissions:
+        security.record_turned_away(round_.pk)
+        raise
+
+
 def _busy(request, name, busy):
     """A kind page when the connection (often a venue's shared Wi-Fi) has sent the round its
     hour's share of answers: the answers stay on the device, and the page says when to try."""
     return render(request, "survey/too_many.html", {
         "page_title": "Lots of answers from this connection", "area_name": name,
-        "retry_at": busy.retry_at, "idle_minutes": config.idle_minutes()}, status=429)
+        "retry_at": busy.retry_at, "idle_minutes": config.idle_minutes(),
+        "start": reverse("survey:start", args=[request.resolver_match.kwargs["code"].upper(),
+                                               request.resolver_match.kwargs["audience"]])},
+        status=429)
 
 
 def _code_refused(request, name, code, audience, message):
@@ -143,13 +188,14 @@ def _closed(request, code, name, audience):
 
 @_no_store
 @require_safe
+@_notice_filled
 def start(request, code, audience):
     code, name, round_ = _survey(code, audience, request)
     if round_ is None:
         return _closed(request, code, name, audience)
     state = _state(request, code, audience)
     code_error = None
-    if round_.access == "codes" and request.GET.get("code"):
+    if request.GET.get("code"):  # a personal code works in any round
         try:
             state["code"] = invitations.check_code(round_, audience, request.GET["code"])
         except invitations.CodeRefused as exc:
@@ -159,14 +205,25 @@ def start(request, code, audience):
     pages = _pages(instrument, audience, {})
     return render(request, "survey/start.html", {
         "page_title": ("Error: " if code_error else "") + f"{name}: {instrument.title}",
-        "area_name": name, "code": code,
+        "area_name": name, "code": code, "forum": _forum(code),
         "audience": instrument.audiences[audience], "audience_id": audience,
         "instrument": instrument, "easy": _easy(request),
         "needs_code": round_.access == "codes" and not state.get("code"),
         "code_error": code_error, "cleared": request.GET.get("cleared") == "1",
+        "code_accepted": bool(state.get("code")) and round_.access != "codes",
+        "has_answers": bool(state.get("raw")),
+        "check": reverse("survey:check", args=[code, audience]),
         "first": reverse("survey:page", args=[code, audience, pages[0][0].id]),
         "description": f"An anonymous survey about EHC needs assessment requests in {name}."},
         status=400 if code_error else 200)
+
+
+def _forum(code: str) -> str:
+    """The parent carer forum running the LA's survey (its coordinator's, if named)."""
+    from copro.web.survey.models import Coordinator
+
+    return Coordinator.objects.filter(area_code=code, user__is_active=True).exclude(
+        forum="").values_list("forum", flat=True).first() or ""
 
 
 def _without_code(round_, state) -> bool:
@@ -176,6 +233,7 @@ def _without_code(round_, state) -> bool:
 
 @_no_store
 @require_http_methods(["GET", "HEAD", "POST"])
+@_notice_filled
 def page(request, code, audience, page_id):
     code, name, round_ = _survey(code, audience, request)
     if round_ is None:
@@ -253,6 +311,7 @@ def _display(q, value, audience, easy) -> str:
 
 @_no_store
 @require_http_methods(["GET", "HEAD", "POST"])
+@_notice_filled
 def check(request, code, audience):
     code, name, round_ = _survey(code, audience, request)
     if round_ is None:
@@ -267,7 +326,6 @@ def check(request, code, audience):
             # a bot filled the hidden field: thank it, store nothing
             _end_session(request, code, audience)
             return HttpResponseRedirect(reverse("survey:done", args=[code, audience]))
-        client = security.client_hash(request, f"round:{round_.pk}")
         token = (request.POST.get("token") or state.get("token") or "")[:64] or None
         if not state.get("raw"):
             # nothing in progress: a repeated submission (already stored) or an expired session
@@ -284,8 +342,8 @@ def check(request, code, audience):
             return _check_page(request, code, name, audience, instrument, state, easy,
                                error=NOTHING_ANSWERED)
         try:
-            store.save_response(round_, audience, cleaned, client, token, limited=True,
-                                seconds=_seconds(state), code=state.get("code"))
+            _store(request, round_, code, audience, cleaned, token, _seconds(state),
+                   state.get("code"))
         except security.TooManySubmissions as busy:
             return _busy(request, name, busy)
         except invitations.CodeRefused as exc:
@@ -323,6 +381,7 @@ def _check_page(request, code, name, audience, instrument, state, easy, error=No
 
 @_no_store
 @require_http_methods(["GET", "HEAD", "POST"])
+@_notice_filled
 def one_page(request, code, audience):
     """Every question on one page with one button: for entering paper forms, and for people
     who prefer to see the whole survey at once. The same checks as the page-by-page form; a
@@ -349,18 +408,16 @@ def one_page(request, code, audience):
             errors[first.id] = NOTHING_ANSWERED
         token = (request.POST.get("token") or "")[:64] or token
         code_hash = None
-        if round_.access == "codes" and not errors:
+        if (round_.access == "codes" or request.POST.get("code")) and not errors:
             try:
                 code_hash = invitations.check_code(round_, audience,
                                                    request.POST.get("code", ""))
             except invitations.CodeRefused as exc:
                 errors["code"] = str(exc)
         if not errors:
-            client = security.client_hash(request, f"round:{round_.pk}")
             try:
-                store.save_response(round_, audience, answers, client, token, limited=True,
-                                    seconds=_seconds(_state(request, code, audience)),
-                                    code=code_hash)
+                _store(request, round_, code, audience, answers, token,
+                       _seconds(_state(request, code, audience)), code_hash)
             except security.TooManySubmissions as busy:
                 return _busy(request, name, busy)
             except invitations.CodeRefused as exc:
@@ -428,6 +485,7 @@ def index(request):
 
 
 @require_safe
+@_notice_filled
 def privacy(request):
     from django.conf import settings
 

@@ -215,3 +215,11 @@ def weighted_cell(f, kind: str = "share"):
     else:
         est, ci = _pct(f["estimate"]), f"{_pct(f['ci_low'])} to {_pct(f['ci_high'])}"
     return _cell(est, ci, "effective n", effective_n(f))
+
+
+@register.filter
+def add_hour(t):
+    """The end of a clock hour (the turned-away counts' hours)."""
+    from datetime import timedelta
+
+    return t + timedelta(hours=1)
