@@ -315,12 +315,24 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
     return out
 
 
-def why_not_compared(findings: Findings, f: AreaFindings) -> str:
+#: The reasons of NOT_COMPARABLE_REASONS in the fewest words, for a table's narrow cell.
+SHORT_REASONS = {
+    "suppressed": "figures suppressed",
+    "source_not_recorded": "source not recorded",
+    "too_few_requests": "too few requests",
+}
+
+
+def why_not_compared(findings: Findings, f: AreaFindings, short: bool = False) -> str:
     """Why an area in a table of every local authority was not compared, for the cell where its
     rates would be (so that no rate is read without it, at any width: the website's and the
-    report's tables), with its raw decided counts."""
+    report's tables), with its raw decided counts; ``short``: the reason in the fewest words
+    only, for a table whose decided counts are in the cells beside it."""
     key = findings.primary
     o = f.outcomes[key]
+    if short:
+        return ("No figures published" if f.answer_kind(key) == "no_data" else
+                f"Not compared: {SHORT_REASONS.get(o.not_comparable, 'see notes')}")
     if f.answer_kind(key) == "no_data":
         return (f"No figures: DfE published none for {findings.period} "
                 f"({', '.join(sorted(set(o.missing.values())))})")
