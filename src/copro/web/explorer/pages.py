@@ -91,7 +91,12 @@ def _ratio_of(f: AreaFindings, key: str) -> float | None:
     return None if c is None else c.risk_ratio.estimate
 
 
-def index_page(findings: Findings) -> Page:
+def index_page(findings: Findings, query=None) -> Page:
+    """The home page; its table of every local authority sorted and filtered as ``query``
+    (a :class:`~copro.web.explorer.tables.TableQuery`; default: alphabetical, every area)."""
+    from copro.web.explorer import tables
+
+    query = query or tables.TableQuery()
     key = findings.primary
     outcome = findings.outcome(key)
     a, b = findings.group_a, findings.group_b
@@ -113,7 +118,9 @@ def index_page(findings: Findings) -> Page:
         table.append({"f": f, "rate_b": out.rates.get(b), "rate_a": out.rates.get(a),
                       "comparison": c, "notes": area_notes[f.area.code],
                       "why_not": None if c is not None else _why_not(findings, f),
+                      "neighbours": out.against_neighbours,
                       "band": hexmap.band(_ratio_of(f, key)).label})
+    shown = tables.apply(table, query)
     pooled = findings.pooled[key]
     answer = plain_answer(findings, findings.national)
     context = {
@@ -122,7 +129,11 @@ def index_page(findings: Findings) -> Page:
         "answer_rates": _answer_rates(findings, findings.national),
         "findings": findings, "headline": headline(findings), "outcome": outcome,
         "hexmap": hexmap.hex_svg(labels, title, desc, href=_la_href()), "hexmap_title": title,
-        "hexmap_desc": desc, "bands": bands, "credit": hexmap.CREDIT, "table": table,
+        "hexmap_desc": desc, "bands": bands, "credit": hexmap.CREDIT, "table": shown,
+        "query": query, "clear_link": query.link(region=None, compared=None),
+        "filters": tables.filters(table, query, findings.regions),
+        "sorts": {c: {"link": query.sort_link(c), "aria": query.aria_sort(c)}
+                  for c in tables.SORTS},
         "notes_legend": NOTES_LEGEND,
         "coverage_sentence": coverage_sentence(pooled),
         "description": headline(findings)[0],

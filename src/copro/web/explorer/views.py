@@ -26,6 +26,7 @@ from copro.errors import CoproError
 from copro.web.explorer import pages
 from copro.web.explorer.models import Count, Dataset
 from copro.web.explorer.store import current_dataset, findings_for
+from copro.web.explorer.tables import table_query
 
 ONS_CODE = re.compile(r"^E\d{8}$", re.I)
 CONTENT_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json",
@@ -102,8 +103,11 @@ def _dataset_and_findings():
 def index(request, suffix=None):
     fmt = _fmt(suffix)
     dataset, findings = _dataset_and_findings()
-    return _cached(request, (dataset.pk, dataset.sha256, "index", fmt), fmt,
-                   lambda: (pages.index_page(findings), f"copro-{findings.period}-areas"))
+    # the table sorted and filtered as asked (checked: one of a fixed set of tables)
+    query = table_query(request.GET, [r.area.code for r in findings.regions])
+    return _cached(request, (dataset.pk, dataset.sha256, "index", fmt, *query.key), fmt,
+                   lambda: (pages.index_page(findings, query),
+                            f"copro-{findings.period}-areas"))
 
 
 def _find_la(findings, query: str):
