@@ -93,3 +93,31 @@ def test_every_technical_heading_links_to_its_plain_words(client):
     for anchor in ("assessment-rate", "ratio", "rank-among-neighbours"):
         assert f'/methods#{anchor}"' in head
         assert f'id="{anchor}"' in client.get("/methods").content.decode()
+
+
+def _luminance(colour: str) -> float:
+    def channel(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_map_hexagons_stand_out_from_the_page_and_uncertain_ones_are_hatched(client, findings):
+    from copro.web.explorer import hexmap
+
+    assert _contrast(hexmap.OUTLINE, "#ffffff") >= 3  # WCAG 1.4.11, every shade outlined
+    page = client.get("/").content.decode()
+    assert page.count(f'stroke="{hexmap.OUTLINE}"') >= 153
+    hatched = set(re.findall(r'data-hatched="(E\d{8})"', page))
+    for f in findings.local_authorities:
+        c = f.outcomes["assessment"].comparison
+        spans = c is not None and hexmap.band(c.risk_ratio.ci_low) is not hexmap.band(
+            c.risk_ratio.ci_high)
+        assert (f.area.code in hatched) == spans, f.area.name
+    assert f"so the colour is not certain ({len(hatched)})" in html.unescape(page)

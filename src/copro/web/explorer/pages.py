@@ -11,7 +11,7 @@ from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.render import area_table
 from copro.render.json_out import findings_dict, to_plain
-from copro.render.numbers import pct, ratio
+from copro.render.numbers import interval, pct, ratio
 from copro.render.sentences import (
     area_sentences,
     beside,
@@ -128,7 +128,11 @@ def index_page(findings: Findings, query=None) -> Page:
         "provenance_line": provenance_line(findings),
         "answer_rates": _answer_rates(findings, findings.national),
         "findings": findings, "headline": headline(findings), "outcome": outcome,
-        "hexmap": hexmap.hex_svg(labels, title, desc, href=_la_href()), "hexmap_title": title,
+        "hexmap": hexmap.hex_svg(labels, title, desc, href=_la_href(),
+                                 uncertain=_uncertain(findings)),
+        "hexmap_title": title, "hatched": len(_uncertain(findings)),
+        "hatch_swatch": hexmap.swatch("#ffffff", hatched=True),
+        "regions": _by_region(findings),
         "hexmap_desc": desc, "bands": bands, "credit": hexmap.CREDIT, "table": shown,
         "query": query, "clear_link": query.link(region=None, compared=None),
         "filters": tables.filters(table, query, findings.regions),
@@ -286,7 +290,9 @@ def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -
         "neighbours_sentences": bench_sentences,
         "neighbours_credit": listed.attribution,
         "hexmap": hexmap.hex_svg(labels, map_title, map_desc, fig_id="lamap", href=_la_href(),
-                                 chosen=f.area.code),
+                                 chosen=f.area.code, uncertain=_uncertain(findings)),
+        "hatched": len(_uncertain(findings)),
+        "hatch_swatch": hexmap.swatch("#ffffff", hatched=True),
         "hexmap_title": map_title, "bands": _bands(findings), "credit": hexmap.CREDIT,
         "description": " ".join(answer.sentences[:2]),
         "page_title": f"{f.area.name}: does it matter who asks for an EHC needs assessment? "
@@ -329,6 +335,41 @@ def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -
         document["survey"] = {k: v for k, v in survey.items()
                               if k not in ("csv_rows", "csv_header")}
     return Page("explorer/area.html", context, document, header, rows)
+
+
+def _uncertain(findings: Findings) -> frozenset[str]:
+    """The local authorities whose ratio's 95% interval spans more than one colour of the map:
+    hatched, so that a colour is not read as certain."""
+    key = findings.primary
+    return frozenset(
+        f.area.code for f in findings.local_authorities
+        if (c := f.outcomes[key].comparison) is not None
+        and hexmap.spans_bands(c.risk_ratio.ci_low, c.risk_ratio.ci_high))
+
+
+def _by_region(findings: Findings) -> list[dict]:
+    """Every local authority region by region, with its ratio in words and its colour's band:
+    the map as a list whose entries a thumb can reach (the hexagons are too small on a phone)."""
+    key = findings.primary
+    uncertain = _uncertain(findings)
+    out = []
+    for region in findings.regions:
+        members = []
+        for f in findings.local_authorities:
+            if f.area.region_code != region.area.code:
+                continue
+            c = f.outcomes[key].comparison
+            members.append({
+                "code": f.area.code, "name": f.area.name,
+                "swatch": hexmap.swatch(hexmap.band(_ratio_of(f, key)).colour,
+                                        hatched=f.area.code in uncertain),
+                "words": (f"ratio {ratio(c.risk_ratio.estimate)} (95% CI "
+                          f"{interval(c.risk_ratio.ci_low, c.risk_ratio.ci_high)})"
+                          + ("; the interval spans more than one colour"
+                             if f.area.code in uncertain else "")
+                          if c is not None else "not compared")})
+        out.append({"code": region.area.code, "name": region.area.name, "members": members})
+    return out
 
 
 def _bands(findings: Findings) -> list[dict]:
