@@ -2,6 +2,7 @@
 installed as package data, never the checkout, whatever the current directory."""
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -51,9 +52,15 @@ print("ok")
 def test_the_dictionary_page_renders_from_a_built_wheel(tmp_path):
     """Build a wheel of this checkout, unpack it elsewhere and render /data/dictionary from
     it, the current directory a fresh one: no docs/ folder anywhere near."""
+    source = tmp_path / "source"  # a copy, so that the build writes nothing into the checkout
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        source.mkdir(exist_ok=True)
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "src", source / "src",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-         "-w", str(tmp_path / "dist"), str(ROOT)], capture_output=True, text=True, timeout=240)
+         "-w", str(tmp_path / "dist"), str(source)], capture_output=True, text=True, timeout=240)
     if built.returncode and any(x in built.stderr for x in OFFLINE):
         pytest.skip("no package index to fetch setuptools>=77 for the build: "
                     + built.stderr.strip().splitlines()[-1])
