@@ -9,7 +9,7 @@ PORT ?= 8000
 # The website's stylesheet: GOV.UK Frontend (npm, pinned by package-lock.json) compiled with Sass.
 CSS := src/copro/web/static/copro/copro.css
 
-.PHONY: audit test test-oldest-lxml serve assets docs bench lint clean chromium postgresql
+.PHONY: audit test test-oldest-lxml serve assets docs outputs-doc bench lint clean chromium postgresql
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -111,8 +111,14 @@ $(CSS): node_modules/.package-lock.json src/copro/web/assets/copro.scss
 ## docs: the documentation site (MkDocs, mkdocs.yml: docs/*.md in docs_theme/) built into
 ## src/copro/web/docs_site/, which `copro serve` serves at /docs/; warnings are errors (strict),
 ## so a broken link, a missing anchor or a page left out of the nav stops the build
-docs: $(VENV)/.installed-docs
+docs: $(VENV)/.installed-docs src/copro/data/outputs.md
 	$(BIN)/mkdocs build --quiet --strict --clean
+
+## outputs-doc: the data dictionary's copy of docs/outputs.md, installed with copro (package
+## data) so that /data/dictionary works from an installed copro; tests fail when they differ
+outputs-doc: src/copro/data/outputs.md
+src/copro/data/outputs.md: docs/outputs.md
+	cp docs/outputs.md $@
 
 ## bench: time `copro audit` end to end and the statistics alone; SEN2 reading; the website
 ## under 50 concurrent clients on SQLite and PostgreSQL (wrk, Debian's, installed if missing)

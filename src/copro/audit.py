@@ -27,12 +27,14 @@ from copro.findings import (
     Funnel,
     FunnelPoint,
     NationalContrast,
+    NeighbourBenchmark,
     NotComparable,
     PooledOutcome,
     RatioSummary,
 )
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.outcomes import Outcome, outcomes
+from copro.sources.neighbours import StatisticalNeighbours, bundled_neighbours
 from copro.stats.across_areas import sign_test, signed_rank
 from copro.stats.adjust import case_mix_adjustment
 from copro.stats.compare import compare_groups, ratio_of_ratios, with_q_values
@@ -44,6 +46,7 @@ from copro.stats.funnel import (
 )
 from copro.stats.meta import random_effects
 from copro.stats.pooling import mantel_haenszel_risk_ratio
+from copro.stats.ranks import rank_interval
 from copro.stats.rates import wilson_rates
 from copro.stats.results import Rate, RiskRatio
 from copro.stats.shrinkage import beta_binomial_prior, shrunken_ratios
@@ -52,9 +55,14 @@ RATE_GROUPS = (*COMPARABLE_GROUPS, RequesterGroup.ALL)
 ENGLAND = "E92000001"
 
 
-def audit(counts: CountsTable, options: AuditOptions | None = None) -> Findings:
-    """Audit one period of ``counts``: does the outcome of a request depend on who made it?"""
+def audit(counts: CountsTable, options: AuditOptions | None = None,
+          neighbours: StatisticalNeighbours | None = None) -> Findings:
+    """Audit one period of ``counts``: does the outcome of a request depend on who made it?
+    Each local authority is also set among its statistical ``neighbours`` (default: DfE's
+    bundled list; areas not in it have none)."""
     options = options or AuditOptions()
+    if neighbours is None:
+        neighbours = bundled_neighbours()
     if options.group_a == options.group_b:
         raise CoproError(f"cannot compare '{options.group_a}' with itself; name two groups")
     period = _period(counts, options.period)
@@ -86,6 +94,7 @@ def audit(counts: CountsTable, options: AuditOptions | None = None) -> Findings:
         basis = "England row of the file (includes areas whose figures are suppressed locally)"
     findings_by_code = _against_national(findings_by_code, national, outs, options)
     findings_by_code = _against_region(findings_by_code, outs, options)
+    findings_by_code = _against_neighbours(findings_by_code, outs, options, neighbours)
     la_findings = tuple(findings_by_code[a.code] for a in las)
     pooled = {o.key: _pooled(o, national, basis, la_findings, options)
               for o in outs if o.compared}
@@ -280,6 +289,44 @@ def _against_region(findings: dict[str, AreaFindings], outs: tuple[Outcome, ...]
             new = replace(mine, against_region=contrast(
                 mine.comparison.risk_ratio, region.outcomes[outcome.key].comparison.risk_ratio,
                 region.area.code, options.confidence))
+            findings[code] = replace(f, outcomes={**f.outcomes, outcome.key: new})
+    return findings
+
+
+def _against_neighbours(findings: dict[str, AreaFindings], outs: tuple[Outcome, ...],
+                        options: AuditOptions, neighbours: StatisticalNeighbours
+                        ) -> dict[str, AreaFindings]:
+    """Every compared local authority among its statistical neighbours in the data: their
+    requests pooled (Mantel-Haenszel, the neighbours as strata), the authority's ratio against
+    the pooled one (:func:`contrast`; the authority is not among its own neighbours, so the two
+    are independent), and its rank by ratio among itself and the neighbours compared, with a
+    95% interval by simulation (:func:`copro.stats.ranks.rank_interval`)."""
+    for outcome in (o for o in outs if o.compared):
+        for code, f in findings.items():
+            mine = f.outcomes[outcome.key]
+            listed = tuple(n.code for n in neighbours.of(code))
+            if (f.area.level is not Level.LOCAL_AUTHORITY or not listed
+                    or mine.comparison is None):
+                continue
+            comps = [(n, findings[n].outcomes[outcome.key].comparison) for n in listed
+                     if n in findings]
+            comps = [(n, c) for n, c in comps if c is not None]
+            pooled = mantel_haenszel_risk_ratio(
+                [c.rate_a.successes for _, c in comps], [c.rate_a.trials for _, c in comps],
+                [c.rate_b.successes for _, c in comps], [c.rate_b.trials for _, c in comps],
+                options.confidence) if comps else None
+            against = None
+            if pooled is not None:
+                reference = RiskRatio(pooled.estimate, pooled.ci_low, pooled.ci_high,
+                                      float(np.log(pooled.estimate)), pooled.log_se, False,
+                                      pooled.confidence, pooled.method)
+                against = contrast(mine.comparison.risk_ratio, reference, "neighbours",
+                                   options.confidence)
+            ratios = [mine.comparison.risk_ratio, *(c.risk_ratio for _, c in comps)]
+            rank = rank_interval([r.log_estimate for r in ratios], [r.log_se for r in ratios],
+                                 0, confidence=options.confidence) if comps else None
+            new = replace(mine, against_neighbours=NeighbourBenchmark(
+                listed, tuple(n for n, _ in comps), pooled, against, rank))
             findings[code] = replace(f, outcomes={**f.outcomes, outcome.key: new})
     return findings
 

@@ -15,6 +15,7 @@ from copro.stats.results import (
     MantelHaenszelRatio,
     Overdispersion,
     RandomEffects,
+    RankInterval,
     Rate,
     RatioOfRatios,
     ShrunkenRatio,
@@ -82,6 +83,25 @@ class NationalContrast:
 
 
 @dataclass(frozen=True)
+class NeighbourBenchmark:
+    """A local authority among its statistical neighbours (DfE's list) on one outcome: the
+    neighbours' requests pooled into one ratio, the authority's ratio against it (decided by
+    the interval of the ratio of the two, as against England), and its rank by ratio among
+    itself and the neighbours compared, with the uncertainty of that rank. ``contrast`` has
+    ``reference_code`` "neighbours"."""
+
+    listed: tuple[str, ...]  # the neighbours' codes, closest first
+    compared: tuple[str, ...]  # those whose two groups were compared, closest first
+    pooled: MantelHaenszelRatio | None  # None with no neighbour compared
+    contrast: NationalContrast | None
+    rank: RankInterval | None  # 1 is the lowest ratio; None with no neighbour compared
+
+    @property
+    def not_compared(self) -> tuple[str, ...]:
+        return tuple(c for c in self.listed if c not in self.compared)
+
+
+@dataclass(frozen=True)
 class AreaOutcome:
     """One outcome in one area: every group's rate, and group A against group B."""
 
@@ -95,6 +115,8 @@ class AreaOutcome:
     #: a local authority's ratio against its region's, by the same rule (``reference_code`` is
     #: the region's)
     against_region: NationalContrast | None = None
+    #: a compared local authority among its statistical neighbours (pooled ratio, rank)
+    against_neighbours: NeighbourBenchmark | None = None
     #: the same successes of every request *received* (DfE's published base), where this
     #: outcome's own base is narrower (the assessment rate of requests decided); else empty
     of_received: dict[RequesterGroup, Rate | None] = field(default_factory=dict)

@@ -9,6 +9,7 @@ import pytest
 from tests.web.conftest import axe_violations
 
 PAGES = ("/", "/la/E08000035", "/la/E10000012", "/compare?la=Leeds&la=Kent&la=Camden&la=York",
+         "/?sort=ratio&order=desc&region=E12000003&compared=yes",
          "/compare", "/methods", "/data", "/search?q=Leds", "/accessibility", "/no-such-page")
 WIDTHS = (1280, 390)
 
@@ -91,13 +92,15 @@ TABLES = """() => {
     return {lines: (r.getBoundingClientRect().height - pad) / parseFloat(style.lineHeight),
             text: head.textContent.trim().slice(0, 40)};
   };
-  const hint = document.querySelector(".copro-scroll-hint");
+  const areas = document.querySelector(".copro-areas-table");
+  const hint = areas ? getComputedStyle(areas.closest(".copro-table-wrap"), "::before")
+                     : {display: null, content: null};
   return {
     tallest: rows.map(height).sort((a, b) => b.lines - a.lines)[0],
     scrolling: [...document.querySelectorAll(".copro-table-wrap")]
       .filter(w => w.scrollWidth > w.clientWidth + 1)
       .map(w => w.querySelector("caption").textContent.slice(0, 40)),
-    hint: hint ? getComputedStyle(hint).display : null,
+    hint: hint.display, hintText: hint.content,
   };
 }"""
 
@@ -124,8 +127,7 @@ def test_index_table_scrolls_in_its_box_on_a_phone_and_says_so(pages):
     page.goto(url + "/")
     m = page.evaluate(TABLES)
     assert m["scrolling"] and m["scrolling"][0].startswith("Assessment rate by who made")
-    assert m["hint"] == "block"
-    assert page.get_by_text("Scroll the table sideways to see every column").is_visible()
+    assert m["hint"] == "block" and "Scroll sideways to see every column" in m["hintText"]
 
 
 @pytest.mark.parametrize("path", ["/", "/la/E08000035",
@@ -212,3 +214,120 @@ def test_map_hexagons_are_links_reachable_by_keyboard(pages):
     page.goto(url + "/la/E08000035")
     chosen = page.locator("svg .copro-hex--chosen")
     assert chosen.count() == 1 and chosen.get_attribute("data-code") == "E08000035"
+
+
+# Every table box: whether it scrolls sideways, and its hint's display and words.
+HINTS = """() => [...document.querySelectorAll(".copro-table-wrap")].map(w => ({
+  caption: (w.querySelector("caption") || {textContent: ""}).textContent.slice(0, 40),
+  scrolls: w.scrollWidth > w.clientWidth + 1,
+  hint: getComputedStyle(w, "::before").display,
+  words: getComputedStyle(w, "::before").content}))"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", ["/", "/la/E08000035", "/compare?la=Leeds&la=Kent&la=Camden"])
+def test_every_table_that_scrolls_says_so_and_no_other(pages, width, path):
+    by_width, url = pages
+    page = by_width[width]
+    page.goto(url + path)
+    boxes = page.evaluate(HINTS)
+    assert boxes
+    for b in boxes:
+        assert (b["hint"] == "block") == b["scrolls"], (width, path, b)
+        if b["scrolls"]:
+            assert "Scroll sideways to see every column" in b["words"]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_leeds_rank_among_neighbours_with_its_uncertainty_and_their_pooled_ratio(pages, width):
+    by_width, url = pages
+    page = by_width[width]
+    page.goto(url + "/la/E08000035")
+    main = page.locator("main").inner_text()
+    assert "Ranked by ratio, Leeds has the 2nd lowest of the 9" in main
+    assert "it could be anywhere from 1st to 3rd" in main
+    answer = page.locator(".copro-answer__neighbours")
+    assert answer.is_visible()
+    assert "pooled ratio 1.53, 95% CI 1.48 to 1.59" in answer.inner_text()
+    assert "In short, the gap between schools' requests and families' requests in Leeds is " \
+           "smaller than its statistical neighbours' and England's." in main
+
+
+def test_phone_first_screen_is_the_answer_with_the_menu_collapsed(pages):
+    by_width, url = pages
+    page = by_width[390]
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        page.goto(url + "/la/E08000035")
+        menu = page.locator("details.copro-menu")
+        assert menu.is_visible() and menu.get_attribute("open") is None
+        assert not page.get_by_role("link", name="Methods").first.is_visible()
+        assert page.locator(".copro-menu--wide").is_hidden()
+        sentence = page.locator(".copro-answer__sentence").bounding_box()
+        assert sentence["y"] + sentence["height"] <= 844, sentence
+        page.locator("summary.copro-menu__toggle").click()  # opens without JavaScript
+        assert page.get_by_role("link", name="Methods").first.is_visible()
+        # and a desktop shows the ordinary menu, never the phone's
+        page.set_viewport_size({"width": 1280, "height": 900})
+        assert menu.is_hidden() and page.locator(".copro-menu--wide").is_visible()
+    finally:
+        page.set_viewport_size({"width": 390, "height": 900})
+
+
+def test_neighbours_are_cards_on_a_phone(pages):
+    by_width, url = pages
+    page = by_width[390]
+    page.goto(url + "/la/E08000035")
+    wrap = page.locator(".copro-neighbours-table").locator("xpath=..")
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth + 1")  # nothing to scroll
+    row = page.locator(".copro-neighbours-table tbody tr").nth(1)
+    assert row.evaluate("r => getComputedStyle(r).display") == "block"
+    label = row.locator("td").first.evaluate("c => getComputedStyle(c, '::before').content")
+    assert label == '"Families"'
+
+
+def test_compare_page_puts_its_tables_before_its_prose(pages):
+    by_width, url = pages
+    page = by_width[390]
+    page.goto(url + "/compare?la=Leeds&la=Kent")
+    table = page.locator("main table").first.bounding_box()
+    words = page.locator("#in-words").bounding_box()
+    form = page.locator("main form").bounding_box()
+    assert table["y"] < words["y"] < form["y"]
+
+
+def test_all_la_table_sorts_and_filters_without_javascript(browser, live_url):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390,
+                                                                       "height": 844})
+    page = context.new_page()
+    page.goto(live_url + "/")
+    codes = "els => els.map(e => e.dataset.code)"
+    rows = page.locator(".copro-areas-table tbody tr[data-code]")
+    page.locator(".copro-areas-table thead").get_by_role("link", name="Ratio", exact=True).click()
+    page.wait_for_load_state()
+    ratios = page.locator(".copro-areas-table tbody td[data-ratio]").evaluate_all(
+        "els => els.map(e => e.dataset.ratio).filter(x => x !== '').map(Number)")
+    assert len(ratios) == 135 and ratios == sorted(ratios)
+    assert "sort=ratio" in page.url
+    page.get_by_label("Region").select_option(label="Yorkshire and The Humber (15)")
+    page.get_by_role("button", name="Show these").click()
+    page.wait_for_load_state()
+    shown = rows.evaluate_all(codes)
+    assert len(shown) == 15 and "E08000035" in shown
+    assert "Showing 15 of 153 local authorities" in page.locator("main").inner_text()
+    assert "sort=ratio" in page.url  # the sort is kept
+    context.close()
+
+
+def test_map_list_entries_are_44px_tall_on_a_phone(pages):
+    by_width, url = pages
+    page = by_width[390]
+    page.goto(url + "/")
+    page.locator("#by-region summary").click()
+    links = page.locator(".copro-region-list__link")
+    assert links.count() == 153
+    heights = links.evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
+    assert min(heights) >= 44, min(heights)
+    # the map's key comes before the map
+    key = page.locator("#legend").bounding_box()
+    assert key["y"] < page.locator(".copro-hexmap").bounding_box()["y"]

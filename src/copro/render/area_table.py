@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from copro.findings import AreaFindings, Findings
+from copro.findings import AreaFindings, Findings, NeighbourBenchmark
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 
 
@@ -27,7 +27,13 @@ def columns(findings: Findings) -> list[str]:
                      f"{o.key}_vs_national_ratio", f"{o.key}_vs_national_ci_low",
                      f"{o.key}_vs_national_ci_high", f"{o.key}_vs_region",
                      f"{o.key}_vs_region_ratio", f"{o.key}_vs_region_ci_low",
-                     f"{o.key}_vs_region_ci_high"]
+                     f"{o.key}_vs_region_ci_high", f"{o.key}_vs_neighbours",
+                     f"{o.key}_vs_neighbours_ratio", f"{o.key}_vs_neighbours_ci_low",
+                     f"{o.key}_vs_neighbours_ci_high", f"{o.key}_neighbours_compared",
+                     f"{o.key}_neighbours_pooled_ratio", f"{o.key}_neighbours_pooled_ci_low",
+                     f"{o.key}_neighbours_pooled_ci_high", f"{o.key}_neighbour_rank",
+                     f"{o.key}_neighbour_rank_of", f"{o.key}_neighbour_rank_low",
+                     f"{o.key}_neighbour_rank_high"]
         if o.key == "assessment" and o.trials != ("received",):
             cols += [f"{o.key}_{g}_of_received" for g in (a, b)]
     return cols
@@ -57,7 +63,7 @@ def _row(findings: Findings, f: AreaFindings) -> list:
             c = out.comparison
             if c is None:
                 row += [False, out.not_comparable_detail and
-                        f"{out.not_comparable}: {out.not_comparable_detail}"] + [None] * 20
+                        f"{out.not_comparable}: {out.not_comparable_detail}"] + [None] * 32
             else:
                 rr, rd = c.risk_ratio, c.risk_difference
                 eb = findings.pooled[o.key].empirical_bayes
@@ -72,10 +78,24 @@ def _row(findings: Findings, f: AreaFindings) -> list:
                     row += ([None] * 4 if x is None else
                             [x.kind, _num(x.ratio_of_ratios.estimate),
                              _num(x.ratio_of_ratios.ci_low), _num(x.ratio_of_ratios.ci_high)])
+                row += _neighbour_cells(out.against_neighbours)
         if o.key == "assessment" and o.trials != ("received",):
             row += [None if (r := out.of_received.get(g)) is None else _num(r.estimate)
                     for g in (a, b)]
     return row
+
+
+def _neighbour_cells(n: NeighbourBenchmark | None) -> list:
+    """The area against its neighbours' pooled ratio, the pooled ratio, its rank among them."""
+    if n is None:
+        return [None] * 12
+    x, p, r = n.contrast, n.pooled, n.rank
+    return [*([None] * 4 if x is None else
+              [x.kind, _num(x.ratio_of_ratios.estimate), _num(x.ratio_of_ratios.ci_low),
+               _num(x.ratio_of_ratios.ci_high)]),
+            len(n.compared),
+            *([None] * 3 if p is None else [_num(p.estimate), _num(p.ci_low), _num(p.ci_high)]),
+            *([None] * 4 if r is None else [r.rank, r.of, r.low, r.high])]
 
 
 def _num(x: float | None) -> float | None:

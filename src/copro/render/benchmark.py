@@ -9,7 +9,11 @@ from dataclasses import dataclass
 
 from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings
 from copro.render.numbers import interval, names, ratio
-from copro.render.sentences import display_name
+from copro.render.sentences import (
+    benchmark_verdict,
+    display_name,
+    rank_sentence,
+)
 from copro.sources.neighbours import StatisticalNeighbours
 from copro.stats.results import Rate, RiskRatio, ShrunkenRatio
 
@@ -78,24 +82,25 @@ def _row(findings: Findings, kind: str, x: AreaFindings | None, code: str, name:
 
 
 def benchmark_sentences(findings: Findings, rows: list[BenchmarkRow]) -> list[str]:
-    """What the comparison shows, in words: the area's ratio beside its neighbours' range,
-    and how many neighbours are not close."""
+    """What the comparison shows, in words: the area's rank among its neighbours with the
+    uncertainty of that rank, the neighbours' pooled ratio, one plain sentence against them and
+    England (all from the findings), the neighbours' range, and how many are not close."""
     if not rows:
         return []
     area, others = rows[0], [r for r in rows if r.kind == "neighbour"]
     compared = [r for r in others if r.ratio is not None]
+    f = next((x for x in findings.local_authorities if x.area.code == area.code), None)
     out = []
-    if area.ratio is not None and compared:
+    if area.ratio is not None and compared and f is not None:
+        # the pooled ratio itself is in the answer (against_neighbours_sentence)
+        out += [x for x in (rank_sentence(findings, f), benchmark_verdict(findings, f)) if x]
         low = min(compared, key=lambda r: r.ratio.estimate)
         high = max(compared, key=lambda r: r.ratio.estimate)
-        inside = sum(r.ratio.ci_low <= area.ratio.estimate <= r.ratio.ci_high for r in compared)
         out.append(
             f"{possessive(area.name)} ratio is {ratio(area.ratio.estimate)} (95% CI "
-            f"{interval(area.ratio.ci_low, area.ratio.ci_high)}). Among its {len(others)} "
-            f"statistical neighbours the ratio runs from {ratio(low.ratio.estimate)} "
-            f"({low.name}) to {ratio(high.ratio.estimate)} ({high.name}); {possessive(area.name)} "
-            f"ratio "
-            f"lies inside {inside} of their {len(compared)} intervals.")
+            f"{interval(area.ratio.ci_low, area.ratio.ci_high)}); among its {len(others)} "
+            f"statistical neighbours it runs from {ratio(low.ratio.estimate)} "
+            f"({low.name}) to {ratio(high.ratio.estimate)} ({high.name}).")
     elif area.ratio is None:
         out.append(f"{area.name} is not compared ({area.why_not}); its neighbours are listed "
                    "for reference.")

@@ -1,15 +1,20 @@
 """The data dictionary: every JSON field and CSV column of copro's outputs, with units, read
-from the one place they are documented (``docs/outputs.md``) so that the website's dictionary
-page and the documentation cannot drift apart."""
+from the one place they are documented, ``docs/outputs.md``, as installed with copro (its copy
+``copro/data/outputs.md``, package data; a test fails when the two differ), so that the
+website's dictionary page works from an installed copro and cannot drift from the
+documentation."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
-#: docs/outputs.md in the source tree (copro is installed from a checkout: docs/deploy.md).
-OUTPUTS_DOC = Path(__file__).resolve().parents[3] / "docs" / "outputs.md"
+#: docs/outputs.md as installed with copro (``make outputs-doc`` copies it from docs/).
+OUTPUTS_DOC = Path(str(resources.files("copro") / "data" / "outputs.md"))
+#: Where it is documented, in a source checkout (the MkDocs site's page /docs/outputs/).
+SOURCE_DOC = Path("docs") / "outputs.md"
 
 _CODE = re.compile(r"`([^`]+)`")
 

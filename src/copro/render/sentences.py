@@ -315,12 +315,24 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
     return out
 
 
-def why_not_compared(findings: Findings, f: AreaFindings) -> str:
+#: The reasons of NOT_COMPARABLE_REASONS in the fewest words, for a table's narrow cell.
+SHORT_REASONS = {
+    "suppressed": "figures suppressed",
+    "source_not_recorded": "source not recorded",
+    "too_few_requests": "too few requests",
+}
+
+
+def why_not_compared(findings: Findings, f: AreaFindings, short: bool = False) -> str:
     """Why an area in a table of every local authority was not compared, for the cell where its
     rates would be (so that no rate is read without it, at any width: the website's and the
-    report's tables), with its raw decided counts."""
+    report's tables), with its raw decided counts; ``short``: the reason in the fewest words
+    only, for a table whose decided counts are in the cells beside it."""
     key = findings.primary
     o = f.outcomes[key]
+    if short:
+        return ("No figures published" if f.answer_kind(key) == "no_data" else
+                f"Not compared: {SHORT_REASONS.get(o.not_comparable, 'see notes')}")
     if f.answer_kind(key) == "no_data":
         return (f"No figures: DfE published none for {findings.period} "
                 f"({', '.join(sorted(set(o.missing.values())))})")
@@ -378,6 +390,7 @@ class Answer:
     verdict: str
     against_national: str | None = None
     published: str | None = None
+    against_neighbours: str | None = None
     counts: str | None = None  # the raw counts of an area not compared
     actions: tuple[str, ...] = ()
 
@@ -389,7 +402,7 @@ class Answer:
     def sentences(self) -> list[str]:
         """Every sentence, in order: the JSON's ``answer``."""
         return [x for x in (self.lead, self.verdict, self.counts, self.against_national,
-                            self.published) if x] + list(self.actions)
+                            self.against_neighbours, self.published) if x] + list(self.actions)
 
 
 def actions(name: str, period: str) -> tuple[str, ...]:
@@ -452,7 +465,8 @@ def plain_answer(findings: Findings, f: AreaFindings) -> Answer:
         verdict = ("The gap is small enough to be chance: these figures cannot tell whether it "
                    "matters who asks.")
     return Answer(kind, lead, verdict, against_national_sentence(findings, f),
-                  published_sentence(findings, f))
+                  published_sentence(findings, f),
+                  against_neighbours=against_neighbours_sentence(findings, f))
 
 
 #: Why an area's reason stops a comparison, in words (by NOT_COMPARABLE_REASONS).
@@ -518,6 +532,82 @@ def against_national_sentence(findings: Findings, f: AreaFindings) -> str | None
             + f" (ratio {ratio(f.outcomes[key].comparison.risk_ratio.estimate)} against "
             f"{ratio(n.risk_ratio.estimate)}; the one divided by the other is "
             f"{ratio(ror.estimate)}, 95% CI {interval(ror.ci_low, ror.ci_high)}).")
+
+
+#: An area's ratio against its statistical neighbours' pooled ratio (by CONTRAST_KINDS).
+_NEIGHBOUR_WORDS = {
+    "larger": "it matters more who asks in {where} than among them",
+    "smaller": "it matters less who asks in {where} than among them",
+    "opposite": "in {where} the gap runs the other way from theirs",
+    "similar": "the gap in {where} cannot be told apart from theirs: the two ratios could "
+               "differ by chance alone",
+}
+
+
+def against_neighbours_sentence(findings: Findings, f: AreaFindings) -> str | None:
+    """The area set against its statistical neighbours' pooled ratio in one plain sentence,
+    decided as against England (the interval of the ratio of the two ratios)."""
+    key = findings.primary
+    x = f.outcomes[key].against_neighbours
+    if x is None or x.contrast is None:
+        return None
+    a = findings.group_a
+    ror = x.contrast.ratio_of_ratios
+    return (f"Among its statistical neighbours ({len(x.compared)} of DfE's {len(x.listed)} "
+            f"compared, their requests pooled), {whose(a)} were {ratio(x.pooled.estimate)} "
+            f"times as likely to succeed (pooled ratio {ratio(x.pooled.estimate)}, 95% CI "
+            f"{interval(x.pooled.ci_low, x.pooled.ci_high)}): "
+            + _NEIGHBOUR_WORDS[x.contrast.kind].format(where=in_text(findings, f))
+            + f" (the one divided by the other is {ratio(ror.estimate)}, 95% CI "
+            f"{interval(ror.ci_low, ror.ci_high)}).")
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 21st."""
+    end = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{end}"
+
+
+def rank_sentence(findings: Findings, f: AreaFindings) -> str | None:
+    """The area's rank by ratio among itself and its neighbours compared, with the interval
+    of that rank (simulated from each ratio's sampling distribution, in the findings)."""
+    x = f.outcomes[findings.primary].against_neighbours
+    if x is None or x.rank is None:
+        return None
+    r = x.rank
+    name = display_name(findings, f)
+    where = (f"{ordinal(r.rank)} lowest" if r.rank > 1 else "lowest")
+    sure = (f"allowing for chance, it could be anywhere from {ordinal(r.low)} to "
+            f"{ordinal(r.high)}" if r.low != r.high else
+            f"allowing for chance, it is {ordinal(r.low)} in at least 95% of simulations")
+    return (f"Ranked by ratio, {name} has the {where} of the {r.of} ({name} and its "
+            f"{r.of - 1} neighbours compared; the lowest is where families' requests fare best "
+            f"against schools'); {sure} (95% interval of the rank).")
+
+
+#: How a ratio stands against a reference, in the fewest words (by CONTRAST_KINDS).
+_GAP_WORDS = {"larger": "larger than", "smaller": "smaller than",
+              "opposite": "the other way from", "similar": "not clearly different from"}
+
+
+def benchmark_verdict(findings: Findings, f: AreaFindings) -> str | None:
+    """One plain sentence, as Fingertips colours a value better, similar or worse: is the gap
+    between the groups smaller, no clearer or larger than among the area's neighbours and
+    than in England, each decided by the interval of the ratio of the ratios."""
+    o = f.outcomes[findings.primary]
+    n, e = o.against_neighbours, o.against_national
+    parts = []
+    if n is not None and n.contrast is not None:
+        parts.append(("its statistical neighbours'", n.contrast.kind))
+    if e is not None:
+        parts.append((f"{in_text(findings, findings.national)}'s", e.kind))
+    if not parts:
+        return None
+    a, b = findings.group_a, findings.group_b
+    text = f"In short, the gap between {whose(a)} and {whose(b)} in {in_text(findings, f)} is "
+    if len(parts) == 2 and parts[0][1] == parts[1][1]:
+        return text + f"{_GAP_WORDS[parts[0][1]]} {parts[0][0]} and {parts[1][0]}."
+    return text + " and ".join(f"{_GAP_WORDS[k]} {who}" for who, k in parts) + "."
 
 
 def published_sentence(findings: Findings, f: AreaFindings) -> str | None:

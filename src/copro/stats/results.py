@@ -27,6 +27,11 @@ RATIO_OF_RATIOS = ("ratio of two risk ratios, its 95% interval and z-test from t
                    "their logs, the two Katz standard errors combined as independent (Altman & "
                    "Bland 2003, 'Interaction revisited: the difference between two estimates', "
                    "BMJ 326:219)")
+RANK_INTERVAL = ("rank by simulation: each log risk ratio drawn from a normal distribution "
+                 "with its Katz standard error, the area ranked in every draw; the interval "
+                 "holds the middle 95% of its ranks (Marshall & Spiegelhalter 1998, "
+                 "'Reliability of league tables of in vitro fertilisation clinics', BMJ "
+                 "316:1701)")
 OVERDISPERSION = ("Spiegelhalter (2005) section 5: z-scores winsorised at 10% in each tail; "
                   "multiplicative factor phi = mean squared z; additive random-effects variance "
                   "tau^2 by the DerSimonian-Laird moment estimator; normal limits")
@@ -106,6 +111,21 @@ class RatioOfRatios:
     p_value: float
     confidence: float = 0.95
     method: str = RATIO_OF_RATIOS
+
+
+@dataclass(frozen=True)
+class RankInterval:
+    """An area's rank among others by a ratio (1 is the lowest), with the interval in which its
+    rank falls in ``confidence`` of the simulated draws."""
+
+    rank: int
+    of: int
+    low: int
+    high: int
+    draws: int
+    seed: int
+    confidence: float = 0.95
+    method: str = RANK_INTERVAL
 
 
 @dataclass(frozen=True)

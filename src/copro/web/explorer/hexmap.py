@@ -81,13 +81,18 @@ class Band:
 
 #: Sequential bands (light to dark: schools' advantage growing); below 1: families' rate higher.
 BANDS = (
-    Band(None, 1.0, "#f2f0f7", "below 1 (families' rate higher)"),
-    Band(1.0, 1.25, "#cbc9e2", "1 to 1.25"),
+    Band(None, 1.0, "#dadaeb", "below 1 (families' rate higher)"),
+    Band(1.0, 1.25, "#bcbddc", "1 to 1.25"),
     Band(1.25, 1.5, "#9e9ac8", "1.25 to 1.5"),
     Band(1.5, 2.0, "#756bb1", "1.5 to 2"),
     Band(2.0, None, "#54278f", "2 or more"),
 )
 NOT_COMPARED = Band(None, None, "#b1b4b6", "not compared")
+#: Every hexagon's outline: 7:1 against the white page, so even the lightest shade stands out
+#: from the background (WCAG 1.4.11 asks 3:1 of a graphical object).
+OUTLINE = "#505a5f"
+#: The hatching over an area whose 95% interval spans more than one band.
+HATCH = "#0b0c0c"
 #: Bands dark enough to need white labels.
 DARK = {"#756bb1", "#54278f"}
 
@@ -99,6 +104,14 @@ def band(ratio: float | None) -> Band:
         if (b.low is None or ratio >= b.low) and (b.high is None or ratio < b.high):
             return b
     return BANDS[-1]
+
+
+def spans_bands(low: float | None, high: float | None) -> bool:
+    """Whether an interval of the ratio reaches into more than one band: its colour, read from
+    the point estimate alone, would look more certain than it is."""
+    if low is None or high is None or low != low or high != high:
+        return False
+    return band(low) is not band(high)
 
 
 def _points(cx: float, cy: float, size: float) -> str:
@@ -134,12 +147,12 @@ def short_labels() -> dict[str, str]:
 
 def hex_svg(labels: dict[str, tuple[str, float | None]], title: str, description: str,
             fig_id: str = "hexmap", size: float = 14.0, href: str | None = None,
-            chosen: str | None = None) -> str:
+            chosen: str | None = None, uncertain: frozenset[str] = frozenset()) -> str:
     """The map as an SVG string: ``labels`` maps ONS code -> (name and figure in words, ratio
     or None). With ``href`` (a pattern with ``{code}``) every hexagon is a link, reachable by
     keyboard, named by its words, which also show at the map's top left while it is hovered
     or focused. Each hexagon carries its short label; ``chosen`` is drawn outlined, last, and
-    named at the top left."""
+    named at the top left; those in ``uncertain`` (an interval spanning bands) are hatched."""
     from html import escape
 
     cells = hexes()
@@ -153,7 +166,13 @@ def hex_svg(labels: dict[str, tuple[str, float | None]], title: str, description
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {view_w:.0f} {view_h:.0f}" '
              f'role="{role}" aria-labelledby="{fig_id}-title {fig_id}-desc" class="copro-map">',
              f'<title id="{fig_id}-title">{escape(title)}</title>',
-             f'<desc id="{fig_id}-desc">{escape(description)}</desc>']
+             f'<desc id="{fig_id}-desc">{escape(description)}</desc>',
+             "<defs>" + "".join(
+                 f'<pattern id="{fig_id}-hatch{suffix}" width="5" height="5" '
+                 f'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+                 f'<line x1="0" y1="0" x2="0" y2="5" stroke="{ink}" stroke-width="1.6"/>'
+                 f'</pattern>' for suffix, ink in (("", HATCH), ("-light", "#ffffff")))
+             + "</defs>"]
     last = []
     for h in cells:
         cx = 1 + width * (h.q + 0.5 + 0.5 * (h.r & 1))
@@ -163,10 +182,18 @@ def hex_svg(labels: dict[str, tuple[str, float | None]], title: str, description
         ink = "#ffffff" if colour in DARK else "#0b0c0c"
         mine = h.code == chosen
         cls = "copro-hex copro-hex--chosen" if mine else "copro-hex"
+        hatched = h.code in uncertain
+        if hatched:
+            text += "; its 95% interval spans more than one colour"
         shape = (f'<polygon class="{cls}" data-code="{h.code}" fill="{colour}" '
-                 f'points="{_points(cx, cy, size)}">'
+                 f'stroke="{OUTLINE}" stroke-width="0.8" points="{_points(cx, cy, size)}">'
                  f'<title>{escape(text)}</title></polygon>'
-                 f'<text class="copro-hex-label" x="{cx:.1f}" y="{cy + 3:.1f}" '
+                 + (f'<polygon class="copro-hex-hatch" data-hatched="{h.code}" '
+                    f'fill="url(#{fig_id}-hatch{"-light" if colour in DARK else ""})" '
+                    f'fill-opacity="0.55" pointer-events="none" '
+                    f'aria-hidden="true" points="{_points(cx, cy, size - 0.4)}"/>'
+                    if hatched else "")
+                 + f'<text class="copro-hex-label" x="{cx:.1f}" y="{cy + 3:.1f}" '
                  f'text-anchor="middle" fill="{ink}" aria-hidden="true">{short[h.code]}</text>')
         if href:
             shape = (f'<a href="{escape(href.format(code=h.code))}" aria-label="{escape(text)}" '
@@ -182,8 +209,11 @@ def hex_svg(labels: dict[str, tuple[str, float | None]], title: str, description
     return "".join(parts)
 
 
-def swatch(colour: str) -> str:
-    """A small hexagon for the legend."""
+def swatch(colour: str, hatched: bool = False) -> str:
+    """A small hexagon for the legend (hatched: the mark of an uncertain colour)."""
+    hatch = "".join(f'<line x1="{x:.1f}" y1="{y + 5:.1f}" x2="{x + 5:.1f}" y2="{y:.1f}" '
+                    f'stroke="{HATCH}" stroke-width="1.4"/>'
+                    for x, y in ((3.5, 8.5), (6.5, 7.5), (9.5, 6.5))) if hatched else ""
     return (f'<svg width="18" height="20" viewBox="0 0 18 20" aria-hidden="true" focusable="false">'
-            f'<polygon fill="{colour}" stroke="#0b0c0c" stroke-width="0.5" '
-            f'points="{_points(9, 10, 9)}"/></svg>')
+            f'<polygon fill="{colour}" stroke="{OUTLINE}" stroke-width="0.8" '
+            f'points="{_points(9, 10, 9)}"/>{hatch}</svg>')

@@ -11,7 +11,7 @@ from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.render import area_table
 from copro.render.json_out import findings_dict, to_plain
-from copro.render.numbers import pct, ratio
+from copro.render.numbers import interval, pct, ratio
 from copro.render.sentences import (
     area_sentences,
     beside,
@@ -91,7 +91,12 @@ def _ratio_of(f: AreaFindings, key: str) -> float | None:
     return None if c is None else c.risk_ratio.estimate
 
 
-def index_page(findings: Findings) -> Page:
+def index_page(findings: Findings, query=None) -> Page:
+    """The home page; its table of every local authority sorted and filtered as ``query``
+    (a :class:`~copro.web.explorer.tables.TableQuery`; default: alphabetical, every area)."""
+    from copro.web.explorer import tables
+
+    query = query or tables.TableQuery()
     key = findings.primary
     outcome = findings.outcome(key)
     a, b = findings.group_a, findings.group_b
@@ -113,7 +118,9 @@ def index_page(findings: Findings) -> Page:
         table.append({"f": f, "rate_b": out.rates.get(b), "rate_a": out.rates.get(a),
                       "comparison": c, "notes": area_notes[f.area.code],
                       "why_not": None if c is not None else _why_not(findings, f),
+                      "neighbours": out.against_neighbours,
                       "band": hexmap.band(_ratio_of(f, key)).label})
+    shown = tables.apply(table, query)
     pooled = findings.pooled[key]
     answer = plain_answer(findings, findings.national)
     context = {
@@ -121,8 +128,16 @@ def index_page(findings: Findings) -> Page:
         "provenance_line": provenance_line(findings),
         "answer_rates": _answer_rates(findings, findings.national),
         "findings": findings, "headline": headline(findings), "outcome": outcome,
-        "hexmap": hexmap.hex_svg(labels, title, desc, href=_la_href()), "hexmap_title": title,
-        "hexmap_desc": desc, "bands": bands, "credit": hexmap.CREDIT, "table": table,
+        "hexmap": hexmap.hex_svg(labels, title, desc, href=_la_href(),
+                                 uncertain=_uncertain(findings)),
+        "hexmap_title": title, "hatched": len(_uncertain(findings)),
+        "hatch_swatch": hexmap.swatch("#ffffff", hatched=True),
+        "regions": _by_region(findings),
+        "hexmap_desc": desc, "bands": bands, "credit": hexmap.CREDIT, "table": shown,
+        "query": query, "clear_link": query.link(region=None, compared=None),
+        "filters": tables.filters(table, query, findings.regions),
+        "sorts": {c: {"link": query.sort_link(c), "aria": query.aria_sort(c)}
+                  for c in tables.SORTS},
         "notes_legend": NOTES_LEGEND,
         "coverage_sentence": coverage_sentence(pooled),
         "description": headline(findings)[0],
@@ -290,7 +305,9 @@ def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -
         "neighbours_sentences": bench_sentences,
         "neighbours_credit": listed.attribution,
         "hexmap": hexmap.hex_svg(labels, map_title, map_desc, fig_id="lamap", href=_la_href(),
-                                 chosen=f.area.code),
+                                 chosen=f.area.code, uncertain=_uncertain(findings)),
+        "hatched": len(_uncertain(findings)),
+        "hatch_swatch": hexmap.swatch("#ffffff", hatched=True),
         "hexmap_title": map_title, "bands": _bands(findings), "credit": hexmap.CREDIT,
         "description": " ".join(answer.sentences[:2]),
         "page_title": f"{f.area.name}: does it matter who asks for an EHC needs assessment? "
@@ -347,6 +364,40 @@ def _with_appeals(findings: Findings, f: AreaFindings, document: dict, header, r
     rows += [["appeals", *([None] * (width - 1)), *r]
              for r in appeal_csv_rows(findings.appeals, f.area.code)]
     return header + extra, rows
+
+def _uncertain(findings: Findings) -> frozenset[str]:
+    """The local authorities whose ratio's 95% interval spans more than one colour of the map:
+    hatched, so that a colour is not read as certain."""
+    key = findings.primary
+    return frozenset(
+        f.area.code for f in findings.local_authorities
+        if (c := f.outcomes[key].comparison) is not None
+        and hexmap.spans_bands(c.risk_ratio.ci_low, c.risk_ratio.ci_high))
+
+
+def _by_region(findings: Findings) -> list[dict]:
+    """Every local authority region by region, with its ratio in words and its colour's band:
+    the map as a list whose entries a thumb can reach (the hexagons are too small on a phone)."""
+    key = findings.primary
+    uncertain = _uncertain(findings)
+    out = []
+    for region in findings.regions:
+        members = []
+        for f in findings.local_authorities:
+            if f.area.region_code != region.area.code:
+                continue
+            c = f.outcomes[key].comparison
+            members.append({
+                "code": f.area.code, "name": f.area.name,
+                "swatch": hexmap.swatch(hexmap.band(_ratio_of(f, key)).colour,
+                                        hatched=f.area.code in uncertain),
+                "words": (f"ratio {ratio(c.risk_ratio.estimate)} (95% CI "
+                          f"{interval(c.risk_ratio.ci_low, c.risk_ratio.ci_high)})"
+                          + ("; the interval spans more than one colour"
+                             if f.area.code in uncertain else "")
+                          if c is not None else "not compared")})
+        out.append({"code": region.area.code, "name": region.area.name, "members": members})
+    return out
 
 
 def _bands(findings: Findings) -> list[dict]:

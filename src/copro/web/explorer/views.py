@@ -27,6 +27,7 @@ from copro.errors import CoproError
 from copro.web.explorer import pagecache, pages
 from copro.web.explorer.models import Count, Dataset
 from copro.web.explorer.store import current_dataset, findings_for
+from copro.web.explorer.tables import TableQuery, table_query
 
 ONS_CODE = re.compile(r"^E\d{8}$", re.I)
 CONTENT_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json",
@@ -129,8 +130,10 @@ def _area_parts(code: str, stamp: tuple):
     return lambda fmt: ("la", code, fmt, stamp)
 
 
-def _index_parts(fmt: str) -> tuple:
-    return ("index", fmt)
+def _index_parts(fmt: str, table: tuple = TableQuery().key) -> tuple:
+    """The index's key parts: its format and which table (sort, order, region, compared); the
+    default table is the one drawn ahead."""
+    return ("index", fmt, *table)
 
 
 def _methods_parts(fmt: str) -> tuple:
@@ -166,8 +169,11 @@ def _dataset_and_findings():
 def index(request, suffix=None):
     fmt = _fmt(suffix)
     dataset, findings = _dataset_and_findings()
-    return _cached(request, dataset, _index_parts(fmt), fmt,
-                   lambda: (pages.index_page(findings), f"copro-{findings.period}-areas"))
+    # the table sorted and filtered as asked (checked: one of a fixed set of tables)
+    query = table_query(request.GET, [r.area.code for r in findings.regions])
+    return _cached(request, dataset, _index_parts(fmt, query.key), fmt,
+                   lambda: (pages.index_page(findings, query),
+                            f"copro-{findings.period}-areas"))
 
 
 def _find_la(findings, query: str):

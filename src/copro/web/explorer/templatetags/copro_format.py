@@ -76,7 +76,9 @@ TERMS = (
     ("random-effects meta-analysis", "random-effects"),
     ("95% prediction interval", "prediction-interval"),
     ("Hartung-Knapp-Sidik-Jonkman", "random-effects"),
+    ("95% interval of the rank", "rank-among-neighbours"),
     ("statistical neighbours", "statistical-neighbours"),
+    ("pooled ratio", "neighbours-pooled"),
     ("over-dispersion", "over-dispersion"),
     ("Mantel-Haenszel", "mantel-haenszel"),
     ("exact sign test", "sign-test"),
@@ -135,3 +137,27 @@ def code_spans(text):
     html = escape(str(text))
     html = re.sub(r"`([^`]+)`", r"<code>\1</code>", html)
     return mark_safe(re.sub(r"(?<![\w*])\*([^*]+)\*(?![\w*])", r"<em>\1</em>", html))
+
+
+@register.filter
+def rank_stacked(neighbours):
+    """An area's rank among its neighbours ('2nd of 9') with its 95% interval beneath."""
+    from copro.render.sentences import ordinal
+
+    r = None if neighbours is None else neighbours.rank
+    if r is None:
+        return numbers.MISSING
+    return format_html('{} of {}<span class="copro-ci">{} to {}</span>', ordinal(r.rank), r.of,
+                       ordinal(r.low), ordinal(r.high))
+
+
+#: An outcome's key -> its plain-words entry on the methods page.
+OUTCOME_TERMS = {"assessment": "assessment-rate", "plan": "assessment-rate",
+                 "timeliness": "timeliness", "plan_timeliness": "timeliness",
+                 "mediation": "mediation-rate", "tribunal": "mediation-rate"}
+
+
+@register.filter
+def term_anchor(outcome_key):
+    """The methods page's anchor explaining an outcome ('assessment' -> 'assessment-rate')."""
+    return OUTCOME_TERMS.get(outcome_key, "plain-words")
