@@ -82,10 +82,13 @@ def test_a_weighted_figure_is_withheld_whenever_its_raw_figure_is():
     w = res.level(AREAS[1], "families").weighted
     assert w.method is None and "fewer than 10" in w.not_weighted
     assert w.respondents_mix is None and not w.shares
-    # a raw figure withheld (fewer than 10 answered the plan question) stays withheld
+    # a raw figure not shown (withheld: fewer than 10 answered the plan question; or nobody
+    # answered it, which is said as "no answers", not as withheld) is not shown weighted either
     big = res.level(AREAS[0], "families")
-    assert big.distributions["plan_issued"].withheld
-    assert all(f.estimate is None and f.withheld
+    raw = big.distributions["plan_issued"]
+    assert raw.withheld or raw.answers == 0
+    assert not raw.shares
+    assert all(f.estimate is None and (f.withheld or raw.answers == 0)
                for f in big.weighted.shares["plan_issued"].values())
 
 

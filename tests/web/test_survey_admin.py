@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def _admin() -> Client:
     admin = get_user_model().objects.create_superuser("admin", password=PASSWORD)
     c = Client()
-    c.post("/admin/login/", {"username": "admin", "password": PASSWORD})
+    c.post("/survey/login/?next=/admin/", {"username": "admin", "password": PASSWORD})
     with_second_factor(c, admin)
     return c
 
