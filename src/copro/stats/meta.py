@@ -205,8 +205,8 @@ def meta_regression(effects, variances, moderator, knapp_hartung: bool = False,
     typical_v = (k - 2) / np.trace(P)
     i2 = tau2 / (tau2 + typical_v)
     r2 = None if tau2_without <= 0 else max(0.0, (tau2_without - tau2) / tau2_without)
-    method = ("mixed-effects meta-regression with one moderator, tau^2 by restricted maximum "
-              "likelihood (as metafor::rma(yi, vi, mods = ~ x))")
+    method = ("mixed-effects meta-regression with one moderator, τ² (between-area variance) "
+              "by restricted maximum likelihood (as metafor::rma(yi, vi, mods = ~ x))")
     method += (", Knapp-Hartung standard errors (t, k-2 df)" if knapp_hartung
                else ", normal (z) intervals")
     return MetaRegression(float(fit.params[0]), float(fit.bse[0]), float(fit.params[1]),
