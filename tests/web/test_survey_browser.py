@@ -242,6 +242,7 @@ def test_done_when_30_families_12_professionals_and_an_import(browser, server, t
         context.close()
     page = browser.new_page(viewport={"width": 390, "height": 900})
     page.goto(url + "/survey/")
+    page.locator("summary", has_text="Menu").click()  # on a phone the menu starts collapsed
     assert page.get_by_role("link", name="Survey", exact=True).count() == 1
     assert page.get_by_role("link", name="Leeds", exact=True).count() == 1  # published results
     check_page(page, 390)
