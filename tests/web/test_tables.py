@@ -121,3 +121,13 @@ def test_map_hexagons_stand_out_from_the_page_and_uncertain_ones_are_hatched(cli
             c.risk_ratio.ci_high)
         assert (f.area.code in hatched) == spans, f.area.name
     assert f"so the colour is not certain ({len(hatched)})" in html.unescape(page)
+
+
+@pytest.mark.django_db
+def test_the_search_box_is_not_filled_with_the_tables_settings(client):
+    """The table's sort and filter settings once took the search box's name in the page's
+    context: the home page's search box read "TableQuery(sort='name', ...)"."""
+    for path in ("/", "/?sort=ratio&order=desc", "/?compared=no"):
+        page = client.get(path).content.decode()
+        box = re.search(r'<input[^>]*id="site-search"[^>]*>', page).group(0)
+        assert 'value=""' in box, box

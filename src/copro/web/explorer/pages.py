@@ -134,7 +134,7 @@ def index_page(findings: Findings, query=None) -> Page:
         "hatch_swatch": hexmap.swatch("#ffffff", hatched=True),
         "regions": _by_region(findings),
         "hexmap_desc": desc, "bands": bands, "credit": hexmap.CREDIT, "table": shown,
-        "query": query, "clear_link": query.link(region=None, compared=None),
+        "table_query": query, "clear_link": query.link(region=None, compared=None),
         "filters": tables.filters(table, query, findings.regions),
         "sorts": {c: {"link": query.sort_link(c), "aria": query.aria_sort(c)}
                   for c in tables.SORTS},
