@@ -25,6 +25,7 @@ from copro.render.sentences import (
     plain_answer,
     provenance_line,
     scope,
+    why_not_compared,
 )
 from copro.render.table_notes import LEGEND as NOTES_LEGEND
 from copro.render.table_notes import short_notes
@@ -117,7 +118,7 @@ def index_page(findings: Findings, query=None) -> Page:
         c = out.comparison
         table.append({"f": f, "rate_b": out.rates.get(b), "rate_a": out.rates.get(a),
                       "comparison": c, "notes": area_notes[f.area.code],
-                      "why_not": None if c is not None else _why_not(findings, f),
+                      "why_not": None if c is not None else why_not_compared(findings, f),
                       "neighbours": out.against_neighbours,
                       "band": hexmap.band(_ratio_of(f, key)).label})
     shown = tables.apply(table, query)
@@ -147,14 +148,6 @@ def index_page(findings: Findings, query=None) -> Page:
     }
     return Page("explorer/index.html", context, findings_dict(findings),
                 area_table.columns(findings), area_table.rows(findings))
-
-
-def _why_not(findings: Findings, f: AreaFindings) -> str:
-    """Why an area in the table of every local authority was not compared (in the cell where
-    its rates would be): :func:`copro.render.sentences.why_not_compared`."""
-    from copro.render.sentences import why_not_compared
-
-    return why_not_compared(findings, f)
 
 
 _figures: dict[int, tuple[Findings, object]] = {}
