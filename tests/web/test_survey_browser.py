@@ -35,7 +35,15 @@ def server(copro_server):
     return s
 
 
+def submit(page, name="Continue"):
+    """Press a form's button and wait for the page it leads to: reading the address or counting
+    headings straight after a click can catch the page before the browser has left it."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=name).click()
+
+
 def check_page(page, width):
+    page.wait_for_load_state()
     assert page.locator("h1").count() == 1
     assert page.locator("script").count() == 0  # works without JavaScript: there is none
     overflow = page.evaluate("document.documentElement.scrollWidth - "
@@ -53,10 +61,10 @@ def test_coordinator_opens_a_round_and_a_family_answers(browser, server, width):
     check_page(page, width)
     page.get_by_label("User name").fill("leeds-forum")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    submit(page, "Sign in")
     page.wait_for_url(url + "/survey/manage/")
     if page.get_by_role("button", name="Open a new round").count():
-        page.get_by_role("button", name="Open a new round").click()
+        submit(page, "Open a new round")
     check_page(page, width)
     link = page.get_by_role("link", name=f"{url}/survey/{LEEDS}/families/")
     assert link.count() == 1
@@ -67,40 +75,40 @@ def test_coordinator_opens_a_round_and_a_family_answers(browser, server, width):
     page = family.new_page()
     page.goto(f"{url}/survey/{LEEDS}/families/")
     check_page(page, width)
-    page.get_by_role("button", name="Start now").click()
+    submit(page, "Start now")
     # every question is optional: continuing with nothing chosen is fine; then the back link
-    page.get_by_role("button", name="Continue").click()
+    submit(page)
     page.wait_for_url("**/decisions/")
     page.get_by_role("link", name="Back").click()
     page.wait_for_url("**/request/")
     page.get_by_label("Me (the parent, carer or young person)").check()
     page.get_by_label("Yes", exact=True).check()
     check_page(page, width)
-    page.get_by_role("button", name="Continue").click()
+    submit(page)
     assert "plan" in page.url  # asked because an assessment was agreed
     page.get_by_label("Yes, after more than 20 weeks").check()
     check_page(page, width)
-    page.get_by_role("button", name="Continue").click()
+    submit(page)
     page.get_by_label("We were asked our views").check()
     check_page(page, width)
-    page.get_by_role("button", name="Continue").click()
+    submit(page)
     check_page(page, width)  # partnership page: skip every item
-    page.get_by_role("button", name="Continue").click()
+    submit(page)
     page.get_by_label("Language").check()
     page.get_by_label("Nothing").check()
-    page.get_by_role("button", name="Continue").click()
+    submit(page)
     assert page.locator(".govuk-error-summary").count() == 1  # 'Nothing' with another
     check_page(page, width)
     page.get_by_role("link", name="Select 'Nothing' on its own").click()
     page.get_by_label("Nothing").uncheck()
-    page.get_by_role("button", name="Continue").click()
+    submit(page)
     for _ in range(6):  # the remaining pages
         if "/check/" in page.url:
             break
         check_page(page, width)
         if page.locator("textarea").count():
             page.locator("textarea").fill("Being listened to; email me at a@b.org")
-        page.get_by_role("button", name="Continue").click()
+        submit(page)
     assert "/check/" in page.url, page.url
     check_page(page, width)
     main = page.locator("main").inner_text()
@@ -108,10 +116,10 @@ def test_coordinator_opens_a_round_and_a_family_answers(browser, server, width):
     page.get_by_role("link",
                      name="Change Which of these best describes how decisions about").click()
     page.get_by_label("Our views changed what happened").check()
-    page.get_by_role("button", name="Continue").click()
+    submit(page)
     assert "/check/" in page.url
     assert "Our views changed what happened" in page.locator("main").inner_text()
-    page.get_by_role("button", name="Send answers").click()
+    submit(page, "Send answers")
     assert page.locator(".govuk-panel__title").inner_text() == "Answers sent"
     check_page(page, width)
     family.close()
