@@ -44,7 +44,7 @@ def sign_in_page(page, url: str, username: str, password: str = PASSWORD) -> Non
     page.goto(url + "/survey/login/")
     page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    press(page, "Sign in")
     page.wait_for_url(url + "/survey/manage/")
 
 
@@ -114,3 +114,11 @@ def publish(round_):
     publishing.publish(round_.pk, round_.area_code)
     round_.refresh_from_db()
     return round_
+
+
+def press(page, name: str, role: str = "button") -> None:
+    """Press a form's button (or follow a link) and wait for the page it leads to: Playwright's
+    click does not wait for the navigation it starts, so reading the page straight after a
+    click can read the page before."""
+    with page.expect_navigation():
+        page.get_by_role(role, name=name).click()

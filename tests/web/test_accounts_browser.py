@@ -19,7 +19,7 @@ import pytest
 
 from tests.web.accounts_helpers import totp_code
 from tests.web.conftest import COPRO, axe_violations, free_port
-from tests.web.survey_helpers import sign_in_page
+from tests.web.survey_helpers import press, sign_in_page
 
 PASSWORD = "a long test passphrase 42"
 NEW_PASSWORD = "coordinator passphrase 2026"
@@ -99,11 +99,11 @@ def _set_up_app(page) -> str:
     assert axe_violations(page) == [], page.url
     key = page.locator("#key").inner_text()
     page.get_by_label("Code from the app").fill(totp_code(key))
-    page.get_by_role("button", name="Confirm").click()
+    press(page, "Confirm")
     assert page.locator("h1").inner_text() == "Your recovery codes"
     assert page.locator("#recovery-codes li").count() == 10
     assert axe_violations(page) == [], page.url
-    page.get_by_role("link", name="Continue").click()
+    press(page, "Continue", "link")
     return key
 
 
@@ -117,7 +117,7 @@ def test_invitation_two_factors_download_and_password_reset(browser, server, smt
     page.goto(server.admin_link)
     assert axe_violations(page) == [], page.url
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
+    press(page, "Continue")
     _set_up_app(page)
     # the admin has no sign-in page of its own: the one sign-in page, then the admin
     page.goto(url + "/admin/")
@@ -141,17 +141,17 @@ def test_invitation_two_factors_download_and_password_reset(browser, server, smt
     assert axe_violations(page) == [], page.url
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Confirm new password").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Set password").click()
+    press(page, "Set password")
     key = _set_up_app(page)
     page.wait_for_url(url + "/survey/manage/")
-    page.get_by_role("button", name="Open a new round").click()
+    press(page, "Open a new round")
 
     family = browser.new_context()
     fpage = family.new_page()
     fpage.goto(f"{url}/survey/{LEEDS}/families/all/")
     fpage.get_by_label("What would have made the biggest difference?").fill(
         "Being listened to at the first meeting")
-    fpage.get_by_role("button", name="Send answers").click()
+    press(fpage, "Send answers")
     assert fpage.locator(".govuk-panel__title").inner_text() == "Answers sent"
     family.close()
 
@@ -173,30 +173,30 @@ def test_invitation_two_factors_download_and_password_reset(browser, server, smt
     admin.close()
 
     page.goto(url + "/survey/manage/")
-    page.get_by_role("button", name="Sign out").click()
+    press(page, "Sign out")
     page.wait_for_url(url + "/survey/login/")
 
     # forgotten password: a reset by email
-    page.get_by_role("link", name="Forgotten your password?").click()
+    press(page, "Forgotten your password?", "link")
     assert axe_violations(page) == [], page.url
     page.get_by_label("Email address").fill(COORDINATOR)
-    page.get_by_role("button", name="Send the link").click()
+    press(page, "Send the link")
     assert page.locator("h1").inner_text() == "Check your email"
     page.goto(_link(mailbox.wait_for(COORDINATOR, 2), url))
     page.get_by_label("New password", exact=True).fill(RESET_PASSWORD)
     page.get_by_label("Confirm new password").fill(RESET_PASSWORD)
-    page.get_by_role("button", name="Set password").click()
+    press(page, "Set password")
     assert page.locator("h1").inner_text() == "Your password has been changed"
 
     sign_in_page(page, url, COORDINATOR, RESET_PASSWORD)
     # a new session: the written answers need the app's code again (the next one: a code
     # works once)
     page.goto(url + "/survey/manage/download/")
-    page.get_by_role("link", name="Download answers with written answers (CSV)").click()
+    press(page, "Download answers with written answers (CSV)", "link")
     assert page.locator("h1").inner_text() == "Enter your code"
     assert axe_violations(page) == [], page.url
     page.get_by_label("Code").fill(totp_code(key, at=time.time() + 30))
-    page.get_by_role("button", name="Continue").click()
+    press(page, "Continue")
     # back on the downloads page, which no longer asks for the code
     assert page.locator("h1").inner_text() != "Enter your code"
     with page.expect_download() as download:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.web.conftest import COPRO
-from tests.web.survey_helpers import PASSWORD, sign_in_page
+from tests.web.survey_helpers import PASSWORD, press, sign_in_page
 from tests.web.test_accounts_browser import smtp  # noqa: F401 - the real SMTP server fixture
 
 LEEDS = "E08000035"
@@ -82,7 +82,7 @@ def send_one_page(page, url, audience, ladder, favoured="Requests from parents",
     page.get_by_label(favoured).check()
     if text:
         page.locator("textarea").fill(text)
-    page.get_by_role("button", name="Send answers").click()
+    press(page, "Send answers")
     return page.locator("h1").inner_text()
 
 
@@ -103,7 +103,7 @@ def test_a_volunteer_runs_a_round_alone(browser, server, smtp, tmp_path):  # noq
     sign_in_page(page, url, "leeds-forum")
     page.get_by_label('Name for the round (optional, e.g. "Spring 2026")').fill("Spring 2027")
     shot(page, "02-open-a-round")
-    page.get_by_role("button", name="Open a new round").click()
+    press(page, "Open a new round")
     assert "A round is open" in main_text(page)
 
     # five families answer alike on one connection (each writes something different, so none
@@ -124,7 +124,7 @@ def test_a_volunteer_runs_a_round_alone(browser, server, smtp, tmp_path):  # noq
         "SENCO network meeting")
     page.get_by_label("For how many hours (1 to 8)").fill("2")
     shot(page, "04-venue-window")
-    page.get_by_role("button", name="Open a venue window for this connection").click()
+    press(page, "Open a venue window for this connection")
     assert "Venue window open until" in main_text(page)
     for i in range(12):
         assert send_one_page(phone, url, "education", LADDER[i % 5],
@@ -153,21 +153,21 @@ def test_a_volunteer_runs_a_round_alone(browser, server, smtp, tmp_path):  # noq
             w.writerow([i + 1, "3/3/27 19:00", "anonymous", "", LADDER[(i * 2) % 5],
                         ["Requests from parents", "Requests from schools"][i % 2]])
         w.writerow([11, "", "anonymous", "", "", ""])
-    page.get_by_role("link", name="Upload answers from Microsoft Forms").click()
+    press(page, "Upload answers from Microsoft Forms", "link")
     page.get_by_label("Parent carer forum members").check()
     page.get_by_label("The export (CSV or .xlsx)").set_input_files(str(export))
-    page.get_by_role("button", name="Show what will be stored").click()
+    press(page, "Show what will be stored")
     preview = main_text(page)
     assert "Will be stored 10 answers" in preview and "Empty rows (ignored) 1" in preview
     assert "ID; Start time; Email; Name (not questions of this survey" in preview
     page.get_by_label("A new round (closed, for imported answers)").check()
     page.get_by_label("Name for a new round (optional)").fill("Forum members' form")
     shot(page, "05-upload-preview")
-    page.get_by_role("button", name="Store 10 answers").click()
+    press(page, "Store 10 answers")
     assert "10 answers from forum-members.csv stored in Forum members' form" in main_text(page)
 
     # the checks page: the five alike are listed; one is set aside on its own
-    page.get_by_role("link", name="Check answers of Spring 2027").click()
+    press(page, "Check answers of Spring 2027", "link")
     checks = main_text(page)
     assert "5 families answers identical in every question" in checks
     assert "SENCO network meeting: 12 answers from one connection" in checks
@@ -175,39 +175,39 @@ def test_a_volunteer_runs_a_round_alone(browser, server, smtp, tmp_path):  # noq
     answer_id = first.locator("td").nth(1).inner_text().strip()
     shot(page, "06-checks")
     first.locator("input[type=checkbox]").check()
-    page.get_by_role("button", name="Set aside the answers ticked").click()
+    press(page, "Set aside the answers ticked")
     confirm = main_text(page)
     assert "Families: 8 answers counted now; setting this aside leaves 7: still under 10, " \
         "nothing for families would be published" in confirm
     page.get_by_label("Why (kept with the answers").fill("same person as answer before")
     shot(page, "07-set-aside-check")
-    page.get_by_role("button", name="Set it aside").click()
+    press(page, "Set it aside")
     assert f"1 answer set aside (IDs {answer_id})." in main_text(page)
 
     # close: the same counts as the rounds table
     page.goto(url + "/survey/manage/")
     row = rounds_row(page, "Spring 2027")
     assert row[1:4] == ["7", "12", "0"] and row[4].startswith("1 not counted (1 set aside")
-    page.get_by_role("link", name="Close this round").click()
+    press(page, "Close this round", "link")
     close = main_text(page)
     assert "Families 7 answers counted so far 1 not counted (1 set aside by you)" in close
     assert "Education professionals 12 answers counted so far" in close
     shot(page, "08-close")
-    page.get_by_role("button", name="Close the round").click()
+    press(page, "Close the round")
 
     # merge the two small rounds (neither can publish forum members' figures alone)
     page.get_by_label("Spring 2027", exact=True).check()
     page.get_by_label("Forum members' form (imported)").check()
-    page.get_by_role("button", name="Merge the rounds ticked").click()
+    press(page, "Merge the rounds ticked")
     merge = main_text(page)
     assert re.search(r"Families 7 .*No: fewer than 10", merge)
     assert "Parent carer forum members 10 Yes" in merge
     shot(page, "09-merge")
-    page.get_by_role("button", name="Merge the rounds").click()
+    press(page, "Merge the rounds")
     assert rounds_row(page, "Spring 2027")[1:4] == ["7", "12", "10"]
 
     # publish: the same numbers again
-    page.get_by_role("link", name="Publish results of Spring 2027").click()
+    press(page, "Publish results of Spring 2027", "link")
     publish = main_text(page)
     assert "Families 7 1 not counted (1 set aside by you) No: fewer than 10" in publish
     assert "Education professionals 12 Yes" in publish
@@ -215,12 +215,12 @@ def test_a_volunteer_runs_a_round_alone(browser, server, smtp, tmp_path):  # noq
     if page.locator("#flags_seen").count():
         page.locator("#flags_seen").check()
     shot(page, "10-publish")
-    page.get_by_role("button", name="Publish the results").click()
+    press(page, "Publish the results")
     assert rounds_row(page, "Spring 2027")[0] == "published"
     shot(page, "11-manage-after")
 
     # download in the survey's words
-    page.get_by_role("link", name="Download your answers").click()
+    press(page, "Download your answers", "link")
     with page.expect_download() as got:
         page.get_by_role("link", name="Download answers without written answers (CSV)").click()
     rows = list(csv.DictReader(io.StringIO(Path(got.value.path()).read_text("utf-8-sig"))))
@@ -236,10 +236,10 @@ def test_a_volunteer_runs_a_round_alone(browser, server, smtp, tmp_path):  # noq
 
     # hand over to the next coordinator
     page.goto(url + "/survey/manage/")
-    page.get_by_role("link", name="hand the survey over to a new coordinator").click()
+    press(page, "hand the survey over to a new coordinator", "link")
     page.get_by_label("The new coordinator's email address").fill("next@leeds-forum.example")
     shot(page, "12-handover")
-    page.get_by_role("button", name="Hand over and sign me out").click()
+    press(page, "Hand over and sign me out")
     assert page.locator(".govuk-panel__title").inner_text() == "The survey is handed over"
     invitation = smtp[0].wait_for("next@leeds-forum.example", 1)
     assert "Leeds" in invitation.get_body(("plain",)).get_content()
