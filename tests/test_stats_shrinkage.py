@@ -103,3 +103,19 @@ def test_shrunken_ratio_small_area_moves_more_than_large():
 def test_bad_counts_are_refused():
     with pytest.raises(ValueError):
         beta_binomial_prior([5], [3])
+
+
+@pytest.mark.parametrize("k, n", [(50, 500), (400, 2000), (3, 20)])
+def test_complete_pooling_stops_at_the_cap_with_its_likelihood(k, n):
+    """Three areas with identical rates: alpha + beta runs off towards infinity. The fit stops
+    at the cap and reports the likelihood there, which is (almost) the binomial likelihood at
+    the pooled rate; it was once published as +382 and +101,376 (a likelihood above 1)."""
+    from scipy.stats import binom
+
+    ks, ns = np.full(3, k), np.full(3, n)
+    prior = beta_binomial_prior(ks, ns)
+    assert prior.alpha + prior.beta == pytest.approx(1e7)
+    assert prior.mean == pytest.approx(k / n, abs=1e-4)
+    limit = float(np.sum(binom.logpmf(ks, ns, k / n)))  # the complete-pooling limit
+    assert prior.log_likelihood < 0
+    assert prior.log_likelihood == pytest.approx(limit, abs=1e-3)

@@ -18,12 +18,16 @@ from scipy.stats import betabinom, norm
 
 from copro.stats.results import BetaPrior, ShrunkenRatio
 
+#: alpha + beta is capped here (complete pooling): the likelihood is flat beyond it
+SIZE_CAP = 1e7
+LOG_SIZE_CAP = float(np.log(SIZE_CAP))
+
 
 def beta_binomial_prior(successes, trials) -> BetaPrior:
     """The Beta(alpha, beta) distribution of true rates that makes ``successes`` of ``trials``
     (one pair per area) most likely, by marginal maximum likelihood. Where the rates vary no
     more than chance explains, ``alpha + beta`` grows without limit (complete pooling); it is
-    capped at 1e7."""
+    capped at :data:`SIZE_CAP` (1e7), and the likelihood reported is the one there."""
     k = np.asarray(successes, dtype=float)
     n = np.asarray(trials, dtype=float)
     if len(n) == 0 or np.any(n <= 0) or np.any(k < 0) or np.any(k > n):
@@ -32,7 +36,9 @@ def beta_binomial_prior(successes, trials) -> BetaPrior:
 
     def negative_log_likelihood(x):
         mean = 1 / (1 + np.exp(-x[0]))
-        size = np.exp(x[1])
+        # flat beyond the cap: past it SciPy's beta-binomial loses its precision (it returned
+        # likelihoods above 1) and the search ran on towards infinity
+        size = np.exp(min(x[1], LOG_SIZE_CAP))
         return -float(np.sum(betabinom.logpmf(k, n, mean * size, (1 - mean) * size)))
 
     start_mean = np.log(pooled / (1 - pooled))
@@ -43,9 +49,9 @@ def beta_binomial_prior(successes, trials) -> BetaPrior:
         if best is None or fit.fun < best.fun:
             best = fit
     mean = float(1 / (1 + np.exp(-best.x[0])))
-    size = float(min(np.exp(best.x[1]), 1e7))
+    size = float(np.exp(min(best.x[1], LOG_SIZE_CAP)))
     return BetaPrior(alpha=mean * size, beta=(1 - mean) * size, areas=len(n),
-                     log_likelihood=-float(best.fun))
+                     log_likelihood=-negative_log_likelihood(best.x))
 
 
 def posterior_rates(successes, trials, prior: BetaPrior, confidence: float = 0.95):
