@@ -12,7 +12,7 @@ Gelman et al., *Bayesian Data Analysis* (3rd ed., 2013), section 5.1 (rat tumour
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import minimize, minimize_scalar
 from scipy.stats import beta as beta_dist
 from scipy.stats import betabinom, norm
 
@@ -41,17 +41,29 @@ def beta_binomial_prior(successes, trials) -> BetaPrior:
         size = np.exp(min(x[1], LOG_SIZE_CAP))
         return -float(np.sum(betabinom.logpmf(k, n, mean * size, (1 - mean) * size)))
 
+    def past_the_cap(x):
+        # a search well past the cap has found complete pooling: stop it (on the flat it
+        # wandered until its 4,000 iterations were spent)
+        if x[1] > LOG_SIZE_CAP + 1:
+            raise StopIteration
+
     start_mean = np.log(pooled / (1 - pooled))
     best = None
     for start_size in (0.0, 2.0, 5.0, 10.0):  # a few starts: the surface can be flat
         fit = minimize(negative_log_likelihood, [start_mean, start_size], method="Nelder-Mead",
-                       options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000})
+                       options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000},
+                       callback=past_the_cap)
         if best is None or fit.fun < best.fun:
             best = fit
-    mean = float(1 / (1 + np.exp(-best.x[0])))
-    size = float(np.exp(min(best.x[1], LOG_SIZE_CAP)))
+    x = np.array(best.x, dtype=float)
+    if x[1] >= LOG_SIZE_CAP:  # complete pooling: the mean that is most likely at the cap
+        x[1] = LOG_SIZE_CAP
+        x[0] = minimize_scalar(lambda m: negative_log_likelihood([m, LOG_SIZE_CAP]),
+                               bracket=(x[0] - 0.1, x[0] + 0.1)).x
+    mean = float(1 / (1 + np.exp(-x[0])))
+    size = float(np.exp(x[1]))
     return BetaPrior(alpha=mean * size, beta=(1 - mean) * size, areas=len(n),
-                     log_likelihood=-negative_log_likelihood(best.x))
+                     log_likelihood=-negative_log_likelihood(x))
 
 
 def posterior_rates(successes, trials, prior: BetaPrior, confidence: float = 0.95):
