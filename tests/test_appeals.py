@@ -124,3 +124,18 @@ def test_audit_json_carries_the_series_and_the_association():
     assert doc["appeals"]["sources"][1]["sha256"].startswith("b6dae093")
     text = run("audit", "--no-cache").stdout
     assert "Does the gap go with appeals to the SEND Tribunal?" in text
+
+
+def test_englands_published_total_and_its_like_for_like_rate(findings):
+    """Where authorities with appeals have no published decisions, England's published rate
+    divides all appeals by the others' decisions: the note gives the like-for-like rate,
+    recomputed here from the file's rows, and counts the authorities in good English."""
+    rates = bundled_appeal_rates()
+    for key, word in (((2021, "old"), "authority with appeals has"),
+                      ((2024, "new"), "authorities with appeals have")):
+        rows = [a.years[key] for a in rates.areas.values() if key in a.years]
+        missing = [y for y in rows if y.decisions is None and y.appeals]
+        like = sum(y.appeals or 0 for y in rows if y.decisions is not None)
+        point = next(p for p in findings.appeals.england if (p.year, p.method) == key)
+        assert f"({len(missing)} {word} none published)" in point.flag
+        assert f"like for like, {like:,} of {rates.england[key].decisions:,}" in point.flag

@@ -242,11 +242,16 @@ def _england(rates: AppealRates, key) -> AppealPoint:
     if suppressed and y.decisions:
         appeals = sum(a.years[key].appeals or 0 for a in rates.areas.values()
                       if key in a.years and a.years[key].decisions is not None)
+        n = len(suppressed)
         flag = (f"the published total divides all {y.appeals:,} appeals by the decisions of "
-                f"the authorities whose decisions are published ({len(suppressed)} with "
-                f"appeals have none published); like for like, {appeals:,} of {y.decisions:,} "
-                f"({appeals / y.decisions:.1%})")
+                f"the authorities whose decisions are published ({_authorities(n)} with "
+                f"appeals {'has' if n == 1 else 'have'} none published); like for like, "
+                f"{appeals:,} of {y.decisions:,} ({appeals / y.decisions:.1%})")
     return _point(y, key, flag)
+
+
+def _authorities(n: int) -> str:
+    return f"{n} authority" if n == 1 else f"{n} authorities"
 
 
 def appeal_findings(rates: AppealRates, neighbours=None, comparisons=None,
