@@ -261,7 +261,8 @@ def publish_round(request, round_id):
     report = _report(r)
     flags = [f for f in report.findings if f.kind in ROUND_FLAGS]
     if _confirmed(request) and flags and request.POST.get("flags_seen") != "yes":
-        error = ("This round has signs that one person answered many times. Look at them on "
+        error = ("This round has signs that one person answered many times, or answers far "
+                 "from earlier rounds. Look at them on "
                  "the round's checks page, or confirm that you have and publish anyway.")
     elif _confirmed(request):
         try:
