@@ -4,7 +4,8 @@ out. The history is what earlier rounds looked like (:class:`History`, gathered 
 rounds (or, where those hold fewer than 10 answers, its statistical neighbours' published
 answers pooled), and the answers an hour its closed web rounds took.
 
-- **far from earlier rounds** (``shift``): for each question, a chi-squared test of homogeneity
+- **far from earlier rounds** (``shift``): for each single-choice question (numbers, several
+  choices and written answers are not compared), a chi-squared test of homogeneity
   between this round's answers and the history's, its p-value by Monte Carlo (tables with the
   same margins drawn at random, seeded), multiplied by the number of questions tested
   (Bonferroni). A question is named only when that p is at most 0.001 **and** one answer is
