@@ -261,7 +261,8 @@ def publish_round(request, round_id):
     report = _report(r)
     flags = [f for f in report.findings if f.kind in ROUND_FLAGS]
     if _confirmed(request) and flags and request.POST.get("flags_seen") != "yes":
-        error = ("This round has signs that one person answered many times. Look at them on "
+        error = ("This round has signs that one person answered many times, or answers far "
+                 "from earlier rounds. Look at them on "
                  "the round's checks page, or confirm that you have and publish anyway.")
     elif _confirmed(request):
         try:
@@ -293,19 +294,20 @@ def publish_round(request, round_id):
 
 
 #: Findings about the round as a whole: publishing with one unresolved needs a confirmation
-ROUND_FLAGS = ("cluster", "arrival")
+ROUND_FLAGS = ("cluster", "arrival", "shift", "answer_burst")
 
 
 def _report(r: Round, rows=None):
     """The anomaly report of the round's answers not set aside."""
     from copro.survey.anomalies import Submission, anomaly_report
+    from copro.web.survey.round_history import round_history
 
     if rows is None:
         rows = list(Response.objects.filter(round=r).values_list(*_ROWS))
     return anomaly_report([Submission(i, a, c, at, sec, ans)
                            for i, a, c, at, sec, ans, aside, _ in rows if aside is None],
                           free_text=(store.FREE_TEXT,), opened_at=r.opened_at,
-                          now=r.closed_at or timezone.now())
+                          now=r.closed_at or timezone.now(), history=round_history(r))
 
 
 _ROWS = ("id", "audience", "client_hash", "submitted_at", "seconds_to_complete", "answers",
@@ -356,7 +358,8 @@ def round_checks(request, round_id):
 FINDING_NAMES = {"burst": "many at once", "identical": "identical answers",
                  "near_identical": "nearly identical answers",
                  "one_connection": "one connection's share", "fast": "sent very fast",
-                 "cluster": "one pattern of answers", "arrival": "busiest hour"}
+                 "cluster": "one pattern of answers", "arrival": "busiest hour",
+                 "shift": "far from earlier rounds", "answer_burst": "one answer at once"}
 
 
 def _marks(r: Round) -> dict[int, str]:
