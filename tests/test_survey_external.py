@@ -240,3 +240,15 @@ def test_an_xlsx_that_unpacks_to_more_than_100_mb_is_refused_before_it_is_opened
     line = _refused(path)
     assert "unpacks to 101 MB, more than the 100 MB" in line
     assert "save it again from Excel as CSV" in line
+
+
+def test_an_import_error_never_quotes_a_respondents_number(tmp_path):
+    made = "How many requests for an EHC needs assessment have you made in the last 12 months?"
+    agreed = "How many of those requests were agreed?"
+    path = write_csv(tmp_path / "education.csv", [made, agreed], [["37", "41"]])
+    with pytest.raises(InputError) as err:
+        read_external(path, INST, "education")
+    assert err.value.line == 2 and err.value.column == agreed
+    message = err.value.message  # (the file's path could hold any digits)
+    assert "cannot be more than the number made" in message
+    assert "37" not in message and "41" not in message

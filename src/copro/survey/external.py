@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from copro.errors import InputError
-from copro.survey.answers import clean_answers
+from copro.survey.answers import AGREED_OVER_MADE, clean_answers
 from copro.survey.instrument import Instrument, Question
 
 _NUMBERING = re.compile(r"^\s*(?:q(?:uestion)?\s*)?\d+(?:\.\d+)*[.):]?\s+", re.IGNORECASE)
@@ -291,6 +291,8 @@ def read_external(path: Path, instrument: Instrument, audience: str) -> Imported
         answers, errors = clean_answers(instrument, audience, raw)
         if errors:
             qid, message = next(iter(errors.items()))
+            if message.startswith(AGREED_OVER_MADE):  # never the respondent's own number
+                message = AGREED_OVER_MADE
             col = next(header[i] for i, (q, _) in columns.items() if q.id == qid)
             raise InputError(path, message, line=line, column=col)
         for q in questions:
