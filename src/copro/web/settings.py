@@ -274,7 +274,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Django's error lines name the request's path: an emailed link's secret is left out
+    "filters": {"secret_paths": {"()": "copro.web.middleware.SecretPathFilter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+                            "filters": ["secret_paths"]}},
     "loggers": {
         "copro.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         # Django's own request logger would repeat 4xx paths with their query strings
