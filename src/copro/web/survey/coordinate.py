@@ -111,9 +111,17 @@ def logout_view(request):
     return HttpResponseRedirect(reverse("survey:login"))
 
 
+def _survey_link(request, path: str) -> str:
+    """A survey's address to hand out (on slips, in QR codes, to copy into an email):
+    COPRO_SITE_URL, else the address this page was reached at."""
+    from copro.web.accounts.find import site_address
+
+    return site_address(request) + path
+
+
 def _links(request, code):
     return [(a, load_instrument().audiences[a].label,
-             request.build_absolute_uri(reverse("survey:start", args=[code, a])))
+             _survey_link(request, reverse("survey:start", args=[code, a])))
             for a in AUDIENCES]
 
 
@@ -679,7 +687,7 @@ def make_codes(request, round_id):
     codes = invitations.make_codes(r, audience, n)
     audit.record(audit.CODES_MADE, request=request, area_code=code, subject=f"round {r.pk}",
                  detail=f"{len(codes)} {audience} code(s)")
-    link = request.build_absolute_uri(reverse("survey:start", args=[code, audience]))
+    link = _survey_link(request, reverse("survey:start", args=[code, audience]))
     if request.POST.get("format") == "csv":
         buf = io.StringIO()
         write_csv(buf, [["code", "link"], *(neutralise_row([c, f"{link}?code={c}"])
@@ -751,7 +759,7 @@ def handover(request):
         if "@" not in email or email.lower() == (user.email or "").lower():
             error = "Enter the new coordinator's email address, for example name@example.org"
         else:
-            base = settings.SITE_URL or request.build_absolute_uri("/").rstrip("/")
+            base = settings.SITE_URL  # never the request's Host: it is emailed
             try:
                 invitations.hand_over(user.get_username(), email, actor=user.get_username(),
                                       base_url=base)
@@ -780,7 +788,7 @@ def qr_code(request, audience):
     code = _area_for(request, request.GET.get("la"))
     if audience not in AUDIENCES:
         raise Http404("No such survey")
-    url = request.build_absolute_uri(reverse("survey:start", args=[code, audience]))
+    url = _survey_link(request, reverse("survey:start", args=[code, audience]))
     buf = io.BytesIO()
     segno.make(url, error="m").save(buf, kind="svg", scale=6, border=4,
                                     title=f"QR code for {url}")
