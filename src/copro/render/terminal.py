@@ -322,7 +322,7 @@ def print_area(findings: Findings, f: AreaFindings, console: Console,
     rows = []
     others = beside(findings, f)
     for other in (f, *others):
-        for o in (o for o in findings.outcomes if o.compared):
+        for o in findings.outcomes:  # every outcome's ratio, pooled across areas or not
             c = other.outcomes[o.key].comparison
             if c is None:
                 rows.append([display_name(findings, other), o.name, MISSING, MISSING,

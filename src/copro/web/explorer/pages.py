@@ -261,12 +261,12 @@ def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -
     scorecard = [{"group": g, "received": f.received.get(g),
                   "rates": [f.outcomes[o.key].rates.get(g) for o in findings.outcomes]}
                  for g in groups]
-    compared = [o for o in findings.outcomes if o.compared]
+    # every outcome's ratio, pooled across areas or not (mediation and tribunal rates)
     beside_rows = [{"area": x.area, "name": display_name(findings, x), "outcome": o,
                     "comparison": x.outcomes[o.key].comparison,
                     "reason": NOT_COMPARABLE_REASONS.get(x.outcomes[o.key].not_comparable or ""),
                     "detail": x.outcomes[o.key].not_comparable_detail}
-                   for x in (f, *others) for o in compared]
+                   for x in (f, *others) for o in findings.outcomes]
     area_notes = notes(findings).get(f.area.code, [])
     bench = neighbours_of(findings, f)
     bench_figure = benchmark_plot(findings, bench)
