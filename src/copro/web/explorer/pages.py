@@ -11,7 +11,7 @@ from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.render import area_table
 from copro.render.json_out import findings_dict, to_plain
-from copro.render.numbers import interval, pct, ratio
+from copro.render.numbers import ZERO_CORRECTED_NOTE, interval, pct, ratio
 from copro.render.sentences import (
     area_sentences,
     beside,
@@ -26,6 +26,7 @@ from copro.render.sentences import (
     provenance_line,
     scope,
     why_not_compared,
+    zero_corrected_in,
 )
 from copro.render.table_notes import LEGEND as NOTES_LEGEND
 from copro.render.table_notes import short_notes
@@ -289,6 +290,8 @@ def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -
         "comparison": f.outcomes[findings.primary].comparison,
         "shrunk": None if eb is None else eb.by_area.get(f.area.code),
         "scorecard": scorecard, "beside": beside_rows, "region": region, "funnel": funnel,
+        "zero_corrected": zero_corrected_in([f, *others]),
+        "zero_corrected_note": ZERO_CORRECTED_NOTE,
         "point": point, "figure": figure, "funnel_svg": svg, "notes": area_notes,
         "point_band": None if point is None else funnel_band(point.band),
         "off_funnel": not_on_funnel(findings, f),
