@@ -57,3 +57,15 @@ def test_la_json_csv_and_api_carry_the_ratio(client, leeds):
         assert row[f"{key}_compared"] == "True"
         assert float(row[f"{key}_risk_ratio"]) == pytest.approx(rr.estimate, rel=1e-12)
         assert float(row[f"{key}_rr_ci_low"]) == pytest.approx(rr.ci_low, rel=1e-12)
+
+
+def test_a_zero_corrected_ratio_is_marked_and_explained(client, dfe_csv):
+    findings = audit(read_dfe_requests(dfe_csv))
+    f = next(f for f in findings.local_authorities
+             if (c := f.outcomes["tribunal"].comparison) is not None
+             and c.risk_ratio.zero_corrected)
+    rr = f.outcomes["tribunal"].comparison.risk_ratio
+    words = _words(client.get(f"/la/{f.area.code}"))
+    assert (f"{rr.estimate:.2f} {rr.ci_low:.2f} to {rr.ci_high:.2f} * 0.5 added" in words)
+    assert "* 0.5 added to every count before dividing" in words
+    assert "* 0.5 added to every count" not in _words(client.get("/la/E08000035"))  # Leeds
