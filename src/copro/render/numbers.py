@@ -5,6 +5,13 @@ from __future__ import annotations
 MISSING = "–"  # shown where a figure is missing; the reason is given beside it or in a footnote
 
 
+#: beside a ratio where 0.5 was added to every count (a group's requests led to none, or all)
+ZERO_CORRECTED = "*"
+ZERO_CORRECTED_NOTE = ("* 0.5 added to every count before dividing: one group's requests led "
+                       "to none of them (or all), so the ratio rests on that addition; read "
+                       "its interval")
+
+
 def is_missing(x: float | None) -> bool:
     return x is None or x != x
 
