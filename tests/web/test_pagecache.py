@@ -167,25 +167,33 @@ def test_pages_held_before_the_fork_are_served_without_the_database(client, data
     assert RenderedPage.objects.count() == 0
 
 
-def test_a_new_worker_draws_no_page_held_before_the_fork(copro_server):
+def test_a_new_worker_draws_no_page_held_before_the_fork(tmp_path):
     """The real `copro serve`: with every kept page then forgotten by the database, its
     workers still answer each LA page from what they inherited, and draw none (a page drawn
     would be kept in the database again)."""
     import sqlite3
+    import urllib.request
 
-    server = copro_server()
-    database = server.data_dir / "copro.sqlite3"
-    with sqlite3.connect(database) as db:
-        assert db.execute("SELECT count(*) FROM explorer_renderedpage").fetchone()[0] > 459
-        db.execute("DELETE FROM explorer_renderedpage")
-    db.close()
-    for code in AREAS:
-        for suffix in ("", ".json", ".csv"):
-            status, _headers, _body = server.get(f"/la/{code}{suffix}")
-            assert status == 200, (code, suffix)
-    with sqlite3.connect(database) as db:
-        assert db.execute("SELECT count(*) FROM explorer_renderedpage").fetchone()[0] == 0
-    db.close()
+    from tests.web.serve import server_env, start_serve
+
+    # its own server: the start draws every page, minutes on a busy 2-core machine
+    proc, url = start_serve(server_env(tmp_path, None), tmp_path / "serve.log", timeout=600)
+    try:
+        database = tmp_path / "copro.sqlite3"
+        with sqlite3.connect(database) as db:
+            assert db.execute("SELECT count(*) FROM explorer_renderedpage").fetchone()[0] > 459
+            db.execute("DELETE FROM explorer_renderedpage")
+        db.close()
+        for code in AREAS:
+            for suffix in ("", ".json", ".csv"):
+                with urllib.request.urlopen(f"{url}/la/{code}{suffix}", timeout=60) as r:
+                    assert r.status == 200, (code, suffix)
+        with sqlite3.connect(database) as db:
+            assert db.execute("SELECT count(*) FROM explorer_renderedpage").fetchone()[0] == 0
+        db.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def test_importing_again_forgets_kept_pages(client, dataset):
