@@ -232,6 +232,33 @@ def test_flagged_answers_listed_and_one_set_aside_with_its_effect_shown():
                                      detail="1 answer(s) set aside").count() == 1
 
 
+def test_setting_aside_answers_already_set_aside_says_so_and_logs_nothing_more():
+    """A second click (or another coordinator's, or another tab's) on answers already set aside
+    changes nothing and says so: not "0 answers set aside", nor a count of answers it did not
+    set aside."""
+    from copro.web.accounts.models import AuditEvent
+
+    coordinator("leeds", LEEDS)
+    manager = signed_in("leeds")
+    r = Round.objects.create(area_code=LEEDS, instrument_version="1",
+                             closed_at=timezone.now())
+    ids = [_save(r, i).pk for i in range(3)]
+    url = f"/survey/manage/round/{r.pk}/set-aside/"
+    first = manager.post(url, {"ids": f"{ids[0]}", "confirm": "yes"}, follow=True)
+    assert f"1 answer set aside (IDs {ids[0]})." in _text(first)
+    again = manager.post(url, {"ids": ",".join(map(str, ids[:2])), "confirm": "yes"},
+                         follow=True)
+    assert (f"1 of the 2 answers ticked set aside (IDs {ids[0]}, {ids[1]}); the other 1 "
+            "already were.") in _text(again)
+    none = manager.post(url, {"ids": ",".join(map(str, ids[:2])), "confirm": "yes"},
+                        follow=True)
+    assert "Nothing changed: those answers were already set aside." in _text(none)
+    assert "0 answers set aside" not in _text(none)
+    assert list(AuditEvent.objects.filter(action="answers set aside").values_list(
+        "detail", flat=True).order_by("pk")) == ["1 answer(s) set aside"] * 2
+    assert Response.objects.filter(set_aside_at__isnull=False).count() == 2
+
+
 def test_merge_two_small_rounds_then_publish():
     coordinator("leeds", LEEDS)
     manager = signed_in("leeds")
