@@ -452,10 +452,21 @@ def test_results_labels_in_plain_words_linked_to_their_entries():
                             token=None)
     publish(r)
     page = _text(Client().get(f"/survey/results/{LEEDS}"))
-    glossary = "/docs/survey-rounds/#words-on-the-results-pages"
+    entry = "/data/dictionary#the-survey-s-results--"
     assert "Say decisions were made with them" in page
-    assert f'<a class="govuk-link" href="{glossary}">top two rungs of the ladder</a>' in page
-    assert f'<a class="govuk-link" href="{glossary}">partnership score</a>' in page
-    assert f'<a class="govuk-link" href="{glossary}">95% CI</a>' in page
+    for key, words in (("top-two", "top two rungs of the ladder"),
+                       ("partnership", "partnership score"), ("ci-low", "95% CI")):
+        assert f'<a class="govuk-link copro-term" href="{entry}{key}">{words}</a>' in page
+    # each leads to its row of the data dictionary
+    dictionary = _text(Client().get("/data/dictionary"))
+    for key in ("top-two", "partnership", "ci-low", "withheld", "ladder", "all-surveyed",
+                "not-counted"):
+        assert f'<tr class="govuk-table__row" id="the-survey-s-results--{key}">' in dictionary
+    # the coordinator's page links its terms to the same rows
+    coordinator("leeds", LEEDS)
+    manage = _text(signed_in("leeds").get("/survey/manage/"))
+    for key, words in (("top-two", "top two rungs"), ("partnership", "partnership score"),
+                       ("not-counted", "Not counted")):
+        assert f'<a class="govuk-link copro-term" href="{entry}{key}">{words}</a>' in manage
     doc = (Path(__file__).resolve().parents[2] / "docs" / "survey-rounds.md").read_text()
     assert "\n## Words on the results pages\n" in doc and "Katz log interval" in doc
