@@ -85,6 +85,8 @@ def test_the_folded_sections_one_line_summaries():
     assert weighted_summary(families) is None
     families["weighted"] = {"not_weighted": "no DfE counts for Leeds", "top_two": {}}
     assert weighted_summary(families) == "Not weighted here: no DfE counts for Leeds."
+    families["weighted"]["not_weighted"] = "not weighted: fewer than 10 families said both"
+    assert weighted_summary(families) == "Not weighted here: fewer than 10 families said both."
     families["weighted"] = {"not_weighted": None, "respondents_weighted": 28,
                             "effective_n": 21.4,
                             "top_two": {"ladder": {"estimate": 0.391, "effective_n": 21.4,

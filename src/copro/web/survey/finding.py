@@ -109,8 +109,9 @@ def weighted_summary(level: dict) -> str | None:
     w = level.get("weighted")
     if not w:
         return None
-    if w.get("not_weighted"):
-        return f"Not weighted here: {w['not_weighted']}."
+    if w.get("not_weighted"):  # the reason, which may begin "not weighted: "
+        reason = w["not_weighted"].removeprefix("not weighted: ").rstrip(".")
+        return f"Not weighted here: {reason}."
     answered = ((level.get("top_two") or {}).get("ladder") or {})
     weighted = (w.get("top_two") or {}).get("ladder") or {}
     if answered.get("withheld") or not answered.get("share") or not weighted:
