@@ -435,10 +435,18 @@ def set_aside(request, round_id):
             "page_title": f"Set aside {len(ids)} answer{'s' if len(ids) != 1 else ''}?",
             "ids": ids, "reason": reason, "effects": _publishing_effect(r, ids),
             "back": _checks_url(r, code, request)})
-    # only answers of a round still unpublished (checked again in the update itself), and the
-    # change with its audit entry in one transaction; nothing changed, nothing logged
-    answers = Response.objects.filter(round=r, pk__in=ids, round__published_at__isnull=True)
+    # The round locked for the change (as publishing locks it), so that two coordinators or two
+    # tabs acting at once take turns and a publication cannot slip in between; only answers of
+    # a round still unpublished, checked under the lock; the change with its audit entry in
+    # one transaction; nothing changed, nothing logged. The update filters on the answers' own
+    # columns, no join: PostgreSQL checks a row's set-aside state again once the other
+    # request's lock is released, which it does not for a row picked out by a joined subquery.
     with transaction.atomic():
+        if not Round.objects.select_for_update().filter(
+                pk=r.pk, published_at__isnull=True).exists():
+            raise PermissionDenied("This round is published: its answers can no longer be set "
+                                   "aside")
+        answers = Response.objects.filter(round_id=r.pk, pk__in=ids)
         if action == "restore":
             n = answers.filter(set_aside_at__isnull=False).update(set_aside_at=None,
                                                                   set_aside_reason="")
@@ -455,10 +463,22 @@ def set_aside(request, round_id):
                          subject=f"round {r.pk}", detail=detail)
     done = {"restore": f"{n} answer{'s' if n != 1 else ''} put back.",
             "count": f"{n} answer{'s' if n != 1 else ''} counted again."}.get(
-        action, f"{n} answer{'s' if n != 1 else ''} set aside (IDs "
-                f"{', '.join(map(str, ids[:20]))}{'…' if len(ids) > 20 else ''}).")
+        action, _set_aside_done(n, ids))
     messages.success(request, done)
     return HttpResponseRedirect(_checks_url(r, code, request))
+
+
+def _set_aside_done(n: int, ids: list[int]) -> str:
+    """What setting ``ids`` aside did, when ``n`` of them were set aside by this request (the
+    others already were: by another coordinator, another tab or an earlier click)."""
+    if n == 0:
+        return (f"Nothing changed: {'that answer was' if len(ids) == 1 else 'those answers were'}"
+                " already set aside.")
+    listed = f"{', '.join(map(str, ids[:20]))}{'…' if len(ids) > 20 else ''}"
+    if n == len(ids):
+        return f"{n} answer{'s' if n != 1 else ''} set aside (IDs {listed})."
+    return (f"{n} of the {len(ids)} answers ticked set aside (IDs {listed}); the other "
+            f"{len(ids) - n} already were.")
 
 
 def _checks_url(r: Round, code: str, request) -> str:
