@@ -24,6 +24,15 @@ def ratio(x: float | None) -> str:
     return MISSING if is_missing(x) else f"{x:.2f}"
 
 
+def points(x: float | None) -> str:
+    """A difference in percentage points with its sign ('+20.0', '-2.3'); one that rounds to
+    zero is '0.0', never '-0.0' or '+0.0' (a sign there claims a direction the figure lacks)."""
+    if is_missing(x):
+        return MISSING
+    rounded = round(100 * x, 1)
+    return "0.0" if rounded == 0 else f"{rounded:+.1f}"
+
+
 def interval(low: float | None, high: float | None, fmt=ratio, joiner: str = " to ") -> str:
     if is_missing(low) or is_missing(high):
         return MISSING

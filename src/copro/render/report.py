@@ -23,10 +23,10 @@ from copro.render.files import replace_folder, write_files
 from copro.render.numbers import (
     MISSING,
     ZERO_CORRECTED_NOTE,
-    is_missing,
     missing_legend,
     missing_symbol,
     pct,
+    points,
     ratio,
 )
 from copro.render.sentences import (
@@ -67,10 +67,6 @@ class ReportFigures:
     mediation: figures.SvgFigure | None
 
 
-def _points(x: float | None) -> str:
-    return MISSING if is_missing(x) else f"{100 * x:+.1f}"
-
-
 def _qvalue(q: float | None) -> str:
     return MISSING if q is None else "<0.001" if q < 0.001 else f"{q:.3f}"
 
@@ -80,7 +76,7 @@ def _environment() -> Environment:
     templates = Path(str(resources.files("copro") / "render" / "templates"))
     env = Environment(loader=FileSystemLoader(templates), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(pct=pct, ratio=ratio, points=_points, qvalue=_qvalue)
+    env.filters.update(pct=pct, ratio=ratio, points=points, qvalue=_qvalue)
     env.filters.update(symbol=missing_symbol)
     env.globals.update(reasons=NOT_COMPARABLE_REASONS, zero_corrected_note=ZERO_CORRECTED_NOTE,
                        display_name=display_name,

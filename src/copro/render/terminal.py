@@ -20,6 +20,7 @@ from copro.render.numbers import (
     names,
     p_value,
     pct,
+    points,
     ratio,
 )
 from copro.render.sentences import (
@@ -281,7 +282,7 @@ def _print_neighbours(findings: Findings, f: AreaFindings, neighbours: Statistic
 def _points(x: float) -> str:
     """A difference in percentage points with its sign: '+20.0', '−2.3' (a minus sign, not a
     hyphen, so that an interval's dash is not taken for one)."""
-    return f"{100 * x:+.1f}".replace("-", "−")
+    return points(x).replace("-", "−")
 
 
 def print_area(findings: Findings, f: AreaFindings, console: Console,
