@@ -167,7 +167,8 @@ def _area_findings(area: Area, counts: dict, outs: tuple[Outcome, ...], rates: d
         group_rates = {g: r[(area.code, g)] for g in RATE_GROUPS}
         missing = {g: r["missing"][(area.code, g)] for g in RATE_GROUPS
                    if (area.code, g) in r["missing"]}
-        reason, detail = _not_comparable(group_rates, missing, unknown_share, options)
+        reason, detail = _not_comparable(group_rates, missing, unknown_share, options,
+                                         outcome.base)
         result[outcome.key] = AreaOutcome(group_rates, missing, None, reason, detail,
                                           of_received=_of_received(outcome, counts, options))
     return AreaFindings(area, received, unknown_share, result)
@@ -211,7 +212,11 @@ def _unknown_share(counts: dict) -> float | None:
 
 
 def _not_comparable(rates: dict, missing: dict, unknown_share: float | None,
-                    options: AuditOptions) -> tuple[str | None, str | None]:
+                    options: AuditOptions, base: str = "that were decided"
+                    ) -> tuple[str | None, str | None]:
+    """Why an area cannot be compared on an outcome, and the detail, or (None, None). The
+    fewest to compare (``options.min_trials``, ``--min-requests``) is checked on each rate's
+    own base (``base``, in words: requests decided, received...) and named with it."""
     pair = (options.group_a, options.group_b)
     gone = [g for g in pair if g in missing]
     if len(gone) == 2 and missing[gone[0]] == missing[gone[1]]:
@@ -224,8 +229,8 @@ def _not_comparable(rates: dict, missing: dict, unknown_share: float | None,
         return "source_not_recorded", f"source not known for {unknown_share:.0%} of requests"
     few = [g for g in pair if rates[g].trials < options.min_trials]
     if few:
-        shown = ", ".join(f"{g.label} {rates[g].trials}" for g in pair)
-        return "too_few_requests", f"{shown}; at least {options.min_trials} each needed"
+        shown = " and ".join(f"{rates[g].trials:,} {g.whose_requests}" for g in pair)
+        return "too_few_requests", f"{shown} {base}; at least {options.min_trials} each needed"
     return None, None
 
 
