@@ -1,0 +1,136 @@
+"""What `copro la` and the pages say, read as a journalist checks each sentence: every rate
+names its own base (decided, received, with a final outcome), groups are requests, not people,
+the neighbours' pooled ratio is said once, a set of areas is never 'X together's', the README
+quotes what copro prints, and a piped `copro la` has no spaces at the ends of its lines."""
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from copro.audit import audit
+from copro.findings import AuditOptions
+from copro.groups import RequesterGroup
+from copro.register import find_local_authority
+from copro.render.sentences import (
+    actions,
+    against_neighbours_sentence,
+    plain_answer,
+    possessive,
+    rank_sentence,
+    why_not_compared,
+)
+from copro.sources.dfe import bundled_dfe_path, read_dfe_requests
+from copro.synth import SynthSpec, write_synthetic
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _copro(*args, columns: int | None = None) -> str:
+    from copro.cli import cli
+
+    env = {"COLUMNS": str(columns) if columns else ""}
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def counts():
+    return read_dfe_requests(bundled_dfe_path())
+
+
+@pytest.fixture(scope="module")
+def decided(counts):
+    return audit(counts)
+
+
+def _la(findings, name):
+    return next(f for f in findings.local_authorities if f.area.name == name)
+
+
+def test_the_readme_quotes_what_copro_la_prints():
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index("copro la Leeds"):]
+    quote = " ".join(line[2:] for line in block.split("```", 2)[1].splitlines()
+                     if line.startswith("> "))
+    printed = " ".join(_copro("la", "Leeds").split())
+    parts = [p.strip() for p in quote.split("[...]")]
+    assert len(parts) == 2 and all(parts)
+    for part in parts:
+        assert part in printed, part
+
+
+def test_copro_la_at_80_columns_has_no_trailing_spaces_and_no_long_lines():
+    for name in ("Leeds", "City of London", "Isle of Wight"):
+        lines = _copro("la", name, columns=80).splitlines()
+        assert lines
+        assert [x for x in lines if x != x.rstrip()] == [], name
+        assert max(len(x) for x in lines) <= 80, name
+
+
+def test_each_rate_names_its_own_base_when_the_base_is_requests_received(counts):
+    received = audit(counts, AuditOptions(denominator="received"))
+    answer = plain_answer(received, _la(received, "Leeds"))
+    assert "(600 of the 908 received)" in answer.lead
+    assert "decided" not in answer.lead
+    assert "that were decided" not in answer.against_national
+    assert re.search(r"\(21,016 of the [\d,]+ received\)", answer.against_national)
+    assert answer.published is None  # DfE's own base already: nothing to reconcile
+
+
+def test_the_decided_base_is_named_beside_leeds_and_england(decided):
+    answer = plain_answer(decided, _la(decided, "Leeds"))
+    assert "(600 of the 818 that were decided)" in answer.lead
+    assert "(21,016 of the 44,292 that were decided)" in answer.against_national
+
+
+def test_the_neighbours_pooled_ratio_is_said_once(decided):
+    text = against_neighbours_sentence(decided, _la(decided, "Leeds"))
+    assert text.count("1.53") == 1, text
+    assert "(95% CI 1.48 to 1.59)" in text
+
+
+def test_the_rank_names_the_groups_and_the_outcome_compared(decided):
+    text = rank_sentence(decided, _la(decided, "Leeds"))
+    assert text.startswith("Ranked by the ratio of the two assessment rates (schools' requests "
+                           "over families' requests), Leeds has the 2nd lowest of the 9")
+    assert "where families' requests fare best against schools' requests" in text
+
+
+def test_what_you_can_do_names_the_groups_compared():
+    text = actions("Kent", "2025", RequesterGroup.HEALTH, RequesterGroup.FAMILY)[0]
+    assert "families' requests and requests from health care professionals" in text
+    assert "schools" not in text
+
+
+def test_a_comparison_refused_for_few_requests_names_the_base_and_the_groups_as_requests(
+        decided):
+    city = _la(decided, "City of London")
+    answer = plain_answer(decided, city)
+    assert ("(3 schools' requests and 2 families' requests that were decided; at least 10 each "
+            "needed)") in answer.verdict
+    assert "Schools 3" not in answer.verdict and "Families 2" not in answer.verdict
+    cell = why_not_compared(decided, city)
+    assert "families' requests: 2 of the 2 that were decided" in cell
+    assert "schools' requests: 2 of the 3 that were decided" in cell
+    assert "decided: families" not in cell
+    printed = " ".join(_copro("la", "City of London").split())
+    assert "schools' requests and families' requests cannot be compared on the assessment rate" \
+        in printed
+
+
+def test_a_set_of_areas_takes_that_of_never_together_s():
+    assert possessive("Essex, Kent and Leeds together") == "that of Essex, Kent and Leeds together"
+    assert possessive("Leeds") == "Leeds'" and possessive("England") == "England's"
+
+
+def test_case_level_data_name_their_own_base_and_never_together_s(tmp_path):
+    write_synthetic(tmp_path, SynthSpec(tuple(find_local_authority(x)
+                                              for x in ("Leeds", "Kent", "Essex")), 1500))
+    printed = " ".join(_copro("la", "Kent", "--sen2", str(tmp_path)).split())
+    assert "together's" not in printed
+    lead = printed[printed.index("In Kent, "):][:300]
+    assert "with a final outcome)" in lead, lead
+    assert "that were decided)" not in lead, lead
