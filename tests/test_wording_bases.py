@@ -134,3 +134,18 @@ def test_case_level_data_name_their_own_base_and_never_together_s(tmp_path):
     lead = printed[printed.index("In Kent, "):][:300]
     assert "with a final outcome)" in lead, lead
     assert "that were decided)" not in lead, lead
+
+
+def test_appeals_left_out_counts_every_authority_by_its_reason(decided):
+    from copro.render.appeals_text import left_out_line
+
+    a = decided.appeals.association
+    assert a.k + len(a.left_out) == len(decided.local_authorities)
+    line = left_out_line(a)
+    by_reason = line.split("local authorities: ", 1)[1]
+    counts = [int(n) for n in re.findall(r"(?:^|; )(\d+) ", by_reason)]
+    assert sum(counts) == len(a.left_out), line
+    assert f"of the {len(decided.local_authorities)} local authorities" in line
+    not_compared = sum(1 for f in decided.local_authorities
+                       if f.outcomes[decided.primary].comparison is None)
+    assert sum(int(n) for n in re.findall(r"(\d+) not compared", line)) == not_compared

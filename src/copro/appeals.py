@@ -251,9 +251,11 @@ def _england(rates: AppealRates, key) -> AppealPoint:
 
 def appeal_findings(rates: AppealRates, neighbours=None, comparisons=None,
                     year: int | None = None, outcome: str = "", ratio: str = "",
-                    confidence: float = 0.95) -> AppealFindings:
+                    confidence: float = 0.95, not_compared=None) -> AppealFindings:
     """The series for England and every current authority in ``rates``; with
-    ``comparisons`` ({code: (name, log ratio, its variance)}) and ``year``, the association."""
+    ``comparisons`` ({code: (name, log ratio, its variance)}) and ``year``, the association,
+    which also counts as left out each authority in ``not_compared`` ({code: (name,
+    reason)}): every authority is then either a point or left out, by its reason."""
     keys = _keys(rates)
     flags = {(code, k): _flag(rates, code, k) for code in rates.areas for k in keys}
     series = []
@@ -277,7 +279,7 @@ def appeal_findings(rates: AppealRates, neighbours=None, comparisons=None,
     association = None
     if comparisons and year is not None and (year, NEW) in rates.england:
         association = _association(rates, comparisons, year, flags, outcome, ratio,
-                                   confidence)
+                                   confidence, not_compared or {})
     return AppealFindings(rates.sources, ATTRIBUTION, dict(METHODS), FLAG_RULE, rates.notes,
                           tuple(_england(rates, k) for k in keys), tuple(series), association)
 
@@ -296,11 +298,13 @@ def _pooled(rates: AppealRates, codes: list[str], key, flags) -> PooledPoint:
     return PooledPoint(key[0], key[1], appeals, decisions, r.estimate, r.ci_low, r.ci_high, used)
 
 
-def _association(rates, comparisons, year, flags, outcome, ratio, confidence):
+def _association(rates, comparisons, year, flags, outcome, ratio, confidence,
+                 not_compared=None):
     from copro.stats.meta import meta_regression
 
     key = (year, NEW)
-    points, left_out = [], []
+    points = []
+    left_out = [(code, name, why) for code, (name, why) in (not_compared or {}).items()]
     for code, (name, log_ratio, variance) in comparisons.items():
         area = rates.areas.get(code)
         y = area.years.get(key) if area else None

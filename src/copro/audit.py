@@ -17,6 +17,7 @@ from copro.counts import Area, Count, CountsTable, Level, Measure
 from copro.disclosure import WITHHELD
 from copro.errors import CoproError
 from copro.findings import (
+    NOT_COMPARABLE_REASONS,
     AreaFindings,
     AreaOutcome,
     AuditOptions,
@@ -494,15 +495,21 @@ def _appeals(las: tuple[AreaFindings, ...], outs: tuple[Outcome, ...], period: s
     from copro.sources.tribunal import bundled_appeal_rates
 
     primary = next((o for o in outs if o.compared), None)
-    comparisons = {}
+    comparisons, not_compared = {}, {}
     if primary is not None:
         for f in las:
-            c = f.outcomes[primary.key].comparison
+            o = f.outcomes[primary.key]
+            c = o.comparison
             if c is not None and math.isfinite(c.risk_ratio.log_se) and c.risk_ratio.log_se > 0:
                 comparisons[f.area.code] = (f.area.name, c.risk_ratio.log_estimate,
                                             c.risk_ratio.log_se ** 2)
+            else:
+                why = (NOT_COMPARABLE_REASONS.get(o.not_comparable or "")
+                       or "its ratio has no interval")
+                not_compared[f.area.code] = (f.area.name, f"not compared: {why}")
     year = int(period) if period.isdigit() else None
     ratio = (f"ratio of {options.group_a.label.lower()}' to {options.group_b.label.lower()}' "
              f"{primary.name}" if primary else "")
     return appeal_findings(bundled_appeal_rates(), bundled_neighbours(), comparisons, year,
-                           primary.key if primary else "", ratio, options.confidence)
+                           primary.key if primary else "", ratio, options.confidence,
+                           not_compared)
