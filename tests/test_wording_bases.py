@@ -149,3 +149,28 @@ def test_appeals_left_out_counts_every_authority_by_its_reason(decided):
     not_compared = sum(1 for f in decided.local_authorities
                        if f.outcomes[decided.primary].comparison is None)
     assert sum(int(n) for n in re.findall(r"(\d+) not compared", line)) == not_compared
+
+
+def test_the_notes_with_every_download_name_each_rates_own_base(counts, decided):
+    from copro.render.files import about_text
+
+    received = audit(counts, AuditOptions(denominator="received"))
+    text = about_text(received)
+    assert "assessment rate, of the requests received" in text
+    assert "requests decided (assess or not)" not in text
+    assert "DfE's published assessment percentage's base" not in text
+    text = about_text(decided)
+    assert "assessment rate, of the requests that were decided" in text
+    assert "DfE's published assessment percentage's base is requests received" in text
+
+
+def test_the_answer_figure_describes_each_rate_on_its_own_base(counts):
+    from copro.render.dot_figures import two_rates_words
+
+    received = audit(counts, AuditOptions(denominator="received"))
+    leeds = _la(received, "Leeds")
+    o = leeds.outcomes[received.primary]
+    _title, words = two_rates_words(received, leeds, [o.rates[received.group_b],
+                                                      o.rates[received.group_a]])
+    assert "of the 908 families' requests received" in words
+    assert "decisions" not in words
