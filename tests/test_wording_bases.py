@@ -174,3 +174,19 @@ def test_the_answer_figure_describes_each_rate_on_its_own_base(counts):
                                                       o.rates[received.group_a]])
     assert "of the 908 families' requests received" in words
     assert "decisions" not in words
+
+
+def test_dfe_s_figure_where_nothing_awaits_a_decision_is_not_reconciled_by_zero(decided):
+    from copro.render.sentences import published_sentence
+
+    text = published_sentence(decided, _la(decided, "Dorset"))
+    assert "the 0 still awaiting" not in text
+    assert "every one of the 19 families' requests received was decided" in text
+
+
+def test_the_detailed_findings_name_each_rates_own_base(decided):
+    from copro.render.sentences import area_sentences
+
+    text = " ".join(area_sentences(decided, _la(decided, "Leeds")))
+    assert "93.3% against 73.3% of the requests that were decided)" in text
+    assert "88.1% against 87.8% of the requests decided in the year)" in text

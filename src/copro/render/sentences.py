@@ -306,7 +306,7 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
         text = (f"In {in_text(findings, f)}, {a.requests_from} were {ratio(rr.estimate)} times as "
                 f"likely as {b.requests_from} {what} (95% CI {interval(rr.ci_low, rr.ci_high)}; "
                 f"{pct(o.comparison.rate_a.estimate)} against "
-                f"{pct(o.comparison.rate_b.estimate)}).")
+                f"{pct(o.comparison.rate_b.estimate)} of the requests {outcome.base}).")
         for other in beside(findings, f):
             if other.outcomes[key].comparison is None:
                 continue
@@ -644,6 +644,10 @@ def published_sentence(findings: Findings, f: AreaFindings) -> str | None:
     ours, theirs = o.rates.get(b), o.of_received.get(b)
     if ours is None or theirs is None:
         return None
+    if theirs.trials == ours.trials:  # nothing awaiting a decision: the two bases agree
+        return (f"DfE publishes this rate of requests received, not decided; in "
+                f"{display_name(findings, f)} every one of the {theirs.trials:,} {whose(b)} "
+                f"received was decided, so the two agree: {pct(theirs.estimate)}.")
     return (f"DfE publishes this rate of requests received, not decided: {pct(theirs.estimate)} "
             f"of the {theirs.trials:,} {whose(b)} received in {display_name(findings, f)}, "
             f"against {pct(ours.estimate)} of the {ours.trials:,} decided here: DfE's base also "
