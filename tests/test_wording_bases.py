@@ -190,3 +190,14 @@ def test_the_detailed_findings_name_each_rates_own_base(decided):
     text = " ".join(area_sentences(decided, _la(decided, "Leeds")))
     assert "93.3% against 73.3% of the requests that were decided)" in text
     assert "88.1% against 87.8% of the requests decided in the year)" in text
+
+
+def test_the_funnel_counts_what_the_rates_base_counts(counts):
+    from copro.render.sentences import methods, not_on_funnel
+
+    received = audit(counts, AuditOptions(denominator="received"))
+    assert received.outcome(received.primary).counted == "requests received"
+    funnel_line = next(x for x in methods(received) if x.startswith("Funnel plot"))
+    assert funnel_line.endswith("at least 10 requests received.")
+    few = _la(received, "City of London")  # 2 requests from families
+    assert "requests received on requests from families" in not_on_funnel(received, few)

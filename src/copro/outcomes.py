@@ -28,6 +28,13 @@ class Outcome:
     short: str = ""  # column heading: 'assessed'
     base: str = "received"  # the rate's own base: completes '600 of the 818 <base>'
 
+    @property
+    def counted(self) -> str:
+        """What the rate's base counts, as a plural noun: 'decisions', 'requests received'
+        (a funnel plot's axis, 'at least 10 <counted>')."""
+        return {"that were decided": "decisions", "decided in the year": "decisions",
+                "that ended in a plan": "plans issued"}.get(self.base, f"requests {self.base}")
+
 
 DENOMINATORS = ("decided", "received")
 

@@ -101,7 +101,8 @@ def not_on_funnel(findings: Findings, f: AreaFindings) -> str:
         reason = out.missing.get(group, "not available")
         return (f"{f.area.name} is not on the funnel plot: its figures for "
                 f"{group.requests_from} are not available ({reason}).")
-    return (f"{f.area.name} is not on the funnel plot: it has {rate.trials:,} decisions on "
+    counted = findings.outcome(key).counted
+    return (f"{f.area.name} is not on the funnel plot: it has {rate.trials:,} {counted} on "
             f"{group.requests_from}, fewer than the {findings.options.min_trials} needed.")
 
 
@@ -166,7 +167,8 @@ def methods(findings: Findings) -> list[str]:
             text += ("; and 99.8% limits allowing for over-dispersion, from z-scores "
                      "winsorised at 10% in each tail: a multiplicative factor φ and an "
                      "additive between-area variance τ² (Spiegelhalter 2005, section 5)")
-        out.append(text + f"; local authorities with at least {funnel.min_trials} decisions.")
+        out.append(text + f"; local authorities with at least {funnel.min_trials} "
+                   f"{findings.outcome(findings.primary).counted}.")
     return out
 
 

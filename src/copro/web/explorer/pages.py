@@ -161,7 +161,7 @@ def draw_funnel(findings: Findings):
     funnel = funnel_of(findings)
     return None if funnel is None else funnel_plot(
         funnel, findings.outcome(findings.primary).name, "funnel", national_name(findings),
-        compared=compared_codes(findings))
+        compared=compared_codes(findings), counted=findings.outcome(findings.primary).counted)
 
 
 def held_funnel(findings: Findings) -> tuple[bool, object]:
