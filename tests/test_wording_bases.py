@@ -201,3 +201,15 @@ def test_the_funnel_counts_what_the_rates_base_counts(counts):
     assert funnel_line.endswith("at least 10 requests received.")
     few = _la(received, "City of London")  # 2 requests from families
     assert "requests received on requests from families" in not_on_funnel(received, few)
+
+
+def test_figures_not_from_dfe_are_not_said_to_be_dfe_s(decided):
+    from dataclasses import replace
+
+    from copro.render.sentences import published_sentence
+
+    foi = replace(decided, provenance=replace(decided.provenance, publication_url=None))
+    text = published_sentence(foi, _la(foi, "Leeds"))
+    assert "DfE publishes" not in text
+    assert "66.1% of the 908 families' requests received in Leeds" in text
+    assert "DfE publishes this rate" in published_sentence(decided, _la(decided, "Leeds"))

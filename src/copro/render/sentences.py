@@ -646,6 +646,11 @@ def published_sentence(findings: Findings, f: AreaFindings) -> str | None:
     ours, theirs = o.rates.get(b), o.of_received.get(b)
     if ours is None or theirs is None:
         return None
+    if findings.provenance.publication_url is None:  # not DfE's file: DfE published none of it
+        return (f"Of requests received, the base DfE uses in its own statistics, the rate is "
+                f"{pct(theirs.estimate)} of the {theirs.trials:,} {whose(b)} received in "
+                f"{display_name(findings, f)}, against {pct(ours.estimate)} of the "
+                f"{ours.trials:,} decided here.")
     if theirs.trials == ours.trials:  # nothing awaiting a decision: the two bases agree
         return (f"DfE publishes this rate of requests received, not decided; in "
                 f"{display_name(findings, f)} every one of the {theirs.trials:,} {whose(b)} "
