@@ -213,3 +213,14 @@ def test_figures_not_from_dfe_are_not_said_to_be_dfe_s(decided):
     assert "DfE publishes" not in text
     assert "66.1% of the 908 families' requests received in Leeds" in text
     assert "DfE publishes this rate" in published_sentence(decided, _la(decided, "Leeds"))
+
+
+def test_a_suppressed_reason_names_the_groups_requests_not_the_groups():
+    from copro.audit import _not_comparable
+
+    a, b = RequesterGroup.EDUCATION, RequesterGroup.FAMILY
+    options = AuditOptions()
+    both = _not_comparable({}, {a: "withheld (c)", b: "withheld (c)"}, 0.0, options)
+    assert both == ("suppressed", "Schools' requests and families' requests: withheld (c)")
+    one = _not_comparable({}, {b: "not available (x)"}, 0.0, options)
+    assert one == ("suppressed", "Families' requests: not available (x)")

@@ -222,10 +222,12 @@ def _not_comparable(rates: dict, missing: dict, unknown_share: float | None,
     gone = [g for g in pair if g in missing]
     if len(gone) == 2 and missing[gone[0]] == missing[gone[1]]:
         everyone = all(g in missing for g in RATE_GROUPS)
-        who = "every group" if everyone else f"{gone[0].label} and {gone[1].label.lower()}"
+        who = ("every group" if everyone else
+               f"{gone[0].whose_requests.capitalize()} and {gone[1].whose_requests}")
         return "suppressed", f"{who}: {missing[gone[0]]}"
     if gone:
-        return "suppressed", "; ".join(f"{g.label}: {missing[g]}" for g in gone)
+        return "suppressed", "; ".join(f"{g.whose_requests.capitalize()}: {missing[g]}"
+                                       for g in gone)
     if unknown_share is not None and unknown_share >= options.unknown_threshold:
         return "source_not_recorded", f"source not known for {unknown_share:.0%} of requests"
     few = [g for g in pair if rates[g].trials < options.min_trials]
