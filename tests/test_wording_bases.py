@@ -140,11 +140,12 @@ def test_appeals_left_out_counts_every_authority_by_its_reason(decided):
     from copro.render.appeals_text import left_out_line
 
     a = decided.appeals.association
-    assert a.k + len(a.left_out) == len(decided.local_authorities)
+    gone = len(a.left_out) + len(a.not_compared)
+    assert a.k + gone == len(decided.local_authorities)
     line = left_out_line(a)
     by_reason = line.split("local authorities: ", 1)[1]
     counts = [int(n) for n in re.findall(r"(?:^|; )(\d+) ", by_reason)]
-    assert sum(counts) == len(a.left_out), line
+    assert sum(counts) == gone, line
     assert f"of the {len(decided.local_authorities)} local authorities" in line
     not_compared = sum(1 for f in decided.local_authorities
                        if f.outcomes[decided.primary].comparison is None)

@@ -89,7 +89,7 @@ def left_out_line(a: AppealAssociation) -> str:
     """How many authorities the association leaves out, counted by each reason: not compared
     on the gap (by why), no appeal rate, or a flagged appeal rate."""
     by_reason: dict[str, int] = {}
-    for _code, _name, reason in a.left_out:
+    for _code, _name, reason in (*a.not_compared, *a.left_out):
         if reason.startswith("not compared: "):
             why = f"not compared ({reason.removeprefix('not compared: ')})"
         elif "flagged" in reason:
@@ -100,7 +100,8 @@ def left_out_line(a: AppealAssociation) -> str:
     if not by_reason:
         return "Left out: none."
     parts = [f"{n} {why}" for why, n in sorted(by_reason.items(), key=lambda x: (-x[1], x[0]))]
-    return (f"Left out: {len(a.left_out)} of the {a.k + len(a.left_out)} local authorities: "
+    gone = len(a.left_out) + len(a.not_compared)
+    return (f"Left out: {gone} of the {a.k + gone} local authorities: "
             + "; ".join(parts) + ".")
 
 
