@@ -169,8 +169,11 @@ class AppealAssociation:
     summary: str
     caveat: str
     points: tuple[AssociationPoint, ...]
-    left_out: tuple[tuple[str, str, str], ...]  # (code, name, reason)
+    left_out: tuple[tuple[str, str, str], ...]  # (code, name, reason): compared, no point
     confidence: float = 0.95
+    #: (code, name, reason): the authorities not compared on the gap, so never a point; with
+    #: ``points`` and ``left_out``, every authority
+    not_compared: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -256,9 +259,11 @@ def _authorities(n: int) -> str:
 
 def appeal_findings(rates: AppealRates, neighbours=None, comparisons=None,
                     year: int | None = None, outcome: str = "", ratio: str = "",
-                    confidence: float = 0.95) -> AppealFindings:
+                    confidence: float = 0.95, not_compared=None) -> AppealFindings:
     """The series for England and every current authority in ``rates``; with
-    ``comparisons`` ({code: (name, log ratio, its variance)}) and ``year``, the association."""
+    ``comparisons`` ({code: (name, log ratio, its variance)}) and ``year``, the association,
+    which also lists each authority in ``not_compared`` ({code: (name, reason)}): every
+    authority is then a point, left out (no or a flagged appeal rate) or not compared."""
     keys = _keys(rates)
     flags = {(code, k): _flag(rates, code, k) for code in rates.areas for k in keys}
     series = []
@@ -282,7 +287,7 @@ def appeal_findings(rates: AppealRates, neighbours=None, comparisons=None,
     association = None
     if comparisons and year is not None and (year, NEW) in rates.england:
         association = _association(rates, comparisons, year, flags, outcome, ratio,
-                                   confidence)
+                                   confidence, not_compared or {})
     return AppealFindings(rates.sources, ATTRIBUTION, dict(METHODS), FLAG_RULE, rates.notes,
                           tuple(_england(rates, k) for k in keys), tuple(series), association)
 
@@ -301,11 +306,13 @@ def _pooled(rates: AppealRates, codes: list[str], key, flags) -> PooledPoint:
     return PooledPoint(key[0], key[1], appeals, decisions, r.estimate, r.ci_low, r.ci_high, used)
 
 
-def _association(rates, comparisons, year, flags, outcome, ratio, confidence):
+def _association(rates, comparisons, year, flags, outcome, ratio, confidence,
+                 not_compared=None):
     from copro.stats.meta import meta_regression
 
     key = (year, NEW)
-    points, left_out = [], []
+    points = []
+    left_out = []
     for code, (name, log_ratio, variance) in comparisons.items():
         area = rates.areas.get(code)
         y = area.years.get(key) if area else None
@@ -349,4 +356,6 @@ def _association(rates, comparisons, year, flags, outcome, ratio, confidence):
         fit.intercept, fit.intercept_se, fit.slope_se, fit.covariance, fit.tau2,
         fit.tau2_without, fit.r2, fit.i2, fit.qe, fit.qe_df, fit.qe_p, kh.slope_ci_low,
         kh.slope_ci_high, kh.slope_p, fit.method, error, summary, ASSOCIATION_CAVEAT,
-        tuple(points), tuple(sorted(left_out, key=lambda t: t[1])), confidence)
+        tuple(points), tuple(sorted(left_out, key=lambda t: t[1])), confidence,
+        tuple(sorted(((code, name, why) for code, (name, why) in (not_compared or {}).items()),
+                     key=lambda t: t[1])))

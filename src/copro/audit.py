@@ -17,6 +17,7 @@ from copro.counts import Area, Count, CountsTable, Level, Measure
 from copro.disclosure import WITHHELD
 from copro.errors import CoproError
 from copro.findings import (
+    NOT_COMPARABLE_REASONS,
     AreaFindings,
     AreaOutcome,
     AuditOptions,
@@ -168,7 +169,8 @@ def _area_findings(area: Area, counts: dict, outs: tuple[Outcome, ...], rates: d
         group_rates = {g: r[(area.code, g)] for g in RATE_GROUPS}
         missing = {g: r["missing"][(area.code, g)] for g in RATE_GROUPS
                    if (area.code, g) in r["missing"]}
-        reason, detail = _not_comparable(group_rates, missing, unknown_share, options)
+        reason, detail = _not_comparable(group_rates, missing, unknown_share, options,
+                                         outcome.base)
         result[outcome.key] = AreaOutcome(group_rates, missing, None, reason, detail,
                                           of_received=_of_received(outcome, counts, options))
     return AreaFindings(area, received, unknown_share, result)
@@ -212,7 +214,11 @@ def _unknown_share(counts: dict) -> float | None:
 
 
 def _not_comparable(rates: dict, missing: dict, unknown_share: float | None,
-                    options: AuditOptions) -> tuple[str | None, str | None]:
+                    options: AuditOptions, base: str = "that were decided"
+                    ) -> tuple[str | None, str | None]:
+    """Why an area cannot be compared on an outcome, and the detail, or (None, None). The
+    fewest to compare (``options.min_trials``, ``--min-requests``) is checked on each rate's
+    own base (``base``, in words: requests decided, received...) and named with it."""
     pair = (options.group_a, options.group_b)
     gone = [g for g in pair if g in missing]
     not_rates = [g for g in gone if missing[g].startswith(NOT_A_RATE)]
@@ -220,16 +226,18 @@ def _not_comparable(rates: dict, missing: dict, unknown_share: float | None,
         return "not_a_rate", "; ".join(f"{g.label}: {missing[g]}" for g in gone)
     if len(gone) == 2 and missing[gone[0]] == missing[gone[1]]:
         everyone = all(g in missing for g in RATE_GROUPS)
-        who = "every group" if everyone else f"{gone[0].label} and {gone[1].label.lower()}"
+        who = ("every group" if everyone else
+               f"{gone[0].whose_requests.capitalize()} and {gone[1].whose_requests}")
         return "suppressed", f"{who}: {missing[gone[0]]}"
     if gone:
-        return "suppressed", "; ".join(f"{g.label}: {missing[g]}" for g in gone)
+        return "suppressed", "; ".join(f"{g.whose_requests.capitalize()}: {missing[g]}"
+                                       for g in gone)
     if unknown_share is not None and unknown_share >= options.unknown_threshold:
         return "source_not_recorded", f"source not known for {unknown_share:.0%} of requests"
     few = [g for g in pair if rates[g].trials < options.min_trials]
     if few:
-        shown = ", ".join(f"{g.label} {rates[g].trials}" for g in pair)
-        return "too_few_requests", f"{shown}; at least {options.min_trials} each needed"
+        shown = " and ".join(f"{rates[g].trials:,} {g.whose_requests}" for g in pair)
+        return "too_few_requests", f"{shown} {base}; at least {options.min_trials} each needed"
     return None, None
 
 
@@ -495,15 +503,21 @@ def _appeals(las: tuple[AreaFindings, ...], outs: tuple[Outcome, ...], period: s
     from copro.sources.tribunal import bundled_appeal_rates
 
     primary = next((o for o in outs if o.compared), None)
-    comparisons = {}
+    comparisons, not_compared = {}, {}
     if primary is not None:
         for f in las:
-            c = f.outcomes[primary.key].comparison
+            o = f.outcomes[primary.key]
+            c = o.comparison
             if c is not None and math.isfinite(c.risk_ratio.log_se) and c.risk_ratio.log_se > 0:
                 comparisons[f.area.code] = (f.area.name, c.risk_ratio.log_estimate,
                                             c.risk_ratio.log_se ** 2)
+            else:
+                why = (NOT_COMPARABLE_REASONS.get(o.not_comparable or "")
+                       or "its ratio has no interval")
+                not_compared[f.area.code] = (f.area.name, f"not compared: {why}")
     year = int(period) if period.isdigit() else None
     ratio = (f"ratio of {options.group_a.label.lower()}' to {options.group_b.label.lower()}' "
              f"{primary.name}" if primary else "")
     return appeal_findings(bundled_appeal_rates(), bundled_neighbours(), comparisons, year,
-                           primary.key if primary else "", ratio, options.confidence)
+                           primary.key if primary else "", ratio, options.confidence,
+                           not_compared)

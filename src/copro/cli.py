@@ -114,7 +114,8 @@ def _data_options(f):
                           "received (DfE's published percentage)."),
         click.option("--min-requests", type=click.IntRange(min=1), default=10,
                      show_default=True,
-                     help="Fewest decisions from each group for an area to be compared."),
+                     help="Fewest requests from each group for an area to be compared, counted on "
+                          "each rate's own base (decided, received...)."),
         click.option("--tau2", type=click.Choice(["REML", "DL", "PM"], case_sensitive=False),
                      default="REML",
                      show_default=True, help="Headline between-area variance estimator."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 
 import click
@@ -40,5 +41,35 @@ def console(stderr: bool = False):
         given = columns.isdigit() and int(columns) >= 40
         width = int(columns) if given else PIPED_WIDTH
         # COLUMNS given: every line fits it (sentences wrap); else one line per sentence
-        out = PipedConsole(highlight=False, width=width, soft_wrap=not given, stderr=stderr)
+        stream = sys.stderr if stderr else sys.stdout
+        out = PipedConsole(highlight=False, width=width, soft_wrap=not given, stderr=stderr,
+                           file=NoTrailingSpaces(stream))
     return out
+
+
+class NoTrailingSpaces:
+    """A text stream that passes everything on but the spaces at the end of a line (Rich pads
+    every wrapped line and table row to the console's width; a pipe or a file wants none)."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.pending = ""  # spaces at the end of the last write: dropped if a newline follows
+
+    def write(self, text: str) -> int:
+        import re
+
+        held = self.pending + text
+        body = held.rstrip(" ")
+        self.pending = held[len(body):]
+        self.stream.write(re.sub(r" +\n", "\n", body))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self.stream, "encoding", None) or "utf-8"

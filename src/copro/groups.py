@@ -22,6 +22,13 @@ class RequesterGroup(StrEnum):
         return _LABELS[self][0]
 
     @property
+    def whose_requests(self) -> str:
+        """'families' requests', 'schools' requests', else 'requests from health care
+        professionals': the group's requests, never the group as people."""
+        own = {"family": "families'", "education": "schools'"}.get(self.value)
+        return f"{own} requests" if own else self.requests_from
+
+    @property
     def requests_from(self) -> str:
         """Phrase for sentences: 'requests from families'."""
         return _LABELS[self][1]

@@ -28,6 +28,14 @@ class Outcome:
     compared: bool
     likely: str = ""  # completes '... were 1.7 times as likely as ... <likely>'
     short: str = ""  # column heading: 'assessed'
+    base: str = "received"  # the rate's own base: completes '600 of the 818 <base>'
+
+    @property
+    def counted(self) -> str:
+        """What the rate's base counts, as a plural noun: 'decisions', 'requests received'
+        (a funnel plot's axis, 'at least 10 <counted>')."""
+        return {"that were decided": "decisions", "decided in the year": "decisions",
+                "that ended in a plan": "plans issued"}.get(self.base, f"requests {self.base}")
 
 
 DENOMINATORS = ("decided", "received")
@@ -35,33 +43,33 @@ DENOMINATORS = ("decided", "received")
 _PLAN = Outcome(
     "plan", M.PLAN_ISSUED, (M.RECEIVED,), "plan rate",
     "requests that ended in an EHC plan, of requests received (the study's success rate)",
-    True, "to end in an EHC plan", "plan issued")
+    True, "to end in an EHC plan", "plan issued", "received")
 _PLAN_20 = Outcome(
     "plan_timeliness", M.PLAN_WITHIN_20_WEEKS, (M.PLAN_ISSUED,), "20-week timeliness",
     "plans issued within the statutory 20 weeks (exceptions excluded), of plans issued "
     "(the study's efficiency rate)", True, "to have the plan issued within 20 weeks",
-    "within 20 weeks")
+    "within 20 weeks", "that ended in a plan")
 _ASSESS_DECIDED = Outcome(
     "assessment", M.DECIDED_TO_ASSESS, (M.DECIDED_TO_ASSESS, M.DECIDED_NOT_TO_ASSESS),
     "assessment rate",
     "requests the local authority decided to assess, of requests with a decision (requests "
     "awaiting a decision or withdrawn are left out)", True, "to lead to a decision to assess",
-    "assessed")
+    "assessed", "that were decided")
 _ASSESS_RECEIVED = Outcome(
     "assessment", M.DECIDED_TO_ASSESS, (M.RECEIVED,), "assessment rate",
     "requests the local authority decided to assess, of all requests received (as DfE "
     "publishes it; requests awaiting a decision count against the rate)", True,
-    "to lead to a decision to assess", "assessed")
+    "to lead to a decision to assess", "assessed", "received")
 _TIMELINESS = Outcome(
     "timeliness", M.DECIDED_WITHIN_6_WEEKS, (M.DECIDED_WITHIN_6_WEEKS, M.DECIDED_AFTER_6_WEEKS),
     "6-week timeliness",
     "decisions whether to assess made within the statutory 6 weeks, of decisions made in the "
-    "year", True, "to be decided within 6 weeks", "within 6 weeks")
+    "year", True, "to be decided within 6 weeks", "within 6 weeks", "decided in the year")
 _PLAN_20_ANY = Outcome(
     "plan_timeliness_all", M.PLAN_WITHIN_20_WEEKS_ANY, (M.PLAN_ISSUED,),
     "20-week timeliness including exceptions",
     "plans issued within 20 weeks of the request, of all plans issued (exceptions included, "
-    "as DfE also reports it)", False)
+    "as DfE also reports it)", False, base="that ended in a plan")
 _MEDIATION = Outcome("mediation", M.MEDIATION, (M.RECEIVED,), "mediation rate",
                      "requests that led to mediation, of requests received", False)
 _TRIBUNAL = Outcome("tribunal", M.TRIBUNAL, (M.RECEIVED,), "tribunal rate",
@@ -90,11 +98,12 @@ def outcomes(denominator: str = "decided",
                                   "outcome (not assessed, assessed without a plan, or plan "
                                   "issued); requests still open at the reference date are "
                                   "censored, not counted as failures, and withdrawn ones are "
-                                  "left out")
+                                  "left out", base="with a final outcome")
     if M.PLAN_ISSUED_NO_EXCEPTION in have:
         plan_20 = replace(_PLAN_20, trials=(M.PLAN_ISSUED_NO_EXCEPTION,),
                           definition="plans issued within the statutory 20 weeks of the "
                                      "request, of plans issued without a recorded exception "
-                                     "(reg. 13(3)); plans with an exception are left out")
+                                     "(reg. 13(3)); plans with an exception are left out",
+                          base="that ended in a plan without a recorded exception")
     candidates = (plan, plan_20, assess, _TIMELINESS, _PLAN_20_ANY, _MEDIATION, _TRIBUNAL)
     return tuple(o for o in candidates if {o.success, *o.trials} <= have)

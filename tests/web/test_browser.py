@@ -244,11 +244,13 @@ def test_leeds_rank_among_neighbours_with_its_uncertainty_and_their_pooled_ratio
     page = by_width[width]
     page.goto(url + "/la/E08000035")
     main = page.locator("main").inner_text()
-    assert "Ranked by ratio, Leeds has the 2nd lowest of the 9" in main
+    assert ("Ranked by the ratio of the two assessment rates (schools' requests over families' "
+            "requests), Leeds has the 2nd lowest of the 9") in main
     assert "it could be anywhere from 1st to 3rd" in main
     answer = page.locator(".copro-answer__neighbours")
     assert answer.is_visible()
-    assert "pooled ratio 1.53, 95% CI 1.48 to 1.59" in answer.inner_text()
+    assert ("their requests pooled), schools' requests were 1.53 times as likely to succeed "
+            "(95% CI 1.48 to 1.59)") in answer.inner_text()
     assert "In short, the gap between schools' requests and families' requests in Leeds is " \
            "smaller than its statistical neighbours' and England's." in main
 

@@ -85,6 +85,26 @@ def series_sentence(s: AppealSeries) -> str:
             + (" — flagged, see below" if p.flag else "") + ".")
 
 
+def left_out_line(a: AppealAssociation) -> str:
+    """How many authorities the association leaves out, counted by each reason: not compared
+    on the gap (by why), no appeal rate, or a flagged appeal rate."""
+    by_reason: dict[str, int] = {}
+    for _code, _name, reason in (*a.not_compared, *a.left_out):
+        if reason.startswith("not compared: "):
+            why = f"not compared ({reason.removeprefix('not compared: ')})"
+        elif "flagged" in reason:
+            why = f"with a flagged {a.year} appeal rate"
+        else:
+            why = "with " + reason.split(" (")[0]
+        by_reason[why] = by_reason.get(why, 0) + 1
+    if not by_reason:
+        return "Left out: none."
+    parts = [f"{n} {why}" for why, n in sorted(by_reason.items(), key=lambda x: (-x[1], x[0]))]
+    gone = len(a.left_out) + len(a.not_compared)
+    return (f"Left out: {gone} of the {a.k + gone} local authorities: "
+            + "; ".join(parts) + ".")
+
+
 def association_lines(a: AppealAssociation) -> list[str]:
     return [a.summary,
             f"Method: {a.method}; {a.k} local authorities, each weighted by its log ratio's "
@@ -94,8 +114,7 @@ def association_lines(a: AppealAssociation) -> list[str]:
             f"with Knapp-Hartung's interval {a.knapp_hartung_ci_low:+.4f} to "
             f"{a.knapp_hartung_ci_high:+.4f}.",
             a.moderator_error,
-            f"Left out: {len(a.left_out)} authorities (no comparable {a.year} rate, or a "
-            "flagged appeal rate).",
+            left_out_line(a),
             a.caveat]
 
 

@@ -330,14 +330,16 @@ def two_rates_words(findings: Findings, f, rates) -> tuple[str, str]:
     (copro.render.figures.two_rates) and the website's (:func:`two_rates`)."""
     a, b = findings.group_a, findings.group_b
     name = findings.outcome(findings.primary).name
+    base = findings.outcome(findings.primary).base
     place = display_name(findings, f)
     title = f"{name.capitalize()} in {place}: {b.label.lower()} and {a.label.lower()}"
     description = (f"Two points on a scale from 0 to 100%, each with its 95% interval. "
                    f"{b.label}: {pct(rates[0].estimate)} (95% CI "
-                   f"{interval(rates[0].ci_low, rates[0].ci_high, pct)}) of "
-                   f"{rates[0].trials:,} decisions. {a.label}: {pct(rates[1].estimate)} "
-                   f"(95% CI {interval(rates[1].ci_low, rates[1].ci_high, pct)}) of "
-                   f"{rates[1].trials:,} decisions.")
+                   f"{interval(rates[0].ci_low, rates[0].ci_high, pct)}) of the "
+                   f"{rates[0].trials:,} {b.whose_requests} {base}. {a.label}: "
+                   f"{pct(rates[1].estimate)} "
+                   f"(95% CI {interval(rates[1].ci_low, rates[1].ci_high, pct)}) of the "
+                   f"{rates[1].trials:,} {a.whose_requests} {base}.")
     marks = national_marks(findings, f)
     if any(marks):
         nation = display_name(findings, findings.national)

@@ -234,8 +234,10 @@ def _place_labels(fig: Figure, ax, points: list[tuple[str, float, float]]) -> li
 
 
 def funnel_plot(funnel: Funnel, outcome_name: str, fig_id: str, reference: str = "England",
-                label: int = 10, compared: frozenset[str] | None = None) -> SvgFigure:
-    """A group's rate against its number of decisions, with 95% and 99.8% limits around
+                label: int = 10, compared: frozenset[str] | None = None,
+                counted: str = "decisions") -> SvgFigure:
+    """A group's rate against its number of decisions (``counted``: what the rate's base
+    counts, 'requests received' for a rate of requests received), with 95% and 99.8% limits around
     the ``reference`` rate, and the 99.8% limits allowing for over-dispersion. Up to ``label``
     of the points outside the exact 99.8% limits are named, furthest first, where a name fits
     without covering another. Each point has the id ``pt-<area code>``. ``compared``: the
@@ -267,7 +269,7 @@ def funnel_plot(funnel: Funnel, outcome_name: str, fig_id: str, reference: str =
     ax.set_xticks(ticks, [f"{t:,}" for t in ticks])
     ax.xaxis.set_minor_locator(matplotlib_ticker.NullLocator())
     ax.set_ylim(0, 100)
-    ax.set_xlabel("Decisions (log scale)")
+    ax.set_xlabel(f"{counted.capitalize()} (log scale)")
     ax.set_ylabel(f"{funnel.group.label}: {outcome_name} (%)")
     fig.legend(loc="outside lower center", ncols=2, frameon=False, columnspacing=1.0,
                handletextpad=0.4)
@@ -277,7 +279,7 @@ def funnel_plot(funnel: Funnel, outcome_name: str, fig_id: str, reference: str =
     above = sum(p.band == "above 99.8%" for p in funnel.points)
     below = sum(p.band == "below 99.8%" for p in funnel.points)
     title = (f"Funnel plot: {funnel.group.label.lower()}' {outcome_name} against the number "
-             "of decisions")
+             f"of {counted}")
     extra = ([] if compared is None else
              [p.area_name for p in funnel.points if p.area_code not in compared])
     why = ""
@@ -287,11 +289,11 @@ def funnel_plot(funnel: Funnel, outcome_name: str, fig_id: str, reference: str =
                   "group) but with enough on this one" if extra else ""))
     description = (
         f"Funnel plot of {authorities(len(funnel.points))} with at least "
-        f"{funnel.min_trials} decisions on {funnel.group.requests_from}{why} (those that did "
+        f"{funnel.min_trials} {counted} on {funnel.group.requests_from}{why} (those that did "
         f"not record who made most requests are left out). Across: the number of "
-        f"decisions; up: the {outcome_name}. The horizontal line is the rate for {reference}, "
+        f"{counted}; up: the {outcome_name}. The horizontal line is the rate for {reference}, "
         f"{pct(lim.target)}; the curves are 95% and 99.8% control limits, which narrow as the "
-        f"number of decisions grows. Above the 99.8% limits: {above}; below them: {below}")
+        f"number of {counted} grows. Above the 99.8% limits: {above}; below them: {below}")
     if od is not None and od.tau2 > 0:
         still = funnel.flagged_additive
         description += (

@@ -242,6 +242,15 @@ def _exchange(a: Path, b: Path) -> bool:
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
+def _bases(findings: Findings) -> str:
+    """Each rate's own base, in words; and DfE's published percentage's where it differs."""
+    text = "Each rate's base: " + "; ".join(
+        f"{o.name}, of the requests {o.base}" for o in findings.outcomes) + "."
+    if any(o.key == "assessment" and o.base == "that were decided" for o in findings.outcomes):
+        text += " DfE's published assessment percentage's base is requests received."
+    return text
+
+
 def about_text(findings: Findings) -> str:
     """Provenance, attribution and method notes that travel with every exported table."""
     p = findings.provenance
@@ -252,10 +261,10 @@ def about_text(findings: Findings) -> str:
         provenance_line(findings).text,
         p.attribution,
         "",
-        "Units: rates, shares and proportions are between 0 and 1 (0.474 is 47.4%); the "
-        "assessment rate's base is requests decided (assess or not), DfE's published "
-        "percentage's is requests received. Every column is explained in the data dictionary "
-        "(docs/outputs.md; the website's /data/dictionary).",
+        "Units: rates, shares and proportions are between 0 and 1 (0.474 is 47.4%). "
+        + _bases(findings)
+        + " Every column is explained in the data dictionary (docs/outputs.md; the website's "
+        "/data/dictionary).",
         "DfE's symbols, kept as the reason a figure is missing: "
         + "; ".join(f"{k} = {v}" for k, v in DFE_SYMBOLS.items()) + ".",
         "",

@@ -102,9 +102,11 @@ def build_figures(findings: Findings) -> ReportFigures:
         else None,
         forest=figures.forest_plot(findings, primary, "forest") if several else None,
         funnel=None if funnel is None else figures.funnel_plot(
-            funnel, name, "funnel", reference, compared=compared_codes(findings)),
+            funnel, name, "funnel", reference, compared=compared_codes(findings),
+            counted=findings.outcome(primary).counted),
         funnel_plain=None if funnel is None else figures.funnel_plot(
-            funnel, name, "funnel", reference, label=0, compared=compared_codes(findings)),
+            funnel, name, "funnel", reference, label=0, compared=compared_codes(findings),
+            counted=findings.outcome(primary).counted),
         timeliness=None if secondary is None or not several else figures.rates_scatter(
             findings, secondary, "timeliness", reference),
         mediation=figures.national_rates_by_group(findings, "mediation", reference),

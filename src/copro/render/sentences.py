@@ -67,6 +67,14 @@ def beside(findings: Findings, f: AreaFindings) -> list[AreaFindings]:
             and not (only and x is findings.national)]
 
 
+def possessive(name: str) -> str:
+    """'Leeds'', 'Kent's', 'England's'; a name that is several areas together takes 'that of'
+    ('that of Essex, Kent and Leeds together', never 'Essex, Kent and Leeds together's')."""
+    if name.endswith(" together"):
+        return f"that of {name}"
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def display_name(findings: Findings, f: AreaFindings) -> str:
     """An area's name as a reader should see it (the national figures by what they are)."""
     return national_name(findings) if f.area.level is Level.NATIONAL else f.area.name
@@ -93,7 +101,8 @@ def not_on_funnel(findings: Findings, f: AreaFindings) -> str:
         reason = out.missing.get(group, "not available")
         return (f"{f.area.name} is not on the funnel plot: its figures for "
                 f"{group.requests_from} are not available ({reason}).")
-    return (f"{f.area.name} is not on the funnel plot: it has {rate.trials:,} decisions on "
+    counted = findings.outcome(key).counted
+    return (f"{f.area.name} is not on the funnel plot: it has {rate.trials:,} {counted} on "
             f"{group.requests_from}, fewer than the {findings.options.min_trials} needed.")
 
 
@@ -158,7 +167,8 @@ def methods(findings: Findings) -> list[str]:
             text += ("; and 99.8% limits allowing for over-dispersion, from z-scores "
                      "winsorised at 10% in each tail: a multiplicative factor φ and an "
                      "additive between-area variance τ² (Spiegelhalter 2005, section 5)")
-        out.append(text + f"; local authorities with at least {funnel.min_trials} decisions.")
+        out.append(text + f"; local authorities with at least {funnel.min_trials} "
+                   f"{findings.outcome(findings.primary).counted}.")
     return out
 
 
@@ -287,9 +297,9 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
         key, what = outcome.key, outcome.likely
         o = f.outcomes[key]
         if o.comparison is None:
-            out.append(f"{display_name(findings, f)}: {a.label.lower()} and {b.label.lower()} "
+            out.append(f"{display_name(findings, f)}: {whose(a)} and {whose(b)} "
                        f"cannot be "
-                       f"compared on {findings.pooled[key].outcome.name} "
+                       f"compared on the {findings.pooled[key].outcome.name} "
                        f"({NOT_COMPARABLE_REASONS[o.not_comparable]}; "
                        f"{o.not_comparable_detail})"
                        f"{_symbols_note([o.not_comparable_detail or ''])}.")
@@ -298,7 +308,7 @@ def area_sentences(findings: Findings, f: AreaFindings) -> list[str]:
         text = (f"In {in_text(findings, f)}, {a.requests_from} were {ratio(rr.estimate)} times as "
                 f"likely as {b.requests_from} {what} (95% CI {interval(rr.ci_low, rr.ci_high)}; "
                 f"{pct(o.comparison.rate_a.estimate)} against "
-                f"{pct(o.comparison.rate_b.estimate)}).")
+                f"{pct(o.comparison.rate_b.estimate)} of the requests {outcome.base}).")
         for other in beside(findings, f):
             if other.outcomes[key].comparison is None:
                 continue
@@ -336,10 +346,11 @@ def why_not_compared(findings: Findings, f: AreaFindings, short: bool = False) -
     if f.answer_kind(key) == "no_data":
         return (f"No figures: DfE published none for {findings.period} "
                 f"({', '.join(sorted(set(o.missing.values())))})")
-    counts = [f"{g.label.lower()} {r.successes:,} of {r.trials:,}"
+    base = findings.outcome(key).base
+    counts = [f"{whose(g)}: {r.successes:,} of the {r.trials:,} {base}"
               for g in (findings.group_b, findings.group_a) if (r := o.rates.get(g))]
     text = f"Not compared: {NOT_COMPARABLE_REASONS[o.not_comparable]}"
-    return text + (f" (decided: {', '.join(counts)})" if counts else "")
+    return text + (f" ({'; '.join(counts)})" if counts else "")
 
 
 #: An area's ratio against the national one or its region's, for the detailed findings (by
@@ -363,7 +374,6 @@ _PLAIN_OUTCOME = {
     "timeliness": "were decided within 6 weeks",
     "plan_timeliness": "had their plan within 20 weeks",
 }
-_POSSESSIVE = {RequesterGroup.FAMILY: "families'", RequesterGroup.EDUCATION: "schools'"}
 
 
 def in_every_100(rate: float) -> str:
@@ -373,8 +383,7 @@ def in_every_100(rate: float) -> str:
 
 def whose(group: RequesterGroup) -> str:
     """'families'' requests, 'schools'' requests, else 'requests from health professionals'."""
-    own = _POSSESSIVE.get(group)
-    return f"{own} requests" if own else group.requests_from
+    return group.whose_requests
 
 
 @dataclass(frozen=True)
@@ -405,11 +414,14 @@ class Answer:
                             self.against_neighbours, self.published) if x] + list(self.actions)
 
 
-def actions(name: str, period: str) -> tuple[str, ...]:
-    """What a reader can do where an area was not compared (or has no figures)."""
+def actions(name: str, period: str, a: RequesterGroup = RequesterGroup.EDUCATION,
+            b: RequesterGroup = RequesterGroup.FAMILY) -> tuple[str, ...]:
+    """What a reader can do where an area was not compared (or has no figures), naming the
+    two groups compared (``a`` over ``b``)."""
     return (f"What you can do: ask {name} for its own SEN2 figures for {period}: how many "
-            "requests for an EHC needs assessment it received from families and from schools, "
-            "and how many of each it decided to assess. copro's freedom of information kit "
+            f"{b.whose_requests} and {a.whose_requests} for an EHC needs assessment it "
+            "received, and how many of each it decided to assess. "
+            "copro's freedom of information kit "
             f"writes the letter: copro foi letters --year {period} --la \"{name}\" with your "
             "--name and --email.",)
 
@@ -429,29 +441,28 @@ def plain_answer(findings: Findings, f: AreaFindings) -> Answer:
         return Answer(
             kind, f"There are no figures for {in_text(findings, f)} for {findings.period}.",
             f"The Department for Education published none: every count for {name} in its "
-            f"file is {_symbol_words(reasons)}, and the file gives no reason. Its "
-            f"requests are still counted in {national_name(findings)}'s totals"
-            + (" and its region's." if f.area.region_name else "."),
-            actions=actions(name, findings.period))
+            f"file is {_symbol_words(reasons)}, and the file gives no reason. "
+            + _still_counted(findings, f),
+            actions=actions(name, findings.period, a, b))
     if kind == "not_compared":
         why = (f"It {NOT_COMPARABLE_REASONS[o.not_comparable]} "
                f"({o.not_comparable_detail}){_symbols_note([o.not_comparable_detail or ''])}"
                + _WHY_IT_MATTERS.get(o.not_comparable, "."))
-        counts = [f"{r.successes:,} of {r.trials:,} {whose(g)} that were decided led to an "
-                  "assessment" if key == "assessment" else
-                  f"{r.successes:,} of {r.trials:,} {whose(g)}"
+        outcome = findings.outcome(key)
+        done = _PLAIN_OUTCOME.get(key, f"were counted in the {outcome.name}")
+        counts = [f"{r.successes:,} of the {r.trials:,} {whose(g)} {outcome.base} {done}"
                   for g in (b, a) if (r := o.rates.get(g)) is not None]
         raw = ("The raw counts, too few or too incomplete to compare: "
                + "; ".join(counts) + "." if counts else "")
         return Answer(kind, f"We can't say for {name} whether it matters who asks.",
                       why, counts=raw or None,
-                      actions=actions(name, findings.period))
+                      actions=actions(name, findings.period, a, b))
     rate_a, rate_b = o.rates[a], o.rates[b]
     c = o.comparison
     where = in_text(findings, f)
     done = _PLAIN_OUTCOME.get(key, f"were counted in the {findings.outcome(key).name}")
     lead = (f"In {where}, {in_every_100(rate_b.estimate)} {whose(b)} {done} "
-            f"({rate_b.successes:,} of the {rate_b.trials:,} that were decided); "
+            f"({rate_b.successes:,} of the {rate_b.trials:,} {findings.outcome(key).base}); "
             f"{in_every_100(rate_a.estimate)} from "
             f"{a.label.lower()} ({rate_a.successes:,} of {rate_a.trials:,}).")
     if c.risk_ratio.ci_low > 1:
@@ -467,6 +478,18 @@ def plain_answer(findings: Findings, f: AreaFindings) -> Answer:
     return Answer(kind, lead, verdict, against_national_sentence(findings, f),
                   published_sentence(findings, f),
                   against_neighbours=against_neighbours_sentence(findings, f))
+
+
+def _still_counted(findings: Findings, f: AreaFindings) -> str:
+    """Where a suppressed area's requests are still counted: in DfE's own England (and region)
+    totals only where the national figures are DfE's England row; a sum of the local
+    authorities in the data holds none of a suppressed area's requests."""
+    if not covers_england(findings):
+        return (f"Its requests are in none of the figures here: those for "
+                f"{national_name(findings)} add up the local authorities' own counts.")
+    region = findings.region_of(f.area)
+    return ("Its requests are still counted in DfE's totals for England"
+            + (f" and for {in_text(findings, region)}." if region is not None else "."))
 
 
 #: Why an area's reason stops a comparison, in words (by NOT_COMPARABLE_REASONS).
@@ -505,8 +528,8 @@ DFE_SYMBOLS = {
 _CONTRAST_WORDS = {
     "larger": "it matters more who asks in {where} than in {national}",
     "smaller": "it matters less who asks in {where} than in {national}",
-    "opposite": "in {where} the gap runs the other way from {national}'s",
-    "similar": "the gap in {where} cannot be told apart from {national}'s: the two ratios "
+    "opposite": "in {where} the gap runs the other way from {nationals}",
+    "similar": "the gap in {where} cannot be told apart from {nationals}: the two ratios "
                "could differ by chance alone",
 }
 
@@ -525,10 +548,12 @@ def against_national_sentence(findings: Findings, f: AreaFindings) -> str | None
     done = _PLAIN_OUTCOME.get(key, f"were counted in the {findings.outcome(key).name}")
     ror = x.ratio_of_ratios
     return (f"In {national}, {in_every_100(n.rate_b.estimate)} {whose(b)} {done} "
-            f"({n.rate_b.successes:,} of the {n.rate_b.trials:,} decided) and {whose(a)} were "
+            f"({n.rate_b.successes:,} of the {n.rate_b.trials:,} {findings.outcome(key).base}) "
+            f"and {whose(a)} were "
             f"{ratio(n.risk_ratio.estimate)} "
             f"times as likely to succeed: "
-            + _CONTRAST_WORDS[x.kind].format(where=in_text(findings, f), national=national)
+            + _CONTRAST_WORDS[x.kind].format(where=in_text(findings, f), national=national,
+                                             nationals=possessive(national))
             + f" (ratio {ratio(f.outcomes[key].comparison.risk_ratio.estimate)} against "
             f"{ratio(n.risk_ratio.estimate)}; the one divided by the other is "
             f"{ratio(ror.estimate)}, 95% CI {interval(ror.ci_low, ror.ci_high)}).")
@@ -555,7 +580,7 @@ def against_neighbours_sentence(findings: Findings, f: AreaFindings) -> str | No
     ror = x.contrast.ratio_of_ratios
     return (f"Among its statistical neighbours ({len(x.compared)} of DfE's {len(x.listed)} "
             f"compared, their requests pooled), {whose(a)} were {ratio(x.pooled.estimate)} "
-            f"times as likely to succeed (pooled ratio {ratio(x.pooled.estimate)}, 95% CI "
+            f"times as likely to succeed (95% CI "
             f"{interval(x.pooled.ci_low, x.pooled.ci_high)}): "
             + _NEIGHBOUR_WORDS[x.contrast.kind].format(where=in_text(findings, f))
             + f" (the one divided by the other is {ratio(ror.estimate)}, 95% CI "
@@ -575,14 +600,16 @@ def rank_sentence(findings: Findings, f: AreaFindings) -> str | None:
     if x is None or x.rank is None:
         return None
     r = x.rank
+    a, b = findings.group_a, findings.group_b
     name = display_name(findings, f)
     where = (f"{ordinal(r.rank)} lowest" if r.rank > 1 else "lowest")
     sure = (f"allowing for chance, it could be anywhere from {ordinal(r.low)} to "
             f"{ordinal(r.high)}" if r.low != r.high else
             f"allowing for chance, it is {ordinal(r.low)} in at least 95% of simulations")
-    return (f"Ranked by ratio, {name} has the {where} of the {r.of} ({name} and its "
-            f"{r.of - 1} neighbours compared; the lowest is where families' requests fare best "
-            f"against schools'); {sure} (95% interval of the rank).")
+    return (f"Ranked by the ratio of the two {findings.outcome(findings.primary).name}s "
+            f"({whose(a)} over {whose(b)}), {name} has the {where} of the {r.of} ({name} and its "
+            f"{r.of - 1} neighbours compared; the lowest is where {whose(b)} fare best "
+            f"against {whose(a)}); {sure} (95% interval of the rank).")
 
 
 #: How a ratio stands against a reference, in the fewest words (by CONTRAST_KINDS).
@@ -600,7 +627,7 @@ def benchmark_verdict(findings: Findings, f: AreaFindings) -> str | None:
     if n is not None and n.contrast is not None:
         parts.append(("its statistical neighbours'", n.contrast.kind))
     if e is not None:
-        parts.append((f"{in_text(findings, findings.national)}'s", e.kind))
+        parts.append((possessive(in_text(findings, findings.national)), e.kind))
     if not parts:
         return None
     a, b = findings.group_a, findings.group_b
@@ -619,6 +646,15 @@ def published_sentence(findings: Findings, f: AreaFindings) -> str | None:
     ours, theirs = o.rates.get(b), o.of_received.get(b)
     if ours is None or theirs is None:
         return None
+    if findings.provenance.publication_url is None:  # not DfE's file: DfE published none of it
+        return (f"Of requests received, the base DfE uses in its own statistics, the rate is "
+                f"{pct(theirs.estimate)} of the {theirs.trials:,} {whose(b)} received in "
+                f"{display_name(findings, f)}, against {pct(ours.estimate)} of the "
+                f"{ours.trials:,} decided here.")
+    if theirs.trials == ours.trials:  # nothing awaiting a decision: the two bases agree
+        return (f"DfE publishes this rate of requests received, not decided; in "
+                f"{display_name(findings, f)} every one of the {theirs.trials:,} {whose(b)} "
+                f"received was decided, so the two agree: {pct(theirs.estimate)}.")
     return (f"DfE publishes this rate of requests received, not decided: {pct(theirs.estimate)} "
             f"of the {theirs.trials:,} {whose(b)} received in {display_name(findings, f)}, "
             f"against {pct(ours.estimate)} of the {ours.trials:,} decided here: DfE's base also "

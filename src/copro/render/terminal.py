@@ -80,7 +80,8 @@ def print_audit(findings: Findings, console: Console) -> None:
         console.print(
             f"Funnel plot, {group.label.lower()}' {findings.outcome(key).name}: "
             f"{len(funnel.flagged)} of the {len(funnel.points)} local authorities with at least "
-            f"{funnel.min_trials} decisions on {group.requests_from} lie outside the "
+            f"{funnel.min_trials} {findings.outcome(key).counted} on {group.requests_from} lie "
+            "outside the "
             f"exact 99.8% limits; their rates vary {od.phi:.1f} times as much as chance "
             "explains (over-dispersion). Allowing for the real variation between authorities "
             "(limits that add a between-area variance), "

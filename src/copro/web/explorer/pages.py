@@ -162,7 +162,7 @@ def draw_funnel(findings: Findings):
     funnel = funnel_of(findings)
     return None if funnel is None else funnel_plot(
         funnel, findings.outcome(findings.primary).name, "funnel", national_name(findings),
-        compared=compared_codes(findings))
+        compared=compared_codes(findings), counted=findings.outcome(findings.primary).counted)
 
 
 def held_funnel(findings: Findings) -> tuple[bool, object]:
@@ -200,8 +200,9 @@ def _two_rates(findings: Findings, f: AreaFindings):
 
 
 def _answer_rates(findings: Findings, f: AreaFindings) -> list[dict]:
-    """The two big numbers under the answer: each group's rate as 'N in 100', with its decided
-    base; none for an area not compared (its box says why instead)."""
+    """The two big numbers under the answer: each group's rate as 'N in 100', with its own
+    base (requests decided, received...); none for an area not compared (its box says why
+    instead)."""
     o = f.outcomes[findings.primary]
     if o.comparison is None:
         return []
@@ -210,7 +211,8 @@ def _answer_rates(findings: Findings, f: AreaFindings) -> list[dict]:
         r = o.rates.get(g)
         if r is None or not r.trials:
             return []
-        out.append({"group": g, "rate": r, "whole": round(100 * r.estimate)})
+        out.append({"group": g, "rate": r, "whole": round(100 * r.estimate),
+                    "base": findings.outcome(findings.primary).base})
     return out
 
 
@@ -420,6 +422,14 @@ def compare_page(findings: Findings, chosen: list[AreaFindings], errors: list[st
         if o in compared:
             rows.append({"label": "Ratio", "cells": [x.outcomes[o.key].comparison
                                                      for x in columns], "kind": "ratio"})
+            few = [x.outcomes[o.key].not_comparable == "too_few_requests" for x in columns]
+            if any(few):  # the ratio was refused for small counts: say at what count
+                least = f"{findings.options.min_trials:,} from each group"
+                rows.append({"label": f"Fewest to compare (requests {o.base})",
+                             "cells": ["" if x is findings.national else
+                                       f"{least}: not met, not compared" if refused else least
+                                       for x, refused in zip(columns, few, strict=True)],
+                             "kind": "text"})
         blocks.append({"outcome": o, "rows": rows})
     from urllib.parse import urlencode
 
@@ -459,7 +469,7 @@ METHOD_LABELS = {
     "random_effects": "Average ratio allowing for differences between authorities",
     "across_areas": "How many authorities favour each group", "funnel": "Funnel plot",
     "confidence": "Confidence level", "groups_compared": "Groups compared",
-    "denominator": "Base of the assessment rate", "min_decisions": "Fewest decisions",
+    "denominator": "Base of the assessment rate", "min_decisions": "Fewest to compare",
 }
 
 
@@ -482,7 +492,8 @@ def methods_page(findings: Findings) -> Page:
         "denominator": ("decisions made: decided to assess or not (pending and withdrawn "
                         "requests left out)" if o.denominator == "decided"
                         else "all requests received (DfE's own definition)"),
-        "min_decisions": f"{o.min_trials} from each group for an area to be compared",
+        "min_decisions": f"{o.min_trials} requests from each group, counted on each rate's "
+                         "own base (decided, received...), for an area to be compared",
     }
     definitions = [{"name": x.name, "definition": x.definition, "compared": x.compared}
                    for x in findings.outcomes]
