@@ -121,7 +121,8 @@ src/copro/data/outputs.md: docs/outputs.md
 	cp docs/outputs.md $@
 
 ## bench: time `copro audit` end to end and the statistics alone; SEN2 reading; the website
-## under 50 concurrent clients on SQLite and PostgreSQL (wrk, Debian's, installed if missing)
+## under 50 concurrent clients on SQLite and PostgreSQL (wrk, Debian's, installed if missing);
+## what the tests' shortcuts save (a copied first start of the website, copro in the test process)
 bench: $(VENV)/.installed assets
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/bench_sen2.py
@@ -129,6 +130,7 @@ bench: $(VENV)/.installed assets
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_survey.py
+	$(BIN)/python bench/bench_tests.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache node_modules $(CSS) src/copro/web/docs_site

@@ -4,7 +4,6 @@ Chromium) that it renders, passes automated accessibility checks, and its table 
 
 import html
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from copro.audit import audit
 from copro.render.sentences import headline
 from copro.sources.dfe import read_dfe_requests
 from tests.browser import axe_violations
-from tests.test_cli import COPRO
+from tests.in_process import run_copro
 
 FIGURES = ("scatter", "forest", "funnel", "timeliness", "mediation", "appeals-association")
 
@@ -26,8 +25,7 @@ def findings(dfe_csv):
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report")
-    proc = subprocess.run([COPRO, "report", "--all-las", "--out", str(out)],
-                          capture_output=True, text=True, timeout=300)
+    proc = run_copro("report", "--all-las", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     return out
 
@@ -142,15 +140,13 @@ def test_single_area_page_is_named_for_the_area(tmp_path):
     """`report --la Kent` writes kent.html: a name a parent can map back to Kent."""
     for name, expected in (("Kent", "kent.html"), ("E06000023", "bristol-city-of.html")):
         out = tmp_path / expected
-        proc = subprocess.run([COPRO, "report", "--la", name, "--out", str(out)],
-                              capture_output=True, text=True, timeout=120)
+        proc = run_copro("report", "--la", name, "--out", str(out))
         assert proc.returncode == 0, proc.stderr
         assert [p.name for p in out.iterdir()] == [expected]
 
 
 def test_unknown_area_writes_nothing(tmp_path):
-    proc = subprocess.run([COPRO, "report", "--la", "Atlantis", "--out", str(tmp_path / "r")],
-                          capture_output=True, text=True, timeout=120)
+    proc = run_copro("report", "--la", "Atlantis", "--out", str(tmp_path / "r"))
     assert proc.returncode == 2 and not (tmp_path / "r").exists()
 
 

@@ -3,8 +3,6 @@ samples in tests/data/sen2-schemas, from Social Finance's liia-tools-pipeline, M
 built here from DfE's code lists, written out literally rather than taken from copro's mapping.
 """
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ from copro.register import find_local_authority
 from copro.sources import sen2_codes
 from copro.sources.sen2 import read_sen2
 from copro.synth import SynthSpec, write_synthetic
-from tests.test_cli import COPRO
+from tests.in_process import run_copro
 
 SCHEMAS = Path(__file__).resolve().parent / "data" / "sen2-schemas"
 XS = "{http://www.w3.org/2001/XMLSchema}"
@@ -232,9 +230,8 @@ def test_a_return_written_to_dfe_codes_reads_to_known_counts(dfe_return):
 
 
 def test_dfe_coded_return_audit_has_no_warnings_and_right_rates(dfe_return):
-    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", str(dfe_return),
-                           "--suppress-below", "1", "--json"], capture_output=True, text=True,
-                          timeout=120)
+    proc = run_copro("audit", "--no-cache", "--sen2", str(dfe_return), "--suppress-below", "1",
+                     "--json")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert all(line.startswith("copro: note:") for line in lines), proc.stderr
@@ -401,9 +398,8 @@ def test_every_total_the_audit_prints_agrees(flagged):
     """The note's cohort, the table's received and the rates' bases are one number."""
     import json
 
-    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", str(flagged),
-                           "--suppress-below", "1", "--json"], capture_output=True, text=True,
-                          timeout=120)
+    proc = run_copro("audit", "--no-cache", "--sen2", str(flagged), "--suppress-below", "1",
+                     "--json")
     assert proc.returncode == 0, proc.stderr
     assert "3 of 18 requests in the cohort" not in proc.stderr  # every request has a source
     assert "6 request(s) with RequestOutcome" not in proc.stderr
@@ -428,23 +424,19 @@ def test_the_samples_totals_are_not_printed_where_its_counts_are_withheld(tmp_pa
     import json
 
     sample = str(SCHEMAS / "sen2_sample_2024.xml")
-    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", sample, "--json"],
-                          capture_output=True, text=True, timeout=120)
+    proc = run_copro("audit", "--no-cache", "--sen2", sample, "--json")
     assert proc.returncode == 0, proc.stderr
     provenance = json.loads(proc.stdout)["provenance"]
     assert "fewer than 5 persons" in provenance["description"]
     assert "fewer than 5 requests" in provenance["description"]
     assert provenance["rows_read"] is None and provenance["rows_used"] is None
     csv = tmp_path / "areas.csv"
-    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", sample, "--csv", str(csv)],
-                          capture_output=True, text=True, timeout=120)
+    proc = run_copro("audit", "--no-cache", "--sen2", sample, "--csv", str(csv))
     about = (tmp_path / "areas.about.txt").read_text()
     for text in (about, proc.stderr, json.dumps(provenance)):
         assert " 2 persons" not in text and " 3 requests" not in text
         assert "of 3 " not in text and " 3 of" not in text and ": 3" not in text
-    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", sample, "--json",
-                           "--suppress-below", "1"], capture_output=True, text=True,
-                          timeout=120)
+    proc = run_copro("audit", "--no-cache", "--sen2", sample, "--json", "--suppress-below", "1")
     provenance = json.loads(proc.stdout)["provenance"]
     assert "2 persons" in provenance["description"] and (provenance["rows_read"],
                                                          provenance["rows_used"]) == (3, 3)
@@ -465,8 +457,7 @@ def test_a_total_is_not_exact_where_the_table_withholds_part_of_it(tmp_path):
     body = "".join(one(n, "2025-03-03" if n < 8 else "2024-12-01") for n in range(10))
     path = tmp_path / "sen2-2026-two-years.xml"
     path.write_text(HEADER_2026 + body + "</Persons></Message>")
-    proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", str(path), "--json"],
-                          capture_output=True, text=True, timeout=120)
+    proc = run_copro("audit", "--no-cache", "--sen2", str(path), "--json")
     assert proc.returncode == 0, proc.stderr
     provenance = json.loads(proc.stdout)["provenance"]
     assert "10 persons" in provenance["description"]
@@ -482,13 +473,11 @@ def test_the_samples_reason_and_title_do_not_depend_on_the_threshold(threshold):
     import json
 
     sample = str(SCHEMAS / "sen2_sample_2024.xml")
-    args = [COPRO, "audit", "--no-cache", "--sen2", sample, "--suppress-below", threshold]
-    result = json.loads(subprocess.run([*args, "--json"], capture_output=True, text=True,
-                                       timeout=120).stdout)
+    args = ["audit", "--no-cache", "--sen2", sample, "--suppress-below", threshold]
+    result = json.loads(run_copro(*args, "--json").stdout)
     la = result["local_authorities"][0]
     assert {o["not_comparable"] for o in la["outcomes"].values()} == {"source_not_recorded"}
-    terminal = subprocess.run(args, capture_output=True, text=True, timeout=120,
-                              env={**os.environ, "COLUMNS": "200"}).stdout
+    terminal = run_copro(*args, env={"COLUMNS": "200"}).stdout
     assert "does it matter who asks? City of London, 2023" in terminal
     assert "too few requests" not in terminal
 
@@ -499,16 +488,14 @@ def test_one_local_authoritys_return_is_not_compared_with_itself(tmp_path):
     Kent'), in the terminal and in the report's page."""
     kent = find_local_authority("Kent")
     path = write_synthetic(tmp_path / "in", SynthSpec((kent,), 1500, seed=3))[0]
-    proc = subprocess.run([COPRO, "la", "Kent", "--no-cache", "--sen2", str(path)],
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "COLUMNS": "160"})
+    proc = run_copro("la", "Kent", "--no-cache", "--sen2", str(path), env={"COLUMNS": "160"})
     assert proc.returncode == 0, proc.stderr
     assert "In Kent, requests from schools" in proc.stdout
     assert "ratio for Kent" not in proc.stdout and "beside Kent" not in proc.stdout
     assert "compared with families in Kent" in proc.stdout
     out = tmp_path / "report"
-    proc = subprocess.run([COPRO, "report", "--no-cache", "--sen2", str(path), "--la", "Kent",
-                           "--out", str(out)], capture_output=True, text=True, timeout=300)
+    proc = run_copro("report", "--no-cache", "--sen2", str(path), "--la", "Kent", "--out",
+                     str(out))
     assert proc.returncode == 0, proc.stderr
     page = "".join(p.read_text() for p in out.rglob("*.html"))
     assert "In Kent, requests from schools" in page

@@ -3,18 +3,17 @@ called England, a single-area audit reads sensibly, numbers agree in number with
 and methods are named once, in words."""
 
 import re
-import subprocess
 
 import pytest
 
 from copro.register import find_local_authority
 from copro.synth import SynthSpec, write_synthetic
-from tests.test_cli import COPRO
+from tests.in_process import run_copro
 from tests.test_foi import assert_not_called_england
 
 
 def _run(*args) -> str:
-    proc = subprocess.run([COPRO, *args], capture_output=True, text=True, timeout=300)
+    proc = run_copro(*args)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

@@ -32,6 +32,7 @@ import pytest
 from tests.browser import axe_violations  # noqa: F401 - for the tests
 from tests.shared import locked, shared_dir, worker_id
 from tests.web.pg import Cluster, free_port  # noqa: F401 - free_port: for the tests
+from tests.web.seed import Seeds
 from tests.web.serve import COPRO, server_env, start_serve  # noqa: F401 - COPRO: likewise
 from tests.web.survey_load import new_database
 
@@ -112,14 +113,26 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def copro_server(tmp_path_factory):
-    """Factory: ``copro_server(database_url=None, env=None)`` starts `copro serve` (gunicorn,
-    the production server) on a free loopback port, its own data folder, and stops it at the
-    end of the session."""
+def seeded(request, tmp_path_factory) -> Seeds:
+    """``seeded.copy(data_dir, database_url=None)``: the data folder (and PostgreSQL database)
+    of a site after its first start, made once per run and copied (tests/web/seed.py)."""
+    return Seeds(shared_dir(request.config) or tmp_path_factory.mktemp("seeds"))
+
+
+@pytest.fixture(scope="session")
+def copro_server(tmp_path_factory, seeded):
+    """Factory: ``copro_server(database_url=None, env=None, seeded=True)`` starts `copro serve`
+    (gunicorn, the production server) on a free loopback port, its own data folder (a copy of
+    a site after its first start, unless ``seeded=False``), and stops it at the end of the
+    session."""
+    seeds = seeded  # the name is the option's below
     started: list[Server] = []
 
-    def start(database_url: str | None = None, env: dict | None = None) -> Server:
+    def start(database_url: str | None = None, env: dict | None = None,
+              seeded: bool = True) -> Server:
         data_dir = tmp_path_factory.mktemp("serve-data")
+        if seeded:
+            seeds.copy(data_dir, database_url)
         log = data_dir / "serve.log"
         process, url = start_serve({**server_env(data_dir, database_url), **(env or {})}, log,
                                    timeout=120)

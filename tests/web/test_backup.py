@@ -45,9 +45,9 @@ def execute(data_dir, database_url, sql: str) -> None:
         con.execute(sql)
 
 
-def round_trip_under_load(tmp_path, database_url, restored_url):
+def round_trip_under_load(tmp_path, database_url, restored_url, seeded):
     data_dir = tmp_path / "data"
-    data_dir.mkdir()
+    seeded.copy(data_dir, database_url)  # a site after its first start (tests/web/seed.py)
     env = {**server_env(data_dir, database_url), "COPRO_SURVEY_RATE_LIMIT": "1000000"}
     proc, url = start_serve(env, data_dir / "serve.log")
     backup = tmp_path / "copro.backup"
@@ -99,14 +99,14 @@ def round_trip_under_load(tmp_path, database_url, restored_url):
     return backup
 
 
-def test_backup_and_restore_under_load_sqlite(tmp_path):
-    backup = round_trip_under_load(tmp_path, None, None)
+def test_backup_and_restore_under_load_sqlite(tmp_path, seeded):
+    backup = round_trip_under_load(tmp_path, None, None, seeded)
     assert backup.read_bytes().startswith(b"COPRO-BACKUP 1\n")  # signed (test_history.py)
 
 
-def test_backup_and_restore_under_load_postgresql(tmp_path, postgres_url):
+def test_backup_and_restore_under_load_postgresql(tmp_path, postgres_url, seeded):
     backup = round_trip_under_load(tmp_path, new_database(postgres_url, "copro_backup"),
-                                   new_database(postgres_url, "copro_restored"))
+                                   new_database(postgres_url, "copro_restored"), seeded)
     # a PostgreSQL dump is refused by a SQLite site, and a file that is no backup by either
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -98,7 +98,8 @@ def test_a_data_folder_on_a_full_disk_is_one_line(tmp_path):
 def test_postgresql_from_empty_and_the_same_pages(postgres_url, copro_server, live_url):
     from tests.web.conftest import Server
 
-    server: Server = copro_server(database_url=postgres_url)  # migrates and imports on start
+    # from an empty database: migrates and imports on start
+    server: Server = copro_server(database_url=postgres_url, seeded=False)
     status, _, body = server.get("/la/E08000035")
     assert status == 200 and b"1.27 times as likely" in body
     pg = {path: server.get(path)[2] for path in ("/la/E08000035.json", "/index.json",
@@ -137,3 +138,14 @@ def test_head_is_answered_without_a_body_and_without_a_warning(copro_server):
     con.close()
     time.sleep(0.5)  # the log line, if any, is written as the response goes out
     assert "no-body response" not in server.log.read_text()
+
+
+def test_a_servers_copy_of_the_first_start_is_not_started_again(copro_server):
+    """copro_server's sites are copies of one first start (tests/web/seed.py): the copy
+    serves the bundled data without importing it or drawing its pages again."""
+    server = copro_server()
+    status, _, body = server.get("/la/E08000035")
+    assert status == 200 and b"1.27 times as likely" in body
+    log = server.log.read_text()
+    assert "serving on" in log
+    assert "imported the bundled data" not in log and "drew" not in log

@@ -76,14 +76,14 @@ http {{
 
 
 @pytest.fixture(scope="module")
-def deployed(tmp_path_factory):
+def deployed(tmp_path_factory, seeded):
     if NGINX is None:
         missing("nginx is not installed (Debian package 'nginx')")
     if shutil.which("openssl") is None:
         missing("openssl is not installed (Debian package 'openssl')")
     folder = tmp_path_factory.mktemp("deploy")
     data_dir = folder / "data"
-    data_dir.mkdir()
+    seeded.copy(data_dir)  # a site after its first start (tests/web/seed.py)
     env = {**server_env(data_dir, None), **PRIVACY, "COPRO_HTTPS": "1",
            "COPRO_ALLOWED_HOSTS": f"{HOST},127.0.0.1", "COPRO_SURVEY_RATE_LIMIT": "2"}
     app, app_url = start_serve(env, data_dir / "serve.log")

@@ -80,9 +80,9 @@ def _get(url: str, path: str) -> tuple[int, float]:
     return r.status, time.perf_counter() - started
 
 
-def test_four_long_answers_at_once_leave_every_worker_answering(tmp_path):
+def test_four_long_answers_at_once_leave_every_worker_answering(tmp_path, seeded):
     data_dir = tmp_path / "data"
-    data_dir.mkdir()
+    seeded.copy(data_dir)  # a site after its first start (tests/web/seed.py)
     env = server_env(data_dir, None)
     proc, url = start_serve(env, data_dir / "serve.log", workers=4)
     try:

@@ -29,9 +29,9 @@ def stored_tokens(data_dir, database_url) -> set[str]:
         return {t for (t,) in con.execute(sql)}
 
 
-def kill_under_load(tmp_path, database_url):
+def kill_under_load(tmp_path, database_url, seeded):
     data_dir = tmp_path / "data"
-    data_dir.mkdir()
+    seeded.copy(data_dir, database_url)  # a site after its first start (tests/web/seed.py)
     proc, url = start(data_dir, database_url)
     try:
         open_round(data_dir, database_url)
@@ -50,9 +50,9 @@ def kill_under_load(tmp_path, database_url):
     assert missing == set(), f"{len(missing)} acknowledged answers lost"
 
 
-def test_kill_9_loses_no_acknowledged_answer_sqlite(tmp_path):
-    kill_under_load(tmp_path, None)
+def test_kill_9_loses_no_acknowledged_answer_sqlite(tmp_path, seeded):
+    kill_under_load(tmp_path, None, seeded)
 
 
-def test_kill_9_loses_no_acknowledged_answer_postgresql(tmp_path, postgres_url):
-    kill_under_load(tmp_path, new_database(postgres_url, "copro_survey_kill"))
+def test_kill_9_loses_no_acknowledged_answer_postgresql(tmp_path, postgres_url, seeded):
+    kill_under_load(tmp_path, new_database(postgres_url, "copro_survey_kill"), seeded)

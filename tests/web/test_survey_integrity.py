@@ -31,9 +31,10 @@ def _rows(data_dir, database_url, sql: str):
         return con.execute(sql).fetchall()
 
 
-def _server(tmp_path, database_url):
+def _server(tmp_path, database_url, seeded):
+    """`copro serve` on a copy of a site after its first start (tests/web/seed.py)."""
     data_dir = tmp_path / "data"
-    data_dir.mkdir()
+    seeded.copy(data_dir, database_url)
     env = {**server_env(data_dir, database_url), "COPRO_SURVEY_RATE_LIMIT": str(LIMIT)}
     proc, url = start_serve(env, data_dir / "serve.log", workers=2)
     return data_dir, proc, url
@@ -66,8 +67,8 @@ def _at_once(n: int, send) -> list:
     return results
 
 
-def ballot_stuffing(tmp_path, database_url):
-    data_dir, proc, url = _server(tmp_path, database_url)
+def ballot_stuffing(tmp_path, database_url, seeded):
+    data_dir, proc, url = _server(tmp_path, database_url, seeded)
     try:
         open_round(data_dir, database_url)
         cookie, form_token = csrf(url)
@@ -102,12 +103,13 @@ def ballot_stuffing(tmp_path, database_url):
                                         "select * from survey_response"))
 
 
-def test_ballot_stuffing_at_one_instant_stores_the_limit_sqlite(tmp_path):
-    ballot_stuffing(tmp_path, None)
+def test_ballot_stuffing_at_one_instant_stores_the_limit_sqlite(tmp_path, seeded):
+    ballot_stuffing(tmp_path, None, seeded)
 
 
-def test_ballot_stuffing_at_one_instant_stores_the_limit_postgresql(tmp_path, postgres_url):
-    ballot_stuffing(tmp_path, new_database(postgres_url, "copro_integrity_stuffing"))
+def test_ballot_stuffing_at_one_instant_stores_the_limit_postgresql(tmp_path, postgres_url,
+                                                                    seeded):
+    ballot_stuffing(tmp_path, new_database(postgres_url, "copro_integrity_stuffing"), seeded)
 
 
 def _sign_in(url: str) -> str:
@@ -131,8 +133,8 @@ def _sign_in(url: str) -> str:
     return f"csrftoken={cookie}; sessionid={session}", token
 
 
-def open_rounds_at_once(tmp_path, database_url):
-    data_dir, proc, url = _server(tmp_path, database_url)
+def open_rounds_at_once(tmp_path, database_url, seeded):
+    data_dir, proc, url = _server(tmp_path, database_url, seeded)
     try:
         env = {**server_env(data_dir, database_url),
                "COPRO_NEW_PASSWORD": "a long test passphrase 42"}
@@ -161,12 +163,12 @@ def open_rounds_at_once(tmp_path, database_url):
     assert open_ == 1
 
 
-def test_ten_simultaneous_open_round_posts_open_one_sqlite(tmp_path):
-    open_rounds_at_once(tmp_path, None)
+def test_ten_simultaneous_open_round_posts_open_one_sqlite(tmp_path, seeded):
+    open_rounds_at_once(tmp_path, None, seeded)
 
 
-def test_ten_simultaneous_open_round_posts_open_one_postgresql(tmp_path, postgres_url):
-    open_rounds_at_once(tmp_path, new_database(postgres_url, "copro_integrity_rounds"))
+def test_ten_simultaneous_open_round_posts_open_one_postgresql(tmp_path, postgres_url, seeded):
+    open_rounds_at_once(tmp_path, new_database(postgres_url, "copro_integrity_rounds"), seeded)
 
 
 def test_the_database_itself_refuses_a_second_open_round_on_postgresql(tmp_path, postgres_url):
@@ -188,11 +190,11 @@ def test_the_database_itself_refuses_a_second_open_round_on_postgresql(tmp_path,
         con.execute(insert)  # once the first is closed, another may open
 
 
-def one_code_at_once(tmp_path, database_url):
+def one_code_at_once(tmp_path, database_url, seeded):
     """Ten people sending the same single-use code at the same instant store one answer."""
     from tests.web.survey_load import COPRO_PY
 
-    data_dir, proc, url = _server(tmp_path, database_url)
+    data_dir, proc, url = _server(tmp_path, database_url, seeded)
     try:
         script = ("from copro.web.commands import setup_django, migrate; setup_django(); "
                   "migrate(); from copro.web.survey.models import Round; "
@@ -222,9 +224,10 @@ def one_code_at_once(tmp_path, database_url):
     assert _rows(data_dir, database_url, "select count(*) from survey_response")[0][0] == 1
 
 
-def test_one_code_sent_ten_times_at_once_stores_one_answer_sqlite(tmp_path):
-    one_code_at_once(tmp_path, None)
+def test_one_code_sent_ten_times_at_once_stores_one_answer_sqlite(tmp_path, seeded):
+    one_code_at_once(tmp_path, None, seeded)
 
 
-def test_one_code_sent_ten_times_at_once_stores_one_answer_postgresql(tmp_path, postgres_url):
-    one_code_at_once(tmp_path, new_database(postgres_url, "copro_integrity_codes"))
+def test_one_code_sent_ten_times_at_once_stores_one_answer_postgresql(tmp_path, postgres_url,
+                                                                      seeded):
+    one_code_at_once(tmp_path, new_database(postgres_url, "copro_integrity_codes"), seeded)
