@@ -294,10 +294,10 @@ def test_edited_backups_are_refused_and_the_live_database_untouched_postgresql(t
 
 # -- one audit entry per action --------------------------------------------------------------
 
-def reopen_at_once(tmp_path, database_url):
+def reopen_at_once(tmp_path, database_url, seeded):
     from tests.web.test_survey_integrity import _at_once, _connected, _rows, _server, _sign_in
 
-    data_dir, proc, url = _server(tmp_path, database_url)
+    data_dir, proc, url = _server(tmp_path, database_url, seeded)
     try:
         env = {**server_env(data_dir, database_url),
                "COPRO_NEW_PASSWORD": "a long test passphrase 42"}
@@ -334,9 +334,9 @@ def reopen_at_once(tmp_path, database_url):
     assert copro(server_env(data_dir, database_url), "db", "verify").returncode == 0
 
 
-def test_six_simultaneous_reopen_posts_log_one_entry_sqlite(tmp_path):
-    reopen_at_once(tmp_path, None)
+def test_six_simultaneous_reopen_posts_log_one_entry_sqlite(tmp_path, seeded):
+    reopen_at_once(tmp_path, None, seeded)
 
 
-def test_six_simultaneous_reopen_posts_log_one_entry_postgresql(tmp_path, postgres_url):
-    reopen_at_once(tmp_path, new_database(postgres_url, "copro_history_reopen"))
+def test_six_simultaneous_reopen_posts_log_one_entry_postgresql(tmp_path, postgres_url, seeded):
+    reopen_at_once(tmp_path, new_database(postgres_url, "copro_history_reopen"), seeded)

@@ -49,9 +49,9 @@ def _follow(url: str, cookies: str, location: str) -> str:
 
 
 def test_two_coordinators_setting_the_same_answers_aside_at_once_count_and_log_them_once(
-        tmp_path, postgres_url):
+        tmp_path, postgres_url, seeded):
     database_url = new_database(postgres_url, "copro_coordinate_set_aside")
-    data_dir, proc, url = _server(tmp_path, database_url)
+    data_dir, proc, url = _server(tmp_path, database_url, seeded)
     try:
         env = {**server_env(data_dir, database_url),
                "COPRO_NEW_PASSWORD": "a long test passphrase 42"}
