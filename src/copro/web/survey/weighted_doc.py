@@ -32,7 +32,8 @@ def weighted_document(w: wt.WeightedFigures | None) -> dict | None:
     doc = {"weighting": "weighted" if w.method else w.not_weighted,
            "method": w.method, "description": w.description, "caveat": w.caveat,
            "timing": wt.TIMING, "not_weighted": w.not_weighted,
-           "tolerance_points": cal.MARGIN_TOLERANCE * 100,
+           "tolerance_points": (cal.MARGIN_TOLERANCE * 100
+                                if math.isfinite(cal.MARGIN_TOLERANCE) else None),
            "margin_gaps": [gap_document(margin, w.gaps[margin]) for margin in w.gaps] or None,
            "respondents_weighted": w.respondents if w.method else None,
            "effective_n": _num(w.effective_n, 1),
