@@ -92,6 +92,21 @@ def test_not_weighted_with_the_margin_and_the_gap_where_the_weighted_mix_misses_
     assert "are weighted together" in w.not_weighted
 
 
+def test_the_gap_is_not_stated_where_it_would_reveal_the_families_left_out():
+    """The gap is a weighted share less DfE's: with 2 families left out of the weighting (a
+    health professional made their request) in the share's base, the share is withheld, so
+    the sentence says "more than 1 point" and the gap is not given."""
+    res = survey_results(_families(AREAS[0], n_other=2), margins={AREAS[0]: MISSED})
+    w = res.level(AREAS[0], "families").weighted
+    assert w.method is None and w.gaps["columns"] is None and w.met["columns"] is False
+    assert ("what was decided would be more than 1 point from DfE's mix (by how much could "
+            "reveal fewer families' answers than the threshold)") in w.not_weighted
+    assert "points from DfE's mix" not in w.not_weighted
+    # with none left out, the same answers' gap is stated
+    stated = survey_results(_families(AREAS[0]), margins={AREAS[0]: MISSED})
+    assert stated.level(AREAS[0], "families").weighted.gaps["columns"] is not None
+
+
 def test_weighted_figures_are_withheld_where_they_would_reveal_the_families_left_out():
     """Two families whose request a health professional made are in the raw figures but not
     in the weighted ones: the difference would be their answers, so every weighted figure

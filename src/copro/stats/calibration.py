@@ -72,7 +72,9 @@ WEIGHTING_METHOD = (
     "schools) and what was decided (assessed, not assessed, pending, withdrawn): "
     f"post-stratification of each published round's answers, its combinations collapsed "
     f"until each holds at least {MIN_CELL} answers, and further where a weight would be more "
-    f"than {TRIM:g} times the mean, so that every group's DfE count is met exactly")
+    f"than {TRIM:g} times the mean, so that every group's DfE count is met exactly; "
+    f"weighted only where the weighted mix of who made the request and of what was decided "
+    f"is then within {MARGIN_TOLERANCE * 100:g} point of DfE's")
 SHARE_METHOD = ("weighted share; Wilson 95% interval at the effective sample size (Kish's, "
                 "of the answers in its base), widened by the most that weighting merged "
                 "combinations as one could shift it")

@@ -76,6 +76,9 @@ class WeightedFigures:
     #: (:class:`copro.stats.calibration.MarginGap`; empty where no weights were computed, and
     #: ``None`` for a margin whose gap could reveal fewer than ``min_answers`` families' answers)
     gaps: dict[str, cal.MarginGap | None] = field(default_factory=dict)
+    #: whether each margin's weighted mix is within the tolerance (stated even where the gap is
+    #: not: every margin of a weighted figure is)
+    met: dict[str, bool] = field(default_factory=dict)
     #: each margin's categories weighted (their shares among the weighted families), each
     #: withheld where the linear check says so
     weighted_mix: dict[str, dict[str, cal.WeightedFigure]] = field(default_factory=dict)
@@ -136,7 +139,8 @@ def weighted_figures(answers: Sequence[Mapping[str, object]],
     if c.method is None and c.tried is not None:
         gaps = _stated_gaps(c, answers, shares, min_answers)
         return WeightedFigures(None, c.respondents, None, None, None,
-                               not_weighted=missed_margins(gaps, c.gaps), gaps=gaps)
+                               not_weighted=missed_margins(gaps, c.gaps), gaps=gaps,
+                               met={m: g.met for m, g in c.gaps.items()})
     if c.method is None:
         return WeightedFigures(None, c.respondents, None, None, None,
                                not_weighted=c.not_weighted)
@@ -178,7 +182,8 @@ def weighted_figures(answers: Sequence[Mapping[str, object]],
                            c.respondents_mix, c.population_mix, out_shares, out_top,
                            weighted_score, weighted_mix=mix,
                            gaps={m: (None if mix[m][g.category].withheld else g)
-                                 for m, g in c.gaps.items()})
+                                 for m, g in c.gaps.items()},
+                           met={m: g.met for m, g in c.gaps.items()})
 
 
 def _margin_values(margin: str, category: str, answers: Sequence[Mapping[str, object]],

@@ -34,7 +34,8 @@ def weighted_document(w: wt.WeightedFigures | None) -> dict | None:
            "timing": wt.TIMING, "not_weighted": w.not_weighted,
            "tolerance_points": (cal.MARGIN_TOLERANCE * 100
                                 if math.isfinite(cal.MARGIN_TOLERANCE) else None),
-           "margin_gaps": [gap_document(margin, w.gaps[margin]) for margin in w.gaps] or None,
+           "margin_gaps": [gap_document(margin, w.gaps[margin], w.met[margin])
+                           for margin in w.gaps] or None,
            "respondents_weighted": w.respondents if w.method else None,
            "effective_n": _num(w.effective_n, 1),
            "who_answered_vs_who_asked": [], "mix_gap": None, "top_two": {}, "shares": {},
@@ -58,7 +59,7 @@ def weighted_document(w: wt.WeightedFigures | None) -> dict | None:
     return doc
 
 
-def gap_document(margin: str, gap: cal.MarginGap | None) -> dict:
+def gap_document(margin: str, gap: cal.MarginGap | None, met: bool) -> dict:
     """One margin's largest gap between the weighted mix and DfE's, in percentage points
     (``None`` where stating it could reveal fewer families' answers than the threshold)."""
     return {"margin": MARGIN_LABELS[margin],
@@ -66,7 +67,7 @@ def gap_document(margin: str, gap: cal.MarginGap | None) -> dict:
             "weighted_share": _num(gap.weighted) if gap else None,
             "dfe_share": _num(gap.dfe) if gap else None,
             "gap_points": _num(gap.points, 2) if gap else None,
-            "within_tolerance": gap.met if gap else False}
+            "within_tolerance": met}
 
 
 def mix_gap(w: wt.WeightedFigures) -> str:
