@@ -86,7 +86,7 @@ def test_not_weighted_with_the_margin_and_the_gap_where_the_weighted_mix_misses_
     assert w.not_weighted.startswith("not weighted: the answers could not be weighted to "
                                      "DfE's mix within 1 point. Weighted, what was decided "
                                      f"would be {gap.points:.1f} points from DfE's mix")
-    assert (f"(“Not yet decided”: 0.0% of the families weighted against "
+    assert (f"(“Not yet decided”: 0.0% of the families, weighted, against "
             f"{dfe['pending'] / total:.1%} of DfE's requests)") in w.not_weighted
     assert "who made the request would be" not in w.not_weighted  # that margin is met
     assert "are weighted together" in w.not_weighted

@@ -229,8 +229,8 @@ def missed_margins(stated: Mapping[str, cal.MarginGap | None],
                          "(by how much could reveal fewer families' answers than the threshold)")
         else:
             parts.append(f"{MARGIN_WORDS[margin]} would be {shown.points:.1f} points from DfE's "
-                         f"mix (“{LABELS[shown.category]}”: {shown.weighted:.1%} of the families "
-                         f"weighted against {shown.dfe:.1%} of DfE's requests)")
+                         f"mix (“{LABELS[shown.category]}”: {shown.weighted:.1%} of the families, "
+                         f"weighted, against {shown.dfe:.1%} of DfE's requests)")
     return (f"not weighted: the answers could not be weighted to DfE's mix within {limit}. "
             f"Weighted, {'; and '.join(parts)}. This is because {WHY_MISSED}, so the figures "
             "are shown as answered")

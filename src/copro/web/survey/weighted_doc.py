@@ -76,9 +76,12 @@ def mix_gap(w: wt.WeightedFigures) -> str:
     weighted)."""
     limit = f"{cal.MARGIN_TOLERANCE * 100:g} point"
     stated = [g for g in w.gaps.values() if g is not None]
-    largest = (f" (the largest gap that can be stated is {max(g.points for g in stated):.1f} "
-               f"points, for “{wt.LABELS[max(stated, key=lambda g: g.points).category]}”)"
-               if stated else "")
+    largest = ""
+    if stated:
+        worst = max(stated, key=lambda g: g.points)
+        label = "largest gap" if len(stated) == len(w.gaps) else "largest gap that can be shown"
+        largest = (f" ({label}: {worst.points:.1f} points, for "
+                   f"“{wt.LABELS[worst.category]}”)")
     return (f"Weighted, the families' mix of who made the request and of what was decided "
             f"matches DfE's within {limit}{largest}; where it would not, the figures are not "
             f"weighted.")
