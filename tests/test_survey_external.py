@@ -164,3 +164,91 @@ def test_survey_export_command(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         "education-form.html", "education-form.md", "education-questions.csv",
         "education-questions.md"]
+
+
+LADDER = "Which of these best describes how decisions about the request were made?"
+
+
+def _refused(path) -> str:
+    with pytest.raises(InputError) as err:
+        read_external(path, INST, "families")
+    line = str(err.value)
+    assert "\n" not in line and str(path) in line
+    return line
+
+
+def test_an_xlsx_that_is_not_a_zip_says_to_save_it_again(tmp_path):
+    path = tmp_path / "export.xlsx"
+    path.write_text("ID,Name\n1,someone\n")  # a CSV renamed .xlsx
+    assert "save it again from Excel as .xlsx, or as CSV" in _refused(path)
+
+
+def test_more_than_20000_rows_are_refused_and_20000_are_read(tmp_path):
+    rows = [["We were asked our views"]] * 20_000
+    assert len(read_external(write_csv(tmp_path / "ok.csv", [LADDER], rows), INST,
+                             "families").rows) == 20_000
+    line = _refused(write_csv(tmp_path / "big.csv", [LADDER], rows + [["We were asked our views"]]))
+    assert "more than 20,000 rows" in line and "split the answers" in line
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet()
+    ws.append([LADDER])
+    for _ in range(20_001):
+        ws.append(["We were asked our views"])
+    wb.save(tmp_path / "big.xlsx")
+    assert "more than 20,000 rows" in _refused(tmp_path / "big.xlsx")
+
+
+def test_blank_rows_of_a_spreadsheet_do_not_count_towards_the_rows(tmp_path):
+    rows = [["We were asked our views"]] * 3 + [[""]] * 20_001
+    got = read_external(write_csv(tmp_path / "blank.csv", [LADDER], rows), INST, "families")
+    assert len(got.rows) == 3 and got.empty_rows == 20_001
+
+
+def test_more_than_1000_columns_are_refused(tmp_path):
+    header = [LADDER] + [f"extra {i}" for i in range(1_000)]
+    line = _refused(write_csv(tmp_path / "wide.csv", header, [["We were asked our views"]]))
+    assert "more than 1,000 columns" in line and "delete the columns" in line
+    wb = Workbook()
+    wb.active.append(header)
+    wb.save(tmp_path / "wide.xlsx")
+    assert "more than 1,000 columns" in _refused(tmp_path / "wide.xlsx")
+
+
+def test_a_file_over_50_mb_is_refused_before_it_is_read(tmp_path):
+    import time
+
+    for name in ("huge.csv", "huge.xlsx"):
+        path = tmp_path / name
+        with path.open("wb") as fh:
+            fh.truncate(50 * 1024 * 1024 + 1)  # sparse: 50 MB and a byte, written at once
+        started = time.perf_counter()
+        line = _refused(path)
+        assert "more than the 50 MB" in line and "split them" in line
+        assert time.perf_counter() - started < 1
+
+
+def test_an_xlsx_that_unpacks_to_more_than_100_mb_is_refused_before_it_is_opened(tmp_path):
+    import zipfile
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as member:
+            block = b"\0" * (1024 * 1024)
+            for _ in range(101):
+                member.write(block)
+    assert path.stat().st_size < 2 * 1024 * 1024  # under even the website's upload cap
+    line = _refused(path)
+    assert "unpacks to 101 MB, more than the 100 MB" in line
+    assert "save it again from Excel as CSV" in line
+
+
+def test_an_import_error_never_quotes_a_respondents_number(tmp_path):
+    made = "How many requests for an EHC needs assessment have you made in the last 12 months?"
+    agreed = "How many of those requests were agreed?"
+    path = write_csv(tmp_path / "education.csv", [made, agreed], [["37", "41"]])
+    with pytest.raises(InputError) as err:
+        read_external(path, INST, "education")
+    assert err.value.line == 2 and err.value.column == agreed
+    message = err.value.message  # (the file's path could hold any digits)
+    assert "cannot be more than the number made" in message
+    assert "37" not in message and "41" not in message

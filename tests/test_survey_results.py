@@ -148,13 +148,14 @@ def test_no_subtraction_across_audiences_or_levels_recovers_a_withheld_count(siz
                  for _ in range(n)]
     res = survey_results(responses)
     assert _attack(res, cells) == []
-    # a wider level is exactly the sum of the shown cells beneath it
+    # a wider level is exactly the sum of the shown cells beneath it (withheld when that is 0
+    # but someone answered)
     for audience in ("families", "education", "forum"):
         top = res.level(None, audience)
-        assert top.responses == sum(len([r for r in responses if (r.area_code, r.audience)
-                                         == c]) for c in cells if c[1] == audience
-                                    and res.level(*c) is not None
-                                    and not res.level(*c).responses_withheld)
+        shown = sum(len([r for r in responses if (r.area_code, r.audience) == c])
+                    for c in cells if c[1] == audience and res.level(*c) is not None
+                    and not res.level(*c).responses_withheld)
+        assert (0 if top.responses_withheld else top.responses) == shown
 
 
 def test_the_attack_would_find_a_count_if_wider_levels_pooled_everything(monkeypatch):
@@ -257,3 +258,24 @@ def test_no_answers_is_not_withheld_but_answers_in_withheld_blocks_are():
         assert level.distributions["know_forum"].answers == 0  # pooled from no block
         nobody = level.distributions["barriers"]
         assert nobody.answers == 0 and nobody.withheld is None
+
+
+def test_a_level_whose_respondents_all_sit_in_withheld_blocks_is_withheld_not_empty():
+    """3 education professionals in a block of their own (too small to show): their LA, their
+    LA's audiences together and every LA surveyed say "withheld", never 0 respondents (which
+    would tell the reader nobody answered); an audience nobody answered is 0, not withheld."""
+    from dataclasses import replace
+
+    families = [replace(family(AREAS[0]), block=1) for _ in range(12)]
+    education = [Answers(AREAS[1], "education", "1", {"who_is_favoured": "schools"}, block=2)
+                 for _ in range(3)]
+    res = survey_results(families + education)
+    for key in ((AREAS[1], "education"), (AREAS[1], None), (None, "education")):
+        level = res.level(*key)
+        assert level.responses_withheld, key
+        assert level.distributions["who_is_favoured"].withheld, key
+    for key in ((AREAS[0], "families"), (AREAS[0], None), (None, "families"), (None, None)):
+        level = res.level(*key)
+        assert not level.responses_withheld and level.responses == 12, key
+    forum = res.level(None, "forum")  # nobody answered: 0, not withheld
+    assert forum.responses == 0 and not forum.responses_withheld

@@ -132,3 +132,16 @@ def test_q_reads_as_p_does_and_a_negative_difference_has_a_minus_sign():
     assert "q < 0.001" in out.stdout and "q <0" not in out.stdout
     assert re.search(r"\(−\d+\.\d–\+\d+\.\d\)", out.stdout)  # −2.3–+3.0, not -2.3–+3.0
     assert not re.search(r"\(-\d", out.stdout)
+
+
+def test_a_difference_that_rounds_to_zero_has_no_sign():
+    """Leeds' mediation difference's upper end is -0.0004: printed '−0.0' it claimed a direction
+    the figure does not have. Every renderer writes points through numbers.points."""
+    from copro.render import numbers, report
+    from copro.render.terminal import _points
+
+    assert [numbers.points(x) for x in (-0.0004, 0.0004, 0.0, -0.0)] == ["0.0"] * 4
+    assert numbers.points(-0.0006) == "-0.1" and numbers.points(0.2) == "+20.0"
+    assert numbers.points(None) == numbers.MISSING
+    assert _points(-0.0004) == "0.0" and _points(-0.023) == "−2.3"
+    assert report._environment().filters["points"](-0.0004) == "0.0"

@@ -52,6 +52,7 @@ from copro.stats.results import Rate, RiskRatio
 from copro.stats.shrinkage import beta_binomial_prior, shrunken_ratios
 
 RATE_GROUPS = (*COMPARABLE_GROUPS, RequesterGroup.ALL)
+NOT_A_RATE = "not a rate"  # a missing rate's reason where the count exceeds its base
 ENGLAND = "E92000001"
 
 
@@ -142,7 +143,7 @@ def _rates(outcome: Outcome, areas: list[Area], cells: dict, confidence: float) 
                 continue
             if s.value > n.value:  # e.g. mediation about requests received in earlier years
                 missing[(area.code, group)] = (
-                    f"not a rate: {outcome.success.value.replace('_', ' ')} ({s.value}) "
+                    f"{NOT_A_RATE}: {outcome.success.value.replace('_', ' ')} ({s.value}) "
                     f"exceeds its base ({n.value})")
                 continue
             keys.append((area.code, group))
@@ -214,6 +215,9 @@ def _not_comparable(rates: dict, missing: dict, unknown_share: float | None,
                     options: AuditOptions) -> tuple[str | None, str | None]:
     pair = (options.group_a, options.group_b)
     gone = [g for g in pair if g in missing]
+    not_rates = [g for g in gone if missing[g].startswith(NOT_A_RATE)]
+    if not_rates:  # a count above its base (mediation about earlier years' requests)
+        return "not_a_rate", "; ".join(f"{g.label}: {missing[g]}" for g in gone)
     if len(gone) == 2 and missing[gone[0]] == missing[gone[1]]:
         everyone = all(g in missing for g in RATE_GROUPS)
         who = "every group" if everyone else f"{gone[0].label} and {gone[1].label.lower()}"
@@ -232,10 +236,12 @@ def _not_comparable(rates: dict, missing: dict, unknown_share: float | None,
 def _with_comparisons(findings: dict[str, AreaFindings], las: list[Area],
                       outs: tuple[Outcome, ...], options: AuditOptions
                       ) -> dict[str, AreaFindings]:
-    """Group A against group B in every comparable area, one vectorised call per outcome;
-    Benjamini-Hochberg q-values across the local authorities compared."""
+    """Group A against group B in every comparable area, one vectorised call per outcome
+    (every outcome: those not pooled across areas, such as the mediation and tribunal rates,
+    still have each area's ratio); Benjamini-Hochberg q-values across the local authorities
+    compared, outcome by outcome."""
     la_codes = {a.code for a in las}
-    for outcome in (o for o in outs if o.compared):
+    for outcome in outs:
         codes = [c for c, f in findings.items() if f.outcomes[outcome.key].not_comparable is None]
         pairs = [(findings[c].outcomes[outcome.key].rates[options.group_a],
                   findings[c].outcomes[outcome.key].rates[options.group_b]) for c in codes]

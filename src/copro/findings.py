@@ -29,6 +29,7 @@ NOT_COMPARABLE_REASONS = {
     "suppressed": "had figures suppressed, not held or not returned",
     "source_not_recorded": "did not record who made most requests",
     "too_few_requests": "had too few requests from one of the groups",
+    "not_a_rate": "had more requests leading to it than requests in its base (not a rate)",
 }
 
 CAVEATS = (

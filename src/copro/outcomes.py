@@ -23,7 +23,9 @@ class Outcome:
     trials: tuple[Measure, ...]
     name: str  # 'assessment rate'
     definition: str  # plain English, for footnotes
-    compared: bool  # compared across areas (ratio, pooled estimates), or rates only
+    #: pooled across areas (pooled ratio, meta-analysis, ranks); every outcome, pooled or not,
+    #: has each area's ratio of the two groups' rates
+    compared: bool
     likely: str = ""  # completes '... were 1.7 times as likely as ... <likely>'
     short: str = ""  # column heading: 'assessed'
 

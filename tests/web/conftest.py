@@ -9,6 +9,9 @@
 - ``copro_server``: a factory that starts the real ``copro serve`` (gunicorn) on a free loopback
   port with its own data folder (SQLite, or ``database_url=``), waits until ``/healthz``
   answers, and stops it at the end of the session; ``live_url`` is one on SQLite;
+- ``site_url`` (for every test here): ``COPRO_SITE_URL`` is ``http://testserver``, the test
+  client's address, since emailed links are built from it alone (each server started by
+  ``copro_server`` gets its own address);
 - ``browser`` (tests/conftest.py) and ``axe_violations`` (tests/browser.py), shared with the
   report's page tests.
 
@@ -31,6 +34,13 @@ from tests.shared import locked, shared_dir, worker_id
 from tests.web.pg import Cluster, free_port  # noqa: F401 - free_port: for the tests
 from tests.web.serve import COPRO, server_env, start_serve  # noqa: F401 - COPRO: likewise
 from tests.web.survey_load import new_database
+
+
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    """The site's address for links in email (COPRO_SITE_URL): the test client's."""
+    settings.SITE_URL = "http://testserver"
+    return settings.SITE_URL
 
 
 def missing(what: str) -> None:

@@ -47,7 +47,8 @@ def start_serve(env: dict, log: Path, workers: int | None = 2, timeout: float = 
     ``own_group``: the server in a process group of its own, so that a test can kill the
     master and its workers at once. A server that exits or never answers raises with the end
     of its log. A port taken between :func:`free_port` and gunicorn's bind (by another test's
-    server or client: the suite runs in parallel) is given up for a new one."""
+    server or client: the suite runs in parallel) is given up for a new one. Unless ``env``
+    names one, ``COPRO_SITE_URL`` is the server's own address (links in email use it alone)."""
     for _ in range(2):
         try:
             return _start_serve(env, log, workers, timeout, own_group)
@@ -63,6 +64,8 @@ class PortTaken(RuntimeError):
 def _start_serve(env: dict, log: Path, workers: int | None, timeout: float,
                  own_group: bool) -> tuple[subprocess.Popen, str]:
     port = free_port()
+    if "COPRO_SITE_URL" not in env:  # its own address, for links in email
+        env = {**env, "COPRO_SITE_URL": f"http://127.0.0.1:{port}"}
     args = [COPRO, "serve", "--port", str(port), *(["--workers", str(workers)] if workers
                                                      else [])]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"),

@@ -242,3 +242,19 @@ def test_deactivation_and_hand_over():
         _accept(Client(), _invite("new@forum.example"))
         invitations.invite("new@forum.example", area_code=LEEDS, invited_by="x",
                            base_url="https://x")
+
+
+def test_djangos_error_line_never_holds_a_links_secret(capsys):
+    """A server error on an emailed link's page: Django's "Internal Server Error: <path>" goes
+    through the settings' log handler without the link's secret."""
+    import logging
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+    logging.getLogger("django.request").error("%s: %s", "Internal Server Error",
+                                              "/accounts/unlock/MQ/c0ffee-5ecret/")
+    err = capsys.readouterr().err
+    assert "Internal Server Error: /accounts/unlock/(secret)/" in err
+    assert "5ecret" not in err

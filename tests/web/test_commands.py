@@ -35,3 +35,24 @@ def test_server_imports_every_view_before_the_workers_fork(tmp_path):
                                            "COPRO_DATA_DIR": str(tmp_path)})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "['copro.web.explorer.views', 'copro.web.survey.views']"
+
+
+def test_the_master_freezes_its_objects_before_each_fork(settings, monkeypatch):
+    """gunicorn calls ``pre_fork`` in the master before forking each worker: the master's
+    garbage is collected and every object left frozen, so a worker's collector never walks
+    the ~10^5 objects it inherits (a full collection took 0.4-3.8 s per worker on 2 cores)."""
+    import gc
+
+    from copro.web import server
+
+    settings.TRUSTED_PROXIES = []
+    hooks = []
+    monkeypatch.setattr(server._Server, "run", lambda self: hooks.append(self.cfg.pre_fork))
+    server.run("127.0.0.1", 0, 1, 1)
+    assert hooks == [server.freeze_before_fork]
+    try:
+        server.freeze_before_fork(None, None)
+        assert gc.get_freeze_count() > 10_000
+        assert len(gc.get_objects()) < 1_000  # what a collection would still walk
+    finally:
+        gc.unfreeze()

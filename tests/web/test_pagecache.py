@@ -134,6 +134,68 @@ def test_one_process_draws_at_a_time():
     assert order == ["first done", "second"]
 
 
+def test_pages_held_before_the_fork_are_served_without_the_database(client, dataset,
+                                                                     monkeypatch):
+    """`copro serve` reads every kept page into the master's memory before gunicorn forks
+    (commands.hold_pages): a worker answers them from its first request, byte for byte as
+    kept, with no page read from the database and none drawn."""
+    from copro.web.commands import hold_pages
+    from copro.web.survey.store import publication_stamp
+
+    pagecache.warm(dataset)
+    kept = {(code, fmt): _kept(dataset, views._area_parts(code, publication_stamp())(fmt))
+            for code in AREAS for fmt in views.FORMATS}
+    views._responses.clear()
+    hold_pages()
+    n = len(findings_for(dataset).local_authorities)
+    assert len(views._responses) == 3 * (n + 2)  # every LA, the index and the methods page
+    RenderedPage.objects.all().delete()
+
+    def fail(*args, **kwargs):
+        raise AssertionError("a held page was read from the database or drawn")
+
+    monkeypatch.setattr(pagecache, "load", fail)
+    monkeypatch.setattr(views, "area_page", fail)
+    for (code, fmt), (status, body, _filename, packed) in kept.items():
+        r = client.get(f"/la/{code}" + ("" if fmt == "html" else f".{fmt}"))
+        assert (r.status_code, r.content) == (status, body), (code, fmt)
+        if packed is not None:
+            r = client.get(r.request["PATH_INFO"], HTTP_ACCEPT_ENCODING="gzip")
+            assert r.content == packed, (code, fmt)
+    assert client.get("/").status_code == 200
+    assert client.get("/methods").status_code == 200
+    assert RenderedPage.objects.count() == 0
+
+
+def test_a_new_worker_draws_no_page_held_before_the_fork(tmp_path):
+    """The real `copro serve`: with every kept page then forgotten by the database, its
+    workers still answer each LA page from what they inherited, and draw none (a page drawn
+    would be kept in the database again)."""
+    import sqlite3
+    import urllib.request
+
+    from tests.web.serve import server_env, start_serve
+
+    # its own server: the start draws every page, minutes on a busy 2-core machine
+    proc, url = start_serve(server_env(tmp_path, None), tmp_path / "serve.log", timeout=600)
+    try:
+        database = tmp_path / "copro.sqlite3"
+        with sqlite3.connect(database) as db:
+            assert db.execute("SELECT count(*) FROM explorer_renderedpage").fetchone()[0] > 459
+            db.execute("DELETE FROM explorer_renderedpage")
+        db.close()
+        for code in AREAS:
+            for suffix in ("", ".json", ".csv"):
+                with urllib.request.urlopen(f"{url}/la/{code}{suffix}", timeout=60) as r:
+                    assert r.status == 200, (code, suffix)
+        with sqlite3.connect(database) as db:
+            assert db.execute("SELECT count(*) FROM explorer_renderedpage").fetchone()[0] == 0
+        db.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def test_importing_again_forgets_kept_pages(client, dataset):
     from copro.web.explorer.importing import import_dfe
 

@@ -71,3 +71,27 @@ def test_the_results_page_links_to_its_own_sections_not_to_itself(published_leed
     # the LA page still leads to the results in full
     la = Client().get(f"/la/{LEEDS}").content.decode()
     assert f'href="{own}"' in la
+
+
+def test_every_la_surveyed_is_withheld_not_no_answers_when_its_answers_sit_in_small_blocks(
+        monkeypatch):
+    """Leeds' 12 families are shown; the only education professionals (3, in Kent) sit in a
+    block too small to show. Leeds' JSON and CSV give every LA surveyed's education figure as
+    withheld, never as 0 respondents, which would say nobody answered."""
+    from copro.survey.results import Answers, survey_results
+    from copro.web.survey import store
+    from tests.web.survey_helpers import KENT
+
+    answers = [Answers(LEEDS, "families", "1", {"ladder": "engaging"}, block=1)
+               for _ in range(12)]
+    answers += [Answers(KENT, "education", "1", {"who_is_favoured": "schools"}, block=2)
+                for _ in range(3)]
+    monkeypatch.setattr(store, "published_results", lambda: survey_results(answers))
+    doc = json.loads(Client().get(f"/survey/results/{LEEDS}.json").content)
+    education = next(x for x in doc["all_surveyed"] if x["audience"] == "education")
+    assert education["responses"] is None and "disclosure control" in education["withheld"]
+    forum = next(x for x in doc["all_surveyed"] if x["audience"] == "forum")
+    assert forum["responses"] == 0 and forum["withheld"] is None  # nobody: no answers
+    rows = Client().get(f"/survey/results/{LEEDS}.csv").content.decode().splitlines()
+    line = next(x for x in rows if x.startswith("all_surveyed,education,responses,"))
+    assert line.endswith("(disclosure control)") and ",0," not in line, line

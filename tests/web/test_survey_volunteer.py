@@ -232,6 +232,33 @@ def test_flagged_answers_listed_and_one_set_aside_with_its_effect_shown():
                                      detail="1 answer(s) set aside").count() == 1
 
 
+def test_setting_aside_answers_already_set_aside_says_so_and_logs_nothing_more():
+    """A second click (or another coordinator's, or another tab's) on answers already set aside
+    changes nothing and says so: not "0 answers set aside", nor a count of answers it did not
+    set aside."""
+    from copro.web.accounts.models import AuditEvent
+
+    coordinator("leeds", LEEDS)
+    manager = signed_in("leeds")
+    r = Round.objects.create(area_code=LEEDS, instrument_version="1",
+                             closed_at=timezone.now())
+    ids = [_save(r, i).pk for i in range(3)]
+    url = f"/survey/manage/round/{r.pk}/set-aside/"
+    first = manager.post(url, {"ids": f"{ids[0]}", "confirm": "yes"}, follow=True)
+    assert f"1 answer set aside (IDs {ids[0]})." in _text(first)
+    again = manager.post(url, {"ids": ",".join(map(str, ids[:2])), "confirm": "yes"},
+                         follow=True)
+    assert (f"1 of the 2 answers ticked set aside (IDs {ids[0]}, {ids[1]}); the other 1 "
+            "already were.") in _text(again)
+    none = manager.post(url, {"ids": ",".join(map(str, ids[:2])), "confirm": "yes"},
+                        follow=True)
+    assert "Nothing changed: those answers were already set aside." in _text(none)
+    assert "0 answers set aside" not in _text(none)
+    assert list(AuditEvent.objects.filter(action="answers set aside").values_list(
+        "detail", flat=True).order_by("pk")) == ["1 answer(s) set aside"] * 2
+    assert Response.objects.filter(set_aside_at__isnull=False).count() == 2
+
+
 def test_merge_two_small_rounds_then_publish():
     coordinator("leeds", LEEDS)
     manager = signed_in("leeds")
@@ -425,10 +452,21 @@ def test_results_labels_in_plain_words_linked_to_their_entries():
                             token=None)
     publish(r)
     page = _text(Client().get(f"/survey/results/{LEEDS}"))
-    glossary = "/docs/survey-rounds/#words-on-the-results-pages"
+    entry = "/data/dictionary#the-survey-s-results--"
     assert "Say decisions were made with them" in page
-    assert f'<a class="govuk-link" href="{glossary}">top two rungs of the ladder</a>' in page
-    assert f'<a class="govuk-link" href="{glossary}">partnership score</a>' in page
-    assert f'<a class="govuk-link" href="{glossary}">95% CI</a>' in page
+    for key, words in (("top-two", "top two rungs of the ladder"),
+                       ("partnership", "partnership score"), ("ci-low", "95% CI")):
+        assert f'<a class="govuk-link copro-term" href="{entry}{key}">{words}</a>' in page
+    # each leads to its row of the data dictionary
+    dictionary = _text(Client().get("/data/dictionary"))
+    for key in ("top-two", "partnership", "ci-low", "withheld", "ladder", "all-surveyed",
+                "not-counted"):
+        assert f'<tr class="govuk-table__row" id="the-survey-s-results--{key}">' in dictionary
+    # the coordinator's page links its terms to the same rows
+    coordinator("leeds", LEEDS)
+    manage = _text(signed_in("leeds").get("/survey/manage/"))
+    for key, words in (("top-two", "top two rungs"), ("partnership", "partnership score"),
+                       ("not-counted", "Not counted")):
+        assert f'<a class="govuk-link copro-term" href="{entry}{key}">{words}</a>' in manage
     doc = (Path(__file__).resolve().parents[2] / "docs" / "survey-rounds.md").read_text()
     assert "\n## Words on the results pages\n" in doc and "Katz log interval" in doc

@@ -80,6 +80,12 @@ def test_weighted_figures_with_their_effective_n_at_390_and_1280(browser, publis
             page.goto(published.url + path)
             block = page.locator("section.copro-weighted")
             assert block.count() == 1, path
+            # folded, its one-line summary saying what weighting did to the top-two share
+            summary = block.locator("details > summary")
+            assert "Families' answers weighted to what DfE counted" in summary.inner_text()
+            assert "weighted (an effective sample size of" in summary.inner_text()
+            assert not block.get_by_role("table").first.is_visible()
+            summary.click()
             text = block.inner_text()
             assert "Families' answers weighted to what DfE counted" in text
             assert "60 families weighted by post-stratification" in text
@@ -97,6 +103,8 @@ def test_weighted_figures_with_their_effective_n_at_390_and_1280(browser, publis
             block.scroll_into_view_if_needed()
             block.screenshot(path=str(tmp_path / f"weighted-{width}{path.replace('/', '-')}.png"))
             check_page(page, width)
+        for folded in page.locator("details.copro-fold > summary").all():
+            folded.click()
         main = page.locator("main").inner_text()
         assert "Weighted to DfE's counts (effective n)" in main
         alpha = page.get_by_role("table", name="Cronbach's alpha")

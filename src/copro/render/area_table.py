@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from copro.findings import AreaFindings, Findings, NeighbourBenchmark
+from copro.findings import AreaFindings, AreaOutcome, Findings, NeighbourBenchmark
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 
 
@@ -34,6 +34,10 @@ def columns(findings: Findings) -> list[str]:
                      f"{o.key}_neighbours_pooled_ci_high", f"{o.key}_neighbour_rank",
                      f"{o.key}_neighbour_rank_of", f"{o.key}_neighbour_rank_low",
                      f"{o.key}_neighbour_rank_high"]
+        else:  # not pooled across areas (mediation, tribunal): each area's ratio only
+            cols += [f"{o.key}_compared", f"{o.key}_not_comparable_reason",
+                     f"{o.key}_risk_ratio", f"{o.key}_rr_ci_low", f"{o.key}_rr_ci_high",
+                     f"{o.key}_rr_zero_corrected"]
         if o.key == "assessment" and o.trials != ("received",):
             cols += [f"{o.key}_{g}_of_received" for g in (a, b)]
     return cols
@@ -59,7 +63,9 @@ def _row(findings: Findings, f: AreaFindings) -> list:
             else:
                 row += [r.successes, r.trials, _num(r.estimate), _num(r.ci_low),
                         _num(r.ci_high), None]
-        if o.compared:
+        if not o.compared:
+            row += _ratio_cells(out)
+        else:
             c = out.comparison
             if c is None:
                 row += [False, out.not_comparable_detail and
@@ -83,6 +89,18 @@ def _row(findings: Findings, f: AreaFindings) -> list:
             row += [None if (r := out.of_received.get(g)) is None else _num(r.estimate)
                     for g in (a, b)]
     return row
+
+
+def _ratio_cells(out: AreaOutcome) -> list:
+    """An outcome not pooled across areas: compared or not (and why), the ratio, its interval
+    and whether 0.5 was added to every cell."""
+    c = out.comparison
+    if c is None:
+        return [False, out.not_comparable_detail and
+                f"{out.not_comparable}: {out.not_comparable_detail}", None, None, None, None]
+    rr = c.risk_ratio
+    return [True, None, _num(rr.estimate), _num(rr.ci_low), _num(rr.ci_high),
+            rr.zero_corrected]
 
 
 def _neighbour_cells(n: NeighbourBenchmark | None) -> list:

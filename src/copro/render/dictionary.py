@@ -31,6 +31,18 @@ class Section:
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
 
+    @property
+    def anchored_rows(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Each row with its anchor (:func:`row_anchor`), so that a page can link to it."""
+        return [(row_anchor(self.anchor, r[0] if r else ""), r) for r in self.rows]
+
+
+def row_anchor(section_anchor: str, first_cell: str) -> str:
+    """A row's anchor on the dictionary page: its section's and the first name written in code
+    in its first cell (else the cell's words), '--' between ('the-survey-s-results--withheld')."""
+    names = _CODE.findall(first_cell)
+    return f"{section_anchor}--{anchor(names[0] if names else first_cell)}"
+
 
 def anchor(title: str) -> str:
     """'`copro audit --json`: the full result' -> 'copro-audit-json-the-full-result'."""

@@ -5,6 +5,13 @@ from __future__ import annotations
 MISSING = "–"  # shown where a figure is missing; the reason is given beside it or in a footnote
 
 
+#: beside a ratio where 0.5 was added to every count (a group's requests led to none, or all)
+ZERO_CORRECTED = "*"
+ZERO_CORRECTED_NOTE = ("* 0.5 added to every count before dividing: one group's requests led "
+                       "to none of them (or all), so the ratio rests on that addition; read "
+                       "its interval")
+
+
 def is_missing(x: float | None) -> bool:
     return x is None or x != x
 
@@ -15,6 +22,15 @@ def pct(x: float | None, digits: int = 1) -> str:
 
 def ratio(x: float | None) -> str:
     return MISSING if is_missing(x) else f"{x:.2f}"
+
+
+def points(x: float | None) -> str:
+    """A difference in percentage points with its sign ('+20.0', '-2.3'); one that rounds to
+    zero is '0.0', never '-0.0' or '+0.0' (a sign there claims a direction the figure lacks)."""
+    if is_missing(x):
+        return MISSING
+    rounded = round(100 * x, 1)
+    return "0.0" if rounded == 0 else f"{rounded:+.1f}"
 
 
 def interval(low: float | None, high: float | None, fmt=ratio, joiner: str = " to ") -> str:

@@ -20,7 +20,15 @@ from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.render import figures
 from copro.render.benchmark import benchmark, benchmark_sentences
 from copro.render.files import replace_folder, write_files
-from copro.render.numbers import MISSING, is_missing, missing_legend, missing_symbol, pct, ratio
+from copro.render.numbers import (
+    MISSING,
+    ZERO_CORRECTED_NOTE,
+    missing_legend,
+    missing_symbol,
+    pct,
+    points,
+    ratio,
+)
 from copro.render.sentences import (
     area_sentences,
     authorities,
@@ -40,6 +48,7 @@ from copro.render.sentences import (
     plain_answer,
     scope,
     why_not_compared,
+    zero_corrected_in,
 )
 from copro.render.table_notes import LEGEND as NOTES_LEGEND
 from copro.render.table_notes import short_notes
@@ -58,10 +67,6 @@ class ReportFigures:
     mediation: figures.SvgFigure | None
 
 
-def _points(x: float | None) -> str:
-    return MISSING if is_missing(x) else f"{100 * x:+.1f}"
-
-
 def _qvalue(q: float | None) -> str:
     return MISSING if q is None else "<0.001" if q < 0.001 else f"{q:.3f}"
 
@@ -71,9 +76,10 @@ def _environment() -> Environment:
     templates = Path(str(resources.files("copro") / "render" / "templates"))
     env = Environment(loader=FileSystemLoader(templates), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(pct=pct, ratio=ratio, points=_points, qvalue=_qvalue)
+    env.filters.update(pct=pct, ratio=ratio, points=points, qvalue=_qvalue)
     env.filters.update(symbol=missing_symbol)
-    env.globals.update(reasons=NOT_COMPARABLE_REASONS, display_name=display_name,
+    env.globals.update(reasons=NOT_COMPARABLE_REASONS, zero_corrected_note=ZERO_CORRECTED_NOTE,
+                       display_name=display_name,
                        why_not_compared=why_not_compared,
                        funnel_band=funnel_band, not_on_funnel=not_on_funnel,
                        notes_legend=NOTES_LEGEND,
@@ -166,6 +172,7 @@ def render_area(findings: Findings, f: AreaFindings, figs: ReportFigures, genera
         findings=findings, f=f, generated=generated, sentences=area_sentences(findings, f),
         groups=(*COMPARABLE_GROUPS, RequesterGroup.ALL), region=region,
         beside=[f, *others], national_beside=findings.national in others, funnel=funnel,
+        zero_corrected=zero_corrected_in([f, *others]),
         point=point, figure=figure,
         primary=findings.outcome(findings.primary), index_link=index_link,
         england=covers_england(findings), national_name=national_name(findings),

@@ -648,3 +648,11 @@ def provenance_line(findings: Findings) -> Published:
     p = findings.provenance
     covers = ((p.period_covers or "the period {period}").format(period=findings.period))
     return Published(p.publication or p.source, p.publication_url, covers)
+
+
+def zero_corrected_in(areas) -> bool:
+    """Whether any of ``areas`` (:class:`AreaFindings`) has a ratio, on any outcome, for which
+    0.5 was added to every count (a group's requests led to none, or all): the tables that
+    show them mark it and say so (:data:`~copro.render.numbers.ZERO_CORRECTED_NOTE`)."""
+    return any(o.comparison is not None and o.comparison.risk_ratio.zero_corrected
+               for f in areas for o in f.outcomes.values())

@@ -11,6 +11,8 @@ from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.render.benchmark import benchmark, benchmark_sentences
 from copro.render.numbers import (
     MISSING,
+    ZERO_CORRECTED,
+    ZERO_CORRECTED_NOTE,
     count,
     interval,
     missing_legend,
@@ -18,6 +20,7 @@ from copro.render.numbers import (
     names,
     p_value,
     pct,
+    points,
     ratio,
 )
 from copro.render.sentences import (
@@ -279,7 +282,7 @@ def _print_neighbours(findings: Findings, f: AreaFindings, neighbours: Statistic
 def _points(x: float) -> str:
     """A difference in percentage points with its sign: '+20.0', '−2.3' (a minus sign, not a
     hyphen, so that an interval's dash is not taken for one)."""
-    return f"{100 * x:+.1f}".replace("-", "−")
+    return points(x).replace("-", "−")
 
 
 def print_area(findings: Findings, f: AreaFindings, console: Console,
@@ -319,10 +322,10 @@ def print_area(findings: Findings, f: AreaFindings, console: Console,
         console.print("In place of a figure: " + "; ".join(legend) + ".")
 
     a, b = findings.group_a, findings.group_b
-    rows = []
+    rows, corrected = [], False
     others = beside(findings, f)
     for other in (f, *others):
-        for o in (o for o in findings.outcomes if o.compared):
+        for o in findings.outcomes:  # every outcome's ratio, pooled across areas or not
             c = other.outcomes[o.key].comparison
             if c is None:
                 rows.append([display_name(findings, other), o.name, MISSING, MISSING,
@@ -331,9 +334,11 @@ def print_area(findings: Findings, f: AreaFindings, console: Console,
                 continue
             rr, rd = c.risk_ratio, c.risk_difference
             # group B (families) first, as in the scorecard above, the report and the website
+            corrected = corrected or rr.zero_corrected
             rows.append([display_name(findings, other), o.name, pct(c.rate_b.estimate),
                          pct(c.rate_a.estimate),
-                         _ratio_cell(rr.estimate, rr.ci_low, rr.ci_high),
+                         _ratio_cell(rr.estimate, rr.ci_low, rr.ci_high)
+                         + (ZERO_CORRECTED if rr.zero_corrected else ""),
                          f"{_points(rd.estimate)} "
                          f"({interval(rd.ci_low, rd.ci_high, _points, '–')})",
                          p_value(c.fisher_p) + ("" if c.q_value is None
@@ -351,6 +356,8 @@ def print_area(findings: Findings, f: AreaFindings, console: Console,
         console.print(_table(title, headers[:-1], [r[:-1] for r in rows], console.width, left=2))
         console.print(_table("Fisher's exact test", ["Area", "Outcome", "p; q"],
                              [[*r[:2], r[-1]] for r in rows if r[-1]], console.width, left=2))
+    if corrected:
+        console.print(ZERO_CORRECTED_NOTE + ".")
     if f.unknown_share:
         console.print(f"Source not recorded for {pct(f.unknown_share)} of requests.")
     if neighbours is not None:

@@ -28,6 +28,10 @@ that a paced attack from many addresses, each answer a little different, is seen
   the number of hours (a Bonferroni bound over every window); only once the round has been open
   a day, so that a round has a history to be compared with.
 
+And, given the LA's history (:mod:`copro.survey.history_checks`): a question whose answers are
+far from earlier rounds' (``shift``), and many answers within an hour choosing the same answer
+(``answer_burst``).
+
 With any finding, the report says how the share at the top two rungs of each ladder question
 would change without the answers found (``effects``).
 
@@ -45,6 +49,8 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+
+from copro.survey.history_checks import History, answer_bursts, shifts
 
 #: Thresholds (the coordinator's report: where to look, not a verdict).
 BURST_PER_MINUTE = 10
@@ -82,7 +88,8 @@ class Submission:
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # burst, identical, near_identical, one_connection, fast, cluster, arrival
+    kind: str  # burst, identical, near_identical, one_connection, fast, cluster, arrival,
+    # shift, answer_burst
     description: str
     responses: tuple
     pvalue: float | None = None  # the round-level checks' test (None for the others)
@@ -129,10 +136,12 @@ def _key(answers: Mapping[str, object], free_text: Iterable[str]) -> str:
 
 def anomaly_report(submissions: Iterable[Submission], free_text: Iterable[str] = (),
                    opened_at: datetime | None = None, now: datetime | None = None,
-                   history_per_hour: float | None = None) -> AnomalyReport:
+                   history_per_hour: float | None = None,
+                   history: History | None = None) -> AnomalyReport:
     """The round's findings. ``opened_at``/``now``: the time the round has been open (for the
     arrival check; by default from its first to its last answer); ``history_per_hour``: the
-    LA's earlier rounds' answers an hour while open, if known."""
+    LA's earlier rounds' answers an hour while open, if known; ``history``: earlier rounds'
+    answers, for the checks against them (none without it)."""
     subs = list(submissions)
     free_text = tuple(free_text)
     findings: list[Finding] = []
@@ -210,6 +219,10 @@ def anomaly_report(submissions: Iterable[Submission], free_text: Iterable[str] =
     arrival = _arrival(subs, opened_at, now, history_per_hour)
     if arrival is not None:
         findings.append(arrival)
+    if history is not None and subs:
+        findings += [Finding(f.kind, f.description, f.responses, f.pvalue)
+                     for f in shifts(subs, history, free_text)
+                     + answer_bursts(subs, history, free_text, opened_at, now)]
     flagged = {i for f in findings for i in f.responses}
     return AnomalyReport(len(subs), tuple(findings),
                          statistics.median(timed) if timed else None, len(by_client), largest,

@@ -68,6 +68,11 @@ def clean_answer(q: Question, raw) -> tuple[object | None, str | None]:
     return (text or None), None
 
 
+#: The start of the error for a number over the one it may not exceed; the respondent's form
+#: adds their own number, a report about someone else's answers (an import) does not.
+AGREED_OVER_MADE = "The number agreed cannot be more than the number made"
+
+
 def clean_answers(instrument: Instrument, audience: str, raw: Mapping[str, object]
                   ) -> tuple[dict[str, object], dict[str, str]]:
     """The answers this audience may give, checked: ``(answers, errors by question id)``."""
@@ -84,7 +89,6 @@ def clean_answers(instrument: Instrument, audience: str, raw: Mapping[str, objec
     for q in instrument.questions_for(audience):
         if q.not_more_than and q.id in answers and q.not_more_than in answers:
             if answers[q.id] > answers[q.not_more_than]:
-                errors[q.id] = (f"The number agreed cannot be more than the number made "
-                                f"({answers[q.not_more_than]})")
+                errors[q.id] = f"{AGREED_OVER_MADE} ({answers[q.not_more_than]})"
                 del answers[q.id]
     return answers, errors

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from copro.errors import InputError
-from copro.survey.answers import clean_answers
+from copro.survey.answers import AGREED_OVER_MADE, clean_answers
 from copro.survey.instrument import Instrument, Question
 
 _NUMBERING = re.compile(r"^\s*(?:q(?:uestion)?\s*)?\d+(?:\.\d+)*[.):]?\s+", re.IGNORECASE)
@@ -59,48 +58,118 @@ class ImportedAnswers:
     file_hash: str = ""
 
 
-def _read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and (line number, cells) rows of the first sheet or the CSV."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
+#: The most a survey export may hold, checked as it is read (row by row, the file's size
+#: first), so that a huge or hostile file is refused in moments instead of holding a worker
+#: or the command for minutes: far above any forum's survey (hundreds of answers, tens of
+#: columns).
+MAX_ROWS = 20_000
+MAX_COLUMNS = 1_000
+MAX_MB = 50
+#: An XLSX is a zip of XML: the most its parts may unpack to. A file under ``MAX_MB`` can
+#: unpack to gigabytes, and opening a workbook parses a sheet written without its size (as
+#: some tools write them) to its end: about 10 s a 100 MB. An export of 20,000 answers with
+#: written answers unpacks to about half of this.
+MAX_UNPACKED_MB = 2 * MAX_MB
+_MB = 1024 * 1024
+_ENCODINGS = ("utf-8-sig", "utf-16", "cp1252")
 
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a bad file
-            raise InputError(path, f"not a readable Excel workbook ({type(exc).__name__})"
-                             ) from None
+
+def _limited(path: Path, rows) -> tuple[list[tuple[int, list[str]]], int]:
+    """``rows`` ((line number, cells), header first) read one at a time, refused past
+    :data:`MAX_ROWS` answers or :data:`MAX_COLUMNS` columns; the rows with a value, and how
+    many blank rows were passed over (a spreadsheet's formatted but empty rows)."""
+    out, blank = [], 0
+    for line, cells in rows:
+        while cells and cells[-1].strip() == "":
+            cells.pop()
+        if not cells and out:
+            blank += 1
+            continue
+        if len(cells) > MAX_COLUMNS:
+            raise InputError(path, f"more than {MAX_COLUMNS:,} columns, the most a survey "
+                             "export may have: delete the columns that are not the form's "
+                             "questions and save it again", line=line)
+        if len(out) > MAX_ROWS:  # the header and MAX_ROWS answers read: this is one more
+            raise InputError(path, f"more than {MAX_ROWS:,} rows of answers, the most one "
+                             f"file may have: split the answers into files of up to "
+                             f"{MAX_ROWS:,} rows and import each", line=line)
+        out.append((line, cells))
+    return out, blank
+
+
+def _xlsx_rows(path: Path) -> tuple[list[tuple[int, list[str]]], int]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    not_xlsx = "not an Excel workbook (.xlsx): save it again from Excel as .xlsx, or as CSV"
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise InputError(path, not_xlsx) from None
+    if unpacked > MAX_UNPACKED_MB * _MB:
+        raise InputError(path, f"an Excel workbook that unpacks to {unpacked / _MB:,.0f} MB, "
+                         f"more than the {MAX_UNPACKED_MB} MB a survey export may: save it "
+                         "again from Excel as CSV, or split the answers into smaller files")
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a bad file
+        raise InputError(path, not_xlsx) from None
+    try:
         ws = wb.worksheets[0]
-        rows = [(i, ["" if c is None else str(c) for c in r])
-                for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+        # one column past the limit is read, to see whether anything is there
+        cells = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
+        return _limited(path, ((i, ["" if c is None else str(c) for c in r])
+                               for i, r in enumerate(cells, start=1)))
+    except InputError:
+        raise
+    except Exception:  # a damaged sheet inside a readable zip
+        raise InputError(path, not_xlsx) from None
+    finally:
         wb.close()
-    else:
-        raw = path.read_bytes()
-        for encoding in ("utf-8-sig", "utf-16", "cp1252"):
-            try:
-                text = raw.decode(encoding)
-                if encoding == "utf-16" and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-                    continue
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise InputError(path, "not a text CSV file (unknown encoding)")
+
+
+def _csv_rows(path: Path) -> tuple[list[tuple[int, list[str]]], int]:
+    with path.open("rb") as fh:
+        start = fh.read(4096)
+    for encoding in _ENCODINGS:
+        if encoding == "utf-16" and not start.startswith((b"\xff\xfe", b"\xfe\xff")):
+            continue
         try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(io.StringIO(text, newline=""), dialect)
-        rows = []
-        try:
-            for cells in reader:
-                rows.append((reader.line_num, cells))
-        except csv.Error as exc:
-            raise InputError(path, f"not a well-formed CSV file ({exc})",
-                             line=reader.line_num) from None
+            with path.open(encoding=encoding, newline="") as fh:
+                sample = fh.read(4096)
+                try:
+                    dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+                except csv.Error:
+                    dialect = csv.excel
+                fh.seek(0)
+                reader = csv.reader(fh, dialect)
+                try:
+                    return _limited(path, ((reader.line_num, cells) for cells in reader))
+                except csv.Error as exc:
+                    raise InputError(path, f"not a well-formed CSV file ({exc})",
+                                     line=reader.line_num) from None
+        except UnicodeDecodeError:
+            continue
+    raise InputError(path, "not a text CSV file (unknown encoding): save it again as CSV "
+                     "UTF-8")
+
+
+def _read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], int]:
+    """Header, (line number, cells) rows and the number of blank rows of the first sheet or
+    the CSV, within the limits (:data:`MAX_MB`, :data:`MAX_ROWS`, :data:`MAX_COLUMNS`)."""
+    size = path.stat().st_size
+    if size > MAX_MB * _MB:
+        raise InputError(path, f"{size / _MB:,.0f} MB, more than the {MAX_MB} MB a survey "
+                         "export may be: export only the form's answers, or split them into "
+                         "smaller files")
+    is_xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
+    rows, blank = _xlsx_rows(path) if is_xlsx else _csv_rows(path)
     if not rows:
         raise InputError(path, "the file is empty")
     header = [h.strip() for h in rows[0][1]]
-    return header, rows[1:]
+    return header, rows[1:], blank
 
 
 def _texts(q: Question) -> set[str]:
@@ -178,7 +247,7 @@ def read_external(path: Path, instrument: Instrument, audience: str) -> Imported
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "no such file")
-    header, rows = _read_table(path)
+    header, rows, blank = _read_table(path)
     questions = instrument.questions_for(audience)
     columns, unmatched = _match_columns(header, questions)
     if not columns:
@@ -192,7 +261,7 @@ def read_external(path: Path, instrument: Instrument, audience: str) -> Imported
             raise InputError(path, f"two columns for the same question ({q.id})", line=1,
                              column=header[i])
         seen_q[key] = i
-    out, empty, cleaned, keys = [], 0, 0, []
+    out, empty, cleaned, keys = [], blank, 0, []
     seen_rows: dict[str, int] = {}
     for line, cells in rows:
         raw: dict[str, object] = {}
@@ -222,6 +291,8 @@ def read_external(path: Path, instrument: Instrument, audience: str) -> Imported
         answers, errors = clean_answers(instrument, audience, raw)
         if errors:
             qid, message = next(iter(errors.items()))
+            if message.startswith(AGREED_OVER_MADE):  # never the respondent's own number
+                message = AGREED_OVER_MADE
             col = next(header[i] for i, (q, _) in columns.items() if q.id == qid)
             raise InputError(path, message, line=line, column=col)
         for q in questions:

@@ -51,7 +51,9 @@ class LevelResults:
 
     area_code: str | None
     audience: str | None
-    responses: int  # responses counted at this level (0 shown as "fewer than 10" in a cell)
+    responses: int  # responses counted at this level (hidden when ``responses_withheld``)
+    #: every respondent at this level sits in a block too small to show: the count is withheld
+    #: (0 is said only when nobody answered)
     responses_withheld: bool
     areas: int  # local authorities contributing
     distributions: dict[str, st.Distribution] = field(default_factory=dict)
@@ -168,8 +170,9 @@ def survey_results(responses: Iterable[Answers],
         cell = area is not None and audience is not None
         n_resp = [len(units[p]) for p in parts]
         shown_n = sum(n for n in n_resp if st.shown(n, min_answers))
-        # one LA and audience with no block large enough: withheld (its count is not shown)
-        withheld = cell and shown_n == 0
+        # a level (one LA and audience, an LA, every LA surveyed) whose respondents all sit in
+        # blocks too small to show: withheld, never "0" (that would say nobody answered)
+        withheld = shown_n == 0 and sum(n_resp) > 0
         responses_n = sum(n_resp) if withheld else shown_n
         contributing = {p[0] for p, n in zip(parts, n_resp, strict=True)
                         if st.shown(n, min_answers)}

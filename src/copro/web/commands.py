@@ -89,6 +89,19 @@ def warm_pages() -> None:
                    f"{time.perf_counter() - start:.1f} s", err=True)
 
 
+def hold_pages() -> None:
+    """Read every page :func:`warm_pages` keeps into this process's memory, before gunicorn
+    forks: every worker starts holding them (shared, copy-on-write), so its first requests
+    are answered from memory, not from the database."""
+    from copro.web.explorer.store import current_dataset
+    from copro.web.explorer.views import hold_every_page
+
+    with _database_errors():
+        dataset = current_dataset(fresh=True)
+        if dataset is not None:
+            hold_every_page(dataset)
+
+
 def collect_static() -> None:
     """Copy the built assets (``make assets``) where WhiteNoise serves them from, with hashed
     names and compressed copies. Fails with a clear message if they were never built."""
@@ -145,6 +158,7 @@ def serve_command(host: str, port: int, workers: int | None, threads: int,
     with _database_errors():
         findings_for(current_dataset(fresh=True))  # computed once, before the workers fork
     warm_pages()
+    hold_pages()
     from django.db import connections
 
     connections.close_all()  # each worker opens its own: a forked socket is not shareable

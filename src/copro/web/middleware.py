@@ -21,6 +21,17 @@ def loggable_path(path: str) -> str:
     return _SECRET_PATH.sub(r"\1/(secret)/", path)
 
 
+class SecretPathFilter(logging.Filter):
+    """Django's request log (an error's "Internal Server Error: /path") with the path as the
+    access log gives it: an invitation's, password reset's or unlock link's secret left out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(loggable_path(a) if isinstance(a, str) else a
+                                for a in record.args)
+        return True
+
+
 class AccessLogMiddleware:
     """One JSON line per request: time, method, path, status, bytes and duration.
 

@@ -24,8 +24,12 @@
   ``smtp://user:pass@mail.example.org:587?tls=1`` (``smtp+tls://`` or ``smtp+ssl://`` also);
   unset: no email is sent, and inviting someone fails saying so;
 - ``COPRO_EMAIL_FROM``: the sender of that email (default ``copro@localhost``);
-- ``COPRO_SITE_URL``: the address people reach the site at, e.g. ``https://copro.example.org``,
-  for links in email sent from the command line (``copro users invite``).
+- ``COPRO_SITE_URL``: the address people reach the site at, e.g. ``https://copro.example.org``:
+  every link that is emailed or handed out (invitations, authenticator set-up links, handovers,
+  unlock links, password resets, the survey's links and QR codes) is built from it, never from
+  a request's Host header. Unset: invitations, set-up links and handovers are refused saying
+  so, no unlock link is sent, and password resets and the survey's links use the address the
+  request came to (which Django accepts only among ``COPRO_ALLOWED_HOSTS``).
 
 Safe by default: DEBUG off, a Content-Security-Policy with no inline script, no framing,
 ``nosniff``, a strict referrer policy, cookies HttpOnly and SameSite=Lax (and Secure under
@@ -270,7 +274,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Django's error lines name the request's path: an emailed link's secret is left out
+    "filters": {"secret_paths": {"()": "copro.web.middleware.SecretPathFilter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+                            "filters": ["secret_paths"]}},
     "loggers": {
         "copro.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         # Django's own request logger would repeat 4xx paths with their query strings

@@ -82,7 +82,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        base_url = settings.SITE_URL or request.build_absolute_uri("/").rstrip("/")
+        base_url = settings.SITE_URL  # never the request's Host
         try:
             invitation = invitations.invite(
                 data["email"], area_code=data.get("area_code") or None,
@@ -119,7 +119,7 @@ class AccountAdmin(UserAdmin):
     def reset_second_factor(self, request, queryset):
         """Each chosen account's authenticator app and recovery codes removed and a set-up
         link emailed to its owner (copro.web.accounts.invitations.enrolment_link, audited)."""
-        base_url = settings.SITE_URL or request.build_absolute_uri("/").rstrip("/")
+        base_url = settings.SITE_URL  # never the request's Host
         for user in queryset:
             try:
                 invitations.enrolment_link(user.get_username(), actor=request.user.get_username(),

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from copro.web.accounts import audit
+from copro.web.accounts.find import account_named
 from copro.web.accounts.models import Invitation
 
 
@@ -95,9 +96,7 @@ def _area_name(code: str | None) -> str:
 def deactivate(username: str, *, actor: str) -> None:
     """Stop an account signing in (its sessions end at their next request); kept, with its
     rounds and audit entries."""
-    User = get_user_model()
-    user = User.objects.filter(username=username.strip().lower()).first() or \
-        User.objects.filter(username=username.strip()).first()
+    user = account_named(username)
     if user is None:
         raise InvitationError(f"no account called '{username}'")
     user.is_active = False
@@ -133,12 +132,6 @@ def accept(token: str) -> Invitation | None:
     return invitation if invitation is not None and invitation.usable else None
 
 
-def _account(username: str):
-    User = get_user_model()
-    return User.objects.filter(username=username.strip().lower()).first() or \
-        User.objects.filter(username=username.strip()).first()
-
-
 def enrolment_link(username: str, *, actor: str, base_url: str, reset: bool = False,
                    send: bool = True) -> str:
     """A single-use link (an invitation to an account that is already active, valid for
@@ -152,7 +145,7 @@ def enrolment_link(username: str, *, actor: str, base_url: str, reset: bool = Fa
 
     from copro.web.accounts import twofactor
 
-    user = _account(username)
+    user = account_named(username)
     if user is None:
         raise InvitationError(f"no account called '{username}'")
     if not user.is_active:

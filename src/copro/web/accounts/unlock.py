@@ -1,22 +1,26 @@
 """The owner's way past the per-account cap on failed sign-ins: when guesses from several
 places lock a user name, its owner is emailed a link; opening it lets that browser sign in to
 that account for an hour, past the account's cap (not past the per-client one, and the
-password is still needed). The link works until the account next signs in, for a day
-(``PASSWORD_RESET_TIMEOUT``): Django's password-reset tokens, with a salt of their own."""
+password is still needed). The link works once, for a day (``PASSWORD_RESET_TIMEOUT``), and not
+after the account next signs in: Django's password-reset tokens, with a salt of their own and
+the last opening of an unlock link in what they sign. The link is built only from
+``COPRO_SITE_URL`` (the sign-in that locked the account may come from anyone, with any Host);
+without it no link is sent."""
 
 from __future__ import annotations
 
 import time
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from copro.web.accounts import audit
+from copro.web.accounts.find import account_in_link, account_named
 from copro.web.survey import security
 
 SESSION_KEY = "accounts:unlocked"
@@ -24,17 +28,27 @@ SESSION_KEY = "accounts:unlocked"
 UNLOCKED_SECONDS = 3600
 
 
+#: the audit entry of an opened link: a link signed before the latest one is used up
+OPENED = "unlock link opened"
+
+
 class UnlockTokens(PasswordResetTokenGenerator):
     key_salt = "copro.web.accounts.unlock.UnlockTokens"
+
+    def _make_hash_value(self, user, timestamp):
+        return super()._make_hash_value(user, timestamp) + f"|{_last_opened(user)}"
 
 
 tokens = UnlockTokens()
 
 
-def _account(username: str):
-    User = get_user_model()
-    return User.objects.filter(username=username, is_active=True).first() or \
-        User.objects.filter(username=username.strip().lower(), is_active=True).first()
+def _last_opened(user) -> int:
+    """The audit entry of the account's latest opened unlock link (0: none)."""
+    from copro.web.accounts.models import AuditEvent
+
+    latest = (AuditEvent.objects.filter(action=audit.ACCOUNT, subject=user.get_username(),
+                                        detail=OPENED).order_by("-id").first())
+    return latest.pk if latest is not None else 0
 
 
 def _address(user) -> str:
@@ -49,13 +63,15 @@ def link_path(user) -> str:
 def account_locked(request, username: str) -> None:
     """The failure that reached the cap: email the owner (an account that exists, with an
     address) the unlock link, and record the lock in the audit log."""
-    user = _account(username)
+    user = account_named(username, active_only=True)
     if user is None:
         return  # nothing to tell anyone; the refusal looks the same
     address = _address(user)
     sent = "no email address: reset the second factor or password from the command line"
-    if address and not settings.EMAIL_BACKEND.endswith("dummy.EmailBackend"):
-        base = settings.SITE_URL or request.build_absolute_uri("/").rstrip("/")
+    if address and not settings.SITE_URL:
+        sent = "COPRO_SITE_URL not set: no unlock link sent"
+    elif address and not settings.EMAIL_BACKEND.endswith("dummy.EmailBackend"):
+        base = settings.SITE_URL
         try:
             send_mail(
                 "Your Coproduction Audit account is locked",
@@ -76,14 +92,20 @@ def account_locked(request, username: str) -> None:
                         f"day; {sent}")
 
 
-def open_link(request, user, token: str) -> bool:
-    """A valid link lets this browser past ``user``'s account cap for an hour."""
-    if user is None or not user.is_active or not tokens.check_token(user, token):
-        return False
+def open_link(request, uidb64: str, token: str) -> bool:
+    """A valid link lets this browser past its account's cap for an hour, once: opening it
+    is recorded, and that record is part of what the next link signs, so this one is used
+    up (the account's row is locked meanwhile, so two openings at once count as two)."""
+    with transaction.atomic():
+        user = account_in_link(uidb64)
+        if user is None:
+            return False
+        user = type(user).objects.select_for_update().get(pk=user.pk)
+        if not tokens.check_token(user, token):
+            return False
+        audit.record(audit.ACCOUNT, actor="", subject=user.get_username(), detail=OPENED)
     request.session[SESSION_KEY] = [security.user_hash(user.get_username()),
                                     time.time() + UNLOCKED_SECONDS]
-    audit.record(audit.ACCOUNT, actor="", subject=user.get_username(),
-                 detail="unlock link opened")
     return True
 
 

@@ -206,7 +206,22 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
 class PasswordReset(auth_views.PasswordResetView):
     """Django's reset request, limited per email address and per client
     (copro.web.survey.security) and recorded in the audit log. Every request gets the same
-    page, sent or not, account or not."""
+    page, sent or not, account or not. The emailed link is built from ``COPRO_SITE_URL``;
+    only where that is unset from the request's Host, which Django accepts only among
+    ``COPRO_ALLOWED_HOSTS``."""
+
+    @property
+    def extra_email_context(self) -> dict:
+        """The link's protocol and domain from ``COPRO_SITE_URL`` (Django's from the request
+        where it is unset)."""
+        from urllib.parse import urlsplit
+
+        from django.conf import settings
+
+        if not settings.SITE_URL:
+            return {}
+        site = urlsplit(settings.SITE_URL)
+        return {"protocol": site.scheme, "domain": site.netloc + site.path.rstrip("/")}
 
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/password_reset_email.txt"
@@ -251,17 +266,9 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 def unlock_account(request, uidb64, token):
     """The owner's unlock link (copro.web.accounts.unlock): this browser may sign in past the
     account's cap for an hour."""
-    from django.contrib.auth import get_user_model
-    from django.utils.http import urlsafe_base64_decode
-
     from copro.web.accounts import unlock
 
-    try:
-        user = get_user_model().objects.filter(
-            pk=int(urlsafe_base64_decode(uidb64).decode())).first()
-    except (ValueError, TypeError, UnicodeDecodeError):
-        user = None
-    if not unlock.open_link(request, user, token):
+    if not unlock.open_link(request, uidb64, token):
         return render(request, "accounts/invitation_invalid.html", {
             "page_title": "This link has expired or has been used"}, status=404)
     return HttpResponseRedirect(reverse("survey:login"))

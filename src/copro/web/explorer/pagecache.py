@@ -98,6 +98,24 @@ def load(dataset: Dataset, entry: str) -> Rendered | None:
     return status, body, filename, gzipped if len(body) > 1024 else None
 
 
+def load_many(dataset: Dataset, entries: list[str]) -> dict[str, Rendered]:
+    """The stored pages among ``entries``, by key, read in a few queries (pages not drawn yet
+    are missing from the answer, as are all when the database cannot be read)."""
+    found: dict[str, Rendered] = {}
+    try:
+        for start in range(0, len(entries), 500):  # within SQLite's limit on parameters
+            rows = (RenderedPage.objects.filter(dataset=dataset,
+                                                key__in=entries[start:start + 500])
+                    .values_list("key", "status", "gzipped", "filename"))
+            for entry, status, gzipped, filename in rows:
+                gzipped = bytes(gzipped)
+                body = gzip.decompress(gzipped)
+                found[entry] = status, body, filename, gzipped if len(body) > 1024 else None
+    except DatabaseError:
+        return {}
+    return found
+
+
 def store(dataset: Dataset, entries: dict[str, Rendered]) -> None:
     """Keep pages for every worker; a page another process stored first is left as it is
     (both drew the same bytes). A database that cannot be written only costs speed."""

@@ -11,7 +11,7 @@ from copro.findings import NOT_COMPARABLE_REASONS, AreaFindings, Findings
 from copro.groups import COMPARABLE_GROUPS, RequesterGroup
 from copro.render import area_table
 from copro.render.json_out import findings_dict, to_plain
-from copro.render.numbers import interval, pct, ratio
+from copro.render.numbers import ZERO_CORRECTED_NOTE, interval, pct, ratio
 from copro.render.sentences import (
     area_sentences,
     beside,
@@ -26,6 +26,7 @@ from copro.render.sentences import (
     provenance_line,
     scope,
     why_not_compared,
+    zero_corrected_in,
 )
 from copro.render.table_notes import LEGEND as NOTES_LEGEND
 from copro.render.table_notes import short_notes
@@ -261,12 +262,12 @@ def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -
     scorecard = [{"group": g, "received": f.received.get(g),
                   "rates": [f.outcomes[o.key].rates.get(g) for o in findings.outcomes]}
                  for g in groups]
-    compared = [o for o in findings.outcomes if o.compared]
+    # every outcome's ratio, pooled across areas or not (mediation and tribunal rates)
     beside_rows = [{"area": x.area, "name": display_name(findings, x), "outcome": o,
                     "comparison": x.outcomes[o.key].comparison,
                     "reason": NOT_COMPARABLE_REASONS.get(x.outcomes[o.key].not_comparable or ""),
                     "detail": x.outcomes[o.key].not_comparable_detail}
-                   for x in (f, *others) for o in compared]
+                   for x in (f, *others) for o in findings.outcomes]
     area_notes = notes(findings).get(f.area.code, [])
     bench = neighbours_of(findings, f)
     bench_figure = benchmark_plot(findings, bench)
@@ -289,6 +290,8 @@ def area_page(findings: Findings, f: AreaFindings, survey: dict | None = None) -
         "comparison": f.outcomes[findings.primary].comparison,
         "shrunk": None if eb is None else eb.by_area.get(f.area.code),
         "scorecard": scorecard, "beside": beside_rows, "region": region, "funnel": funnel,
+        "zero_corrected": zero_corrected_in([f, *others]),
+        "zero_corrected_note": ZERO_CORRECTED_NOTE,
         "point": point, "figure": figure, "funnel_svg": svg, "notes": area_notes,
         "point_band": None if point is None else funnel_band(point.band),
         "off_funnel": not_on_funnel(findings, f),

@@ -158,6 +158,22 @@ def every_page(dataset: Dataset):
                          reverse("explorer:area", args=[f.area.code])))
 
 
+def hold_every_page(dataset: Dataset) -> int:
+    """Put every page :func:`every_page` lists, as kept in the database, in this process's
+    memory; returns how many. ``copro serve`` calls it before its workers fork, so each worker
+    starts with them all and its first requests neither query nor decompress."""
+    wanted = {pagecache.key(parts(fmt)): (dataset.pk, dataset.sha256, *parts(fmt))
+              for parts, _build in every_page(dataset) for fmt in FORMATS}
+    kept = pagecache.load_many(dataset, list(wanted))
+    with _lock:
+        for entry, rendered in kept.items():
+            _responses[wanted[entry]] = rendered
+            _responses.move_to_end(wanted[entry])
+        while len(_responses) > CACHE_SIZE:
+            _responses.popitem(last=False)
+    return len(kept)
+
+
 def _dataset_and_findings():
     dataset = current_dataset()
     if dataset is None:

@@ -111,9 +111,17 @@ def logout_view(request):
     return HttpResponseRedirect(reverse("survey:login"))
 
 
+def _survey_link(request, path: str) -> str:
+    """A survey's address to hand out (on slips, in QR codes, to copy into an email):
+    COPRO_SITE_URL, else the address this page was reached at."""
+    from copro.web.accounts.find import site_address
+
+    return site_address(request) + path
+
+
 def _links(request, code):
     return [(a, load_instrument().audiences[a].label,
-             request.build_absolute_uri(reverse("survey:start", args=[code, a])))
+             _survey_link(request, reverse("survey:start", args=[code, a])))
             for a in AUDIENCES]
 
 
@@ -261,7 +269,8 @@ def publish_round(request, round_id):
     report = _report(r)
     flags = [f for f in report.findings if f.kind in ROUND_FLAGS]
     if _confirmed(request) and flags and request.POST.get("flags_seen") != "yes":
-        error = ("This round has signs that one person answered many times. Look at them on "
+        error = ("This round has signs that one person answered many times, or answers far "
+                 "from earlier rounds. Look at them on "
                  "the round's checks page, or confirm that you have and publish anyway.")
     elif _confirmed(request):
         try:
@@ -293,19 +302,20 @@ def publish_round(request, round_id):
 
 
 #: Findings about the round as a whole: publishing with one unresolved needs a confirmation
-ROUND_FLAGS = ("cluster", "arrival")
+ROUND_FLAGS = ("cluster", "arrival", "shift", "answer_burst")
 
 
 def _report(r: Round, rows=None):
     """The anomaly report of the round's answers not set aside."""
     from copro.survey.anomalies import Submission, anomaly_report
+    from copro.web.survey.round_history import round_history
 
     if rows is None:
         rows = list(Response.objects.filter(round=r).values_list(*_ROWS))
     return anomaly_report([Submission(i, a, c, at, sec, ans)
                            for i, a, c, at, sec, ans, aside, _ in rows if aside is None],
                           free_text=(store.FREE_TEXT,), opened_at=r.opened_at,
-                          now=r.closed_at or timezone.now())
+                          now=r.closed_at or timezone.now(), history=round_history(r))
 
 
 _ROWS = ("id", "audience", "client_hash", "submitted_at", "seconds_to_complete", "answers",
@@ -356,7 +366,8 @@ def round_checks(request, round_id):
 FINDING_NAMES = {"burst": "many at once", "identical": "identical answers",
                  "near_identical": "nearly identical answers",
                  "one_connection": "one connection's share", "fast": "sent very fast",
-                 "cluster": "one pattern of answers", "arrival": "busiest hour"}
+                 "cluster": "one pattern of answers", "arrival": "busiest hour",
+                 "shift": "far from earlier rounds", "answer_burst": "one answer at once"}
 
 
 def _marks(r: Round) -> dict[int, str]:
@@ -424,10 +435,18 @@ def set_aside(request, round_id):
             "page_title": f"Set aside {len(ids)} answer{'s' if len(ids) != 1 else ''}?",
             "ids": ids, "reason": reason, "effects": _publishing_effect(r, ids),
             "back": _checks_url(r, code, request)})
-    # only answers of a round still unpublished (checked again in the update itself), and the
-    # change with its audit entry in one transaction; nothing changed, nothing logged
-    answers = Response.objects.filter(round=r, pk__in=ids, round__published_at__isnull=True)
+    # The round locked for the change (as publishing locks it), so that two coordinators or two
+    # tabs acting at once take turns and a publication cannot slip in between; only answers of
+    # a round still unpublished, checked under the lock; the change with its audit entry in
+    # one transaction; nothing changed, nothing logged. The update filters on the answers' own
+    # columns, no join: PostgreSQL checks a row's set-aside state again once the other
+    # request's lock is released, which it does not for a row picked out by a joined subquery.
     with transaction.atomic():
+        if not Round.objects.select_for_update().filter(
+                pk=r.pk, published_at__isnull=True).exists():
+            raise PermissionDenied("This round is published: its answers can no longer be set "
+                                   "aside")
+        answers = Response.objects.filter(round_id=r.pk, pk__in=ids)
         if action == "restore":
             n = answers.filter(set_aside_at__isnull=False).update(set_aside_at=None,
                                                                   set_aside_reason="")
@@ -444,10 +463,22 @@ def set_aside(request, round_id):
                          subject=f"round {r.pk}", detail=detail)
     done = {"restore": f"{n} answer{'s' if n != 1 else ''} put back.",
             "count": f"{n} answer{'s' if n != 1 else ''} counted again."}.get(
-        action, f"{n} answer{'s' if n != 1 else ''} set aside (IDs "
-                f"{', '.join(map(str, ids[:20]))}{'…' if len(ids) > 20 else ''}).")
+        action, _set_aside_done(n, ids))
     messages.success(request, done)
     return HttpResponseRedirect(_checks_url(r, code, request))
+
+
+def _set_aside_done(n: int, ids: list[int]) -> str:
+    """What setting ``ids`` aside did, when ``n`` of them were set aside by this request (the
+    others already were: by another coordinator, another tab or an earlier click)."""
+    if n == 0:
+        return (f"Nothing changed: {'that answer was' if len(ids) == 1 else 'those answers were'}"
+                " already set aside.")
+    listed = f"{', '.join(map(str, ids[:20]))}{'…' if len(ids) > 20 else ''}"
+    if n == len(ids):
+        return f"{n} answer{'s' if n != 1 else ''} set aside (IDs {listed})."
+    return (f"{n} of the {len(ids)} answers ticked set aside (IDs {listed}); the other "
+            f"{len(ids) - n} already were.")
 
 
 def _checks_url(r: Round, code: str, request) -> str:
@@ -676,7 +707,7 @@ def make_codes(request, round_id):
     codes = invitations.make_codes(r, audience, n)
     audit.record(audit.CODES_MADE, request=request, area_code=code, subject=f"round {r.pk}",
                  detail=f"{len(codes)} {audience} code(s)")
-    link = request.build_absolute_uri(reverse("survey:start", args=[code, audience]))
+    link = _survey_link(request, reverse("survey:start", args=[code, audience]))
     if request.POST.get("format") == "csv":
         buf = io.StringIO()
         write_csv(buf, [["code", "link"], *(neutralise_row([c, f"{link}?code={c}"])
@@ -748,7 +779,7 @@ def handover(request):
         if "@" not in email or email.lower() == (user.email or "").lower():
             error = "Enter the new coordinator's email address, for example name@example.org"
         else:
-            base = settings.SITE_URL or request.build_absolute_uri("/").rstrip("/")
+            base = settings.SITE_URL  # never the request's Host: it is emailed
             try:
                 invitations.hand_over(user.get_username(), email, actor=user.get_username(),
                                       base_url=base)
@@ -777,7 +808,7 @@ def qr_code(request, audience):
     code = _area_for(request, request.GET.get("la"))
     if audience not in AUDIENCES:
         raise Http404("No such survey")
-    url = request.build_absolute_uri(reverse("survey:start", args=[code, audience]))
+    url = _survey_link(request, reverse("survey:start", args=[code, audience]))
     buf = io.BytesIO()
     segno.make(url, error="m").save(buf, kind="svg", scale=6, border=4,
                                     title=f"QR code for {url}")

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 
 from copro.stats import survey as st
 from copro.survey.instrument import AUDIENCES, load_instrument
-from copro.web.survey import store, weighted_doc
+from copro.web.survey import finding, store, weighted_doc
 
 CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
 
@@ -238,7 +238,12 @@ def area_context(results, code: str) -> dict:
     for x in levels:
         x["questions"] = _questions_shown(instrument, x["audience"], x["doc"])
     measured = store.measured_ratios().get(code)
+    name = store.local_authorities().get(code, code)
+    families = levels[AUDIENCES.index("families")]["doc"]
     return {"code": code, "levels": levels, "all_surveyed": surveyed, "caveat": results.caveat,
+            "finding": finding.finding(area_document(results, code)[0], name),
+            "weighted_summary": finding.weighted_summary(families),
+            "reliability_summary": finding.reliability_summary(levels),
             "measured": measured,
             "min_answers": st.MIN_ANSWERS, "instrument": instrument,
             "any_shown": any(x["level"] is not None and not x["level"].responses_withheld

@@ -30,11 +30,8 @@ def points_stacked(c):
         return numbers.MISSING
     rd = c.risk_difference
 
-    def pp(x):
-        return numbers.MISSING if numbers.is_missing(x) else f"{100 * x:+.1f}"
-
-    return format_html('{}<span class="copro-ci">{} to {}</span>', pp(rd.estimate),
-                       pp(rd.ci_low), pp(rd.ci_high))
+    return format_html('{}<span class="copro-ci">{} to {}</span>', numbers.points(rd.estimate),
+                       numbers.points(rd.ci_low), numbers.points(rd.ci_high))
 
 
 @register.filter

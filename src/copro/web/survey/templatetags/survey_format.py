@@ -136,6 +136,29 @@ def survey_results_block(code: str):
 
 
 @register.filter
+def survey_term(name: str) -> str:
+    """The data dictionary's row for a word of the survey's results ('top_two' ->
+    '/data/dictionary#the-survey-s-results--top-two')."""
+    from copro.web.survey.finding import term_href
+
+    return term_href(name)
+
+
+@register.inclusion_tag("survey/la_finding.html")
+def survey_finding_block(code: str):
+    """The LA page's lead to its survey part, right after the answer: the survey's finding and
+    a jump link; nothing where the LA has no survey figure published."""
+    from copro.web.survey import store
+    from copro.web.survey.finding import finding
+    from copro.web.survey.published import area_document
+
+    document, _ = area_document(store.published_results(), code)
+    shown = any(level.get("responses") for level in document["levels"])
+    return {"shown": shown,
+            "finding": finding(document, store.local_authorities().get(code, code))}
+
+
+@register.filter
 def weighted_share(f) -> str:
     """A weighted share's document as '62% (95% CI 41% to 79%)'; '–' with the reason if
     withheld."""
