@@ -12,7 +12,9 @@ from hypothesis import strategies as hst
 
 from copro.stats.calibration import (
     BOUNDS_FAIL,
+    MARGIN_TOLERANCE,
     MIN_CELL,
+    MISSES_MARGINS,
     ONE_GROUP,
     POST_STRATIFICATION,
     _wilson,
@@ -20,7 +22,6 @@ from copro.stats.calibration import (
     collapse,
     kish_effective_n,
     raw_share,
-    weighted_margins,
     weighted_mean,
     weighted_share,
 )
@@ -87,7 +88,7 @@ def test_collapsed_cells_are_weighted_to_their_groups_counts():
     n[("education", "withdrawn")] = 0  # no school-made withdrawn request among respondents
     n[("family", "withdrawn")] = 2
     rows, cols = _answers(n)
-    cal = calibrate(rows, cols, POPULATION, trim=float("inf"))
+    cal = calibrate(rows, cols, POPULATION, trim=float("inf"), tolerance=float("inf"))
     w = np.array(cal.weights)
     assert w.sum() == pytest.approx(sum(POPULATION.values()))
     merged = [i for i, (r, c) in enumerate(zip(rows, cols, strict=True))
@@ -107,7 +108,7 @@ def test_each_block_is_weighted_on_its_own_and_a_small_block_is_left_out():
     rows3, cols3 = ["family"] * 9, ["assessed"] * 9  # a block of 9: not weighted
     blocks = ["a"] * len(rows1) + ["b"] * len(rows2) + ["c"] * 9
     cal = calibrate(rows1 + rows2 + rows3, cols1 + cols2 + cols3, POPULATION,
-                    trim=float("inf"), blocks=blocks)
+                    trim=float("inf"), blocks=blocks, tolerance=float("inf"))
     w = np.array([x if x is not None else np.nan for x in cal.weights])
     assert np.isnan(w[-9:]).all() and cal.respondents == len(rows1) + len(rows2)
     total = sum(POPULATION.values())
@@ -134,10 +135,26 @@ def test_respondents_outside_the_counts_are_not_weighted_and_too_few_are_not_wei
     assert share.estimate is None and share.withheld
 
 
-def test_a_weight_above_the_bound_is_merged_and_dfe_s_counts_are_still_met():
-    """Issue 24: trimming took 57% off schools' total. Now a group whose weight would be more
-    than 5 times the mean is merged: no weight is above the bound, every merged group's
-    weighted total is its DfE count, and a margin not merged across is met within 1%."""
+def _margin_gaps_by_hand(weights, rows, cols, population):
+    """Each margin's largest gap in points between the weighted mix and DfE's, recomputed from
+    the weights and the population without the module's helpers."""
+    w = np.array([0.0 if x is None else x for x in weights])
+    out = {}
+    for margin, values, index in (("rows", np.array(rows), 0), ("columns", np.array(cols), 1)):
+        levels = {k[index] for k in population}
+        total = sum(population.values())
+        out[margin] = max(abs(w[values == k].sum() / w.sum()
+                              - sum(v for c, v in population.items() if c[index] == k) / total)
+                          for k in levels) * 100
+    return out
+
+
+def test_a_weight_above_the_bound_is_merged_and_the_sample_is_not_weighted_when_a_margin_misses():
+    """Issue 24: trimming took 57% off schools' total; merging for the bound meets each merged
+    group's DfE count, but not the mix of decisions within it. Here family withdrawals (10
+    answers standing for 20,000 requests) are merged with another decision of families, so the
+    weighted mix of what was decided misses DfE's by far more than 1 point: not weighted, with
+    the gap, which the test recomputes from the weights tried."""
     n = {k: MIN_CELL for k in POPULATION}
     n[("education", "assessed")] = 2 * MIN_CELL
     POP = dict(POPULATION)
@@ -147,19 +164,46 @@ def test_a_weight_above_the_bound_is_merged_and_dfe_s_counts_are_still_met():
     wu = np.array(unbounded.weights)
     assert wu.max() > 5 * wu.mean()  # this sample needs bounding
     cal = calibrate(rows, cols, POP)
-    assert cal.method == POST_STRATIFICATION
-    w = np.array(cal.weights)
+    assert cal.method is None and cal.not_weighted == MISSES_MARGINS
+    assert all(w is None for w in cal.weights)
+    assert weighted_share([True] * len(rows), cal).estimate is None
+    tried = cal.tried
+    w = np.array(tried.weights)
     assert w.max() <= 5 * w.mean() * (1 + 1e-9)
-    for g in set(cal.weight_groups):
-        got = sum(x for x, h in zip(w, cal.weight_groups, strict=True) if h == g)
+    for g in set(tried.weight_groups):  # every merged group still meets its DfE count ...
+        got = sum(x for x, h in zip(w, tried.weight_groups, strict=True) if h == g)
         assert got == pytest.approx(sum(POP[c] for c in g[1]), rel=1e-9)
-    # weights are the same within every group of the collapsing rule (the disclosure check's
-    # assumption): the bound only merges whole groups
-    for g in set(cal.groups):
-        assert len({x for x, h in zip(w, cal.groups, strict=True) if h == g}) == 1
-    mix = weighted_margins(cal, rows, cols)
-    for r in WHO:
-        assert mix["rows"][r] == pytest.approx(cal.population_mix["rows"][r], abs=0.01)
+    for g in set(tried.groups):  # ... with weights the same within every collapsed group
+        assert len({x for x, h in zip(w, tried.groups, strict=True) if h == g}) == 1
+    # ... but not the mix of what was decided: the gap is recomputed by hand
+    by_hand = _margin_gaps_by_hand(tried.weights, rows, cols, POP)
+    assert by_hand["columns"] > 1
+    assert cal.gaps["columns"].points == pytest.approx(by_hand["columns"], abs=1e-9)
+    assert cal.gaps["rows"].points == pytest.approx(by_hand["rows"], abs=1e-9)
+    assert not cal.gaps["columns"].met
+
+
+def test_weighted_where_every_margin_is_within_one_point_and_not_weighted_just_beyond():
+    """Families' pending (4 answers) and withdrawn (6) are merged; the merged group's answers
+    stand for DfE's pending + withdrawn in their own 4:6 mix, so weighted, pending is 60 of the
+    2,100 requests. DfE's 79 pending is 0.90 points away (weighted), 83 is 1.10 (not)."""
+    n = {k: MIN_CELL + 5 for k in POPULATION}
+    n[("family", "pending")], n[("family", "withdrawn")] = 4, 6
+    rows, cols = _answers(n)
+    for pending, weighted in ((79, True), (83, False)):
+        pop = dict(POPULATION)
+        pop[("family", "pending")], pop[("family", "withdrawn")] = pending, 150 - pending
+        cal = calibrate(rows, cols, pop)
+        expected = abs(60 - pending) / 2100 * 100
+        assert (cal.method == POST_STRATIFICATION) is weighted
+        weights = cal.weights if weighted else cal.tried.weights
+        by_hand = _margin_gaps_by_hand(weights, rows, cols, pop)
+        assert by_hand["columns"] == pytest.approx(expected, abs=1e-9)
+        assert by_hand["rows"] == pytest.approx(0, abs=1e-9)
+        assert cal.gaps["columns"].points == pytest.approx(expected, abs=1e-9)
+        assert cal.gaps["columns"].category in ("pending", "withdrawn")  # equal gaps
+        assert cal.gaps["columns"].met is weighted
+    assert MARGIN_TOLERANCE == 0.01
 
 
 def test_not_weighted_with_the_reason_where_no_bounded_weights_meet_the_counts():
@@ -195,7 +239,7 @@ def test_kish_effective_sample_size():
 def test_a_weighted_share_is_withheld_whenever_its_raw_base_is():
     n = {k: 3 for k in POPULATION}
     rows, cols = _answers(n)
-    cal = calibrate(rows, cols, POPULATION)
+    cal = calibrate(rows, cols, POPULATION, tolerance=float("inf"))
     chosen = [True if i < 9 else None for i in range(len(rows))]  # base of 9
     share = weighted_share(chosen, cal)
     assert share.estimate is None and "fewer than 10" in share.withheld
@@ -241,7 +285,7 @@ def test_simulation_weighting_recovers_the_true_share_where_the_raw_share_does_n
     reps, weighted_covers, raw_covers, methods = 300, 0, 0, set()
     for _ in range(reps):
         truth, rows, cols, yes = _simulate(rng, 250)
-        cal = calibrate(rows, cols, POPULATION)
+        cal = calibrate(rows, cols, POPULATION, tolerance=float("inf"))
         methods.add(cal.method)
         w = weighted_share(yes, cal)
         r = raw_share(yes)
@@ -259,7 +303,8 @@ def test_simulation_interval_covers_when_a_cell_has_no_answers():
         truth, rows, cols, yes = _simulate(rng, 250)
         # drop every school-made withdrawn request: the empty cell is collapsed into another
         keep = [i for i in range(len(rows)) if (rows[i], cols[i]) != ("education", "withdrawn")]
-        cal = calibrate([rows[i] for i in keep], [cols[i] for i in keep], POPULATION)
+        cal = calibrate([rows[i] for i in keep], [cols[i] for i in keep], POPULATION,
+                        tolerance=float("inf"))
         w = weighted_share([yes[i] for i in keep], cal)
         covers += w.ci_low <= truth <= w.ci_high
     assert covers / reps >= 0.88, covers
@@ -268,12 +313,13 @@ def test_simulation_interval_covers_when_a_cell_has_no_answers():
 def test_the_interval_is_as_wide_as_a_bootstrap_of_the_whole_weighting():
     rng = np.random.default_rng(11)
     truth, rows, cols, yes = _simulate(rng, 300)
-    cal = calibrate(rows, cols, POPULATION)
+    cal = calibrate(rows, cols, POPULATION, tolerance=float("inf"))
     share = weighted_share(yes, cal)
     boot = []
     for _ in range(200):
         i = rng.integers(0, len(rows), len(rows))
-        c = calibrate([rows[k] for k in i], [cols[k] for k in i], POPULATION)
+        c = calibrate([rows[k] for k in i], [cols[k] for k in i], POPULATION,
+                      tolerance=float("inf"))
         boot.append(weighted_share([yes[k] for k in i], c).estimate)
     low, high = np.quantile(boot, [0.025, 0.975])
     assert share.ci_high - share.ci_low >= 0.8 * (high - low)
@@ -305,7 +351,10 @@ def test_weights_and_shares_keep_their_invariants(st_counts, pop, yes):
     cells = list(POPULATION)
     population = dict(zip(cells, pop, strict=True))
     rows, cols = _answers(dict(zip(cells, st_counts, strict=True)))
-    cal = calibrate(rows, cols, population)
+    strict = calibrate(rows, cols, population)
+    if strict.method is not None:  # weighted only within 1 point of DfE's margins
+        assert all(g.points <= 1 + 1e-9 for g in strict.gaps.values())
+    cal = calibrate(rows, cols, population, tolerance=float("inf"))
     if cal.method is None:
         assert cal.not_weighted and all(w is None for w in cal.weights)
         return

@@ -40,8 +40,13 @@ TRUE_MEAN = float((SIZE * MU).sum() / SIZE.sum())  # scores are clipped below: s
 REPS = 200
 
 
-def _sample(rng, n):
-    k = rng.multinomial(n, SIZE * ANSWERING / (SIZE * ANSWERING).sum())
+#: issue 24's harsher case: schools' assessed requests (the largest cell) rarely answer, so
+#: their few answers would weigh far more than 5 times the mean and must be merged (bounded)
+HARSH = ANSWERING * np.array([1.0 if c != ("education", "assessed") else 0.08 for c in CELLS])
+
+
+def _sample(rng, n, answering=ANSWERING):
+    k = rng.multinomial(n, SIZE * answering / (SIZE * answering).sum())
     rows, cols, yes, score = [], [], [], []
     for cell, kk, p, m, s in zip(CELLS, k, P_YES, MU, SD, strict=True):
         rows += [cell[0]] * kk
@@ -72,30 +77,86 @@ def _floor(reps):
     return 0.93 - 2.33 * math.sqrt(0.93 * 0.07 / reps)
 
 
-@pytest.mark.parametrize("n", [12, 20, 40, 100])
+@pytest.mark.parametrize("n", [12, 20, 40, 100, 200])
 def test_weighted_intervals_cover_at_least_93_percent(n):
+    """Among the samples weighted. Since a sample is weighted only where its weighted mix is
+    within 1 point of DfE's margins, none of 12 to 40 answers is (they are shown as answered,
+    "not weighted", which issue 24 allows), and a few of 100; the table in the docs has the
+    counts."""
     weighted, share, mean = coverage(n, REPS)
-    if n == 12:
-        # ten answers per group: no sample of 12 has two groups, so nothing is weighted
+    if n <= 40:
         assert weighted == 0
     else:
-        assert weighted >= 1  # at n = 20 only a few samples have two groups of 10
+        assert weighted >= 1
         floor = _floor(weighted)
         assert share >= floor and mean >= floor, (weighted, share, mean)
 
 
-@pytest.mark.parametrize("n", [12, 20])
+def margins_simulation(reps, answering=HARSH, sizes=(20, 40, 100, 200), seed=20261208):
+    """Issue 24's check: samples drawn as above but with schools' assessed requests rarely
+    answering (:data:`HARSH`, by default), weighted as the site weights them. For each,
+    whether it needed bounding (some group merged to keep weights within 5 times the mean),
+    whether it was weighted, and each margin's largest gap (points) between the weighted mix
+    and DfE's, recomputed from the weights (the weights tried where not weighted)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for n in sizes:
+        for _ in range(reps):
+            rows, cols, _, _ = _sample(rng, n, answering)
+            cal = calibrate(rows, cols, POPULATION)
+            used = cal if cal.method else cal.tried
+            if used is None:
+                continue  # not weighted before any weights were computed (too few groups)
+            w = np.array([0.0 if x is None else x for x in used.weights])
+            gap = 0.0
+            for index, values in ((0, np.array(rows)), (1, np.array(cols))):
+                for k in {c[index] for c in POPULATION}:
+                    dfe = sum(v for c, v in POPULATION.items() if c[index] == k)
+                    gap = max(gap, abs(w[values == k].sum() / w.sum()
+                                       - dfe / sum(POPULATION.values())) * 100)
+            out.append((n, used.merged_for_bound > 0, cal.method is not None, gap))
+    return out
+
+
+def test_no_weighted_sample_misses_dfe_s_margins_by_more_than_one_point():
+    """Issue 24: in a simulation every sample that needed bounding was still published as
+    weighted, up to 26 points off DfE's margins. Now every weighted sample is within 1 point,
+    and every sample whose weights would miss by more is not weighted."""
+    samples = margins_simulation(50) + margins_simulation(50, ANSWERING)
+    bounded = [s for s in samples if s[1]]
+    assert len(bounded) >= 20  # the simulation does exercise the bound ...
+    assert any(weighted for _, _, weighted, _ in samples)  # ... and some are weighted
+    assert all(gap <= 1 + 1e-9 for _, _, weighted, gap in samples if weighted)
+    assert all(not weighted for _, _, weighted, gap in samples if gap > 1 + 1e-9)
+    assert any(gap > 1 for *_, gap in samples)  # and some would have missed
+
+
+@pytest.mark.parametrize("n", [100, 200])
 def test_the_interval_holds_with_groups_smaller_than_the_sites(n):
-    """The method itself at n = 12 and 20, with groups of 3 answers (as the site does not
-    weight them): coverage still at least 93%."""
+    """The method itself with groups of 3 answers (as the site does not weight them), where
+    more samples meet DfE's margins within 1 point: coverage still at least 93%."""
     weighted, share, mean = coverage(n, REPS, min_cell=3)
-    assert weighted >= REPS // 2
+    assert weighted >= REPS // 5
     floor = _floor(weighted)
     assert share >= floor and mean >= floor, (weighted, share, mean)
 
 
-if __name__ == "__main__":  # the docs' table
+if __name__ == "__main__":  # the docs' tables
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    print("| answering | n | samples | needed bounding | median gap of those, points | "
+          "weighted | of which needed bounding | largest gap among those weighted, points |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, answering in (("schools' assessed rarely", HARSH), ("as above", ANSWERING)):
+        samples = margins_simulation(reps, answering)
+        for n in (20, 40, 100, 200):
+            sub = [s for s in samples if s[0] == n]  # samples given weights to try
+            bounded = [s[3] for s in sub if s[1]]
+            done = [s for s in sub if s[2]]
+            median = f"{np.median(bounded):.1f}" if bounded else "–"
+            largest = f"{max(s[3] for s in done):.2f}" if done else "–"
+            print(f"| {name} | {n} | {len(sub)} of {reps} | {len(bounded)} | {median} | "
+                  f"{len(done)} | {sum(s[1] for s in done)} | {largest} |")
+    print()
     print("| n | groups of | samples weighted | share's coverage | mean's coverage |")
     print("|---|---|---|---|---|")
     for min_cell in (None, 3):

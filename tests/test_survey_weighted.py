@@ -11,10 +11,18 @@ from copro.survey.results import survey_results
 from copro.survey.weighted import margins_from_counts
 from tests.test_survey_results import AREAS, family
 
+#: DfE's counts in the answers' mix within each group that :func:`_families` merges (families
+#: refused with pending and withdrawn, which no one answered; schools' 12 assessed and 2 refused
+#: with their pending and withdrawn), so the weighted mix meets DfE's margins and is weighted
 MARGINS = {("family", "assessed"): 100, ("family", "not_assessed"): 100,
-           ("family", "pending"): 20, ("family", "withdrawn"): 5,
-           ("education", "assessed"): 300, ("education", "not_assessed"): 60,
-           ("education", "pending"): 30, ("education", "withdrawn"): 10}
+           ("family", "pending"): 0, ("family", "withdrawn"): 0,
+           ("education", "assessed"): 300, ("education", "not_assessed"): 50,
+           ("education", "pending"): 0, ("education", "withdrawn"): 0}
+#: the same LA with requests pending and withdrawn: merged groups then stand for them in the
+#: answers' mix, and the weighted mix misses DfE's
+MISSED = {**MARGINS, ("family", "pending"): 20, ("family", "withdrawn"): 5,
+          ("education", "not_assessed"): 60, ("education", "pending"): 30,
+          ("education", "withdrawn"): 10}
 
 
 def _families(area, n_refused=12, n_assessed=12, n_own=10, n_other=0):
@@ -43,18 +51,60 @@ def test_the_families_figures_are_weighted_to_the_las_counts_beside_the_raw_ones
     assert w.respondents_mix["columns"]["not_assessed"] == pytest.approx(14 / 36)
     assert w.respondents_mix["columns"]["not_assessed"] == pytest.approx(
         level.distributions["assessment_agreed"].share("no").estimate)
-    assert w.population_mix["columns"]["not_assessed"] == pytest.approx(160 / 625)
+    assert w.population_mix["columns"]["not_assessed"] == pytest.approx(150 / 550)
     assert 1 < w.effective_n < 36
     raw_top, top = level.top_two["ladder"].rate.estimate, w.top_two["ladder"].estimate
     assert raw_top == pytest.approx(22 / 36)
     # each group's weight is its DfE count over its answers
-    schools = 400 / 14
-    assert top == pytest.approx((10 * 100 / 10 + 12 * schools) / 625)
+    schools = 350 / 14
+    assert top == pytest.approx((10 * 100 / 10 + 12 * schools) / 550)
     assert w.top_two["ladder"].ci_low < top < w.top_two["ladder"].ci_high
     agreed = w.shares["assessment_agreed"]
-    assert agreed["yes"].estimate == pytest.approx((100 + 12 * schools) / 625)
+    assert agreed["yes"].estimate == pytest.approx((100 + 12 * schools) / 550)
     assert w.partnership.estimate > level.partnership.estimate
     assert w.partnership.effective_n == pytest.approx(w.effective_n)
+
+
+def test_not_weighted_with_the_margin_and_the_gap_where_the_weighted_mix_misses_dfe_s():
+    """Issue 24: the same answers, where DfE counted pending and withdrawn requests: weighted,
+    the families refused stand for them too, so what was decided misses DfE's mix; the figures
+    are not weighted and the sentence says which margin, how far (recomputed here) and why."""
+    res = survey_results(_families(AREAS[0]), margins={AREAS[0]: MISSED})
+    w = res.level(AREAS[0], "families").weighted
+    assert w.method is None and w.top_two == {} and w.partnership is None
+    # weighted by hand: families assessed (10) carry their 100; families refused (12) carry
+    # not assessed + pending + withdrawn (125); schools (14: 12 assessed, 2 refused) all 400
+    weighted = {"assessed": 100 + 400 * 12 / 14, "not_assessed": 125 + 400 * 2 / 14,
+                "pending": 0, "withdrawn": 0}
+    total = sum(MISSED.values())
+    dfe = {d: sum(v for (_, c), v in MISSED.items() if c == d) for d in weighted}
+    worst = max(weighted, key=lambda d: abs(weighted[d] - dfe[d]))
+    gap = w.gaps["columns"]
+    assert gap.category == worst == "pending"
+    assert gap.points == pytest.approx(abs(weighted[worst] - dfe[worst]) / total * 100)
+    assert gap.points > 1 and w.gaps["rows"].points == pytest.approx(0, abs=1e-9)
+    assert w.not_weighted.startswith("not weighted: the answers could not be weighted to "
+                                     "DfE's mix within 1 point. Weighted, what was decided "
+                                     f"would be {gap.points:.1f} points from DfE's mix")
+    assert (f"(“Not yet decided”: 0.0% of the families, weighted, against "
+            f"{dfe['pending'] / total:.1%} of DfE's requests)") in w.not_weighted
+    assert "who made the request would be" not in w.not_weighted  # that margin is met
+    assert "are weighted together" in w.not_weighted
+
+
+def test_the_gap_is_not_stated_where_it_would_reveal_the_families_left_out():
+    """The gap is a weighted share less DfE's: with 2 families left out of the weighting (a
+    health professional made their request) in the share's base, the share is withheld, so
+    the sentence says "more than 1 point" and the gap is not given."""
+    res = survey_results(_families(AREAS[0], n_other=2), margins={AREAS[0]: MISSED})
+    w = res.level(AREAS[0], "families").weighted
+    assert w.method is None and w.gaps["columns"] is None and w.met["columns"] is False
+    assert ("what was decided would be more than 1 point from DfE's mix (by how much could "
+            "reveal fewer families' answers than the threshold)") in w.not_weighted
+    assert "points from DfE's mix" not in w.not_weighted
+    # with none left out, the same answers' gap is stated
+    stated = survey_results(_families(AREAS[0]), margins={AREAS[0]: MISSED})
+    assert stated.level(AREAS[0], "families").weighted.gaps["columns"] is not None
 
 
 def test_weighted_figures_are_withheld_where_they_would_reveal_the_families_left_out():
@@ -124,13 +174,17 @@ def test_reliability_of_the_partnership_items_at_every_level():
 
 def test_a_weighted_figure_pools_only_what_its_raw_figure_pools():
     """Two published blocks of one LA's families: 36 who all placed themselves on the ladder,
-    and 12 of whom only 5 did. The raw ladder share pools the first block alone (5 is too few
-    to show); the weighted share must not take in those 5 either."""
+    and 11 of whom only 5 did. The raw ladder share pools the first block alone (5 is too few
+    to show); the weighted share must not take in those 5 either. The second block's answers
+    are in DfE's mix (2:2:6:1), so weighted as one group it keeps the margins."""
     from dataclasses import replace
 
     first = [replace(a, block=1) for a in _families(AREAS[0])]
-    second = [replace(a, block=2) for a in _families(AREAS[0], n_refused=5, n_assessed=5,
-                                                     n_own=0)]
+    kinds = ([("me", "yes")] * 2 + [("me", "no")] * 2 + [("school_or_college", "yes")] * 6
+             + [("school_or_college", "no")])
+    second = [replace(family(AREAS[0], ladder="consulting", request_made_by=who,
+                             assessment_agreed=agreed, scores=(3, 3, 3, 3, 3, 3)), block=2)
+              for who, agreed in kinds]
     for i, a in enumerate(second):
         if i >= 5:
             a.answers.pop("ladder")

@@ -87,6 +87,12 @@ def test_the_folded_sections_one_line_summaries():
     assert weighted_summary(families) == "Not weighted here: no DfE counts for Leeds."
     families["weighted"]["not_weighted"] = "not weighted: fewer than 10 families said both"
     assert weighted_summary(families) == "Not weighted here: fewer than 10 families said both."
+    # a margin missed: the first sentence only (the gap and why are in the unfolded text)
+    families["weighted"]["not_weighted"] = (
+        "not weighted: the answers could not be weighted to DfE's mix within 1 point. "
+        "Weighted, what was decided would be 8.0 points from DfE's mix. This is because x")
+    assert weighted_summary(families) == ("Not weighted here: the answers could not be weighted "
+                                          "to DfE's mix within 1 point.")
     families["weighted"] = {"not_weighted": None, "respondents_weighted": 28,
                             "effective_n": 21.4,
                             "top_two": {"ladder": {"estimate": 0.391, "effective_n": 21.4,

@@ -114,7 +114,9 @@ def attack(doc: dict, margins: dict, min_cell: int) -> dict[tuple[str, str], dic
     for table in _tables(by_who, by_decision):
         rows = [r for (r, _), k in table.items() for _ in range(k)]
         cols = [c for (_, c), k in table.items() for _ in range(k)]
-        c = cal.calibrate(rows, cols, margins, min_cell=min_cell)  # the public method
+        # the public method; the weights whatever the margins' gap (a figure published is
+        # weighted, so its weights met the margins)
+        c = cal.calibrate(rows, cols, margins, min_cell=min_cell, tolerance=float("inf"))
         if c.method is None or round(c.effective_n, 1) != w["effective_n"]:
             continue
         groups: dict = {}
@@ -180,6 +182,7 @@ def _unprotected(monkeypatch):
     its own, and weighted figures are not checked against the raw ones."""
     monkeypatch.setattr(cal, "MIN_CELL", 1)
     monkeypatch.setattr(cal, "TRIM", float("inf"))  # and no bound on the weights
+    monkeypatch.setattr(cal, "MARGIN_TOLERANCE", float("inf"))  # nor on the margins' gap
     monkeypatch.setattr(wt, "disclosive", lambda *a, **k: False)
 
 
@@ -211,7 +214,7 @@ def test_the_attack_recovers_nothing_from_what_the_site_publishes(monkeypatch):
     assert fam["responses"] == 10 and fam["weighted"]["method"] is None
     assert fam["weighted"]["not_weighted"] == cal.ONE_GROUP
     assert not [r for r in rows if r[2].startswith("weighted_") and r[7]]
-    assert "Families' answers are not weighted here" in page
+    assert "Families' figures here are as answered. Not weighted" in page
     # nor any cell's make-up or size
     assert "groups" not in json.dumps(doc) and "cells" not in json.dumps(doc)
 
@@ -220,11 +223,17 @@ def test_a_larger_round_is_weighted_on_groups_of_10_and_still_recovers_nothing(m
     """Thirty families: twenty in two large cells, and ten scattered one or two to a cell.
     The weighted figures are published (the scattered ten are collapsed into their
     neighbours), and the attack, which now finds no family alone, recovers nothing; where a
-    group's part of a figure's base is under 10 the figure is withheld."""
+    group's part of a figure's base is under 10 the figure is withheld. (Merged, this round's
+    weighted mix misses DfE's by more than 1 point, so the site would not weight it at all; the
+    rule on the margins is lifted here to test the disclosure check on weighted figures.)"""
     from copro.web.survey import store
 
     monkeypatch.setattr(store, "STAMP_SECONDS", 0.0)
     rows = ([("me", "no")] * 10 + [("school_or_college", "yes")] * 10 + ROUND[5:] * 2)
+    strict = cal.calibrate([FROM_ANSWER[r] for r, _ in rows], [DECISION[d] for _, d in rows],
+                           _margins())
+    assert strict.method is None and not all(g.met for g in strict.gaps.values())
+    monkeypatch.setattr(cal, "MARGIN_TOLERANCE", float("inf"))
     _publish_round(rows, seed=28)
     doc, csv_rows, page = _public()
     fam = next(x for x in doc["levels"] if x["audience"] == "families")
@@ -246,6 +255,7 @@ def test_the_linear_check_alone_withholds_every_weighted_figure_of_the_small_cel
     monkeypatch.setattr(store, "STAMP_SECONDS", 0.0)
     monkeypatch.setattr(cal, "MIN_CELL", 1)
     monkeypatch.setattr(cal, "TRIM", float("inf"))  # and no bound on the weights
+    monkeypatch.setattr(cal, "MARGIN_TOLERANCE", float("inf"))  # nor on the margins' gap
     _publish_round(ROUND)
     doc, rows, _ = _public()
     fam = next(x for x in doc["levels"] if x["audience"] == "families")

@@ -27,8 +27,8 @@ ITEMS = ("I was treated as an equal partner.", "What I know about my child was v
 
 @pytest.fixture(scope="module")
 def published(copro_server, tmp_path_factory):
-    """A server with 37 families' answers for Leeds imported and published (weighted in three
-    groups of 10 or more)."""
+    """A server with 60 families' answers for Leeds imported and published (weighted in six
+    groups of 10, within 1 point of DfE's margins)."""
     s = copro_server(env={"COPRO_SURVEY_RATE_LIMIT": "1000"})
     env = {**os.environ, "COPRO_DATA_DIR": str(s.data_dir), "COPRO_NEW_PASSWORD": PASSWORD}
     env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -36,12 +36,15 @@ def published(copro_server, tmp_path_factory):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     export = tmp_path_factory.mktemp("export") / "families.csv"
-    rows = ([("Me (the parent, carer or young person)", "No", "We were told afterwards")] * 14
-            + [("My child's school or college", "Yes",
-                "We decided together as equal partners")] * 10
-            + [("Me (the parent, carer or young person)", "Yes",
-                "Our views changed what happened")] * 10
-            + [("My child's school or college", "No", "We were asked our views")] * 3)
+    me, school = "Me (the parent, carer or young person)", "My child's school or college"
+    waiting = "Still waiting for a decision"
+    # ten in each combination but withdrawn: weighted within 1 point of Leeds's DfE margins
+    rows = ([(me, "Yes", "Our views changed what happened")] * 10
+            + [(me, "No", "We were told afterwards")] * 10
+            + [(me, waiting, "We were asked our views")] * 10
+            + [(school, "Yes", "We decided together as equal partners")] * 10
+            + [(school, "No", "We were asked our views")] * 10
+            + [(school, waiting, "We were told afterwards")] * 10)
     with export.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["ID", WHO, AGREED, LADDER, *ITEMS])
@@ -85,8 +88,8 @@ def test_weighted_figures_with_their_effective_n_at_390_and_1280(browser, publis
             summary.click()
             text = block.inner_text()
             assert "Families' answers weighted to what DfE counted" in text
-            assert "37 families weighted by post-stratification" in text
-            assert "an effective sample size of" in text and " of 37" in text  # effective n
+            assert "60 families weighted by post-stratification" in text
+            assert "an effective sample size of" in text and " of 60" in text  # effective n
             table = block.get_by_role("table").first
             assert "effective n" in table.inner_text()
             # the weighted figures and their effective n are on screen, not scrolled away
@@ -94,7 +97,7 @@ def test_weighted_figures_with_their_effective_n_at_390_and_1280(browser, publis
                 box, wrap = cell.bounding_box(), block.locator(".copro-table-wrap").first
                 edge = wrap.bounding_box()
                 assert box["x"] + box["width"] <= edge["x"] + edge["width"] + 1, width
-            assert " of 37" in table.inner_text()
+            assert " of 60" in table.inner_text()
             assert block.get_by_role("table", name="Who answered and who asked").count() == 1
             assert block.is_visible()
             block.scroll_into_view_if_needed()

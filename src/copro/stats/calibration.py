@@ -25,7 +25,17 @@ that the respondents' mix matches the counts, by **post-stratification on collap
   :func:`collapse` (which the disclosure check, :mod:`copro.survey.publication`, relies on).
 
 Where every block ends as one group the weights are all equal: the figures are reported "not
-weighted", with the reason. Post-stratification is a few lines of numpy (:func:`poststratify`),
+weighted", with the reason.
+
+**The margins must hold** (issue 24). Merging meets each merged group's DfE count, not its
+cells', so the weighted mix of who made the request, or of what was decided, can miss DfE's
+(by 18 points and more in simulated samples that needed bounding). After weighting, each
+margin's weighted mix is set beside DfE's (:func:`margin_gaps`); where any category misses by
+more than :data:`MARGIN_TOLERANCE` (1 percentage point), the figures are "not weighted", with
+the margin and the gap (:attr:`Calibration.gaps`; the weights tried are kept in
+:attr:`Calibration.tried`, never published, so the survey can check whether the gap may be
+stated). Every weighted figure therefore rests on weights whose mix of both margins is within 1
+point of DfE's. Post-stratification is a few lines of numpy (:func:`poststratify`),
 checked against svy 0.35's on fixed data kept in the tests. Figures from the weights
 (:func:`weighted_share`, :func:`weighted_mean`) have intervals at **one effective sample size**,
 Kish's (sum w)^2 / sum w^2 over the figure's base: Wilson's for a share, Student's t for a mean,
@@ -41,7 +51,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -52,6 +62,9 @@ POST_STRATIFICATION = "post-stratification"
 TRIM = 5.0  # no weight above this many times the mean weight
 #: A group of weighting cells holds at least this many answers (see :func:`collapse`).
 MIN_CELL = 10
+#: a weighted figure is published only where, weighted, each category of both margins (who made
+#: the request; what was decided) is within this of DfE's share: 1 percentage point
+MARGIN_TOLERANCE = 0.01
 Z95 = 1.959963984540054
 
 WEIGHTING_METHOD = (
@@ -59,7 +72,9 @@ WEIGHTING_METHOD = (
     "schools) and what was decided (assessed, not assessed, pending, withdrawn): "
     f"post-stratification of each published round's answers, its combinations collapsed "
     f"until each holds at least {MIN_CELL} answers, and further where a weight would be more "
-    f"than {TRIM:g} times the mean, so that every group's DfE count is met exactly")
+    f"than {TRIM:g} times the mean, so that every group's DfE count is met exactly; "
+    f"weighted only where the weighted mix of who made the request and of what was decided "
+    f"is then within {MARGIN_TOLERANCE * 100:g} point of DfE's")
 SHARE_METHOD = ("weighted share; Wilson 95% interval at the effective sample size (Kish's, "
                 "of the answers in its base), widened by the most that weighting merged "
                 "combinations as one could shift it")
@@ -72,10 +87,34 @@ BOUNDS_FAIL = ("not weighted: meeting DfE's counts would need some families' ans
                "weighs the same")
 ONE_GROUP = (f"not weighted: no round has {MIN_CELL} answers in more than one combination of "
              "who made the request and what was decided, so weighting would change nothing")
+MISSES_MARGINS = ("not weighted: weighted, the answers would miss DfE's mix by more than "
+                  f"{MARGIN_TOLERANCE * 100:g} point")
 CORRECTS_ONLY = ("Weighting corrects for who answers only as far as answering depends on who "
                  "made the request and what was decided: if, among families whose request was "
                  "refused, those who answer differ from those who do not, it cannot correct "
                  "that.")
+
+
+@dataclass(frozen=True)
+class MarginGap:
+    """One margin's largest gap between the weighted mix and DfE's: the category, its share of
+    the weighted respondents (by weight) and of DfE's requests."""
+
+    margin: str  # "rows" (who asked) or "columns" (what was decided)
+    category: str
+    weighted: float
+    dfe: float
+
+    @property
+    def points(self) -> float:
+        """The gap in percentage points (always >= 0)."""
+        return abs(self.weighted - self.dfe) * 100
+
+    @property
+    def met(self) -> bool:
+        """Whether the weighted mix is within :data:`MARGIN_TOLERANCE` of DfE's (floating-point
+        slack of 1e-12 so an exact match is never a miss)."""
+        return abs(self.weighted - self.dfe) <= MARGIN_TOLERANCE + 1e-12
 
 
 @dataclass(frozen=True)
@@ -102,6 +141,11 @@ class Calibration:
     #: each respondent's (who asked, what was decided), and DfE's counts (never published)
     cells: tuple = ()
     counts: Mapping = field(default_factory=dict)
+    #: each margin's largest gap between the weighted mix and DfE's (empty where no weights
+    #: were computed); all met where weighted
+    gaps: Mapping[str, MarginGap] = field(default_factory=dict)
+    #: where not weighted because a margin misses: the weights tried (never published)
+    tried: Calibration | None = None
 
 
 @dataclass(frozen=True)
@@ -177,14 +221,17 @@ def collapse(answers: Mapping[tuple[str, str], int], row_levels: Sequence[str],
 def calibrate(rows: Sequence[str | None], columns: Sequence[str | None],
               population: Mapping[tuple[str, str], int], trim: float | None = None,
               min_answers: int = 10, blocks: Sequence[Hashable] | None = None,
-              min_cell: int | None = None) -> Calibration:
+              min_cell: int | None = None, tolerance: float | None = None) -> Calibration:
     """Weights for respondents whose answers are ``rows[i]`` (who asked) and ``columns[i]``
     (what was decided), published in block ``blocks[i]`` (default: one block), to the
     ``population`` counts of each (row, column). A respondent with either answer ``None`` or
     outside the population's categories is not weighted; ``min_cell`` (default
     :data:`MIN_CELL`) is the fewest answers a group of cells may hold; no weight is more than
-    ``trim`` times the mean weight (:func:`_bound`)."""
+    ``trim`` times the mean weight (:func:`_bound`); not weighted where, weighted, a margin's
+    mix misses DfE's by more than ``tolerance`` (default :data:`MARGIN_TOLERANCE`; infinite to
+    see the weights whatever the gap)."""
     min_cell = MIN_CELL if min_cell is None else min_cell
+    tolerance = MARGIN_TOLERANCE if tolerance is None else tolerance
     trim = TRIM if trim is None else trim
     row_levels = list(dict.fromkeys(r for r, _ in population))
     col_levels = list(dict.fromkeys(c for _, c in population))
@@ -244,10 +291,26 @@ def calibrate(rows: Sequence[str | None], columns: Sequence[str | None],
         weights[i] = float(w[j])
         weight_groups[i] = final[j]
     merged = len(set(groups[i] for i in keep)) - len(set(final))
-    return Calibration(tuple(weights), tuple(groups), blocks, POST_STRATIFICATION, len(keep),
-                       kish_effective_n(w), merged, respondents_mix, population_mix,
-                       weight_groups=tuple(weight_groups),
-                       cells=tuple(zip(rows, columns, strict=True)), counts=counts)
+    result = Calibration(tuple(weights), tuple(groups), blocks, POST_STRATIFICATION,
+                         len(keep), kish_effective_n(w), merged, respondents_mix,
+                         population_mix, weight_groups=tuple(weight_groups),
+                         cells=tuple(zip(rows, columns, strict=True)), counts=counts)
+    gaps = margin_gaps(result, rows, columns)
+    if all(g.met or g.points <= tolerance * 100 for g in gaps.values()):
+        return replace(result, gaps=gaps)
+    return replace(none(MISSES_MARGINS, len(keep)), gaps=gaps, tried=result)
+
+
+def margin_gaps(calibration: Calibration, rows: Sequence[str | None],
+                columns: Sequence[str | None]) -> dict[str, MarginGap]:
+    """Each margin's category whose weighted share (:func:`weighted_margins`) is furthest from
+    DfE's share, with both shares."""
+    weighted = weighted_margins(calibration, rows, columns)
+    out = {}
+    for margin, dfe in calibration.population_mix.items():
+        worst = max(dfe, key=lambda k: abs(weighted[margin][k] - dfe[k]))
+        out[margin] = MarginGap(margin, worst, weighted[margin][worst], dfe[worst])
+    return out
 
 
 def _targets(groups: Sequence, counts: Mapping[tuple[str, str], int]) -> dict:

@@ -49,6 +49,11 @@ DISCLOSURE = ("withheld: could reveal fewer than {n} families' answers (disclosu
               "the weights follow from DfE's counts, and the figure set beside the figures as "
               "answered would give away a smaller group's answers)")
 NO_COUNTS = "not weighted: DfE's counts for this local authority are missing or suppressed"
+MARGIN_WORDS = {"rows": "who made the request", "columns": "what was decided"}
+WHY_MISSED = ("combinations of who made the request and what was decided with fewer than "
+              f"{cal.MIN_CELL} answers, or whose answers would weigh more than {cal.TRIM:g} "
+              "times the average, are weighted together, and within a merged combination the "
+              "answers keep their own mix, not DfE's")
 TIMING = ("DfE's counts are for the latest published year; the survey asks about requests in "
           "the last 24 months, and a request a family calls still waiting may since have been "
           "decided.")
@@ -67,6 +72,13 @@ class WeightedFigures:
     top_two: dict[str, cal.WeightedFigure] = field(default_factory=dict)
     partnership: cal.WeightedFigure | None = None
     not_weighted: str | None = None
+    #: each margin's largest gap between the weighted mix and DfE's
+    #: (:class:`copro.stats.calibration.MarginGap`; empty where no weights were computed, and
+    #: ``None`` for a margin whose gap could reveal fewer than ``min_answers`` families' answers)
+    gaps: dict[str, cal.MarginGap | None] = field(default_factory=dict)
+    #: whether each margin's weighted mix is within the tolerance (stated even where the gap is
+    #: not: every margin of a weighted figure is)
+    met: dict[str, bool] = field(default_factory=dict)
     #: each margin's categories weighted (their shares among the weighted families), each
     #: withheld where the linear check says so
     weighted_mix: dict[str, dict[str, cal.WeightedFigure]] = field(default_factory=dict)
@@ -124,6 +136,11 @@ def weighted_figures(answers: Sequence[Mapping[str, object]],
     rows = [WHO_ASKED.get(a.get(WHO_QUESTION)) for a in answers]
     cols = [DECIDED.get(a.get(DECIDED_QUESTION)) for a in answers]
     c = cal.calibrate(rows, cols, population, min_answers=min_answers, blocks=blocks)
+    if c.method is None and c.tried is not None:
+        gaps = _stated_gaps(c, answers, shares, min_answers)
+        return WeightedFigures(None, c.respondents, None, None, None,
+                               not_weighted=missed_margins(gaps, c.gaps), gaps=gaps,
+                               met={m: g.met for m, g in c.gaps.items()})
     if c.method is None:
         return WeightedFigures(None, c.respondents, None, None, None,
                                not_weighted=c.not_weighted)
@@ -163,4 +180,57 @@ def weighted_figures(answers: Sequence[Mapping[str, object]],
             for category in c.population_mix[margin]}
     return WeightedFigures(c.method, c.respondents, c.effective_n,
                            c.respondents_mix, c.population_mix, out_shares, out_top,
-                           weighted_score, weighted_mix=mix)
+                           weighted_score, weighted_mix=mix,
+                           gaps={m: (None if mix[m][g.category].withheld else g)
+                                 for m, g in c.gaps.items()},
+                           met={m: g.met for m, g in c.gaps.items()})
+
+
+def _margin_values(margin: str, category: str, answers: Sequence[Mapping[str, object]],
+                   shares: Mapping) -> list[bool | None]:
+    """Who said ``category`` of ``margin`` (the base: everyone who answered the question with
+    one of its counted options), as the weighted mix computes it."""
+    qid, mapping = {"rows": (WHO_QUESTION, WHO_ASKED), "columns": (DECIDED_QUESTION, DECIDED)
+                    }[margin]
+    raw = shares.get(qid)
+    counted = set(raw[0]) if raw else set(mapping)
+    return [(mapping.get(a.get(qid)) == category) if a.get(qid) in counted else None
+            for a in answers]
+
+
+def _stated_gaps(c: cal.Calibration, answers: Sequence[Mapping[str, object]],
+                 shares: Mapping, min_answers: int) -> dict[str, cal.MarginGap | None]:
+    """Each margin's gap under the weights tried, or None where stating it would publish a
+    weighted share that the disclosure check withholds (the gap and DfE's share give it)."""
+    out: dict[str, cal.MarginGap | None] = {}
+    for margin, gap in c.gaps.items():
+        qid = WHO_QUESTION if margin == "rows" else DECIDED_QUESTION
+        raw = shares.get(qid)
+        values = _margin_values(margin, gap.category, answers, shares)
+        hidden = (raw is not None and raw[2].withheld is not None) or disclosive(
+            values, c.tried, min_answers)
+        out[margin] = None if hidden else gap
+    return out
+
+
+def missed_margins(stated: Mapping[str, cal.MarginGap | None],
+                   gaps: Mapping[str, cal.MarginGap]) -> str:
+    """Why the answers are not weighted, in words: each margin whose weighted mix misses DfE's
+    by more than :data:`copro.stats.calibration.MARGIN_TOLERANCE`, how far (where the gap may
+    be stated) and why."""
+    limit = f"{cal.MARGIN_TOLERANCE * 100:g} point"
+    parts = []
+    for margin, gap in gaps.items():
+        if gap.met:
+            continue
+        shown = stated.get(margin)
+        if shown is None:
+            parts.append(f"{MARGIN_WORDS[margin]} would be more than {limit} from DfE's mix "
+                         "(by how much could reveal fewer families' answers than the threshold)")
+        else:
+            parts.append(f"{MARGIN_WORDS[margin]} would be {shown.points:.1f} points from DfE's "
+                         f"mix (“{LABELS[shown.category]}”: {shown.weighted:.1%} of the families, "
+                         f"weighted, against {shown.dfe:.1%} of DfE's requests)")
+    return (f"not weighted: the answers could not be weighted to DfE's mix within {limit}. "
+            f"Weighted, {'; and '.join(parts)}. This is because {WHY_MISSED}, so the figures "
+            "are shown as answered")

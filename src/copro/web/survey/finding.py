@@ -110,7 +110,8 @@ def weighted_summary(level: dict) -> str | None:
     if not w:
         return None
     if w.get("not_weighted"):  # the reason, which may begin "not weighted: "
-        reason = w["not_weighted"].removeprefix("not weighted: ").rstrip(".")
+        # its first sentence: the rest (a margin's gap and why) is in the unfolded text
+        reason = w["not_weighted"].removeprefix("not weighted: ").split(". ")[0].rstrip(".")
         return f"Not weighted here: {reason}."
     answered = ((level.get("top_two") or {}).get("ladder") or {})
     weighted = (w.get("top_two") or {}).get("ladder") or {}

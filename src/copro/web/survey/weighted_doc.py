@@ -29,8 +29,13 @@ def weighted_document(w: wt.WeightedFigures | None) -> dict | None:
     """The weighted figures of one LA's families, or None where none are computed."""
     if w is None:
         return None
-    doc = {"method": w.method, "description": w.description, "caveat": w.caveat,
+    doc = {"weighting": "weighted" if w.method else w.not_weighted,
+           "method": w.method, "description": w.description, "caveat": w.caveat,
            "timing": wt.TIMING, "not_weighted": w.not_weighted,
+           "tolerance_points": (cal.MARGIN_TOLERANCE * 100
+                                if math.isfinite(cal.MARGIN_TOLERANCE) else None),
+           "margin_gaps": [gap_document(margin, w.gaps[margin], w.met[margin])
+                           for margin in w.gaps] or None,
            "respondents_weighted": w.respondents if w.method else None,
            "effective_n": _num(w.effective_n, 1),
            "who_answered_vs_who_asked": [], "mix_gap": None, "top_two": {}, "shares": {},
@@ -46,7 +51,7 @@ def weighted_document(w: wt.WeightedFigures | None) -> dict | None:
                 "weighted_share": figure_document(
                     w.weighted_mix.get(margin, {}).get(category)),
                 "dfe_share": _num(share)})
-    doc["mix_gap"] = mix_gap(doc["who_answered_vs_who_asked"])
+    doc["mix_gap"] = mix_gap(w)
     doc["top_two"] = {q: figure_document(f) for q, f in w.top_two.items()}
     doc["shares"] = {q: {v: figure_document(f) for v, f in options.items()}
                      for q, options in w.shares.items()}
@@ -54,33 +59,32 @@ def weighted_document(w: wt.WeightedFigures | None) -> dict | None:
     return doc
 
 
-#: the weighted mix is said to meet DfE's only within this many percentage points
-MIX_TOLERANCE = 0.01
+def gap_document(margin: str, gap: cal.MarginGap | None, met: bool) -> dict:
+    """One margin's largest gap between the weighted mix and DfE's, in percentage points
+    (``None`` where stating it could reveal fewer families' answers than the threshold)."""
+    return {"margin": MARGIN_LABELS[margin],
+            "category": gap.category if gap else None,
+            "weighted_share": _num(gap.weighted) if gap else None,
+            "dfe_share": _num(gap.dfe) if gap else None,
+            "gap_points": _num(gap.points, 2) if gap else None,
+            "within_tolerance": met}
 
 
-def mix_gap(rows: list[dict]) -> str:
-    """The largest gap between the weighted mix and DfE's, in words (only categories whose
-    weighted share is shown); never says the mixes match when they differ by more than
-    :data:`MIX_TOLERANCE`."""
-    shown = [r for r in rows if r["weighted_share"] and r["weighted_share"]["estimate"]
-             is not None]
-    hidden = len(rows) - len(shown)
-    withheld = (f" {hidden} of the {len(rows)} weighted shares {'is' if hidden == 1 else 'are'} "
-                "withheld (disclosure control), so the gap is among the others."
-                if hidden else "")
-    if not shown:
-        return ("The weighted mix is withheld (disclosure control): it could reveal fewer "
-                "families' answers than the threshold.")
-    worst = max(shown, key=lambda r: abs(r["weighted_share"]["estimate"] - r["dfe_share"]))
-    gap = worst["weighted_share"]["estimate"] - worst["dfe_share"]
-    if abs(gap) <= MIX_TOLERANCE:
-        return (f"The weighted mix is within {MIX_TOLERANCE:.0%} of DfE's for every category "
-                f"shown (largest gap: {abs(gap):.1%} for “{worst['label']}”, "
-                f"{worst['margin']}).{withheld}")
-    return (f"The weighted mix does not match DfE's: the largest gap is for “{worst['label']}” "
-            f"({worst['margin']}), {worst['weighted_share']['estimate']:.0%} of the weighted "
-            f"families against {worst['dfe_share']:.0%} of DfE's requests, because combinations "
-            f"with few answers are weighted together.{withheld}")
+def mix_gap(w: wt.WeightedFigures) -> str:
+    """The weighted mix against DfE's, in words, for weighted figures (every margin is then
+    within :data:`copro.stats.calibration.MARGIN_TOLERANCE`: figures whose mix misses are not
+    weighted)."""
+    limit = f"{cal.MARGIN_TOLERANCE * 100:g} point"
+    stated = [g for g in w.gaps.values() if g is not None]
+    largest = ""
+    if stated:
+        worst = max(stated, key=lambda g: g.points)
+        label = "largest gap" if len(stated) == len(w.gaps) else "largest gap that can be shown"
+        largest = (f" ({label}: {worst.points:.1f} points, for "
+                   f"“{wt.LABELS[worst.category]}”)")
+    return (f"Weighted, the families' mix of who made the request and of what was decided "
+            f"matches DfE's within {limit}{largest}; where it would not, the figures are not "
+            f"weighted.")
 
 
 def reliability_document(r) -> dict | None:
@@ -106,9 +110,17 @@ def csv_rows(area: str, audience: str, doc: dict):
     w = doc.get("weighted")
     if not w:
         return
-    yield (area, audience, "weighting", w["method"] or "", "", w["respondents_weighted"],
+    state = "weighted" if w["method"] else "not weighted"
+    yield (area, audience, "weighting", state, "", w["respondents_weighted"],
            "families weighted to DfE's counts; estimate is Kish's effective sample size",
            w["effective_n"], None, None, w["description"], w["not_weighted"] or "")
+    for g in w["margin_gaps"] or ():
+        yield (area, audience, "margin_gap_points", g["margin"], g["category"] or "", None,
+               "largest gap between the weighted mix and DfE's, in percentage points",
+               g["gap_points"], None, None,
+               "within tolerance" if g["within_tolerance"] else "misses",
+               "" if g["gap_points"] is not None
+               else "withheld: could reveal fewer families' answers than the threshold")
     for m in w["who_answered_vs_who_asked"]:
         yield (area, audience, "respondents_mix", m["margin"], m["category"], None,
                "share of every family who answered the question (as answered, unweighted)",
