@@ -13,18 +13,35 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def launched():
-    """Yield a launched Chromium; without one, fail (never a silent skip: `make test`
-    installs Debian's 'chromium' when run as root, .ci/run always)."""
-    if CHROMIUM is None:
-        pytest.fail("Chromium is not installed: `make test` installs Debian's 'chromium' when "
-                    "run as root; otherwise install it (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+class Chromium:
+    """One Playwright and one headless Chromium for the session, launched on first use and
+    again if it has gone (Chromium crashed or was killed). Without Chromium, fail: never a
+    silent skip (`make test` installs Debian's 'chromium' when run as root, .ci/run always)."""
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+    def __init__(self):
+        self._playwright = None
+        self._browser = None
+        self.launches = 0
+
+    def connected(self):
+        if CHROMIUM is None:
+            pytest.fail("Chromium is not installed: `make test` installs Debian's 'chromium' "
+                        "when run as root; otherwise install it (apt-get install chromium)")
+        if self._browser is None or not self._browser.is_connected():
+            if self._playwright is None:
+                from playwright.sync_api import sync_playwright
+
+                self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM,
+                                                             args=ARGS)
+            self.launches += 1
+        return self._browser
+
+    def close(self):
+        if self._browser is not None and self._browser.is_connected():
+            self._browser.close()
+        if self._playwright is not None:
+            self._playwright.stop()
 
 
 def axe_violations(page) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import csv
 import io
 import json
@@ -23,11 +22,11 @@ from tests import shared
 hypothesis_settings.register_profile("copro", deadline=None)
 hypothesis_settings.load_profile("copro")
 
-# The website's tests (tests/web): Django's settings read the environment when pytest-django
-# sets Django up, so the data folder (secret key, SQLite) is a throwaway one, never the user's.
-os.environ["COPRO_DATA_DIR"] = tempfile.mkdtemp(prefix="copro-test-data-")
-atexit.register(shutil.rmtree, os.environ["COPRO_DATA_DIR"], True)
-os.environ["DJANGO_SETTINGS_MODULE"] = "copro.web.settings"
+# The website's tests (tests/web): the data folder (secret key, SQLite, static files) is a
+# throwaway one per test process, never the user's nor another worker's: set by the plugin
+# tests/data_folder.py, before pytest-django sets Django up.
+assert "copro-test-data-" in os.environ.get("COPRO_DATA_DIR", ""), \
+    "run the tests with pytest's -p tests.data_folder (pyproject.toml's addopts)"
 # The session's Chromium is driven through Playwright's sync API, which keeps an asyncio loop
 # running in the main thread while it is open; Django then refuses every database call made
 # in that thread ("SynchronousOnlyOperation"). A serial run escaped it only because
@@ -200,8 +199,18 @@ def la_rows(la: str, code: str, fam: tuple, edu: tuple, **kw) -> list[dict]:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium, once per session, for every page test (tests/browser.py)."""
-    from tests.browser import launched
+def _chromium():
+    """Headless Chromium, launched once per session (tests/browser.py): see ``browser``."""
+    from tests.browser import Chromium
 
-    yield from launched()
+    chromium = Chromium()
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser(_chromium):
+    """The session's Chromium for every page test; launched again for the next module if it
+    has gone (a crash fails the tests of the module it happened in, not every page test after
+    it on that worker)."""
+    return _chromium.connected()
