@@ -41,6 +41,15 @@ def server_env(data_dir: Path, database_url: str | None) -> dict:
     return env
 
 
+def create_user(env: dict, username: str, *options: str, password: str) -> None:
+    """`copro users create USERNAME OPTIONS...` in the environment ``env`` (a server's data
+    folder), the password given as an operator would, through COPRO_NEW_PASSWORD."""
+    r = subprocess.run([COPRO, "users", "create", username, *options],
+                       env={**env, "COPRO_NEW_PASSWORD": password},
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+
+
 def start_serve(env: dict, log: Path, workers: int | None = 2, timeout: float = 180,
                 own_group: bool = False) -> tuple[subprocess.Popen, str]:
     """Start `copro serve` and return (process, base URL) once ``/healthz`` answers 200.

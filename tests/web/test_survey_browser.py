@@ -12,6 +12,7 @@ import pytest
 
 from tests.test_report import FIGURE_TEXT
 from tests.web.conftest import COPRO, axe_violations
+from tests.web.serve import create_user
 from tests.web.survey_helpers import PASSWORD, publish_all, sign_in_page
 
 # each table on the page: its caption, and whether it is wider than the box it sits in
@@ -29,9 +30,7 @@ def server(copro_server):
     s = copro_server(env={"COPRO_SURVEY_RATE_LIMIT": "1000"})
     env = {**os.environ, "COPRO_DATA_DIR": str(s.data_dir), "COPRO_NEW_PASSWORD": PASSWORD}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    r = subprocess.run([COPRO, "users", "create", "leeds-forum", "--la", "Leeds"], env=env,
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
+    create_user(env, "leeds-forum", "--la", "Leeds", password=PASSWORD)
     return s
 
 

@@ -10,7 +10,7 @@ import re
 import subprocess
 import urllib.parse
 
-from tests.web.serve import COPRO, server_env
+from tests.web.serve import create_user, server_env
 from tests.web.survey_load import COPRO_PY, new_database
 from tests.web.test_survey_integrity import _at_once, _connected, _rows, _server, _sign_in
 
@@ -53,11 +53,8 @@ def test_two_coordinators_setting_the_same_answers_aside_at_once_count_and_log_t
     database_url = new_database(postgres_url, "copro_coordinate_set_aside")
     data_dir, proc, url = _server(tmp_path, database_url, seeded)
     try:
-        env = {**server_env(data_dir, database_url),
-               "COPRO_NEW_PASSWORD": "a long test passphrase 42"}
-        made = subprocess.run([COPRO, "users", "create", "leeds", "--la", "Leeds"], env=env,
-                              capture_output=True, text=True, timeout=300)
-        assert made.returncode == 0, made.stderr
+        create_user(server_env(data_dir, database_url), "leeds", "--la", "Leeds",
+                    password="a long test passphrase 42")
         # each tab its own session: the one-time messages do not mix
         sessions = [_sign_in(url) for _ in range(TABS)]
         for trial in range(TRIALS):

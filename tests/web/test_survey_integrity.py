@@ -15,7 +15,7 @@ import urllib.parse
 
 import pytest
 
-from tests.web.serve import COPRO, server_env, start_serve
+from tests.web.serve import COPRO, create_user, server_env, start_serve
 from tests.web.survey_load import PATH, csrf, new_database, open_round, random_form
 
 LIMIT = 20
@@ -136,11 +136,8 @@ def _sign_in(url: str) -> str:
 def open_rounds_at_once(tmp_path, database_url, seeded):
     data_dir, proc, url = _server(tmp_path, database_url, seeded)
     try:
-        env = {**server_env(data_dir, database_url),
-               "COPRO_NEW_PASSWORD": "a long test passphrase 42"}
-        made = subprocess.run([COPRO, "users", "create", "leeds", "--la", "Leeds"], env=env,
-                              capture_output=True, text=True, timeout=300)
-        assert made.returncode == 0, made.stderr
+        create_user(server_env(data_dir, database_url), "leeds", "--la", "Leeds",
+                    password="a long test passphrase 42")
         cookies, token = _sign_in(url)
         connections = _connected(url, 10)
 

@@ -17,6 +17,7 @@ import time
 import pytest
 
 from tests.web.conftest import COPRO
+from tests.web.serve import create_user
 from tests.web.survey_helpers import publish_all, sign_in_page
 from tests.web.test_survey_browser import LEEDS, PASSWORD, check_page
 
@@ -45,9 +46,7 @@ def published(copro_server, tmp_path_factory, browser):
     s = copro_server(env={"COPRO_SURVEY_RATE_LIMIT": "1000"})
     env = {**os.environ, "COPRO_DATA_DIR": str(s.data_dir), "COPRO_NEW_PASSWORD": PASSWORD}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    r = subprocess.run([COPRO, "users", "create", "leeds-results", "--la", "Leeds"], env=env,
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
+    create_user(env, "leeds-results", "--la", "Leeds", password=PASSWORD)
     folder = tmp_path_factory.mktemp("exports")
     _import(env, folder / "families.csv", "families", FAMILIES_LADDER,
             ["Our views changed what happened"] * 7

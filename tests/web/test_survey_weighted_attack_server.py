@@ -36,14 +36,13 @@ def test_through_the_production_server_the_attack_recovers_nothing(copro_server,
     import urllib.request
 
     from tests.web.conftest import COPRO
+    from tests.web.serve import create_user
     from tests.web.survey_helpers import KENT, PASSWORD, publish_all, sign_in_page
 
     server = copro_server(env={"COPRO_SURVEY_RATE_LIMIT": "1000"})
     env = {**os.environ, "COPRO_DATA_DIR": str(server.data_dir), "COPRO_NEW_PASSWORD": PASSWORD}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    r = subprocess.run([COPRO, "users", "create", "kent-weights", "--la", "Kent"], env=env,
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
+    create_user(env, "kent-weights", "--la", "Kent", password=PASSWORD)
     rng = random.Random(27)
     families = [_family(rng, who, decided) for who, decided in ROUND]
     questions = [q for q in INST.questions_for("families")

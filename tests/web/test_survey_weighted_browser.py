@@ -14,6 +14,7 @@ import time
 import pytest
 
 from tests.web.conftest import COPRO
+from tests.web.serve import create_user
 from tests.web.survey_helpers import publish_all, sign_in_page
 from tests.web.test_survey_browser import LEEDS, PASSWORD, check_page
 
@@ -32,9 +33,7 @@ def published(copro_server, tmp_path_factory):
     s = copro_server(env={"COPRO_SURVEY_RATE_LIMIT": "1000"})
     env = {**os.environ, "COPRO_DATA_DIR": str(s.data_dir), "COPRO_NEW_PASSWORD": PASSWORD}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    r = subprocess.run([COPRO, "users", "create", "leeds-forum", "--la", "Leeds"], env=env,
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
+    create_user(env, "leeds-forum", "--la", "Leeds", password=PASSWORD)
     export = tmp_path_factory.mktemp("export") / "families.csv"
     me, school = "Me (the parent, carer or young person)", "My child's school or college"
     waiting = "Still waiting for a decision"
