@@ -144,7 +144,22 @@ def test_paced_stuffing_is_flagged_and_its_effect_on_the_figure_shown():
     real_share = sum(s.answers["ladder"] in ("engaging", "co_producing") for s in real) / 12
     assert effect.share_all >= 0.75 and effect.n_all == 48
     assert effect.n_without >= 11 and abs(effect.share_without - real_share) < 0.1
-    assert "without the" in effect.description()
+    words = effect.description()
+    assert words.startswith("Families saying decisions about requests were made with them")
+    assert f"of all 48 answers; {effect.share_without:.0%} of the {effect.n_without} left " \
+           f"without the {48 - effect.n_without} found" in words
+    assert "'ladder'" not in words  # the question's name in the database never shows
+
+
+def test_an_effect_with_every_answer_found_says_nothing_is_left_to_compare():
+    """The publish page had read "no answers without the 60 answers found"."""
+    from copro.survey.anomalies import Effect
+
+    words = Effect("forum", "forum_ladder", 0.33, 60, None, 0).description()
+    assert words == ("Parent carer forum members saying the local authority works with the "
+                     "forum as a partner (top two rungs of the ladder): 33% of all 60 answers; "
+                     "every one of the 60 was among the answers found, so none is left to "
+                     "compare")
 
 
 def test_the_attack_is_flagged_by_clustering_alone_without_a_history():

@@ -54,13 +54,14 @@ def publish_all(page, on_check_page=None, confirm_signs: bool = True) -> None:
     of one person answering many times, the coordinator's "publish anyway" confirmation is
     ticked when ``confirm_signs`` (rounds built by tests are often uniform on purpose)."""
     while page.get_by_role("link", name="Publish results").count():
-        page.get_by_role("link", name="Publish results").first.click()
+        with page.expect_navigation():  # the check page, before its checkbox is looked for
+            page.get_by_role("link", name="Publish results").first.click()
         if on_check_page is not None:
             on_check_page(page)
         signs = page.locator("#flags_seen")
         if confirm_signs and signs.count():
             signs.check()
-        page.get_by_role("button", name="Publish the results").click()
+        press(page, "Publish the results")
         assert "There is a problem" not in page.content(), page.locator("main").inner_text()
 
 

@@ -96,7 +96,7 @@ def test_readme_screenshot_is_regenerated_from_the_live_site(browser, live_url):
 
         with Image.open(target) as image:
             assert image.size == (1280, 900)
-            assert len(set(image.convert("L").getdata())) > 16  # a page, not a blank
+            assert len(image.convert("L").getcolors(256)) > 16  # a page, not a blank
     finally:
         context.close()
 

@@ -117,7 +117,7 @@ def test_paced_stuffing_is_shown_and_publishing_it_needs_an_audited_confirmation
     page = manager.get(f"/survey/manage/round/{r.pk}/checks/").content.decode()
     assert "Nothing stands out" not in page
     assert "answers in the hour from" in page and "of one pattern of answers" in page
-    assert "top-two share" in page and "without the" in page
+    assert "top two rungs of the ladder" in page and "left without the" in page
     check = manager.get(f"/survey/manage/round/{r.pk}/publish/").content.decode()
     assert "I have looked at these signs" in check
     refused = manager.post(f"/survey/manage/round/{r.pk}/publish/", {"confirm": "yes"})

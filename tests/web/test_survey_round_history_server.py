@@ -161,7 +161,7 @@ def test_the_paced_attack_through_the_real_server_is_far_from_kents_earlier_roun
     assert "Kent&#x27;s other published rounds (40 answers) would give about" in page
     assert "may be a genuine change" in page and "No answers are named" in page
     assert "within the hour from" in page and "one answer at once" in page
-    assert "top-two share" in page and "without the" in page  # the figure without them
+    assert "top two rungs of the ladder" in page and "left without the" in page  # without them
     for client in hashes:
         assert client not in page  # no connection's hash, let alone its address
     assert "10.27." not in page

@@ -71,6 +71,11 @@ ARRIVAL_AT_LEAST = 10
 ARRIVAL_HISTORY_HOURS = 24
 #: Ladder questions whose top-two share the effect of flagged answers is reported on
 TOP_TWO = {"ladder": ("engaging", "co_producing"), "forum_ladder": ("engaging", "co_producing")}
+#: How the pages name each ladder question and each audience
+LADDER_WORDS = {"ladder": "saying decisions about requests were made with them",
+                "forum_ladder": "saying the local authority works with the forum as a partner"}
+AUDIENCE_WORDS = {"families": "Families", "education": "Education professionals",
+                  "forum": "Parent carer forum members"}
 
 
 @dataclass(frozen=True)
@@ -107,11 +112,18 @@ class Effect:
     n_without: int
 
     def description(self) -> str:
-        without = (f"{self.share_without:.0%} of {self.n_without}"
-                   if self.share_without is not None else "no answers")
-        return (f"{self.audience} '{self.question}' top-two share: {self.share_all:.0%} of "
-                f"{self.n_all} answers with every answer, {without} without the "
-                f"{self.n_all - self.n_without} answers found")
+        """In a coordinator's words: who, the share saying decisions were made with them, with
+        every answer and without the answers found (or why there is nothing to compare)."""
+        found = self.n_all - self.n_without
+        if self.share_without is None:
+            without = (f"every one of the {self.n_all} was among the answers found, so none is "
+                       f"left to compare")
+        else:
+            without = (f"{self.share_without:.0%} of the {self.n_without} left without the "
+                       f"{found} found")
+        return (f"{AUDIENCE_WORDS.get(self.audience, self.audience)} "
+                f"{LADDER_WORDS.get(self.question, self.question)} (top two rungs of the "
+                f"ladder): {self.share_all:.0%} of all {self.n_all} answers; {without}")
 
 
 @dataclass(frozen=True)

@@ -90,9 +90,11 @@ def load(dataset: Dataset, entry: str) -> Rendered | None:
                .values_list("status", "gzipped", "filename").first())
     except DatabaseError:
         return None
-    if row is None:
-        return None
-    status, gzipped, filename = row
+    return None if row is None else _unpacked(*row)
+
+
+def _unpacked(status: int, gzipped, filename: str) -> Rendered:
+    """A kept row as :func:`pack` made it: the body unzipped, its gzip kept where sent."""
     gzipped = bytes(gzipped)
     body = gzip.decompress(gzipped)
     return status, body, filename, gzipped if len(body) > 1024 else None
@@ -107,10 +109,8 @@ def load_many(dataset: Dataset, entries: list[str]) -> dict[str, Rendered]:
             rows = (RenderedPage.objects.filter(dataset=dataset,
                                                 key__in=entries[start:start + 500])
                     .values_list("key", "status", "gzipped", "filename"))
-            for entry, status, gzipped, filename in rows:
-                gzipped = bytes(gzipped)
-                body = gzip.decompress(gzipped)
-                found[entry] = status, body, filename, gzipped if len(body) > 1024 else None
+            for entry, *row in rows:
+                found[entry] = _unpacked(*row)
     except DatabaseError:
         return {}
     return found
