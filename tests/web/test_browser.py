@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.web.conftest import axe_violations
+from tests.web.survey_helpers import press
 
 PAGES = ("/", "/la/E08000035", "/la/E10000012", "/compare?la=Leeds&la=Kent&la=Camden&la=York",
          "/?sort=ratio&order=desc&region=E12000003&compared=yes",
@@ -65,8 +66,7 @@ def test_compare_form(pages):
     page.goto(url + "/compare")
     page.get_by_label("Local authority 1").fill("Leeds")
     page.get_by_label("Local authority 2").fill("886")
-    page.get_by_role("button", name="Compare").click()
-    page.wait_for_load_state()
+    press(page, "Compare")
     text = page.locator("main").inner_text()
     assert "In Leeds," in text and "In Kent," in text
 
@@ -305,15 +305,15 @@ def test_all_la_table_sorts_and_filters_without_javascript(browser, live_url):
     page.goto(live_url + "/")
     codes = "els => els.map(e => e.dataset.code)"
     rows = page.locator(".copro-areas-table tbody tr[data-code]")
-    page.locator(".copro-areas-table thead").get_by_role("link", name="Ratio", exact=True).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator(".copro-areas-table thead").get_by_role("link", name="Ratio",
+                                                             exact=True).click()
     ratios = page.locator(".copro-areas-table tbody td[data-ratio]").evaluate_all(
         "els => els.map(e => e.dataset.ratio).filter(x => x !== '').map(Number)")
     assert len(ratios) == 135 and ratios == sorted(ratios)
     assert "sort=ratio" in page.url
     page.get_by_label("Region").select_option(label="Yorkshire and The Humber (15)")
-    page.get_by_role("button", name="Show these").click()
-    page.wait_for_load_state()
+    press(page, "Show these")
     shown = rows.evaluate_all(codes)
     assert len(shown) == 15 and "E08000035" in shown
     assert "Showing 15 of 153 local authorities" in page.locator("main").inner_text()

@@ -11,6 +11,7 @@ import pytest
 
 from copro.web import documentation
 from tests.web.conftest import axe_violations
+from tests.web.survey_helpers import press
 
 ROOT = Path(__file__).resolve().parents[2]
 NAV_PAGES = ("", "reading-the-figures/", "survey-rounds/", "own-data/", "outputs/",
@@ -115,7 +116,7 @@ def test_documentation_pages_in_a_browser(browser, live_url, width):
             assert axe_violations(page) == [], path
         # from the site's footer to the documentation and back
         page.goto(live_url + "/la/E08000035")
-        page.get_by_role("link", name="Documentation").click()
+        press(page, "Documentation", role="link")
         assert page.url.endswith("/docs/")
         assert "copro documentation" in page.locator("h1").inner_text()
     finally:

@@ -13,7 +13,7 @@ import pytest
 from tests.test_report import FIGURE_TEXT
 from tests.web.conftest import COPRO, axe_violations
 from tests.web.serve import create_user
-from tests.web.survey_helpers import PASSWORD, publish_all, sign_in_page
+from tests.web.survey_helpers import PASSWORD, press, publish_all, sign_in_page
 
 # each table on the page: its caption, and whether it is wider than the box it sits in
 TABLE_WIDTHS = """() => [...document.querySelectorAll('main table')].map(t => {
@@ -37,8 +37,7 @@ def server(copro_server):
 def submit(page, name="Continue"):
     """Press a form's button and wait for the page it leads to: reading the address or counting
     headings straight after a click can catch the page before the browser has left it."""
-    with page.expect_navigation():
-        page.get_by_role("button", name=name).click()
+    press(page, name)
 
 
 def check_page(page, width):
@@ -154,7 +153,7 @@ def test_done_when_30_families_12_professionals_and_an_import(browser, server, t
     page = coordinator.new_page()
     sign_in_page(page, url, "leeds-forum")
     if page.get_by_role("button", name="Open a new round").count():
-        page.get_by_role("button", name="Open a new round").click()
+        press(page, "Open a new round")  # before the context closes under the request
     coordinator.close()
     ladder = ["It was decided without us", "We were told afterwards", "We were asked our views",
               "Our views changed what happened", "We decided together as equal partners"]
@@ -195,9 +194,9 @@ def test_done_when_30_families_12_professionals_and_an_import(browser, server, t
     coordinator = browser.new_context(viewport={"width": 1280, "height": 900})
     page = coordinator.new_page()
     sign_in_page(page, url, "leeds-forum")
-    page.get_by_role("link", name="Close this round").click()
+    press(page, "Close this round", role="link")
     check_page(page, 1280)  # the check page before closing
-    page.get_by_role("button", name="Close the round").click()
+    press(page, "Close the round")
     publish_all(page, lambda p: check_page(p, 1280))  # and each check page before publishing
     check_page(page, 1280)
     assert [t for t in page.evaluate(TABLE_WIDTHS) if t["wide"]] == []  # was 1,390 px wide
@@ -280,11 +279,11 @@ def test_codes_and_the_coordinators_checks_in_the_browser(browser, server, width
     sign_in_page(page, url, f"kent-{width}")
     if page.get_by_role("button", name="Open a new round").count():
         page.get_by_label("Only people with a code").check()
-        page.get_by_role("button", name="Open a new round").click()
+        press(page, "Open a new round")
     check_page(page, width)
     page.get_by_label("Codes for").select_option("forum")
     page.get_by_label("How many codes").fill("2")
-    page.get_by_role("button", name="Make codes to print").click()
+    press(page, "Make codes to print")
     check_page(page, width)
     codes = re.findall(r"Your code: ([A-Z0-9]{5}-[A-Z0-9]{5})", page.content())
     assert len(codes) == 2
@@ -294,17 +293,18 @@ def test_codes_and_the_coordinators_checks_in_the_browser(browser, server, width
     answer.goto(f"{url}/survey/E10000016/forum/")
     check_page(answer, width)
     answer.get_by_label("Your code").fill("ABCDE-FGHJK")
-    answer.get_by_role("button", name="Continue").click()
+    press(answer, "Continue")
     assert "not one for this survey" in answer.locator("main").inner_text()
     check_page(answer, width)
     answer.get_by_label("Your code").fill(codes[0])
-    answer.get_by_role("button", name="Continue").click()
+    press(answer, "Continue")
     answer.get_by_role("button", name="Start now").count() or answer.get_by_role(
         "link", name="Start now").click()
     family.close()
 
     page.goto(url + "/survey/manage/")
-    page.get_by_role("link", name="Check answers").first.click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Check answers").first.click()
     assert "Check the answers" in page.locator("h1").inner_text()
     check_page(page, width)
     coordinator.close()
