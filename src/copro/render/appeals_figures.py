@@ -1,6 +1,7 @@
-"""Figures for SEND Tribunal appeals, as inline SVG (matplotlib, through the report's figure
-helpers): one local authority's appeal rate by year, and the across-authority scatter with the
-meta-regression line and its band. Each carries a title and a text description."""
+"""The across-authority figure for SEND Tribunal appeals, as inline SVG (matplotlib, through
+the report's figure helpers): the scatter with the meta-regression line and its band, with a
+title and a text description. One authority's appeal rate by year is drawn directly as SVG
+(copro.render.appeals_series)."""
 
 from __future__ import annotations
 
@@ -10,86 +11,8 @@ import numpy as np
 from matplotlib import ticker as matplotlib_ticker
 from matplotlib.figure import Figure
 
-from copro.appeals import AppealAssociation, AppealFindings, AppealSeries
+from copro.appeals import AppealAssociation
 from copro.render.figures import BLUE, GREY, ORANGE, VERMILLION, WIDTH, SvgFigure, _to_svg
-
-METHOD_STYLE = {"old": (BLUE, "-", "o", "old method (to 2024)"),
-                "new": (ORANGE, "-", "s", "new method (from 2024)")}
-
-
-def _pct(x) -> str:
-    return "–" if x is None else f"{100 * x:.1f}%"
-
-
-def series_figure(appeals: AppealFindings, s: AppealSeries,
-                  fig_id: str = "appeals") -> SvgFigure | None:
-    """The area's appeal rate by year with its 95% interval, the old and the new method as two
-    separate lines; England and the statistical neighbours' pooled rate as thin lines beside
-    it; flagged years drawn as hollow red marks, apart from the line."""
-    if not any(p.rate is not None for p in s.points):
-        return None
-    fig = Figure(figsize=(WIDTH, 3.4))
-    fig.subplots_adjust(left=0.13, right=0.98, top=0.97, bottom=0.33)
-    ax = fig.add_subplot()
-    top = 0.0
-    for method, (colour, style, marker, _label) in METHOD_STYLE.items():
-        pts = [p for p in s.points if p.method == method and p.rate is not None]
-        good = [p for p in pts if not p.flag]
-        dx = -0.08 if method == "old" else 0.08
-        if good:
-            xs = np.array([p.year + dx for p in good])
-            ax.vlines(xs, [100 * p.ci_low for p in good], [100 * p.ci_high for p in good],
-                      color=colour, linewidth=1)
-            ax.plot(xs, [100 * p.rate for p in good], style, color=colour, marker=marker,
-                    markersize=4, linewidth=1.5)
-            top = max(top, max(100 * p.ci_high for p in good))
-        for p in pts:
-            if p.flag:
-                ax.plot([p.year + dx], [100 * p.rate], marker=marker, markersize=6,
-                        markerfacecolor="white", markeredgecolor=VERMILLION, linestyle="none")
-                ax.annotate("flagged", (p.year + dx, 100 * p.rate), textcoords="offset points",
-                            xytext=(-6, 0), fontsize=9, color=VERMILLION, ha="right",
-                            va="center")
-                top = max(top, 100 * p.rate)
-        eng = [p for p in appeals.england if p.method == method and p.rate is not None]
-        if eng:
-            ax.plot([p.year for p in eng], [100 * p.rate for p in eng], ":", color=colour,
-                    linewidth=1)
-            top = max(top, max(100 * p.rate for p in eng))
-        nb = [n for n in s.neighbours if n.method == method and n.rate is not None]
-        if nb:
-            ax.plot([n.year for n in nb], [100 * n.rate for n in nb], "--", color=colour,
-                    linewidth=0.8, alpha=0.7)
-            top = max(top, max(100 * n.rate for n in nb))
-    years = sorted({p.year for p in s.points})
-    ax.axvline(2023.5, color=GREY, linewidth=0.8)
-    ax.text(2023.4, 0.98, "method changed", transform=ax.get_xaxis_transform(), va="top",
-            ha="right", fontsize=9, color=GREY)
-    ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
-    ax.set_xticks([y for y in years if y % 2 == years[-1] % 2])
-    ax.set_ylim(0, max(1.0, top * 1.1))
-    ax.set_ylabel("Appeal rate (%)")
-    for (colour, _, marker, label) in METHOD_STYLE.values():
-        ax.plot([], [], "-", color=colour, marker=marker, markersize=4, label=label.capitalize())
-    ax.plot([], [], ":", color=GREY, label="England")
-    ax.plot([], [], "--", color=GREY, label="Statistical neighbours")
-    fig.legend(loc="lower center", ncols=2, frameon=False, fontsize=9,
-               bbox_to_anchor=(0.5, 0), handlelength=1.6)
-    title = f"{s.area_name}: SEND Tribunal appeal rate by year, {years[0]}–{years[-1]}"
-    parts = []
-    for p in s.points:
-        if p.rate is None:
-            continue
-        parts.append(f"{p.year} ({p.method} method) {_pct(p.rate)} "
-                     f"({p.appeals:,} of {p.decisions:,}; 95% CI {_pct(p.ci_low)} to "
-                     f"{_pct(p.ci_high)})" + (" flagged as implausible" if p.flag else ""))
-    description = ("Line chart of appeals registered with the SEND Tribunal as a share of the "
-                   "council's appealable decisions, each year with its 95% interval. The old "
-                   "method (to 2024) and the new (from 2024) are separate lines: the new "
-                   "counts about half as many decisions, so its rates are about twice as "
-                   "high. Thin lines: England (dotted) and the statistical neighbours' pooled "
-                   "rate (dashed). " + "; ".join(parts) + ".")
-    return _to_svg(fig, fig_id, title, description, scale=1.0)
 
 
 def association_figure(a: AppealAssociation, fig_id: str = "appeals-association"

@@ -191,7 +191,7 @@ def render_area(findings: Findings, f: AreaFindings, figs: ReportFigures, genera
 def _appeals_context(findings: Findings, f: AreaFindings, own_figure: bool) -> dict | None:
     """The area page's SEND Tribunal section (issue 25): words, table, figure."""
     from copro.render import appeals_text as t
-    from copro.render.appeals_figures import series_figure
+    from copro.render.appeals_series import series_figure
 
     appeals = findings.appeals
     s = appeals.of(f.area.code) if appeals is not None else None

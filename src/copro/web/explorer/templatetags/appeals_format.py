@@ -11,7 +11,7 @@ register = template.Library()
 @register.inclusion_tag("explorer/_appeals.html")
 def appeals_block(findings, code: str):
     from copro.render import appeals_text as t
-    from copro.render.appeals_figures import series_figure
+    from copro.render.appeals_series import series_figure
 
     appeals = getattr(findings, "appeals", None)
     s = appeals.of(code) if appeals is not None else None
