@@ -1,8 +1,8 @@
 """The LA page's SEND Tribunal figure, written directly as SVG (copro.render.appeals_series):
 every year with a rate is drawn where its rate puts it, on its method's line, with its
 interval; a flagged year hollow and named, off the line; England and the neighbours as their
-own lines; the axis reaching every mark; no text off the figure or over other text; the same
-title and description as the figure's words in the table."""
+own lines; the axis reaching every mark; no text smaller than 11 points, off the figure or
+over other text; the same title and description as the figure's words in the table."""
 
 from __future__ import annotations
 
@@ -101,8 +101,12 @@ def test_no_text_runs_off_the_figure_or_over_other_text(appeals, code):
     svg = series_figure(appeals, appeals.of(code)).svg
     width, height = (float(v) for v in re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"',
                                                  svg).groups())
+    # no text smaller than the figure's 11 points (11.4 px on a 390 px phone)
+    assert {float(v) for v in re.findall(r'font-size="([\d.]+)"', svg)} == {FONT}
     # the axis' title runs up the left edge, turned: its box is not the one estimated
-    boxes = _text_boxes(re.sub(r'<text [^>]*rotate[^>]*>[^<]*</text>', "", svg))
+    # (text without a size of its own takes the figure's, in the figure's units)
+    sized = re.sub(r"<text (?![^>]*font-size)", f'<text font-size="{FONT}" ', svg)
+    boxes = _text_boxes(re.sub(r'<text [^>]*rotate[^>]*>[^<]*</text>', "", sized))
     assert len(boxes) >= 12  # ticks, years, the legend and the change of method
     for x0, y0, x1, y1 in boxes:
         assert 0 <= x0 and x1 <= width and 0 <= y0 and y1 <= height, (x0, y0, x1, y1)

@@ -28,13 +28,14 @@ from copro.render.dot_figures import (
 
 BLUE, ORANGE = "#0072B2", "#E69F00"  # Okabe & Ito, as copro.render.figures
 #: each method's colour, marker and name (the old to 2024, the new from 2024)
-METHOD_STYLE = {"old": (BLUE, "o", "Old method (to 2024)"),
-                "new": (ORANGE, "s", "New method (from 2024)")}
+METHOD_STYLE = {"old": (BLUE, "o", "Old method, to 2024"),
+                "new": (ORANGE, "s", "New method, from 2024")}
 #: England's line and the neighbours' line: dotted and dashed
 DOTTED, DASHED = ' stroke-dasharray="1.2 2.4"', ' stroke-dasharray="4 2"'
 #: the year from which DfE counts appealable decisions the new way
 METHOD_CHANGE = 2023.5
-SMALL = 9  # the legend's and the notes' font size, as the matplotlib figure had
+#: the legend, in two columns: each method's line, then England's and the neighbours'
+LEGEND_OTHERS = (("England", DOTTED), ("Neighbours (pooled)", DASHED))
 
 
 def _pct(x) -> str:
@@ -81,7 +82,8 @@ def series_figure(appeals: AppealFindings, s: AppealSeries,
     legend_rows = 2
     left = 10 + FONT + 6 + CHAR * FONT * max(len(t) for t in labels) + 6
     right, top_edge = width - 8, 14
-    bottom = height - 22 - legend_rows * (SMALL * 1.5) - 10
+    row = 1.3 * FONT  # the legend's lines, apart
+    bottom = height - 22 - legend_rows * row - 10
     first, span = years[0] - 0.5, years[-1] - years[0] + 1
     x = lambda v: left + (right - left) * (v - first) / span  # noqa: E731
     y = lambda v: bottom - (bottom - top_edge) * v / y_max  # noqa: E731
@@ -100,8 +102,8 @@ def series_figure(appeals: AppealFindings, s: AppealSeries,
                       f' transform="rotate(-90 12 {middle:.1f})"'))
     if years[0] < METHOD_CHANGE < years[-1]:
         body += [_line(x(METHOD_CHANGE), top_edge, x(METHOD_CHANGE), bottom, GREY, 0.8),
-                 _text(x(METHOD_CHANGE) - 4, top_edge + SMALL, "method changed", "end",
-                       f' font-size="{SMALL}" fill="{GREY}"')]
+                 _text(x(METHOD_CHANGE) - 4, top_edge + FONT, "method changed", "end",
+                       f' fill="{GREY}"')]
 
     for method, (colour, shape, _label) in METHOD_STYLE.items():
         nudge = -0.08 if method == "old" else 0.08  # the two methods' 2024 side by side
@@ -124,19 +126,19 @@ def series_figure(appeals: AppealFindings, s: AppealSeries,
                 px, py = at(p)
                 body += [_marker(shape, px, py, 6, "#ffffff",
                                  f' stroke="{VERMILLION}" stroke-width="1"'),
-                         _text(px - 6, py + SMALL / 3, "flagged", "end",
-                               f' font-size="{SMALL}" fill="{VERMILLION}"')]
+                         _text(px - 7, py + FONT / 3, "flagged", "end",
+                               f' fill="{VERMILLION}"')]
 
     entries = [(colour, shape, label, "") for colour, shape, label in METHOD_STYLE.values()]
-    entries += [(GREY, None, "England", DOTTED), (GREY, None, "Statistical neighbours", DASHED)]
-    column = (width - 20) / 2
+    entries += [(GREY, None, label, dash) for label, dash in LEGEND_OTHERS]
+    second = 10 + 26 + CHAR * FONT * max(len(e[2]) for e in entries[:legend_rows]) + 12
     for i, (colour, shape, label, dash) in enumerate(entries):  # down each column in turn
-        ex = 10 + column * (i // legend_rows)
-        ey = height - 10 - (legend_rows - 1 - i % legend_rows) * SMALL * 1.5
-        body.append(_line(ex, ey - SMALL / 3, ex + 20, ey - SMALL / 3, colour, 1.5, dash))
+        ex = 10 if i < legend_rows else second
+        ey = height - 8 - (legend_rows - 1 - i % legend_rows) * row
+        body.append(_line(ex, ey - FONT / 3, ex + 20, ey - FONT / 3, colour, 1.5, dash))
         if shape:
-            body.append(_marker(shape, ex + 10, ey - SMALL / 3, 4, colour))
-        body.append(_text(ex + 26, ey, label, "start", f' font-size="{SMALL}"'))
+            body.append(_marker(shape, ex + 10, ey - FONT / 3, 4, colour))
+        body.append(_text(ex + 26, ey, label, "start"))
 
     title = f"{s.area_name}: SEND Tribunal appeal rate by year, {years[0]}–{years[-1]}"
     parts = []
