@@ -356,6 +356,12 @@ def test_three_areas_are_not_called_england_on_the_website(three_areas, rf):
         or "Beside Camden, Kent and Leeds together" in area
     assert "Camden, Kent and Leeds together" in compare
     assert "around the rate for Camden, Kent and Leeds together" in methods
+    # never "Camden, Kent and Leeds together's" (the methods page had read so six times)
+    for text in rendered:
+        assert "together's" not in text and "together’s" not in text
+    words = " ".join(re.sub(r"<[^>]+>", " ", methods).split())
+    assert "divided by the ratio of Camden, Kent and Leeds together;" in words
+    assert "on the same side of 1 as the ratio of Camden, Kent and Leeds together" in words
 
 
 def test_funnel_method_says_what_the_limits_allow_for(client, findings):

@@ -75,6 +75,14 @@ def possessive(name: str) -> str:
     return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
+def possessive_of(name: str, thing: str) -> str:
+    """'England's ratio'; for several areas together, 'the ratio of Essex, Kent and Leeds
+    together' (never 'Essex, Kent and Leeds together's ratio')."""
+    if name.endswith(" together"):
+        return f"the {thing} of {name}"
+    return f"{possessive(name)} {thing}"
+
+
 def display_name(findings: Findings, f: AreaFindings) -> str:
     """An area's name as a reader should see it (the national figures by what they are)."""
     return national_name(findings) if f.area.level is Level.NATIONAL else f.area.name

@@ -23,6 +23,7 @@ from copro.render.sentences import (
     national_name,
     not_on_funnel,
     plain_answer,
+    possessive_of,
     provenance_line,
     scope,
     why_not_compared,
@@ -499,6 +500,7 @@ def methods_page(findings: Findings) -> Page:
                    for x in findings.outcomes]
     context = {"findings": findings, "method": method, "definitions": definitions,
                "national": national_name(findings),
+               "national_ratio": possessive_of(national_name(findings), "ratio"),
                "method_rows": [(METHOD_LABELS[k], v) for k, v in method.items()],
                "page_title": "About this measure: methods",
                "description": "How copro measures whether the outcome of a request depends "
