@@ -40,3 +40,23 @@ def test_methods_page_names_the_fewest_to_compare_on_each_rates_own_base(client)
     page = _words(client.get("/methods"))
     assert "Fewest to compare" in page
     assert "counted on each rate's own base" in page
+
+
+def test_survey_pages_give_leeds_its_possessive_not_leedss(client):
+    """Nine LAs' names end in s (Leeds, Kirklees, Tower Hamlets...): the coordinator's pages
+    had read "Download Leeds's answers" and "added to Leeds's published figures"."""
+    from copro.web.survey.models import Round
+    from tests.web.survey_helpers import LEEDS, coordinator, signed_in
+
+    coordinator("leeds-words", LEEDS)
+    c = signed_in("leeds-words")
+    r = Round.objects.create(area_code=LEEDS, instrument_version="1")
+    Round.objects.filter(pk=r.pk).update(closed_at=r.opened_at)
+    pages = {"download": _words(c.get("/survey/manage/download/")),
+             "publish": _words(c.get(f"/survey/manage/round/{r.pk}/publish/")),
+             "results": _words(c.get(f"/survey/results/{LEEDS}"))}
+    assert "Download Leeds' answers" in pages["download"]
+    assert "added to Leeds' published figures" in pages["publish"]
+    assert "Leeds' figures" in pages["results"]
+    for name, words in pages.items():
+        assert "Leeds's" not in words, name

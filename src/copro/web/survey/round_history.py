@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from copro.render.sentences import possessive
 from copro.survey.history_checks import MIN_ANSWERS, History
 from copro.survey.instrument import AUDIENCES
 from copro.web.survey import store
@@ -60,12 +61,13 @@ def round_history(round_: Round) -> History:
     source: dict[str, str] = {}
     for audience in AUDIENCES:
         n, questions = own.get(audience, (0, {}))
-        words = f"{name}'s other published rounds ({n} answers)"
+        words = f"{possessive(name)} other published rounds ({n} answers)"
         if n < MIN_ANSWERS:
             if pooled is None:
                 pooled = _counts(published.filter(area_code__in=_neighbours(round_.area_code)))
             n, questions = pooled.get(audience, (0, {}))
-            words = f"{name}'s statistical neighbours' published rounds, pooled ({n} answers)"
+            words = (f"{possessive(name)} statistical neighbours' published rounds, pooled "
+                     f"({n} answers)")
         if n < MIN_ANSWERS:
             continue
         source[audience] = words

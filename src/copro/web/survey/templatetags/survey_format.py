@@ -12,6 +12,14 @@ def _pct(x) -> str:
 
 
 @register.filter
+def possessive(name: str) -> str:
+    """"Kent's", "Leeds'" (copro.render.sentences.possessive)."""
+    from copro.render.sentences import possessive as of
+
+    return of(str(name))
+
+
+@register.filter
 def share_ci(rate) -> str:
     """'45% (95% CI 30% to 60%)' from a rate document or a Rate; '–' if missing."""
     if not rate:  # None, or "" for a missing template variable
