@@ -13,6 +13,7 @@ import math
 
 from copro.appeals import AppealFindings, AppealSeries
 from copro.render.dot_figures import (
+    BLUE,
     CHAR,
     FONT,
     GREY,
@@ -25,8 +26,9 @@ from copro.render.dot_figures import (
     _svg,
     _text,
 )
+from copro.render.numbers import pct
 
-BLUE, ORANGE = "#0072B2", "#E69F00"  # Okabe & Ito, as copro.render.figures
+ORANGE = "#E69F00"  # Okabe & Ito, as copro.render.figures
 #: each method's colour, marker and name (the old to 2024, the new from 2024)
 METHOD_STYLE = {"old": (BLUE, "o", "Old method, to 2024"),
                 "new": (ORANGE, "s", "New method, from 2024")}
@@ -36,10 +38,6 @@ DOTTED, DASHED = ' stroke-dasharray="1.2 2.4"', ' stroke-dasharray="4 2"'
 METHOD_CHANGE = 2023.5
 #: the legend, in two columns: each method's line, then England's and the neighbours'
 LEGEND_OTHERS = (("England", DOTTED), ("Neighbours (pooled)", DASHED))
-
-
-def _pct(x) -> str:
-    return "–" if x is None else f"{100 * x:.1f}%"
 
 
 def nice_ticks(top: float) -> list[float]:
@@ -145,9 +143,9 @@ def series_figure(appeals: AppealFindings, s: AppealSeries,
     for p in s.points:
         if p.rate is None:
             continue
-        parts.append(f"{p.year} ({p.method} method) {_pct(p.rate)} "
-                     f"({p.appeals:,} of {p.decisions:,}; 95% CI {_pct(p.ci_low)} to "
-                     f"{_pct(p.ci_high)})" + (" flagged as implausible" if p.flag else ""))
+        parts.append(f"{p.year} ({p.method} method) {pct(p.rate)} "
+                     f"({p.appeals:,} of {p.decisions:,}; 95% CI {pct(p.ci_low)} to "
+                     f"{pct(p.ci_high)})" + (" flagged as implausible" if p.flag else ""))
     description = ("Line chart of appeals registered with the SEND Tribunal as a share of the "
                    "council's appealable decisions, each year with its 95% interval. The old "
                    "method (to 2024) and the new (from 2024) are separate lines: the new "

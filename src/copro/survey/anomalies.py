@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from copro.survey.history_checks import History, answer_bursts, shifts
+from copro.survey.instrument import load_instrument
 
 #: Thresholds (the coordinator's report: where to look, not a verdict).
 BURST_PER_MINUTE = 10
@@ -71,11 +72,9 @@ ARRIVAL_AT_LEAST = 10
 ARRIVAL_HISTORY_HOURS = 24
 #: Ladder questions whose top-two share the effect of flagged answers is reported on
 TOP_TWO = {"ladder": ("engaging", "co_producing"), "forum_ladder": ("engaging", "co_producing")}
-#: How the pages name each ladder question and each audience
+#: How the pages name each ladder question (each audience by the instrument's own label)
 LADDER_WORDS = {"ladder": "saying decisions about requests were made with them",
                 "forum_ladder": "saying the local authority works with the forum as a partner"}
-AUDIENCE_WORDS = {"families": "Families", "education": "Education professionals",
-                  "forum": "Parent carer forum members"}
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,9 @@ class Effect:
         else:
             without = (f"{self.share_without:.0%} of the {self.n_without} left without the "
                        f"{found} found")
-        return (f"{AUDIENCE_WORDS.get(self.audience, self.audience)} "
+        audiences = load_instrument().audiences
+        who = audiences[self.audience].label if self.audience in audiences else self.audience
+        return (f"{who} "
                 f"{LADDER_WORDS.get(self.question, self.question)} (top two rungs of the "
                 f"ladder): {self.share_all:.0%} of all {self.n_all} answers; {without}")
 

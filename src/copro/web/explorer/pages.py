@@ -498,9 +498,9 @@ def methods_page(findings: Findings) -> Page:
     }
     definitions = [{"name": x.name, "definition": x.definition, "compared": x.compared}
                    for x in findings.outcomes]
+    national = national_name(findings)
     context = {"findings": findings, "method": method, "definitions": definitions,
-               "national": national_name(findings),
-               "national_ratio": possessive_of(national_name(findings), "ratio"),
+               "national": national, "national_ratio": possessive_of(national, "ratio"),
                "method_rows": [(METHOD_LABELS[k], v) for k, v in method.items()],
                "page_title": "About this measure: methods",
                "description": "How copro measures whether the outcome of a request depends "

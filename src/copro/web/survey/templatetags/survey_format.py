@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from copro.render import sentences
+
 register = template.Library()
 
 
@@ -14,9 +16,7 @@ def _pct(x) -> str:
 @register.filter
 def possessive(name: str) -> str:
     """"Kent's", "Leeds'" (copro.render.sentences.possessive)."""
-    from copro.render.sentences import possessive as of
-
-    return of(str(name))
+    return sentences.possessive(str(name))
 
 
 @register.filter
