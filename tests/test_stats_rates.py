@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from copro.stats.rates import rate, wilson_rates
+from copro.stats.rates import rate, rates_for, wilson_rates
 
 
 @pytest.mark.parametrize(("k", "n", "low", "high"), [
@@ -52,3 +52,18 @@ def test_below_half_flags():
     assert rate(4, 10).below_half and not rate(4, 10).significantly_below_half
     assert rate(10, 100).significantly_below_half
     assert not rate(60, 100).below_half
+
+
+@given(st.lists(st.integers(1, 5000).flatmap(lambda n: st.tuples(st.integers(0, n),
+                                                               st.just(n))),
+                max_size=40))
+def test_many_rates_at_once_are_each_the_rate_one_by_one(pairs):
+    """rates_for (an audit's ~4,000 appeal rates in one call) gives each pair exactly the Rate
+    rate() gives it alone, repeated pairs once, and the Newcombe rows among them."""
+    pairs = [*pairs, (81, 263), (0, 20), (81, 263)]
+    together = rates_for(pairs)
+    assert set(together) == set(pairs)
+    for k, n in pairs:
+        assert together[k, n] == rate(k, n)
+    assert together[81, 263].ci_low == pytest.approx(0.2553, abs=5e-5)
+    assert rates_for([]) == {}

@@ -195,21 +195,22 @@ def _keys(rates: AppealRates) -> list[tuple[int, str]]:
     return sorted(rates.england, key=lambda k: (k[0], k[1] != OLD))
 
 
-def rate(successes: int, trials: int):
-    """A Wilson interval (imported here, not at the top: unpickling cached findings must not
-    load SciPy)."""
-    from copro.stats.rates import rate as wilson
+def _intervals(pairs) -> dict:
+    """Wilson intervals for every (appeals, decisions) pair at once (imported here, not at
+    the top: unpickling cached findings must not load SciPy)."""
+    from copro.stats.rates import rates_for
 
-    return wilson(successes, trials)
+    return rates_for(pairs)
 
 
-def _point(y: AppealYear | None, key, flag: str | None = None) -> AppealPoint:
+def _point(y: AppealYear | None, key, intervals: dict, flag: str | None = None
+           ) -> AppealPoint:
     if y is None:
         return AppealPoint(key[0], key[1], None, None, None, None, None, None, None,
                            "no row for this authority in the files")
     r = None
     if y.appeals is not None and y.decisions:
-        r = rate(y.appeals, y.decisions)
+        r = intervals[y.appeals, y.decisions]
     return AppealPoint(y.year, y.method, y.appeals, y.decisions,
                        None if r is None else r.estimate, None if r is None else r.ci_low,
                        None if r is None else r.ci_high, y.published_rate, flag, y.missing)
@@ -237,7 +238,7 @@ def _flag(rates: AppealRates, code: str, key) -> str | None:
             f"implausible denominator: {share:.0%} of the old method's, England {england:.0%}")
 
 
-def _england(rates: AppealRates, key) -> AppealPoint:
+def _england(rates: AppealRates, key, intervals: dict) -> AppealPoint:
     y = rates.england[key]
     flag = None
     suppressed = [a for a in rates.areas.values() if key in a.years
@@ -250,7 +251,7 @@ def _england(rates: AppealRates, key) -> AppealPoint:
                 f"the authorities whose decisions are published ({_authorities(n)} with "
                 f"appeals {'has' if n == 1 else 'have'} none published); like for like, "
                 f"{appeals:,} of {y.decisions:,} ({appeals / y.decisions:.1%})")
-    return _point(y, key, flag)
+    return _point(y, key, intervals, flag)
 
 
 def _authorities(n: int) -> str:
@@ -266,18 +267,27 @@ def appeal_findings(rates: AppealRates, neighbours=None, comparisons=None,
     authority is then a point, left out (no or a flagged appeal rate) or not compared."""
     keys = _keys(rates)
     flags = {(code, k): _flag(rates, code, k) for code in rates.areas for k in keys}
-    series = []
     current = sorted((a for a in rates.areas.values() if a.ended is None),
                      key=lambda a: a.name)
+    pooled_counts = {} if neighbours is None else {
+        (area.code, k): _pooled_counts(rates, [n.code for n in neighbours.of(area.code)], k,
+                                       flags)
+        for area in current for k in keys}
+    # every interval this builds, computed together
+    years = [*rates.england.values(), *(y for a in rates.areas.values() for y in a.years.values())]
+    intervals = _intervals([(y.appeals, y.decisions) for y in years
+                            if y.appeals is not None and y.decisions]
+                           + [(c[0], c[1]) for c in pooled_counts.values() if c[1]])
+    series = []
     for area in current:
-        points = tuple(_point(area.years.get(k), k, flags[area.code, k]) for k in keys)
+        points = tuple(_point(area.years.get(k), k, intervals, flags[area.code, k])
+                       for k in keys)
         pooled = ()
         if neighbours is not None:
-            pooled = tuple(_pooled(rates, [n.code for n in neighbours.of(area.code)], k,
-                                   flags) for k in keys)
+            pooled = tuple(_pooled(k, pooled_counts[area.code, k], intervals) for k in keys)
         preds = tuple(
             PredecessorHistory(p.code, p.name, p.ended,
-                               tuple(_point(p.years.get(k), k) for k in keys
+                               tuple(_point(p.years.get(k), k, intervals) for k in keys
                                      if k in p.years))
             for p in sorted(rates.areas.values(), key=lambda a: a.name)
             if p.ended is not None and area.code in
@@ -289,10 +299,13 @@ def appeal_findings(rates: AppealRates, neighbours=None, comparisons=None,
         association = _association(rates, comparisons, year, flags, outcome, ratio,
                                    confidence, not_compared or {})
     return AppealFindings(rates.sources, ATTRIBUTION, dict(METHODS), FLAG_RULE, rates.notes,
-                          tuple(_england(rates, k) for k in keys), tuple(series), association)
+                          tuple(_england(rates, k, intervals) for k in keys), tuple(series),
+                          association)
 
 
-def _pooled(rates: AppealRates, codes: list[str], key, flags) -> PooledPoint:
+def _pooled_counts(rates: AppealRates, codes: list[str], key, flags) -> tuple[int, int, int]:
+    """(appeals, decisions, authorities used) of ``codes`` pooled in ``key``'s year, leaving
+    out an authority without both counts or with a flagged rate."""
     appeals = decisions = used = 0
     for code in codes:
         y = rates.areas.get(code)
@@ -300,9 +313,14 @@ def _pooled(rates: AppealRates, codes: list[str], key, flags) -> PooledPoint:
         if y is None or y.appeals is None or not y.decisions or flags.get((code, key)):
             continue
         appeals, decisions, used = appeals + y.appeals, decisions + y.decisions, used + 1
+    return appeals, decisions, used
+
+
+def _pooled(key, counts: tuple[int, int, int], intervals: dict) -> PooledPoint:
+    appeals, decisions, used = counts
     if not decisions:
         return PooledPoint(key[0], key[1], 0, 0, None, None, None, 0)
-    r = rate(appeals, decisions)
+    r = intervals[appeals, decisions]
     return PooledPoint(key[0], key[1], appeals, decisions, r.estimate, r.ci_low, r.ci_high, used)
 
 

@@ -26,6 +26,20 @@ def wilson_rates(successes, trials, confidence: float = 0.95):
             np.where(empty, np.nan, high))
 
 
+def rates_for(pairs, confidence: float = 0.95) -> dict[tuple[int, int], Rate]:
+    """Many :class:`Rate` at once: ``{(successes, trials): Rate}`` for every pair in
+    ``pairs`` (``trials`` > 0), from one vectorised :func:`wilson_rates` call, the same
+    intervals :func:`rate` gives one by one (one call costs statsmodels' and SciPy's overhead,
+    ~0.2 ms: an audit's ~4,000 appeal rates took most of a second)."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return {}
+    k, n = zip(*pairs, strict=True)
+    est, low, high = wilson_rates(k, n, confidence)
+    return {(int(a), int(b)): Rate(int(a), int(b), float(e), float(lo), float(hi), confidence)
+            for a, b, e, lo, hi in zip(k, n, est, low, high, strict=True)}
+
+
 def rate(successes: int, trials: int, confidence: float = 0.95) -> Rate:
     """One :class:`Rate` with its Wilson score interval."""
     est, low, high = wilson_rates([successes], [trials], confidence)
