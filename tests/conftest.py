@@ -40,6 +40,13 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 os.environ.setdefault("COPRO_SURVEY_CONTROLLER", "Test Parent Carer Forums Network")
 os.environ.setdefault("COPRO_SURVEY_CONTACT", "data@forums.example")
 django_settings.DATABASES  # noqa: B018 - loads the settings now: pytest-django sets Django up
+# Passwords hashed in this process (the Django test client's sign-ins, accounts made by the
+# tests) with a fast hasher, as Django's testing documentation advises: PBKDF2's million
+# rounds cost ~0.25 s of CPU each, and the lockout tests sign in dozens of times. PBKDF2 stays
+# second, to check the passwords of accounts made by a real `copro users` or `copro serve`,
+# which keep copro's own settings (tests/web/serve.py: server_env).
+django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
+                                    "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 
 
 # --- pytest-xdist (`make test` runs the suite on several worker processes) ----------------
