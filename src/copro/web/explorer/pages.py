@@ -379,6 +379,7 @@ def _by_region(findings: Findings) -> list[dict]:
     the map as a list whose entries a thumb can reach (the hexagons are too small on a phone)."""
     key = findings.primary
     uncertain = _uncertain(findings)
+    href = _la_href()
     out = []
     for region in findings.regions:
         members = []
@@ -387,7 +388,7 @@ def _by_region(findings: Findings) -> list[dict]:
                 continue
             c = f.outcomes[key].comparison
             members.append({
-                "code": f.area.code, "name": f.area.name,
+                "code": f.area.code, "name": f.area.name, "href": href.format(code=f.area.code),
                 "swatch": hexmap.swatch(hexmap.band(_ratio_of(f, key)).colour,
                                         hatched=f.area.code in uncertain),
                 "words": (f"ratio {ratio(c.risk_ratio.estimate)} (95% CI "
@@ -401,9 +402,11 @@ def _by_region(findings: Findings) -> list[dict]:
 
 def _bands(findings: Findings) -> list[dict]:
     key = findings.primary
+    href = _la_href()  # once, not once a name: ~150 a page, a tenth of drawing every page
     out = []
     for band in (*hexmap.BANDS, hexmap.NOT_COMPARED):
-        members = sorted((f.area.name, f.area.code) for f in findings.local_authorities
+        members = sorted((f.area.name, f.area.code, href.format(code=f.area.code))
+                         for f in findings.local_authorities
                          if hexmap.band(_ratio_of(f, key)) is band)
         out.append({"band": band, "swatch": hexmap.swatch(band.colour), "count": len(members),
                     "names": members})
