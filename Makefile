@@ -67,10 +67,10 @@ postgresql:
 
 ## test: install what the tests need (Python packages; Chromium and PostgreSQL, see above),
 ## lint, run the suite on TEST_WORKERS processes (pytest-xdist; a module's tests stay on one
-## worker but for a few spread test by test, tests/conftest.py; more workers than cores, as
-## many tests wait on a server, a browser or a subprocess; docs/testing.md); then the XML
-## readers' tests again on the oldest lxml pyproject.toml allows
-TEST_WORKERS ?= 4
+## worker but for a few spread test by test, tests/conftest.py; three on the 2-core machine:
+## the suite keeps both cores busy with three, and four only added contention, measured in
+## docs/testing.md); then the XML readers' tests again on the oldest lxml pyproject.toml allows
+TEST_WORKERS ?= 3
 PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: $(VENV)/.installed-test assets docs chromium postgresql
 	$(BIN)/ruff check src tests bench
@@ -90,7 +90,7 @@ $(VENV)/lxml-$(LXML_OLDEST)/.installed: | $(BIN)/python
 
 test-oldest-lxml: $(VENV)/.installed-test $(VENV)/lxml-$(LXML_OLDEST)/.installed
 	PYTHONPATH=$(VENV)/lxml-$(LXML_OLDEST) COPRO_EXPECT_LXML=$(LXML_OLDEST) \
-	  $(BIN)/python -m pytest -p no:cacheprovider -q $(XML_TESTS) \
+	  $(BIN)/python -m pytest -p no:cacheprovider -q -n 2 $(XML_TESTS) \
 	  -k "not test_hostile or sen2 or xlsx"
 
 ## serve: install, build the assets, and run the website on http://127.0.0.1:8000/ (SQLite in
