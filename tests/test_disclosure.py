@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,8 +19,8 @@ from copro.groups import RequesterGroup
 from copro.register import find_local_authority
 from copro.sources.sen2 import AGE_BANDS, GROUPS, Aggregator, Request, to_counts
 from copro.sources.sen2_codes import NEEDS
+from tests.in_process import run_copro
 
-COPRO = str(Path(sys.executable).with_name("copro"))
 T = 5
 G = RequesterGroup
 PARTS = ("decided_to_assess", "decided_not_to_assess", "not_yet_decided", "withdrawn")
@@ -176,9 +173,8 @@ def test_the_issue_example_two_las(tmp_path):
         rows.append("E09000007,2025-03-01,2,A,2025-03-20,0")
     path = tmp_path / "cases.csv"
     path.write_text("\n".join(rows) + "\n")
-    proc = subprocess.run([COPRO, "audit", "--cases", str(path), "--reference-date",
-                           "2026-01-15", "--json", "--no-cache"], capture_output=True,
-                          text=True, timeout=300)
+    proc = run_copro("audit", "--cases", str(path), "--reference-date", "2026-01-15", "--json",
+                     "--no-cache")
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     cells: dict[tuple, int | None] = {}

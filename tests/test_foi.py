@@ -2,7 +2,6 @@
 
 import json
 import sqlite3
-import subprocess
 from datetime import date, timedelta
 
 import pytest
@@ -20,7 +19,7 @@ from copro.foi.tracker import Tracker
 from copro.groups import RequesterGroup
 from copro.register import find_local_authority, local_authorities
 from copro.sources.foi import Cell, parse_value, read_foi_returns, read_return
-from tests.test_cli import COPRO
+from tests.in_process import run_copro
 
 G = RequesterGroup
 LEEDS = find_local_authority("Leeds")
@@ -230,7 +229,7 @@ def test_tracker_lifecycle(tmp_path):
 
 def test_track_and_status_commands(tmp_path):
     db = str(tmp_path / "c.sqlite")
-    run = lambda *a: subprocess.run([COPRO, *a], capture_output=True, text=True, timeout=60)  # noqa: E731
+    run = run_copro
     assert run("foi", "track", "--db", db, "sent", "Leeds", "Essex", "Hartlepool", "--year",
                "2025", "--date", "2026-01-05").returncode == 0
     assert run("foi", "track", "--db", db, "answered", "Essex", "--date",
@@ -257,7 +256,7 @@ def test_campaign_end_to_end(tmp_path):
             "ada@example.org", "--out", str(out)]
     for a in chosen:
         args += ["--la", a.code]
-    assert subprocess.run([COPRO, *args], capture_output=True, timeout=120).returncode == 0
+    assert run_copro(*args).returncode == 0
     assert len(list((out / "letters").glob("*.docx"))) == 12
     returns = tmp_path / "returns"
     returns.mkdir()
@@ -270,13 +269,11 @@ def test_campaign_end_to_end(tmp_path):
         template = next((out / "templates").glob(f"{area.code}-*.xlsx"))
         fill_xlsx(returns / template.name, area, 2025, study_values(fam, edu, oth))
     db = tmp_path / "c.sqlite"
-    ingest = subprocess.run([COPRO, "foi", "ingest", str(returns), "--db", str(db)],
-                            capture_output=True, text=True, timeout=120)
+    ingest = run_copro("foi", "ingest", str(returns), "--db", str(db))
     assert ingest.returncode == 0 and "12 return(s) accepted, 0 rejected" in ingest.stdout
     recorded = sqlite3.connect(db).execute("SELECT sha256, accepted FROM returns").fetchall()
     assert len(recorded) == 12 and all(len(sha) == 64 and ok == 1 for sha, ok in recorded)
-    audit = subprocess.run([COPRO, "audit", "--foi", str(returns), "--json"],
-                           capture_output=True, text=True, timeout=120)
+    audit = run_copro("audit", "--foi", str(returns), "--json")
     assert audit.returncode == 0, audit.stderr
     result = json.loads(audit.stdout)
     assert [o["key"] for o in result["outcomes"]][:3] == ["plan", "plan_timeliness",
@@ -297,9 +294,7 @@ def test_campaign_end_to_end(tmp_path):
     assert "to end in an EHC plan" in result["headline"][0]
     timeliness = result["pooled"]["plan_timeliness"]["sign_test"]
     assert timeliness["favour_a"] + timeliness["favour_b"] + timeliness["ties"] == 12
-    report = subprocess.run([COPRO, "report", "--foi", str(returns), "--out",
-                             str(tmp_path / "report")], capture_output=True, text=True,
-                            timeout=120)
+    report = run_copro("report", "--foi", str(returns), "--out", str(tmp_path / "report"))
     assert report.returncode == 0, report.stderr
     page = (tmp_path / "report" / "index.html").read_text()
     assert "Plan rates" in page and "20-week timeliness" in page
@@ -307,13 +302,11 @@ def test_campaign_end_to_end(tmp_path):
     assert_not_called_england(page)
     assert_not_called_england(audit.stdout)  # the JSON too
     assert "12 local authorities" in page and "each of its 153" not in page
-    terminal = subprocess.run([COPRO, "audit", "--foi", str(returns)], capture_output=True,
-                              text=True, timeout=120)
+    terminal = run_copro("audit", "--foi", str(returns))
     assert terminal.returncode == 0 and terminal.stdout.splitlines()[0].endswith(
         "12 local authorities, 2025")
     assert_not_called_england(terminal.stdout)
-    la = subprocess.run([COPRO, "la", chosen[0].name, "--foi", str(returns)],
-                        capture_output=True, text=True, timeout=120)
+    la = run_copro("la", chosen[0].name, "--foi", str(returns))
     assert la.returncode == 0, la.stderr
     assert_not_called_england(la.stdout)
     assert "the 12 local authorities together" in la.stdout
@@ -384,7 +377,7 @@ def test_rejected_return_is_recorded_against_its_authority(tmp_path):
     """A rejected return names its LA in the tracker, which stops showing it as awaiting or
     overdue; the audit says the return was rejected, not that there was none."""
     db = str(tmp_path / "c.sqlite")
-    run = lambda *a: subprocess.run([COPRO, *a], capture_output=True, text=True, timeout=60)  # noqa: E731
+    run = run_copro
     assert run("foi", "track", "--db", db, "sent", "Leeds", "--year", "2025", "--date",
                "2026-01-05").returncode == 0
     returns = tmp_path / "returns"
@@ -407,7 +400,7 @@ def test_rejected_return_is_recorded_against_its_authority(tmp_path):
 
 def test_track_commands_say_what_they_did(tmp_path):
     db = str(tmp_path / "c.sqlite")
-    run = lambda *a: subprocess.run([COPRO, *a], capture_output=True, text=True, timeout=60)  # noqa: E731
+    run = run_copro
     bad_year = run("foi", "track", "--db", db, "sent", "Leeds", "--year", "last year")
     assert bad_year.returncode == 2 and "--year" in bad_year.stderr
     assert run("foi", "track", "--db", db, "sent", "Leeds", "--year", "2025").returncode == 0

@@ -17,6 +17,7 @@ from copro.groups import RequesterGroup
 from copro.register import find_local_authority
 from copro.sources.sen2 import Sen2Summary, pseudonymise, read_requests, read_sen2
 from copro.synth import Effects, SynthSpec, write_synthetic
+from tests.in_process import run_copro
 from tests.test_cli import COPRO
 
 G = RequesterGroup
@@ -230,8 +231,7 @@ def test_cli_outputs_carry_no_personal_data_and_no_small_counts(synthetic, tmp_p
         secrets |= set(re.findall(r"<UniqueLearnerNumber>([^<]+)<", text)[:500])
         secrets |= set(re.findall(r"<PostCode>([^<]+)</PostCode>", text)[:50])
         secrets |= set(re.findall(r"<PersonBirthDate>([^<]+)<", text)[:500])
-    env_run = lambda *a: subprocess.run([COPRO, *a], capture_output=True, text=True,  # noqa: E731
-                                        timeout=300)
+    env_run = run_copro
     out = env_run("audit", "--sen2", str(synthetic / "effect"), "--json")
     assert out.returncode == 0, out.stderr
     report = env_run("report", "--sen2", str(synthetic / "effect"), "--all-las", "--out",
@@ -263,9 +263,8 @@ def test_cli_outputs_carry_no_personal_data_and_no_small_counts(synthetic, tmp_p
 
 def test_synth_is_reproducible(tmp_path):
     for name in ("a", "b"):
-        assert subprocess.run([COPRO, "synth", "--out", str(tmp_path / name), "--la", "Leeds",
-                               "--persons", "300", "--seed", "4"], capture_output=True,
-                              timeout=60).returncode == 0
+        assert run_copro("synth", "--out", str(tmp_path / name), "--la", "Leeds",
+                         "--persons", "300", "--seed", "4").returncode == 0
     a = (tmp_path / "a" / "sen2-2026-383.xml").read_bytes()
     assert a == (tmp_path / "b" / "sen2-2026-383.xml").read_bytes()
     reqs, summary = derived(tmp_path / "a" / "sen2-2026-383.xml")

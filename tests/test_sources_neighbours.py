@@ -104,13 +104,9 @@ def test_a_missing_column_and_an_empty_file(tmp_path):
 
 
 def test_cli_la_sets_leeds_beside_its_neighbours(tmp_path):
-    import os
-    import subprocess
+    from tests.in_process import run_copro
 
-    from tests.web.serve import COPRO
-
-    r = subprocess.run([COPRO, "la", "Leeds"], capture_output=True, text=True, timeout=300,
-                       env={**os.environ, "COLUMNS": "120", "COPRO_CACHE_DIR": str(tmp_path)})
+    r = run_copro("la", "Leeds", env={"COLUMNS": "120", "COPRO_CACHE_DIR": str(tmp_path)})
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert out.index("In Leeds, 73 in every 100 families' requests") < out.index("Rates by who")

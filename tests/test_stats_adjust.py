@@ -4,7 +4,6 @@ no library warning, and the effect that was set recovered."""
 import csv
 import json
 import math
-import subprocess
 import warnings
 from datetime import date
 
@@ -14,7 +13,7 @@ import pytest
 from copro.audit import audit
 from copro.sources.cases import read_cases
 from copro.stats.adjust import case_mix_adjustment
-from tests.test_cli import COPRO
+from tests.in_process import run_copro
 
 FACTORS = ("age at request", "sex")
 
@@ -134,9 +133,8 @@ def test_need_recorded_only_after_the_request_is_not_used(tmp_path):
         need = r.pop("primary_need_at_request")
         r["primary_need"] = need if r["request_outcome"] == "Y" else ""
     path = _write_cases(tmp_path / "cases.csv", rows)
-    proc = subprocess.run([COPRO, "audit", "--no-cache", "--cases", str(path),
-                           "--reference-date", "2026-01-15", "--json"], capture_output=True,
-                          text=True, timeout=120)
+    proc = run_copro("audit", "--no-cache", "--cases", str(path), "--reference-date",
+                     "2026-01-15", "--json")
     assert proc.returncode == 0, proc.stderr
     assert "column 'primary_need' not used" in proc.stderr
     assert "Warning" not in proc.stderr and "warning" not in proc.stderr
@@ -149,11 +147,11 @@ def test_need_recorded_only_after_the_request_is_not_used(tmp_path):
 @pytest.mark.parametrize("persons", [40, 150])
 def test_small_files_never_print_a_degenerate_estimate(tmp_path, persons):
     out = tmp_path / "synth"
-    subprocess.run([COPRO, "synth", "--out", str(out), "--la", "Camden", "--persons",
-                    str(persons), "--seed", "9"], check=True, capture_output=True, timeout=60)
+    made = run_copro("synth", "--out", str(out), "--la", "Camden", "--persons", str(persons),
+                     "--seed", "9")
+    assert made.returncode == 0, made.stderr
     for args in (["--json"], []):
-        proc = subprocess.run([COPRO, "audit", "--no-cache", "--sen2", str(out), *args],
-                              capture_output=True, text=True, timeout=120)
+        proc = run_copro("audit", "--no-cache", "--sen2", str(out), *args)
         assert proc.returncode == 0, proc.stderr
         assert "Warning" not in proc.stderr and "warning" not in proc.stderr, proc.stderr
         assert "inf" not in proc.stdout.replace("information", "").replace("infer", "")

@@ -2,8 +2,6 @@
 mediation and tribunal rates, recomputed from DfE's file, and carried by every output."""
 
 import json
-import os
-import subprocess
 
 import pytest
 
@@ -13,7 +11,7 @@ from copro.render.json_out import to_json
 from copro.sources.dfe import read_dfe_requests
 from tests import independent as ind
 from tests.conftest import dfe_row, write_dfe
-from tests.test_cli import COPRO
+from tests.in_process import run_copro
 
 COLUMNS = {"mediation": "mediation_related_request", "tribunal": "tribunal_related_request"}
 
@@ -135,8 +133,7 @@ def test_json_and_csv_carry_the_ratio(findings):
 
 
 def test_copro_la_shows_the_ratio_beside_region_and_england(findings):
-    out = subprocess.run([COPRO, "la", "Leeds"], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "COLUMNS": "160"})
+    out = run_copro("la", "Leeds", env={"COLUMNS": "160"})
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     leeds = next(f for f in findings.local_authorities if f.area.name == "Leeds")
@@ -149,8 +146,7 @@ def test_copro_la_shows_the_ratio_beside_region_and_england(findings):
 
 
 def test_copro_la_waltham_forest_gives_the_reason_not_a_number():
-    out = subprocess.run([COPRO, "la", "Waltham Forest"], capture_output=True, text=True,
-                         timeout=120, env={**os.environ, "COLUMNS": "200"})
+    out = run_copro("la", "Waltham Forest", env={"COLUMNS": "200"})
     assert out.returncode == 0, out.stderr
     line = next(x for x in out.stdout.splitlines()
                 if x.lstrip().startswith("Waltham Forest") and "mediation rate" in x)
@@ -163,8 +159,7 @@ def test_zero_corrected_ratio_is_marked_and_explained(findings):
     f = next(f for f in findings.local_authorities
              if (c := f.outcomes["tribunal"].comparison) is not None
              and c.risk_ratio.zero_corrected)
-    out = subprocess.run([COPRO, "la", f.area.code], capture_output=True, text=True,
-                         timeout=120, env={**os.environ, "COLUMNS": "200"})
+    out = run_copro("la", f.area.code, env={"COLUMNS": "200"})
     assert out.returncode == 0, out.stderr
     rr = f.outcomes["tribunal"].comparison.risk_ratio
     line = next(x for x in out.stdout.splitlines()
@@ -175,8 +170,7 @@ def test_zero_corrected_ratio_is_marked_and_explained(findings):
 
 def test_report_la_page_shows_the_ratio(tmp_path, findings):
     out = tmp_path / "leeds.html"
-    proc = subprocess.run([COPRO, "report", "--la", "Leeds", "--out", str(out)],
-                          capture_output=True, text=True, timeout=120)
+    proc = run_copro("report", "--la", "Leeds", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     page = (out / "leeds.html").read_text()
     leeds = next(f for f in findings.local_authorities if f.area.name == "Leeds")
