@@ -145,6 +145,47 @@ def test_single_area_page_is_named_for_the_area(tmp_path):
         assert [p.name for p in out.iterdir()] == [expected]
 
 
+def _drawn(monkeypatch) -> list[str]:
+    """The report's figures drawn from now on, by name of the drawing function."""
+    from copro.render import figures
+
+    drawn: list[str] = []
+
+    def counted(name: str, draw):
+        def drawing(*args, **kwargs):
+            drawn.append(f"{name} label={kwargs['label']}" if name == "funnel_plot" else name)
+            return draw(*args, **kwargs)
+        return drawing
+
+    for name in ("rates_scatter", "forest_plot", "funnel_plot", "national_rates_by_group"):
+        monkeypatch.setattr(figures, name, counted(name, getattr(figures, name)))
+    return drawn
+
+
+def test_each_figure_is_drawn_once_and_only_where_a_page_shows_it(tmp_path, findings,
+                                                                   monkeypatch):
+    """An area page shows only the plain funnel (its own point highlighted): `report --la`
+    draws that alone; the index draws the rest and not it; --all-las draws each once for all
+    its pages. The figures are the same whatever the order they are drawn in."""
+    from copro.render.report import write_report
+
+    drawn = _drawn(monkeypatch)
+    leeds = next(f for f in findings.local_authorities if f.area.name == "Leeds")
+    write_report(findings, tmp_path / "leeds", area=leeds)
+    assert drawn == ["funnel_plot label=0"]
+    drawn.clear()
+    write_report(findings, tmp_path / "index")
+    assert sorted(drawn) == ["forest_plot", "funnel_plot label=10", "national_rates_by_group",
+                             "rates_scatter", "rates_scatter"]
+    drawn.clear()
+    write_report(findings, tmp_path / "all", all_las=True)
+    assert sorted(drawn) == ["forest_plot", "funnel_plot label=0", "funnel_plot label=10",
+                             "national_rates_by_group", "rates_scatter", "rates_scatter"]
+    index = (tmp_path / "index" / "index.html").read_text()
+    assert index.split("<footer")[0].count("<svg") == (
+        (tmp_path / "all" / "index.html").read_text().split("<footer")[0].count("<svg"))
+
+
 def test_unknown_area_writes_nothing(tmp_path):
     proc = run_copro("report", "--la", "Atlantis", "--out", str(tmp_path / "r"))
     assert proc.returncode == 2 and not (tmp_path / "r").exists()

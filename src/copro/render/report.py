@@ -7,9 +7,8 @@ the findings; this module only arranges them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -57,14 +56,58 @@ from copro.sources.neighbours import StatisticalNeighbours
 AREA_DIR = "la"
 
 
-@dataclass(frozen=True)
 class ReportFigures:
-    scatter: figures.SvgFigure | None  # None with fewer than two areas compared
-    forest: figures.SvgFigure | None
-    funnel: figures.SvgFigure | None
-    funnel_plain: figures.SvgFigure | None  # no names: an area page highlights its own point
-    timeliness: figures.SvgFigure | None
-    mediation: figures.SvgFigure | None
+    """The report's figures, each drawn the first time a page asks for it and kept for the
+    pages after it: the index uses all but ``funnel_plain``, an area page only
+    ``funnel_plain`` (its own point highlighted), so `copro report --la` draws one figure,
+    not six (matplotlib's figures cost 0.1-0.6 s of CPU each). A figure that cannot be drawn
+    is None (``scatter``, ``forest`` and ``timeliness`` with fewer than two areas compared)."""
+
+    def __init__(self, findings: Findings):
+        self._findings = findings
+        primary = findings.primary
+        funnel = findings.pooled[primary].funnels.get(findings.group_b)
+        self._funnel = None if funnel is None or len(funnel.points) < 2 else funnel
+        self._several = len(findings.pooled[primary].coverage.compared) >= 2  # else nothing
+        self._reference = national_name(findings)
+
+    @cached_property
+    def scatter(self) -> figures.SvgFigure | None:
+        f = self._findings
+        return (figures.rates_scatter(f, f.primary, "scatter", self._reference)
+                if self._several else None)
+
+    @cached_property
+    def forest(self) -> figures.SvgFigure | None:
+        f = self._findings
+        return figures.forest_plot(f, f.primary, "forest") if self._several else None
+
+    @cached_property
+    def funnel(self) -> figures.SvgFigure | None:
+        return self._funnel_plot(label=10)
+
+    @cached_property
+    def funnel_plain(self) -> figures.SvgFigure | None:
+        """No names: an area page highlights its own point."""
+        return self._funnel_plot(label=0)
+
+    def _funnel_plot(self, label: int) -> figures.SvgFigure | None:
+        f = self._findings
+        if self._funnel is None:
+            return None
+        return figures.funnel_plot(self._funnel, f.outcome(f.primary).name, "funnel",
+                                   self._reference, label=label, compared=compared_codes(f),
+                                   counted=f.outcome(f.primary).counted)
+
+    @cached_property
+    def timeliness(self) -> figures.SvgFigure | None:
+        f = self._findings
+        return (None if f.secondary is None or not self._several else
+                figures.rates_scatter(f, f.secondary, "timeliness", self._reference))
+
+    @cached_property
+    def mediation(self) -> figures.SvgFigure | None:
+        return figures.national_rates_by_group(self._findings, "mediation", self._reference)
 
 
 def _qvalue(q: float | None) -> str:
@@ -90,29 +133,8 @@ def _environment() -> Environment:
 
 
 def build_figures(findings: Findings) -> ReportFigures:
-    """Draw every figure once; area pages reuse them."""
-    primary, secondary = findings.primary, findings.secondary
-    funnel = findings.pooled[primary].funnels.get(findings.group_b)
-    name, reference = findings.outcome(primary).name, national_name(findings)
-    several = len(findings.pooled[primary].coverage.compared) >= 2  # else nothing to compare
-    if funnel is not None and len(funnel.points) < 2:
-        funnel = None
-    return ReportFigures(
-        scatter=figures.rates_scatter(findings, primary, "scatter", reference) if several
-        else None,
-        forest=figures.forest_plot(findings, primary, "forest") if several else None,
-        funnel=None if funnel is None else figures.funnel_plot(
-            funnel, name, "funnel", reference, compared=compared_codes(findings),
-            counted=findings.outcome(primary).counted),
-        funnel_plain=None if funnel is None else figures.funnel_plot(
-            funnel, name, "funnel", reference, label=0, compared=compared_codes(findings),
-            counted=findings.outcome(primary).counted),
-        timeliness=None if secondary is None or not several else figures.rates_scatter(
-            findings, secondary, "timeliness", reference),
-        mediation=figures.national_rates_by_group(findings, "mediation", reference),
-    )
-
-
+    """Every figure, each drawn once, when first asked for; area pages reuse them."""
+    return ReportFigures(findings)
 
 
 def slug(name: str) -> str:
