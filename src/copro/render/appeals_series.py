@@ -18,6 +18,7 @@ from copro.render.dot_figures import (
     FONT,
     GREY,
     INK,
+    ORANGE,
     VERMILLION,
     WIDTH,
     SvgFigure,
@@ -28,7 +29,6 @@ from copro.render.dot_figures import (
 )
 from copro.render.numbers import pct
 
-ORANGE = "#E69F00"  # Okabe & Ito, as copro.render.figures
 #: each method's colour, marker and name (the old to 2024, the new from 2024)
 METHOD_STYLE = {"old": (BLUE, "o", "Old method, to 2024"),
                 "new": (ORANGE, "s", "New method, from 2024")}

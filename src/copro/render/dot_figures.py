@@ -20,7 +20,7 @@ from copro.render.numbers import interval, pct, ratio
 from copro.render.sentences import display_name
 
 # the same constants as copro.render.figures (not imported: that module loads matplotlib)
-BLUE, VERMILLION, GREY, INK = "#0072B2", "#D55E00", "#595959", "#0b0c0c"
+BLUE, ORANGE, VERMILLION, GREY, INK = "#0072B2", "#E69F00", "#D55E00", "#595959", "#0b0c0c"
 GROUP_COLOURS = (BLUE, VERMILLION)
 WIDTH, FONT, SCALE = 4.8, 11, 1.25
 #: a character's mean width, as a share of the font size (for room beside text)
