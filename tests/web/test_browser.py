@@ -216,12 +216,18 @@ def test_map_hexagons_are_links_reachable_by_keyboard(pages):
     assert chosen.count() == 1 and chosen.get_attribute("data-code") == "E08000035"
 
 
-# Every table box: whether it scrolls sideways, and its hint's display and words.
-HINTS = """() => [...document.querySelectorAll(".copro-table-wrap")].map(w => ({
-  caption: (w.querySelector("caption") || {textContent: ""}).textContent.slice(0, 40),
-  scrolls: w.scrollWidth > w.clientWidth + 1,
-  hint: getComputedStyle(w, "::before").display,
-  words: getComputedStyle(w, "::before").content}))"""
+# Every table box: whether it scrolls sideways, and its hint's display and words. Read after
+# two frames: the hint is a CSS scroll-state container query, which the browser settles at
+# the frame after layout, not by the load event (read straight after it, a box that scrolls
+# could still show no hint: a CI run failed so at 390 px on the compare page).
+HINTS = """async () => {
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+  return [...document.querySelectorAll(".copro-table-wrap")].map(w => ({
+    caption: (w.querySelector("caption") || {textContent: ""}).textContent.slice(0, 40),
+    scrolls: w.scrollWidth > w.clientWidth + 1,
+    hint: getComputedStyle(w, "::before").display,
+    words: getComputedStyle(w, "::before").content}));
+}"""
 
 
 @pytest.mark.parametrize("width", WIDTHS)
