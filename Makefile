@@ -51,11 +51,12 @@ else \
 fi
 endef
 
-## chromium: the report's browser tests need a real Chromium (Debian's package). Installed
-## with apt-get when running as root; otherwise stop and say how.
-CHROMIUM_FOUND := { command -v chromium || command -v chromium-browser; } >/dev/null 2>&1
+## chromium: the page tests (the report's and the website's) need a real Chromium: Debian's
+## chromium-headless-shell, Chromium built for headless use (tests/browser.py says why not the
+## desktop build). Installed with apt-get when running as root; otherwise stop and say how.
+CHROMIUM_FOUND := command -v chromium-headless-shell >/dev/null 2>&1
 chromium:
-	$(call install_or_stop,$(CHROMIUM_FOUND),chromium,Chromium,the report's browser tests)
+	$(call install_or_stop,$(CHROMIUM_FOUND),chromium-headless-shell,Chromium's headless shell,the page tests)
 
 ## postgresql: the website's tests run on a real PostgreSQL (Debian's package; a throwaway
 ## cluster per test session, tests/web/pg.py). Installed with apt-get when running as root;

@@ -22,8 +22,8 @@ def test_make_test_stops_with_a_clear_message_without_chromium(tmp_path):
                           capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PATH": str(bin_dir)})
     assert proc.returncode != 0
-    assert "make test needs Chromium" in proc.stderr
-    assert "apt-get install chromium" in proc.stderr
+    assert "make test needs Chromium's headless shell" in proc.stderr
+    assert "apt-get install chromium-headless-shell" in proc.stderr
 
 
 def test_make_test_depends_on_chromium():
