@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 
 def test_copro_cli_does_not_import_django():
     """`copro audit` starts as fast as before: Django is imported by `serve`/`db` only."""
@@ -56,3 +58,66 @@ def test_the_master_freezes_its_objects_before_each_fork(settings, monkeypatch):
         assert len(gc.get_objects()) < 1_000  # what a collection would still walk
     finally:
         gc.unfreeze()
+
+
+def _static_sources(settings, tmp_path, css: str):
+    """A stylesheet source folder and an empty STATIC_ROOT of the test's own."""
+    source = tmp_path / "source"
+    (source / "copro").mkdir(parents=True, exist_ok=True)
+    (source / "copro" / "copro.css").write_text(css)
+    settings.STATICFILES_DIRS = [source]
+    settings.STATIC_ROOT = tmp_path / "static"
+    return source, tmp_path / "static"
+
+
+def test_static_files_are_collected_again_only_when_their_sources_change(settings, tmp_path):
+    """`copro serve` collects the static files at each start; when the files there were
+    collected from the same sources it leaves them (compressing them all again writes the same
+    bytes), and collects again when a source changed or a collected file has gone."""
+    import json
+
+    from copro.web.commands import COLLECTED_FROM, collect_static
+
+    source, root = _static_sources(settings, tmp_path, "body { color: #0b0c0c }\n")
+    collect_static()
+    manifest = root / "staticfiles.json"
+    first = json.loads(manifest.read_text())["paths"]["copro/copro.css"]
+    assert (root / first).read_text() == "body { color: #0b0c0c }\n"
+    assert (root / COLLECTED_FROM).is_file()
+    written = manifest.stat().st_mtime_ns
+
+    collect_static()  # the same sources: nothing collected
+    assert manifest.stat().st_mtime_ns == written
+
+    (source / "copro" / "copro.css").write_text("body { color: #1d70b8 }\n")
+    collect_static()  # a source changed: collected again, under its new hashed name
+    second = json.loads(manifest.read_text())["paths"]["copro/copro.css"]
+    assert second != first and (root / second).read_text() == "body { color: #1d70b8 }\n"
+
+    (root / second).unlink()  # a collected file has gone: collected again
+    collect_static()
+    assert (root / second).read_text() == "body { color: #1d70b8 }\n"
+
+
+def test_a_collection_cut_short_is_done_again(settings, tmp_path, monkeypatch):
+    """The fingerprint is written only after collectstatic completes: a collection that fails
+    part-way leaves none, and the next start collects again."""
+    import django.core.management
+
+    from copro.web.commands import COLLECTED_FROM, collect_static
+
+    _, root = _static_sources(settings, tmp_path, "p { margin: 0 }\n")
+    collect_static()
+    (root / "copro" / "copro.css").unlink()
+
+    def cut_short(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(django.core.management, "call_command", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        collect_static()
+    assert not (root / COLLECTED_FROM).exists()
+    monkeypatch.undo()
+    collect_static()
+    assert (root / "copro" / "copro.css").read_text() == "p { margin: 0 }\n"
+    assert (root / COLLECTED_FROM).is_file()
