@@ -28,6 +28,20 @@ def dataset():
     return d
 
 
+@pytest.fixture(scope="module")
+def warmed(django_db_blocker):
+    """Every page drawn and kept, once for the module's tests that start from a site whose
+    pages are kept (as after `copro serve` started): committed, so each such test finds them
+    (what a test changes is rolled back after it), and forgotten when the module ends. A
+    drawing pass is ~7 s of CPU; each of these tests drew its own before."""
+    with django_db_blocker.unblock():
+        RenderedPage.objects.all().delete()
+        pagecache.warm(current_dataset(fresh=True))
+    yield
+    with django_db_blocker.unblock():
+        RenderedPage.objects.all().delete()
+
+
 def _kept(dataset, parts) -> tuple[int, bytes, str, bytes | None]:
     found = pagecache.load(dataset, pagecache.key(parts))
     assert found is not None, parts
@@ -37,6 +51,7 @@ def _kept(dataset, parts) -> tuple[int, bytes, str, bytes | None]:
 def test_warm_keeps_every_la_page_and_they_equal_a_fresh_render(dataset):
     from copro.web.survey.store import publication_stamp
 
+    RenderedPage.objects.all().delete()  # a first start: nothing kept (rolled back after)
     drawn = pagecache.warm(dataset)
     findings = findings_for(dataset)
     n = len(findings.local_authorities)
@@ -62,10 +77,10 @@ def test_warm_keeps_every_la_page_and_they_equal_a_fresh_render(dataset):
             assert gzip.decompress(kept[3]) == kept[1]
 
 
-def test_served_page_is_the_kept_page_and_a_request_draws_nothing_more(client, dataset):
+def test_served_page_is_the_kept_page_and_a_request_draws_nothing_more(client, dataset, warmed):
     from copro.web.survey.store import publication_stamp
 
-    pagecache.warm(dataset)
+    assert pagecache.warm(dataset) == 0  # all kept already (warmed)
     before = RenderedPage.objects.count()
     for code in AREAS[:3]:
         kept = _kept(dataset, views._area_parts(code, publication_stamp())("html"))
@@ -134,7 +149,7 @@ def test_one_process_draws_at_a_time():
     assert order == ["first done", "second"]
 
 
-def test_pages_held_before_the_fork_are_served_without_the_database(client, dataset,
+def test_pages_held_before_the_fork_are_served_without_the_database(client, dataset, warmed,
                                                                      monkeypatch):
     """`copro serve` reads every kept page into the master's memory before gunicorn forks
     (commands.hold_pages): a worker answers them from its first request, byte for byte as
@@ -142,7 +157,7 @@ def test_pages_held_before_the_fork_are_served_without_the_database(client, data
     from copro.web.commands import hold_pages
     from copro.web.survey.store import publication_stamp
 
-    pagecache.warm(dataset)
+    assert pagecache.warm(dataset) == 0  # all kept already (warmed)
     kept = {(code, fmt): _kept(dataset, views._area_parts(code, publication_stamp())(fmt))
             for code in AREAS for fmt in views.FORMATS}
     views._responses.clear()
@@ -198,10 +213,10 @@ def test_a_new_worker_draws_no_page_held_before_the_fork(tmp_path, seeded):
         proc.wait(timeout=30)
 
 
-def test_importing_again_forgets_kept_pages(client, dataset):
+def test_importing_again_forgets_kept_pages(client, dataset, warmed):
     from copro.web.explorer.importing import import_dfe
 
-    pagecache.warm(dataset)
+    assert pagecache.warm(dataset) == 0  # all kept already (warmed)
     assert RenderedPage.objects.filter(dataset=dataset).count() > 0
     imported = import_dfe()  # the same file again: same dataset, pages forgotten all the same
     assert not imported.created
@@ -255,7 +270,7 @@ def test_keys_follow_the_data_files_and_the_documentation_pages_read():
     assert pagecache.code_version() == version
 
 
-def test_every_la_page_is_sent_in_under_100_kb(client, dataset):
+def test_every_la_page_is_sent_in_under_100_kb(client, dataset, warmed):
     """Compressed transfer (gzip: the explorer's pages carry no secret, so no BREACH risk)."""
     findings = findings_for(dataset)
     sizes = {}
