@@ -147,6 +147,17 @@ def dfe_csv() -> Path:
     return bundled_dfe_path()
 
 
+@pytest.fixture(scope="session")
+def bundled_findings(dfe_csv):
+    """The audit of the bundled DfE 2025 file with the default options, computed once per
+    process (~1.2 s of CPU each time) for every module that reads it. ``Findings`` is frozen:
+    no test can change what another reads."""
+    from copro.audit import audit
+    from copro.sources.dfe import read_dfe_requests
+
+    return audit(read_dfe_requests(dfe_csv))
+
+
 def dfe_row(level: str = "Local authority", la: str = "Testshire", code: str = "E06000999",
             old: str = "999", region: str = "South East", region_code: str = "E12000008",
             breakdown: str = "Parent or young person", period: str = "2025",

@@ -9,20 +9,20 @@ import re
 
 import pytest
 
-from copro.audit import audit, contrast
+from copro.audit import contrast
 from copro.findings import CONTRAST_KINDS
 from copro.render import area_table, dot_figures
 from copro.render.dictionary import documented_names, is_documented
 from copro.render.figures import funnel_plot, two_rates
 from copro.render.sentences import compared_codes, plain_answer
-from copro.sources.dfe import bundled_dfe_path, read_dfe_requests
+from copro.sources.dfe import bundled_dfe_path
 from copro.stats.compare import compare_two, ratio_of_ratios
 from tests.test_terminal import _run
 
 
 @pytest.fixture(scope="module")
-def findings():
-    return audit(read_dfe_requests(bundled_dfe_path()))
+def findings(bundled_findings):
+    return bundled_findings
 
 
 def _la(findings, name):

@@ -11,8 +11,6 @@ import numpy as np
 import pytest
 
 from copro.appeals import IMPLAUSIBLE_SHARE
-from copro.audit import audit
-from copro.sources.dfe import bundled_dfe_path, read_dfe_requests
 from copro.sources.neighbours import bundled_neighbours
 from copro.sources.tribunal import bundled_appeal_rates
 from copro.stats.meta import meta_regression
@@ -22,8 +20,8 @@ LEEDS, HERTS = "E08000035", "E10000015"
 
 
 @pytest.fixture(scope="module")
-def findings():
-    return audit(read_dfe_requests(bundled_dfe_path()))
+def findings(bundled_findings):
+    return bundled_findings
 
 
 def test_leeds_series_every_year_on_each_method(findings):

@@ -10,17 +10,15 @@ import re
 
 import pytest
 
-from copro.audit import audit
 from copro.render.appeals_series import METHOD_STYLE, nice_ticks, series_figure
 from copro.render.dot_figures import FONT, _text_boxes
-from copro.sources.dfe import bundled_dfe_path, read_dfe_requests
 
 LEEDS, HERTFORDSHIRE, CUMBERLAND, CITY = "E08000035", "E10000015", "E06000063", "E09000001"
 
 
 @pytest.fixture(scope="module")
-def appeals():
-    return audit(read_dfe_requests(bundled_dfe_path())).appeals
+def appeals(bundled_findings):
+    return bundled_findings.appeals
 
 
 def _axis(svg: str) -> tuple[float, float, float]:

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from copro.audit import audit
 from copro.render.sentences import headline
-from copro.sources.dfe import read_dfe_requests
 from tests.browser import axe_violations
 from tests.in_process import run_copro
 
@@ -18,8 +16,8 @@ FIGURES = ("scatter", "forest", "funnel", "timeliness", "mediation", "appeals-as
 
 
 @pytest.fixture(scope="module")
-def findings(dfe_csv):
-    return audit(read_dfe_requests(dfe_csv))
+def findings(bundled_findings):
+    return bundled_findings
 
 
 @pytest.fixture(scope="module")

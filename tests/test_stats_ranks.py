@@ -8,9 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.contingency_tables import StratifiedTable
 
-from copro.audit import audit
 from copro.render.sentences import benchmark_verdict, plain_answer, rank_sentence
-from copro.sources.dfe import bundled_dfe_path, read_dfe_requests
 from copro.sources.neighbours import bundled_neighbours
 from copro.stats.ranks import rank_interval
 
@@ -53,8 +51,8 @@ def test_bad_input_is_refused():
 
 
 @pytest.fixture(scope="module")
-def findings():
-    return audit(read_dfe_requests(bundled_dfe_path()))
+def findings(bundled_findings):
+    return bundled_findings
 
 
 def test_every_local_authority_among_its_neighbours_recomputed(findings):

@@ -17,8 +17,8 @@ COLUMNS = {"mediation": "mediation_related_request", "tribunal": "tribunal_relat
 
 
 @pytest.fixture(scope="module")
-def findings(dfe_csv):
-    return audit(read_dfe_requests(dfe_csv))
+def findings(bundled_findings):
+    return bundled_findings
 
 
 @pytest.fixture(scope="module")

@@ -99,15 +99,13 @@ def test_cli_help_and_options_say_what_they_do():
     assert _run("audit", "--tau2", "dl") == _run("audit", "--tau2", "DL")
 
 
-def test_why_an_area_is_off_the_funnel_is_its_own_reason(tmp_path):
+def test_why_an_area_is_off_the_funnel_is_its_own_reason(tmp_path, bundled_findings):
     """Essex (4,307 requests, source not recorded) was said to have 'fewer than 10 decisions,
     or its figures are not available'; Darlington's families are on the funnel, its schools too
     few; Isle of Wight's figures are withheld."""
-    from copro.audit import audit
     from copro.render.sentences import not_on_funnel
-    from copro.sources.dfe import bundled_dfe_path, read_dfe_requests
 
-    findings = audit(read_dfe_requests(bundled_dfe_path()))
+    findings = bundled_findings
     by = {f.area.name: f for f in findings.local_authorities}
     assert "did not record who made most of its requests" in not_on_funnel(
         findings, by["Essex"])
@@ -118,14 +116,11 @@ def test_why_an_area_is_off_the_funnel_is_its_own_reason(tmp_path):
     assert "did not record who made most of its requests" in page
 
 
-def test_over_dispersion_counts_say_which_limits():
+def test_over_dispersion_counts_say_which_limits(bundled_findings):
     """The count said to remain outside belongs to the limits named beside it (it once followed
     'their rates vary 20.2 times as much...; allowing for that' but counted by the other
     method)."""
-    from copro.audit import audit
-    from copro.sources.dfe import bundled_dfe_path, read_dfe_requests
-
-    findings = audit(read_dfe_requests(bundled_dfe_path()))
+    findings = bundled_findings
     funnel = findings.pooled[findings.primary].funnels[findings.group_b]
     additive, multiplicative = funnel.flagged_additive, funnel.flagged_multiplicative
     assert len(additive) != len(multiplicative)  # the two methods differ on these data

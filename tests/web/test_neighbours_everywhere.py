@@ -22,9 +22,7 @@ import re
 import pytest
 from rich.console import Console
 
-from copro.audit import audit
 from copro.render.numbers import names
-from copro.sources.dfe import bundled_dfe_path, read_dfe_requests
 from copro.sources.neighbours import bundled_neighbours
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +30,8 @@ NOT_IN = "not in these data"
 
 
 @pytest.fixture(scope="module")
-def findings():
-    return audit(read_dfe_requests(bundled_dfe_path()))
+def findings(bundled_findings):
+    return bundled_findings
 
 
 def _expected(findings):

@@ -27,8 +27,8 @@ AREAS = ("E08000035", "E10000016", "E09000007", "E10000012", "E06000046", "E0600
 
 
 @pytest.fixture(scope="module")
-def findings():
-    return audit(read_dfe_requests(bundled_dfe_path()))
+def findings(bundled_findings):
+    return bundled_findings
 
 
 def _la(findings, code):

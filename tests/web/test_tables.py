@@ -9,16 +9,14 @@ import re
 
 import pytest
 
-from copro.audit import audit
-from copro.sources.dfe import bundled_dfe_path, read_dfe_requests
 from copro.web.explorer.tables import SORTS, TableQuery, table_query
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def findings():
-    return audit(read_dfe_requests(bundled_dfe_path()))
+def findings(bundled_findings):
+    return bundled_findings
 
 
 def _codes(response) -> list[str]:

@@ -10,17 +10,14 @@ import re
 
 import pytest
 
-from copro.audit import audit
-from copro.sources.dfe import read_dfe_requests
-
 pytestmark = pytest.mark.django_db
 
 KEYS = ("mediation", "tribunal")
 
 
 @pytest.fixture(scope="module")
-def leeds(dfe_csv):
-    findings = audit(read_dfe_requests(dfe_csv))
+def leeds(bundled_findings):
+    findings = bundled_findings
     return next(f for f in findings.local_authorities if f.area.name == "Leeds")
 
 
@@ -59,8 +56,8 @@ def test_la_json_csv_and_api_carry_the_ratio(client, leeds):
         assert float(row[f"{key}_rr_ci_low"]) == pytest.approx(rr.ci_low, rel=1e-12)
 
 
-def test_a_zero_corrected_ratio_is_marked_and_explained(client, dfe_csv):
-    findings = audit(read_dfe_requests(dfe_csv))
+def test_a_zero_corrected_ratio_is_marked_and_explained(client, bundled_findings):
+    findings = bundled_findings
     f = next(f for f in findings.local_authorities
              if (c := f.outcomes["tribunal"].comparison) is not None
              and c.risk_ratio.zero_corrected)
