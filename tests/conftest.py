@@ -49,6 +49,39 @@ django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHash
                                     "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 
 
+def _static_files_indexed_once() -> None:
+    """WhiteNoise indexes the static folder (~1,200 files: a stat, a parsed date and a set of
+    headers each) whenever its middleware is made, which is once per process in a server but
+    once per Django test ``Client`` here (each makes its own handler): ~40 ms of CPU for every
+    client, hundreds of clients a run. In the test process the index of a folder is made once
+    and given to every later middleware with the same folder, URL prefix and header settings,
+    while the folder's manifest is unchanged (a new collection makes a new index). The servers
+    the tests start keep WhiteNoise as it is."""
+    from whitenoise.base import WhiteNoise
+
+    index_folder = WhiteNoise.update_files_dictionary
+    indexes: dict[tuple, dict] = {}
+
+    def update_files_dictionary(self, root, prefix):
+        manifest = os.path.join(root, "staticfiles.json")
+        made = os.stat(manifest).st_mtime_ns if os.path.exists(manifest) else None
+        immutable = self.immutable_file_test  # the middleware's own method: its function
+        key = (root, prefix, made, self.max_age, self.allow_all_origins, self.charset,
+               getattr(immutable, "__func__", immutable), self.add_headers_function,
+               self.index_file)
+        if key not in indexes:
+            before = set(self.files)
+            index_folder(self, root, prefix)
+            indexes[key] = {url: f for url, f in self.files.items() if url not in before}
+        self.files.update(indexes[key])
+
+    update_files_dictionary.indexes_the_folder = index_folder  # for its test
+    WhiteNoise.update_files_dictionary = update_files_dictionary
+
+
+_static_files_indexed_once()
+
+
 # --- pytest-xdist (`make test` runs the suite on several worker processes) ----------------
 # The controller makes one folder for the run and hands it to every worker (tests/shared.py);
 # what the workers share there (the PostgreSQL cluster) is stopped here when the run ends.

@@ -121,3 +121,36 @@ def test_a_collection_cut_short_is_done_again(settings, tmp_path, monkeypatch):
     collect_static()
     assert (root / "copro" / "copro.css").read_text() == "p { margin: 0 }\n"
     assert (root / COLLECTED_FROM).is_file()
+
+
+def test_the_tests_static_index_is_the_one_whitenoise_makes(settings, tmp_path):
+    """tests/conftest.py indexes a static folder once per test process for every Django test
+    client: each later middleware must serve exactly what a fresh index would (the same URLs,
+    files and headers), and a new collection must be indexed anew."""
+    from whitenoise.base import WhiteNoise
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    from copro.web.commands import collect_static
+
+    source, root = _static_sources(settings, tmp_path, "a { color: #1d70b8 }\n")
+    collect_static()
+
+    def fresh() -> dict:
+        """The index WhiteNoise itself makes of the folder (its own, unshared method)."""
+        made = WhiteNoiseMiddleware(lambda r: None)
+        made.files = {}
+        WhiteNoise.update_files_dictionary.indexes_the_folder(made, str(root) + "/",
+                                                              "/static/")
+        return made.files
+
+    def served(files: dict) -> dict:
+        return {url: [(path, sorted(headers)) for _, path, headers in f.alternatives]
+                for url, f in files.items()}
+
+    first, second = WhiteNoiseMiddleware(lambda r: None), WhiteNoiseMiddleware(lambda r: None)
+    assert second.files["/static/copro/copro.css"] is first.files["/static/copro/copro.css"]
+    assert served(second.files) == served(fresh())
+    (source / "copro" / "copro.css").write_text("a { color: #d4351c }\n")
+    collect_static()  # a new manifest: indexed again, the new hashed file among the URLs
+    third = WhiteNoiseMiddleware(lambda r: None)
+    assert set(third.files) - set(first.files) and served(third.files) == served(fresh())
