@@ -212,7 +212,13 @@ def read_file_parallel(path: Path, summary: Sen2Summary, agg: Aggregator,
         if pool is not None:
             for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.kill()
+            manager = getattr(pool, "_executor_manager_thread", None)
             pool.shutdown(wait=False, cancel_futures=True)
+            # the pool's own thread finishes (it sees its workers gone) before the error
+            # goes up: left running, it could close its wake-up pipe while the interpreter's
+            # exit wakes it, and a Ctrl-C printed "Bad file descriptor" with a traceback
+            if manager is not None:
+                manager.join(timeout=10)
         raise
     pool.shutdown()
     if any(result[0] == "error" for result in results):
