@@ -63,7 +63,9 @@ def _static_files_indexed_once() -> None:
     indexes: dict[tuple, dict] = {}
 
     def update_files_dictionary(self, root, prefix):
-        manifest = os.path.join(root, "staticfiles.json")
+        from django.contrib.staticfiles.storage import staticfiles_storage
+
+        manifest = os.path.join(root, staticfiles_storage.manifest_name)
         made = os.stat(manifest).st_mtime_ns if os.path.exists(manifest) else None
         immutable = self.immutable_file_test  # the middleware's own method: its function
         key = (root, prefix, made, self.max_age, self.allow_all_origins, self.charset,

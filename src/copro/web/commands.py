@@ -156,10 +156,13 @@ def _static_sources_fingerprint() -> str:
 
 
 def _collected(root: Path) -> bool:
-    """Whether ``root`` holds a manifest and every file it names (original and hashed)."""
+    """Whether ``root`` holds the storage's manifest and every file it names (original and
+    hashed)."""
     import json
 
-    manifest = root / "staticfiles.json"
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    manifest = root / staticfiles_storage.manifest_name
     try:
         paths = json.loads(manifest.read_text())["paths"]
     except (OSError, ValueError, KeyError, TypeError):
