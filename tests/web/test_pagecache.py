@@ -1,7 +1,7 @@
 """Pages drawn once per dataset and code version and kept in the database for every worker
-(copro.web.explorer.pagecache): a kept page is byte for byte a fresh render, importing data
-again forgets them, and every LA page is sent in under 100 KB. Also the API's front door
-(/api/v1/) and the status page (/status)."""
+(copro.web.explorer.pagecache): a kept page is byte for byte a fresh render, importing a new
+file forgets them (the same file again keeps them), and every LA page is sent in under
+100 KB. Also the API's front door (/api/v1/) and the status page (/status)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def dataset():
 
 
 @pytest.fixture(scope="module")
-def warmed(django_db_blocker):
+def warmed(django_db_setup, django_db_blocker):
     """Every page drawn and kept, once for the module's tests that start from a site whose
     pages are kept (as after `copro serve` started): committed, so each such test finds them
     (what a test changes is rolled back after it), and forgotten when the module ends. A
@@ -213,15 +213,39 @@ def test_a_new_worker_draws_no_page_held_before_the_fork(tmp_path, seeded):
         proc.wait(timeout=30)
 
 
-def test_importing_again_forgets_kept_pages(client, dataset, warmed):
+def test_importing_the_same_file_again_keeps_the_pages(client, dataset, warmed):
+    """The same file again changes nothing ("nothing changed", says `copro db import`), so the
+    pages drawn from it are kept: forgetting them cost every worker a new drawing pass."""
     from copro.web.explorer.importing import import_dfe
 
     assert pagecache.warm(dataset) == 0  # all kept already (warmed)
-    assert RenderedPage.objects.filter(dataset=dataset).count() > 0
-    imported = import_dfe()  # the same file again: same dataset, pages forgotten all the same
-    assert not imported.created
+    kept = set(RenderedPage.objects.values_list("key", flat=True))
+    assert len(kept) > 459
+    imported = import_dfe()  # the same file again: the same dataset
+    assert not imported.created and imported.dataset == dataset
+    assert set(RenderedPage.objects.values_list("key", flat=True)) == kept
+    assert pagecache.warm(dataset) == 0
+
+
+def test_importing_a_new_file_forgets_kept_pages(client, dataset, warmed, tmp_path,
+                                                 monkeypatch):
+    from copro.sources.dfe import bundled_dfe_path
+    from copro.web.explorer import store
+    from copro.web.explorer.importing import import_dfe
+
+    # the new dataset is rolled back after the test: later tests must not find it remembered
+    monkeypatch.setattr(store, "_current", store._current)
+
+    assert RenderedPage.objects.filter(dataset=dataset).count() > 459
+    bundled = bundled_dfe_path()
+    other = tmp_path / bundled.name  # the same rows in other bytes: another file, SHA-256
+    other.write_bytes(bundled.read_bytes() + b"\n")
+    imported = import_dfe(other)
+    assert imported.created and imported.dataset != dataset
     assert RenderedPage.objects.count() == 0
+    assert current_dataset(fresh=True) == imported.dataset
     assert client.get("/la/E08000035").status_code == 200  # drawn again on request
+    assert RenderedPage.objects.filter(dataset=imported.dataset).exists()
 
 
 def test_keys_follow_copro_code_and_templates():

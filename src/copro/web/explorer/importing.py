@@ -66,14 +66,16 @@ def import_sen2(path: Path, suppress_below: int = 5) -> Imported:
 def store(counts: CountsTable, kind: str, licence: str,
           suppress_below: int | None = None) -> Imported:
     """Write one counts table and its areas as a dataset, whole or not at all. Every page kept
-    for the workers (pagecache) is forgotten in the same transaction: data were imported."""
+    for the workers (pagecache) is forgotten in the same transaction: data were imported. The
+    same file again (same kind and SHA-256) changes nothing, and so keeps the pages drawn from
+    it: they would be drawn again with the same bytes."""
     from copro.web.explorer import pagecache
 
-    pagecache.clear()
     prov = counts.provenance
     existing = Dataset.objects.filter(kind=kind, sha256=prov.sha256).first()
     if existing is not None:
         return Imported(existing, created=False)
+    pagecache.clear()
     periods = counts.periods()
     dataset = Dataset.objects.create(
         slug=_slug(kind, periods, prov.sha256), kind=kind, source=prov.source,

@@ -14,9 +14,10 @@ Keys: a SHA-256 of the page's address and format, the survey's publication stamp
 page shows it, and a fingerprint of every file of copro's package (code, templates, the
 stylesheet, bundled data) and of docs/outputs.md, so a changed page, template, stylesheet or
 data file is never served stale.
-Importing data again empties the table (``clear``), in the import's own transaction. The
-cached pages carry no secret (no CSRF token, no session, nothing from the request but its
-path), so they may be compressed once, here, and sent gzipped (no BREACH exposure).
+Importing a new file empties the table (``clear``), in the import's own transaction (the same
+file again changes nothing and keeps it). The cached pages carry no secret (no CSRF token, no
+session, nothing from the request but its path), so they may be compressed once, here, and
+sent gzipped (no BREACH exposure).
 """
 
 from __future__ import annotations
