@@ -30,13 +30,14 @@ def test_server_imports_every_view_before_the_workers_fork(tmp_path):
     first request while that request, and every other one it holds, waits."""
     code = ("import sys; from copro.web.server import _Server; "
             "s = _Server.__new__(_Server); s.load(); "
-            "print(sorted(m for m in ('copro.web.survey.views', 'copro.web.explorer.views') "
-            "if m in sys.modules))")
+            "print(sorted(m for m in ('copro.web.survey.views', 'copro.web.explorer.views', "
+            "'scipy.stats', 'statsmodels.stats.proportion') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, env={"PATH": "/usr/bin:/bin",
                                            "COPRO_DATA_DIR": str(tmp_path)})
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "['copro.web.explorer.views', 'copro.web.survey.views']"
+    assert out.stdout.strip() == ("['copro.web.explorer.views', 'copro.web.survey.views', "
+                                  "'scipy.stats', 'statsmodels.stats.proportion']")
 
 
 def test_the_master_freezes_its_objects_before_each_fork(settings, monkeypatch):

@@ -1,9 +1,12 @@
-"""A proportion with its Wilson score interval."""
+"""A proportion with its Wilson score interval.
+
+statsmodels (and with it SciPy and pandas, ~1 s to import) is imported when an interval is
+first computed, not with this module: commands that only store answers, such as
+``copro survey import``, import it through the survey's store and compute none."""
 
 from __future__ import annotations
 
 import numpy as np
-from statsmodels.stats.proportion import proportion_confint
 
 from copro.stats.results import Rate
 
@@ -14,6 +17,8 @@ def wilson_rates(successes, trials, confidence: float = 0.95):
     Returns ``(estimate, ci_low, ci_high)`` arrays; NaN where ``trials`` is 0.
     Computed with ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
     """
+    from statsmodels.stats.proportion import proportion_confint
+
     k = np.asarray(successes, dtype=float)
     n = np.asarray(trials, dtype=float)
     safe_n = np.where(n > 0, n, 1.0)
