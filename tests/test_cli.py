@@ -171,6 +171,30 @@ def test_bad_input_exits_2_with_one_line(tmp_path, rows_kw, expect):
     assert proc.stdout == "" and not out.exists()
 
 
+def test_a_refused_file_is_refused_before_the_statistics_libraries_load(tmp_path):
+    """A file copro cannot read is refused as soon as it is read: SciPy, statsmodels and
+    pandas (~2 s of CPU on the 2-core machine) are loaded only for a file that will be
+    audited, so a wrong file costs its user a fraction of a second."""
+    bad_dfe = write_dfe(tmp_path / "bad.csv", [dfe_row(received="ten")])
+    bad_cases = tmp_path / "cases.csv"
+    bad_cases.write_text("not,a,case,file\n1,2,3,4\n")
+    script = ("import json, sys\n"
+              "from copro.cli import cli\n"
+              "try:\n"
+              "    cli.main(sys.argv[1:], prog_name='copro')\n"
+              "finally:\n"
+              "    print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+              "('scipy', 'statsmodels', 'pandas'))))\n")
+    for args in (["--data", str(bad_dfe)], ["--cases", str(bad_cases)],
+                 ["--sen2", str(tmp_path / "missing.xml")], ["--foi", str(tmp_path / "no-returns")],
+                 ["--data", str(tmp_path / "missing.csv")]):
+        proc = subprocess.run([sys.executable, "-c", script, "audit", *args],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2 and proc.stderr.startswith("copro: error: "), (args,
+                                                                                  proc.stderr)
+        assert json.loads(proc.stdout.splitlines()[-1]) == [], args
+
+
 @pytest.mark.parametrize("args", [
     ["audit", "--data", "/nonexistent.csv"],
     ["audit", "--year", "1999"],

@@ -173,21 +173,24 @@ def _run_audit(data, year, compare, denominator, min_requests, tau2, hksj, no_ca
     entry = cache.key(sha256_hex(raw), options)
     findings = None if no_cache else cache.load(entry)
     if findings is None or findings.provenance.source != Path(path).name:
-        from copro.audit import audit
         from copro.sources.dfe import read_dfe_requests
 
-        findings = audit(read_dfe_requests(path, raw), options)
+        counts = read_dfe_requests(path, raw)  # a bad file is refused before SciPy loads
+        from copro.audit import audit
+
+        findings = audit(counts, options)
         cache.store(entry, findings)
     return findings
 
 
 def _run_foi_audit(folder: Path, options):
-    from copro.audit import audit
     from copro.sources.foi import read_foi_returns
 
     counts, rejected = read_foi_returns(folder, options.period)
     for r in rejected:
         click.echo(f"copro: warning: return rejected, not audited: {r.message}", err=True)
+    from copro.audit import audit
+
     return audit(counts, options)
 
 
@@ -196,7 +199,6 @@ def _run_case_level_audit(sen2: Path | None, cases: Path | None, reference: date
     """SEN2 XML or a case file: pseudonymised on reading, small counts withheld."""
     import os
 
-    from copro.audit import audit
     from copro.disclosure import suppress_small_counts
 
     key = os.environ.get("COPRO_PSEUDONYM_KEY")
@@ -216,6 +218,8 @@ def _run_case_level_audit(sen2: Path | None, cases: Path | None, reference: date
     unknown = total_shown(counts, RequesterGroup.UNKNOWN.value)
     for message in summary.messages(threshold, total_shown(counts), unknown):
         click.echo(message, err=True)
+    from copro.audit import audit
+
     return audit(counts, options)
 
 
