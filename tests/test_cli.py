@@ -195,6 +195,37 @@ def test_a_refused_file_is_refused_before_the_statistics_libraries_load(tmp_path
         assert json.loads(proc.stdout.splitlines()[-1]) == [], args
 
 
+def test_a_report_folder_copro_will_not_replace_is_refused_before_any_work(tmp_path):
+    """`copro report` into a folder holding files it did not write, or onto a file, is refused
+    at once: nothing is audited or drawn (SciPy and matplotlib never load) and nothing is
+    written; a folder that does not exist yet, or a previous report's, is not refused."""
+    foreign = tmp_path / "site"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    a_file = tmp_path / "r"
+    a_file.write_text("not a folder")
+    script = ("import json, sys\n"
+              "from copro.cli import cli\n"
+              "try:\n"
+              "    cli.main(sys.argv[1:], prog_name='copro')\n"
+              "finally:\n"
+              "    print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+              "('scipy', 'statsmodels', 'matplotlib'))))\n")
+    for out, expect in ((foreign, "holds notes.txt, which copro did not write"),
+                        (a_file, "exists and is not a folder")):
+        for extra in ([], ["--all-las"]):
+            proc = subprocess.run([sys.executable, "-c", script, "report", "--out", str(out),
+                                   *extra], capture_output=True, text=True, timeout=120)
+            assert proc.returncode == 2, proc.stderr
+            assert proc.stderr == f"copro: error: {out}: {expect}" + (
+                "; choose a new or empty folder, or a previous report's\n"
+                if out == foreign else "\n")
+            assert json.loads(proc.stdout.splitlines()[-1]) == [], (out, extra)
+    assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]
+    assert a_file.read_text() == "not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r", "site"]
+
+
 @pytest.mark.parametrize("args", [
     ["audit", "--data", "/nonexistent.csv"],
     ["audit", "--year", "1999"],

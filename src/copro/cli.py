@@ -300,15 +300,19 @@ def la_command(name_or_code, **data_options) -> None:
               help="Also write one page per local authority, linked from the index.")
 def report_command(out_dir, area, all_las, **data_options) -> None:
     """A self-contained HTML report (index.html) to share, print or publish."""
-    from copro.lookup import find_area
-    from copro.render.report import write_report
-
     if area is not None and all_las:
         raise CoproError("--la and --all-las cannot be combined: choose one area or all")
+    if area is None:  # refused before any work (a report takes seconds), and when written
+        from copro.render.files import check_folder_output
+        from copro.render.report_folder import report_file
+
+        check_folder_output(out_dir, report_file)
     findings = _run_audit(**data_options)
-    chosen = find_area(findings, area) if area is not None else None
+    from copro.lookup import find_area
+    from copro.render.report import write_report
     from copro.sources.neighbours import bundled_neighbours
 
+    chosen = find_area(findings, area) if area is not None else None
     written = write_report(findings, out_dir, area=chosen, all_las=all_las,
                            neighbours=bundled_neighbours())
     first = next((p for p in written if p.name == "index.html"), written[0])

@@ -175,18 +175,33 @@ def replace_folder(out_dir: Path, pages: dict[str, bytes], owned) -> list[Path]:
     made = make_folders([out_dir.parent])
     try:
         check_output(out_dir, folder=True)
-        if out_dir.exists():
-            for root, dirs, names in os.walk(out_dir):
-                for name in names + [d for d in dirs if os.path.islink(Path(root) / d)]:
-                    rel = (Path(root) / name).relative_to(out_dir)
-                    if not owned(rel):
-                        raise CoproError(f"{out_dir}: holds {rel}, which copro did not write; "
-                                         "choose a new or empty folder, or a previous report's")
+        _refuse_foreign_files(out_dir, owned)
         _build_and_swap(out_dir, pages)
     except CoproError:
         _undo(made)
         raise
     return [out_dir / rel for rel in pages]
+
+
+def check_folder_output(out_dir: Path, owned) -> None:
+    """Before any work, what :func:`replace_folder` would refuse of ``out_dir`` as it is now:
+    something there that is not a folder, or a folder holding a file ``owned`` does not
+    claim. A folder not there yet passes (it is made, with any missing above it, when
+    written), and everything is checked again then."""
+    out_dir = Path(out_dir)
+    if os.path.lexists(out_dir):
+        check_output(out_dir, folder=True)
+        _refuse_foreign_files(out_dir, owned)
+
+
+def _refuse_foreign_files(out_dir: Path, owned) -> None:
+    if out_dir.exists():
+        for root, dirs, names in os.walk(out_dir):
+            for name in names + [d for d in dirs if os.path.islink(Path(root) / d)]:
+                rel = (Path(root) / name).relative_to(out_dir)
+                if not owned(rel):
+                    raise CoproError(f"{out_dir}: holds {rel}, which copro did not write; "
+                                     "choose a new or empty folder, or a previous report's")
 
 
 def _build_and_swap(out_dir: Path, pages: dict[str, bytes]) -> None:

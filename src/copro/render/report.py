@@ -6,7 +6,6 @@ the findings; this module only arranges them.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from functools import cache, cached_property
 from importlib import resources
@@ -28,6 +27,7 @@ from copro.render.numbers import (
     points,
     ratio,
 )
+from copro.render.report_folder import AREA_DIR, report_file
 from copro.render.sentences import (
     area_sentences,
     authorities,
@@ -52,8 +52,6 @@ from copro.render.sentences import (
 from copro.render.table_notes import LEGEND as NOTES_LEGEND
 from copro.render.table_notes import short_notes
 from copro.sources.neighbours import StatisticalNeighbours
-
-AREA_DIR = "la"
 
 
 class ReportFigures:
@@ -269,14 +267,6 @@ def write_report(findings: Findings, out_dir: Path, area: AreaFindings | None = 
                                                                            encoding="utf-8")})
     # the report as a set: built whole beside the folder, then swapped in
     relative = {str(p.relative_to(out_dir)): html.encode("utf-8") for p, html in pages.items()}
-    written = replace_folder(out_dir, relative, _report_file)
+    written = replace_folder(out_dir, relative, report_file)
     return [out_dir / "index.html", *[p for p in written if p.name != "index.html"]]
 
-
-_PAGE = re.compile(r"(la/)?[A-Za-z0-9_-]+\.html")
-
-
-def _report_file(relative: Path) -> bool:
-    """Whether a file in a report folder is one a copro report writes (so the folder may be
-    replaced by a new report)."""
-    return str(relative) == AREA_DIR or _PAGE.fullmatch(relative.as_posix()) is not None
