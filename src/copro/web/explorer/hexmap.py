@@ -114,6 +114,7 @@ def spans_bands(low: float | None, high: float | None) -> bool:
     return band(low) is not band(high)
 
 
+@cache  # every LA page draws the same 154 hexagons
 def _points(cx: float, cy: float, size: float) -> str:
     return " ".join(f"{cx + size * math.cos(math.radians(60 * i - 30)):.1f},"
                     f"{cy + size * math.sin(math.radians(60 * i - 30)):.1f}" for i in range(6))
