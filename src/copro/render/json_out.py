@@ -13,11 +13,29 @@ from copro.render.sentences import headline
 SCHEMA = "copro.audit/1"
 
 
+#: a dataclass's public field names, by class (None: the class is not a dataclass)
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    names = _FIELDS.get(cls, ())
+    if names == ():
+        names = _FIELDS[cls] = (tuple(f.name for f in dataclasses.fields(cls)
+                                      if not f.name.startswith("_"))
+                                if dataclasses.is_dataclass(cls) else None)
+    return names
+
+
 def to_plain(obj):
     """Dataclasses, enums, tuples and NaN -> JSON-ready dicts, strings, lists and null."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-                if not f.name.startswith("_")}
+    cls = type(obj)
+    if cls is str or cls is int or cls is bool or obj is None:  # most values: as they are
+        return obj
+    if cls is float:
+        return obj if math.isfinite(obj) else None
+    names = _field_names(cls)
+    if names is not None:
+        return {name: to_plain(getattr(obj, name)) for name in names}
     if isinstance(obj, Enum):
         return obj.value
     if isinstance(obj, dict):
