@@ -196,9 +196,9 @@ def test_a_refused_file_is_refused_before_the_statistics_libraries_load(tmp_path
 
 
 def test_a_report_folder_copro_will_not_replace_is_refused_before_any_work(tmp_path):
-    """`copro report` into a folder holding files it did not write, or onto a file, is refused
-    at once: nothing is audited or drawn (SciPy and matplotlib never load) and nothing is
-    written; a folder that does not exist yet, or a previous report's, is not refused."""
+    """`copro report` into a folder holding files it did not write, onto a file, or below a
+    file, is refused at once, with the line it gave after the work before: nothing is audited
+    or drawn (SciPy and matplotlib never load) and nothing is written."""
     foreign = tmp_path / "site"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("mine")
@@ -211,16 +211,23 @@ def test_a_report_folder_copro_will_not_replace_is_refused_before_any_work(tmp_p
               "finally:\n"
               "    print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
               "('scipy', 'statsmodels', 'matplotlib'))))\n")
-    for out, expect in ((foreign, "holds notes.txt, which copro did not write"),
-                        (a_file, "exists and is not a folder")):
-        for extra in ([], ["--all-las"]):
-            proc = subprocess.run([sys.executable, "-c", script, "report", "--out", str(out),
-                                   *extra], capture_output=True, text=True, timeout=120)
-            assert proc.returncode == 2, proc.stderr
-            assert proc.stderr == f"copro: error: {out}: {expect}" + (
-                "; choose a new or empty folder, or a previous report's\n"
-                if out == foreign else "\n")
-            assert json.loads(proc.stdout.splitlines()[-1]) == [], (out, extra)
+    in_the_way = f"{a_file}: cannot create the folder (a file is in the way); choose another place"
+    cases = [(foreign, [], f"{foreign}: holds notes.txt, which copro did not write; choose a "
+                           "new or empty folder, or a previous report's"),
+             (foreign, ["--all-las"], None),
+             (a_file, [], f"{a_file}: exists and is not a folder"),
+             (a_file, ["--all-las"], None),
+             (a_file, ["--la", "Leeds"], in_the_way),
+             (a_file / "report", [], in_the_way),
+             (a_file / "report", ["--la", "Leeds"], in_the_way)]
+    expect = None
+    for out, extra, message in cases:
+        expect = message or expect
+        proc = subprocess.run([sys.executable, "-c", script, "report", "--out", str(out),
+                               *extra], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr == f"copro: error: {expect}\n", (out, extra)
+        assert json.loads(proc.stdout.splitlines()[-1]) == [], (out, extra)
     assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]
     assert a_file.read_text() == "not a folder"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r", "site"]

@@ -302,11 +302,16 @@ def report_command(out_dir, area, all_las, **data_options) -> None:
     """A self-contained HTML report (index.html) to share, print or publish."""
     if area is not None and all_las:
         raise CoproError("--la and --all-las cannot be combined: choose one area or all")
-    if area is None:  # refused before any work (a report takes seconds), and when written
-        from copro.render.files import check_folder_output
-        from copro.render.report_folder import report_file
+    # a place it cannot write to is refused before any work (a report takes seconds), and
+    # checked again when written
+    from copro.render.files import check_folder_output, check_room_for_folder
+    from copro.render.report_folder import report_file
 
+    if area is None:  # the report's folder, replaced whole
+        check_room_for_folder(Path(out_dir).parent)
         check_folder_output(out_dir, report_file)
+    else:  # one page, into a folder made if need be
+        check_room_for_folder(out_dir)
     findings = _run_audit(**data_options)
     from copro.lookup import find_area
     from copro.render.report import write_report

@@ -158,6 +158,21 @@ def make_folders(folders) -> list[Path]:
     return made
 
 
+def check_room_for_folder(folder: Path) -> None:
+    """Before any work, what :func:`make_folders` would refuse of ``folder`` as things are
+    now: a file where it, or a folder above it, should be made (the same line). Whether the
+    folders can be written is found when they are made."""
+    missing = []
+    for f in (Path(folder), *Path(folder).parents):
+        if os.path.isdir(f):
+            break
+        missing.append(f)
+    for f in reversed(missing):
+        if os.path.lexists(f):
+            raise CoproError(f"{f}: cannot create the folder (a file is in the way); "
+                             "choose another place")
+
+
 def _undo(made: list[Path]) -> None:
     for folder in reversed(made):
         try:
