@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from enum import Enum, IntEnum
+from enum import Enum, IntEnum, StrEnum
 
 import numpy as np
 
@@ -61,3 +61,25 @@ def test_every_kind_of_value():
 
 def test_a_dataclass_class_itself_is_left_as_it_is():
     assert to_plain(Inner) is Inner
+
+
+class Level(StrEnum):
+    LA = "local_authority"
+
+
+@dataclass(frozen=True)
+class OnlyPrivate:
+    _hidden: int = 1
+
+
+@dataclass(frozen=True)
+class Child(Inner):
+    extra: str = "e"
+
+
+def test_str_enums_subclasses_and_a_dataclass_with_no_public_field():
+    assert to_plain({Level.LA: Level.LA}) == {"local_authority": "local_authority"}
+    assert type(to_plain(Level.LA)) is str
+    assert to_plain(OnlyPrivate()) == {} and to_plain(OnlyPrivate()) == {}  # twice: same
+    assert to_plain(Child(0.25, "c")) == {"share": 0.25, "label": "c", "extra": "e"}
+    assert to_plain(np.float64("inf")) is None and to_plain(np.float32(0.5)) == 0.5

@@ -34,9 +34,9 @@ class _Server(BaseApplication):
         # import, on a process's first request: done here, before the workers fork, instead
         # of once in each worker while its first requests wait (seconds on 2 cores)
         get_resolver().url_patterns  # noqa: B018
-        # the statistics libraries too (SciPy, statsmodels, pandas: ~1 s): copro.stats imports
-        # them when an interval is first computed, which in a worker would be its first survey
-        # results or comparison page
+        # the statistics libraries too (SciPy, statsmodels, pandas: ~1 s): copro.stats.rates
+        # imports statsmodels (and with it SciPy and pandas) when an interval is first
+        # computed, which in a worker would be its first survey results or comparison page
         import statsmodels.stats.proportion  # noqa: F401
 
         return application

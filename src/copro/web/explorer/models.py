@@ -90,7 +90,7 @@ class Count(models.Model):
 class RenderedPage(models.Model):
     """A page of the explorer as served (its bytes, and their gzip), shared by every worker
     process: drawn once per dataset and copro code version, not once per worker
-    (``copro.web.explorer.pagecache``). Emptied when data are imported again."""
+    (``copro.web.explorer.pagecache``). Emptied when a new file is imported."""
 
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="pages")
     key = models.CharField(max_length=64, help_text="SHA-256 of the address, format and code")

@@ -131,7 +131,7 @@ def store(dataset: Dataset, entries: dict[str, Rendered]) -> None:
 
 
 def clear() -> None:
-    """Forget every stored page: data were imported again."""
+    """Forget every stored page: a new file was imported."""
     RenderedPage.objects.all().delete()
 
 
