@@ -84,7 +84,9 @@ def test_pages_work_without_javascript(browser, live_url):
 
 # Each table row's height in lines of body text (the row header's line height), its padding
 # taken off; whether each table is wider than its scrolling box; and the phone hint's display.
-TABLES = """() => {
+TABLES = """async () => {
+  // two frames: the hint is a scroll-state container query, settled after layout (see HINTS)
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
   const rows = [...document.querySelectorAll("main tbody tr")];
   const height = (r) => {
     const head = r.cells[0], style = getComputedStyle(head);
