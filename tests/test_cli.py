@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from tests import independent as ind
 from tests.conftest import dfe_row, la_rows, write_dfe
+from tests.libraries import run_noting_libraries
 
 COPRO = shutil.which("copro", path=str(Path(sys.executable).parent)) or "copro"
 
@@ -178,21 +179,13 @@ def test_a_refused_file_is_refused_before_the_statistics_libraries_load(tmp_path
     bad_dfe = write_dfe(tmp_path / "bad.csv", [dfe_row(received="ten")])
     bad_cases = tmp_path / "cases.csv"
     bad_cases.write_text("not,a,case,file\n1,2,3,4\n")
-    script = ("import json, sys\n"
-              "from copro.cli import cli\n"
-              "try:\n"
-              "    cli.main(sys.argv[1:], prog_name='copro')\n"
-              "finally:\n"
-              "    print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-              "('scipy', 'statsmodels', 'pandas'))))\n")
     for args in (["--data", str(bad_dfe)], ["--cases", str(bad_cases)],
                  ["--sen2", str(tmp_path / "missing.xml")], ["--foi", str(tmp_path / "no-returns")],
                  ["--data", str(tmp_path / "missing.csv")]):
-        proc = subprocess.run([sys.executable, "-c", script, "audit", *args],
-                              capture_output=True, text=True, timeout=120)
+        proc, loaded = run_noting_libraries(["audit", *args], ("scipy", "statsmodels", "pandas"))
         assert proc.returncode == 2 and proc.stderr.startswith("copro: error: "), (args,
                                                                                   proc.stderr)
-        assert json.loads(proc.stdout.splitlines()[-1]) == [], args
+        assert loaded == [], args
 
 
 def test_a_report_folder_copro_will_not_replace_is_refused_before_any_work(tmp_path):
@@ -204,13 +197,6 @@ def test_a_report_folder_copro_will_not_replace_is_refused_before_any_work(tmp_p
     (foreign / "notes.txt").write_text("mine")
     a_file = tmp_path / "r"
     a_file.write_text("not a folder")
-    script = ("import json, sys\n"
-              "from copro.cli import cli\n"
-              "try:\n"
-              "    cli.main(sys.argv[1:], prog_name='copro')\n"
-              "finally:\n"
-              "    print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-              "('scipy', 'statsmodels', 'matplotlib'))))\n")
     in_the_way = f"{a_file}: cannot create the folder (a file is in the way); choose another place"
     cases = [(foreign, [], f"{foreign}: holds notes.txt, which copro did not write; choose a "
                            "new or empty folder, or a previous report's"),
@@ -223,11 +209,11 @@ def test_a_report_folder_copro_will_not_replace_is_refused_before_any_work(tmp_p
     expect = None
     for out, extra, message in cases:
         expect = message or expect
-        proc = subprocess.run([sys.executable, "-c", script, "report", "--out", str(out),
-                               *extra], capture_output=True, text=True, timeout=120)
+        proc, loaded = run_noting_libraries(["report", "--out", str(out), *extra],
+                                            ("scipy", "statsmodels", "matplotlib"))
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr == f"copro: error: {expect}\n", (out, extra)
-        assert json.loads(proc.stdout.splitlines()[-1]) == [], (out, extra)
+        assert loaded == [], (out, extra)
     assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]
     assert a_file.read_text() == "not a folder"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r", "site"]

@@ -80,23 +80,17 @@ def test_importing_answers_loads_no_statistics_library(db, tmp_path):
     """Storing answers computes no interval, so `copro survey import` does not load SciPy,
     statsmodels or pandas (~2 s of a 3 s import on the 2-core machine): they are imported when
     a result is first computed (copro.stats.rates)."""
-    import json
-    import sys
+    from tests.libraries import run_noting_libraries
 
     path = forms_export(tmp_path / "forms.csv", 3)
-    script = ("import sys, json\n"
-              "from copro.cli import cli\n"
-              f"cli.main(['survey', 'import', {str(path)!r}, '--la', 'Leeds', '--audience', "
-              "'families'], standalone_mode=False)\n"
-              "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-              "('scipy', 'statsmodels', 'pandas'))))\n")
     environ = {**os.environ, "COPRO_DATA_DIR": str(db)}
     environ.pop("DJANGO_SETTINGS_MODULE", None)
-    r = subprocess.run([sys.executable, "-c", script], env=environ, capture_output=True,
-                       text=True, timeout=300)
+    r, loaded = run_noting_libraries(["survey", "import", str(path), "--la", "Leeds",
+                                      "--audience", "families"],
+                                     ("scipy", "statsmodels", "pandas"), env=environ)
     assert r.returncode == 0, r.stderr
     assert "imported 3 families response(s)" in r.stderr
-    assert json.loads(r.stdout.splitlines()[-1]) == []
+    assert loaded == []
 
 
 def test_a_bad_import_stores_nothing(db, tmp_path):

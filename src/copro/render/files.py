@@ -137,20 +137,14 @@ def make_folders(folders) -> list[Path]:
     outermost first. A folder that cannot be made stops with one line and undoes the rest."""
     made: list[Path] = []
     for folder in folders:
-        missing = []
-        for f in (Path(folder), *Path(folder).parents):
-            if os.path.isdir(f):
-                break
-            missing.append(f)
-        for f in reversed(missing):
+        for f in _missing_folders(folder):
             try:
                 os.mkdir(f)
             except FileExistsError:
                 if os.path.isdir(f):
                     continue
                 _undo(made)
-                raise CoproError(f"{f}: cannot create the folder (a file is in the way); "
-                                 "choose another place") from None
+                raise _in_the_way(f) from None
             except OSError as exc:
                 _undo(made)
                 raise cannot_write(f, exc, "cannot create the folder") from None
@@ -162,15 +156,24 @@ def check_room_for_folder(folder: Path) -> None:
     """Before any work, what :func:`make_folders` would refuse of ``folder`` as things are
     now: a file where it, or a folder above it, should be made (the same line). Whether the
     folders can be written is found when they are made."""
+    for f in _missing_folders(folder):
+        if os.path.lexists(f):
+            raise _in_the_way(f)
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those above it that are not folders now, outermost first."""
     missing = []
     for f in (Path(folder), *Path(folder).parents):
         if os.path.isdir(f):
             break
         missing.append(f)
-    for f in reversed(missing):
-        if os.path.lexists(f):
-            raise CoproError(f"{f}: cannot create the folder (a file is in the way); "
-                             "choose another place")
+    return missing[::-1]
+
+
+def _in_the_way(f: Path) -> CoproError:
+    return CoproError(f"{f}: cannot create the folder (a file is in the way); "
+                      "choose another place")
 
 
 def _undo(made: list[Path]) -> None:
