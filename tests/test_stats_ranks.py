@@ -34,6 +34,29 @@ def test_rank_interval_matches_an_independent_simulation():
     assert rank_interval(est, se, 0, draws=20_000, seed=7) == r  # seeded: reproducible
 
 
+def test_the_draws_are_made_once_and_are_a_fresh_generators(monkeypatch):
+    """The normal draws depend only on their number, the number of areas and the seed, so
+    they are made once and kept: the intervals are those of a generator seeded afresh at
+    each call (the draws computed here again), and a second call draws nothing."""
+    from copro.stats import ranks
+
+    est, se = np.log([1.27, 1.46, 1.57]), np.array([0.2, 0.06, 0.3])
+    for index in range(3):
+        sample = est + se * np.random.default_rng(97).standard_normal((1234, 3))
+        fresh = 1 + np.sum(sample < sample[:, [index]], axis=1)
+        low, high = np.quantile(fresh, [0.025, 0.975], method="inverted_cdf")
+        r = rank_interval(est, se, index, draws=1234, seed=97)
+        assert (r.low, r.high) == (low, high)
+    generators = []
+    real = np.random.default_rng
+    monkeypatch.setattr(ranks.np.random, "default_rng",
+                        lambda *a: generators.append(a) or real(*a))
+    assert rank_interval(est * 2, se, 1, draws=1234, seed=97).of == 3
+    assert generators == []
+    with pytest.raises(ValueError):  # the kept draws cannot be changed by their user
+        ranks._standard_normals(1234, 3, 97)[0, 0] = 0.0
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.floats(-2, 2), st.floats(0, 1)), min_size=1, max_size=12),
        st.data())

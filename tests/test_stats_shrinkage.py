@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 from scipy.special import betaln
 
 from copro.stats.results import BetaPrior
-from copro.stats.shrinkage import beta_binomial_prior, posterior_rates, shrunken_ratios
+from copro.stats.shrinkage import (
+    beta_binomial_prior,
+    betabinom_logpmf,
+    posterior_rates,
+    shrunken_ratios,
+)
 
 # Rat tumour experiments (Tarone 1982), as printed in Gelman et al., Bayesian Data Analysis,
 # 3rd ed. (2013), table 5.1 / p. 102: tumours y of n rats in each of 71 experiments.
@@ -138,3 +143,21 @@ def test_complete_pooling_stops_searching_at_the_cap(monkeypatch):
     prior = shrinkage.beta_binomial_prior([50, 50, 50], [500, 500, 500])
     assert prior.alpha + prior.beta == pytest.approx(1e7)
     assert sum(evaluations) < 2000, evaluations
+
+
+def test_the_likelihood_is_scipys_betabinom_value_for_value():
+    """The fit's log pmf is SciPy's ``betabinom.logpmf``, bit for bit (so the fit, and every
+    published figure from it, is the same as with SciPy's), over counts of 0 to the whole and
+    shape parameters from 1e-9 to 1e9, and NaN where SciPy's is (a shape not positive)."""
+    from scipy.stats import betabinom
+
+    rng = np.random.default_rng(4)
+    n = np.concatenate([[1, 1, 2, 5000], rng.integers(1, 3000, 60)]).astype(float)
+    k = np.concatenate([[0, 1, 2, 0], np.floor(rng.random(60) * (n[4:] + 1))])
+    k = np.minimum(k, n)
+    shapes = [(1e-9, 1e-9), (1e-9, 1e9), (1e9, 1e-9), (1e9, 1e9), (0.5, 3.0), (0.0, 2.0),
+              (2.0, 0.0), (0.0, 0.0), *zip(10 ** rng.uniform(-6, 7, 20),
+                                          10 ** rng.uniform(-6, 7, 20), strict=True)]
+    for a, b in shapes:
+        np.testing.assert_array_equal(betabinom_logpmf(k, n, a, b),
+                                      betabinom.logpmf(k, n, a, b), err_msg=f"a={a}, b={b}")

@@ -4,6 +4,8 @@ tables and their limitations", JRSS A 159:385)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from copro.stats.results import RankInterval
@@ -26,9 +28,19 @@ def rank_interval(log_estimates, log_ses, index: int, draws: int = DRAWS, seed: 
     if not (np.all(np.isfinite(est)) and np.all(np.isfinite(se)) and np.all(se >= 0)):
         raise ValueError("every estimate and standard error must be finite (errors >= 0)")
     rank = 1 + int(np.sum(est < est[index]))
-    rng = np.random.default_rng(seed)
-    sample = est + se * rng.standard_normal((draws, len(est)))
+    sample = est + se * _standard_normals(draws, len(est), seed)
     ranks = 1 + np.sum(sample < sample[:, [index]], axis=1)
     tail = (1 - confidence) / 2
     low, high = np.quantile(ranks, [tail, 1 - tail], method="inverted_cdf")
     return RankInterval(rank, len(est), int(low), int(high), draws, seed, confidence)
+
+
+@lru_cache(maxsize=64)
+def _standard_normals(draws: int, areas: int, seed: int) -> np.ndarray:
+    """The ``draws`` x ``areas`` standard normal draws of the generator seeded with ``seed``:
+    every call with the same three gets the same draws, so they are drawn once per process
+    (read-only) instead of at every call (an audit asks for a few shapes some 270 times; the
+    drawing was over a third of its time)."""
+    normals = np.random.default_rng(seed).standard_normal((draws, areas))
+    normals.flags.writeable = False
+    return normals
