@@ -274,6 +274,29 @@ def test_synth_is_reproducible(tmp_path):
     assert isinstance(reqs[0].received, date)
 
 
+def test_synths_quick_draws_are_numpys_own_choices():
+    """The writer draws each child's ethnic group, need and name by NumPy's own steps without
+    its checks (copro.synth._choose): the same choices from the same stream as
+    ``Generator.choice``, so a seed writes the same returns as it did with ``choice`` itself,
+    and the generator is left where ``choice`` leaves it."""
+    import numpy as np
+
+    from copro import synth
+
+    for shares, cdf in ((synth.FAMILY_ETHNIC_SHARES, synth._FAMILY_ETHNIC_CDF),
+                        (synth.OTHER_ETHNIC_SHARES, synth._OTHER_ETHNIC_CDF),
+                        *((w / w.sum(), synth._NEED_CDF[older]) for older, w in (
+                            (True, np.array([3, 2, 1, 2, 1, 1, 1, .3, .3, 1])),
+                            (False, np.array([2, 1, 3, 2, 1, 1, 1, .3, .3, 1]))))):
+        mine, numpys = np.random.default_rng(11), np.random.default_rng(11)
+        drawn = [synth._choose(mine, cdf) for _ in range(5000)]
+        assert drawn == [int(numpys.choice(len(shares), p=shares)) for _ in range(5000)]
+        assert mine.bit_generator.state == numpys.bit_generator.state
+    mine, numpys = np.random.default_rng(12), np.random.default_rng(12)
+    assert ([synth.SURNAMES[mine.integers(0, len(synth.SURNAMES))] for _ in range(500)]
+            == [str(numpys.choice(synth.SURNAMES)) for _ in range(500)])
+
+
 def test_bad_sen2_file_exits_2_without_traceback(tmp_path):
     path = tmp_path / "t.xml"
     path.write_text(HEADER + person(request())[:-30])
