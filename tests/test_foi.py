@@ -208,6 +208,38 @@ def test_folder_of_returns_to_counts_with_every_authority(tmp_path):
     assert cells[LEEDS.code][G.HEALTH][Measure.RECEIVED].missing
 
 
+def test_an_audit_of_a_folder_with_no_return_is_refused(tmp_path):
+    """A folder with no return in it (a wrong folder, or the campaign's letters' folder) was
+    audited as 153 local authorities "not returned", under a title with no scope
+    ("does it matter who asks? , unknown"): it is refused in one line, exit 2, nothing
+    written."""
+    (tmp_path / "returns").mkdir()
+    (tmp_path / "returns" / "readme.txt").write_text("the returns go here")
+    out = tmp_path / "areas.csv"
+    for args in (("audit", "--foi", str(tmp_path / "returns"), "--csv", str(out)),
+                 ("la", "Leeds", "--foi", str(tmp_path / "returns"))):
+        r = run_copro(*args)
+        assert r.returncode == 2, r.stdout
+        assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+        assert f"{tmp_path / 'returns'}: no FOI returns in it" in r.stderr
+        assert "copro foi letters" in r.stderr and r.stdout == ""
+    assert not out.exists()
+
+
+def test_a_folder_of_rejected_returns_is_audited_under_a_title_that_says_so(tmp_path):
+    """Returns were given but none accepted: the audit runs (each rejection is reported) and
+    its title says that no local authority has figures, instead of leaving its scope blank."""
+    bad = study_values((100, 60, 50, 30), (200, 170, 160, 120), (10, 8, 8, 6))
+    bad[Measure.RECEIVED][G.ALL] = 1
+    fill_xlsx(tmp_path / "essex.xlsx", find_local_authority("Essex"), 2025, bad)
+    r = run_copro("audit", "--foi", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "return rejected, not audited" in r.stderr and "essex.xlsx" in r.stderr
+    title = r.stdout.splitlines()[0]
+    assert "does it matter who asks? no local authority with figures" in title, title
+    assert "? ," not in r.stdout
+
+
 # --- tracker -------------------------------------------------------------------------------
 
 def test_tracker_lifecycle(tmp_path):

@@ -47,10 +47,13 @@ def national_name(findings: Findings) -> str:
 
 
 def scope(findings: Findings) -> str:
-    """The audit's coverage, for titles: 'England', 'Kent and Leeds', '12 local authorities'."""
+    """The audit's coverage, for titles: 'England', 'Kent and Leeds', '12 local authorities',
+    or 'no local authority with figures' (every one suppressed, not held or not returned)."""
     if covers_england(findings):
         return "England"
     with_figures = areas_with_figures(findings)
+    if not with_figures:
+        return "no local authority with figures"
     if len(with_figures) <= 3:
         return names(with_figures)
     return f"{len(with_figures)} local authorities"

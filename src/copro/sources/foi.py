@@ -339,6 +339,10 @@ def read_foi_returns(folder: Path, year: str | None = None
     """The canonical counts table from a folder of returns: every local authority in the
     register, with missing counts (and why) where there is no accepted return for it."""
     accepted, rejected, digest = read_returns(folder)
+    if not accepted and not rejected:  # an audit of no return at all: a wrong folder, say so
+        raise CoproError(f"{folder}: no FOI returns in it; expected the completed response "
+                         "templates (.xlsx or .csv, one per local authority; `copro foi "
+                         "letters` writes them)")
     years = Counter(r.year for r in accepted if r.year)
     period = year or (years.most_common(1)[0][0] if years else "unknown")
     by_code: dict[str, FoiReturn] = {}
