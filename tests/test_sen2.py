@@ -285,9 +285,8 @@ def test_synths_quick_draws_are_numpys_own_choices():
 
     for shares, cdf in ((synth.FAMILY_ETHNIC_SHARES, synth._FAMILY_ETHNIC_CDF),
                         (synth.OTHER_ETHNIC_SHARES, synth._OTHER_ETHNIC_CDF),
-                        *((w / w.sum(), synth._NEED_CDF[older]) for older, w in (
-                            (True, np.array([3, 2, 1, 2, 1, 1, 1, .3, .3, 1])),
-                            (False, np.array([2, 1, 3, 2, 1, 1, 1, .3, .3, 1]))))):
+                        *((w / w.sum(), synth._NEED_CDF[older])
+                          for older, w in synth.NEED_WEIGHTS.items())):
         mine, numpys = np.random.default_rng(11), np.random.default_rng(11)
         drawn = [synth._choose(mine, cdf) for _ in range(5000)]
         assert drawn == [int(numpys.choice(len(shares), p=shares)) for _ in range(5000)]

@@ -90,10 +90,10 @@ def _choose(rng: np.random.Generator, cdf: np.ndarray) -> int:
 
 _FAMILY_ETHNIC_CDF = _cdf(FAMILY_ETHNIC_SHARES)
 _OTHER_ETHNIC_CDF = _cdf(OTHER_ETHNIC_SHARES)
-#: the chances of each need (NEEDS), for children aged 9 and over and for younger children
-_NEED_CDF = {older: _cdf(weights / weights.sum()) for older, weights in (
-    (True, np.array([3, 2, 1, 2, 1, 1, 1, .3, .3, 1])),
-    (False, np.array([2, 1, 3, 2, 1, 1, 1, .3, .3, 1])))}
+#: the weight of each need (NEEDS), for children aged 9 and over (True) and younger (False)
+NEED_WEIGHTS = {True: np.array([3, 2, 1, 2, 1, 1, 1, .3, .3, 1]),
+                False: np.array([2, 1, 3, 2, 1, 1, 1, .3, .3, 1])}
+_NEED_CDF = {older: _cdf(weights / weights.sum()) for older, weights in NEED_WEIGHTS.items()}
 
 
 class _Layout:
