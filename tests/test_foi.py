@@ -238,6 +238,11 @@ def test_a_folder_of_rejected_returns_is_audited_under_a_title_that_says_so(tmp_
     title = r.stdout.splitlines()[0]
     assert "does it matter who asks? no local authority with figures" in title, title
     assert "? ," not in r.stdout
+    # the report too: it stopped with a traceback (IndexError naming its overall figures)
+    r = run_copro("report", "--foi", str(tmp_path), "--out", str(tmp_path / "report"))
+    assert r.returncode == 0, r.stderr
+    page = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert "the local authorities together (none has figures)" in page
 
 
 # --- tracker -------------------------------------------------------------------------------

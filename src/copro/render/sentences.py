@@ -37,10 +37,13 @@ def _has_figures(f: AreaFindings) -> bool:
 
 
 def national_name(findings: Findings) -> str:
-    """What the national figures are: 'England', or the local authorities added together."""
+    """What the national figures are: 'England', or the local authorities added together
+    (none, where every one is suppressed, not held or not returned)."""
     if covers_england(findings):
         return "England"
     with_figures = areas_with_figures(findings)
+    if not with_figures:
+        return "the local authorities together (none has figures)"
     if len(with_figures) <= 3:
         return f"{names(with_figures)} together" if len(with_figures) > 1 else with_figures[0]
     return f"the {len(with_figures)} local authorities together"
